@@ -1,0 +1,279 @@
+#pragma once
+// Model serving on the dynamic-control join:
+//
+//     source | join(models, registry) | score() | sink(...)
+//
+// join(control, registry, options) joins records with the model current for their data type.
+// The control source yields ModelDescriptors; each is built by the registry (in inline mode, on the
+// pipeline thread between two records) and, when it builds, replaces the slot's model in one
+// pointer assignment: a record is scored by exactly one whole model version. A descriptor that
+// fails to build is rejected with its reason (counted in the data type's stats, reported to the
+// error handler) and the previous model keeps serving.
+//
+// score(options) scores each joined record with its slot's model and emits Scored<T>: the record,
+// the model (name and version for tracking), the prediction, or why it was not scored. It never
+// throws: a model that throws or reports an error gives a `failed` result.
+// Thread-safety: stages belong to one pipeline thread; models are shared immutably.
+
+#include <scorestream/model/factory.hpp>
+#include <scorestream/model/record.hpp>
+#include <scorestream/model/stats.hpp>
+#include <scorestream/stream/join.hpp>
+#include <scorestream/stream/scored.hpp>
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace scorestream {
+
+/// The state a model join keeps per data type.
+struct model_slot {
+    ModelPtr model;
+    std::string data_type;
+    data_type_stats* stats = nullptr;  ///< this data type's stats (in the pipeline context)
+    model_stats* current = nullptr;    ///< stats of `model`
+    feature_binding binding;           ///< model inputs resolved against the last record layout seen
+    std::vector<Value> row;            ///< the feature row, refilled per record
+    Prediction prediction;             ///< this slot's reusable prediction (and model scratch)
+};
+
+struct model_join_options {
+    /// When set, every record is of this data type; otherwise record_traits<T>::data_type(record).
+    std::string data_type;
+    before_state policy = before_state::emit;  ///< records before any model for their data type
+    std::size_t max_held = 10000;
+    std::size_t control_check_every = 1;
+    std::size_t control_batch = 64;
+    std::string name = "models";
+};
+
+/// Applies ModelDescriptors to model slots: build, then publish, or reject with the reason.
+class model_updater {
+public:
+    explicit model_updater(const ModelRegistry& registry) : registry_(&registry) {}
+
+    void bind_context(pipeline_context& ctx) { ctx_ = &ctx; }
+
+    update_result operator()(model_slot& slot, ModelDescriptor&& d) {
+        data_type_stats& st = ctx_->stats.of(d.data_type());
+        ModelPtr m;
+        try {
+            m = registry_->build(d);
+        } catch (const std::exception& e) {
+            st.reject(e.what());
+            return reject(e.what());
+        }
+        // Everything the data path needs is prepared before the model pointer is replaced.
+        slot.binding = feature_binding{};
+        slot.row.assign(m->schema().inputs.size(), Value::missing());
+        slot.data_type = d.data_type();
+        slot.stats = &st;
+        slot.current = &st.install(m->identity());
+        slot.model = std::move(m);
+        return accept();
+    }
+
+    void on_dropped(std::string_view data_type) { ++ctx_->stats.of(data_type).dropped; }
+
+private:
+    const ModelRegistry* registry_;
+    pipeline_context* ctx_ = nullptr;
+};
+
+namespace detail {
+struct descriptor_data_type {
+    std::string operator()(const ModelDescriptor& d) const { return d.data_type(); }
+};
+struct not_a_model_join {};
+template <class T>
+struct is_joined_model : std::false_type {
+    using record = not_a_model_join;
+};
+template <class T>
+struct is_joined_model<Joined<T, model_slot>> : std::true_type {
+    using record = T;
+};
+}  // namespace detail
+
+template <class Control>
+struct model_join_op : operator_base {
+    Control control;
+    const ModelRegistry* registry;
+    model_join_options opts;
+
+    template <class In>
+    using output = Joined<In, model_slot>;
+
+    template <class In, class Next>
+    auto make(Next next, pipeline_context& ctx) && {
+        if constexpr (!has_data_type_v<In>) {
+            if (opts.data_type.empty())
+                throw invalid_value_error(
+                    "join(models, registry): the record type has no record_traits<T>::data_type(); set "
+                    "model_join_options::data_type to the data type every record has");
+        }
+        join_options jo;
+        jo.policy = opts.policy;
+        jo.max_held = opts.max_held;
+        jo.control_check_every = opts.control_check_every;
+        jo.control_batch = opts.control_batch;
+        jo.name = opts.name;
+        using key_fn = data_key_fn<In>;
+        return join_stage<In, model_slot, Control, model_updater, key_fn, detail::descriptor_data_type, Next>(
+            std::move(control), model_updater(*registry), key_fn(opts.data_type),
+            detail::descriptor_data_type{}, std::move(jo), std::move(next), ctx);
+    }
+
+private:
+    /// The data type of a record: the fixed one from the options when set, else record_traits'.
+    template <class In>
+    class data_key_fn {
+    public:
+        explicit data_key_fn(std::string fixed) : fixed_(std::move(fixed)) {}
+        std::string_view operator()(const In& r) const {
+            if constexpr (has_data_type_v<In>) {
+                if (fixed_.empty()) return record_traits<In>::data_type(r);
+            }
+            (void)r;
+            return fixed_;
+        }
+
+    private:
+        std::string fixed_;
+    };
+};
+
+/// Joins records with the model current for their data type; `control` yields ModelDescriptors.
+/// The registry must outlive the pipeline.
+template <class Control, std::enable_if_t<is_source_v<Control>, int> = 0>
+model_join_op<std::decay_t<Control>> join(Control&& control, const ModelRegistry& registry,
+                                          model_join_options opts = {}) {
+    static_assert(std::is_same_v<typename std::decay_t<Control>::value_type, ModelDescriptor>,
+                  "scorestream::join(control, registry): the control source must yield ModelDescriptor; "
+                  "for other state use join<State>(control, update, ...)");
+    return {{}, std::forward<Control>(control), &registry, std::move(opts)};
+}
+
+struct score_options {
+    /// Measure the duration of every Nth scored record (1 = every record, 0 = never). Timing reads
+    /// the steady clock twice per measured record; usage counts are exact either way.
+    std::size_t time_every = 1;
+};
+
+template <class T, class Next>
+class score_stage {
+public:
+    score_stage(score_options opts, Next next, pipeline_context& ctx)
+        : opts_(opts), next_(std::move(next)), ctx_(&ctx) {}
+
+    void push(Joined<T, model_slot>&& j) {
+        out_.record = std::move(j.record);
+        out_.answered_by.clear();
+        out_.duration = std::chrono::nanoseconds(0);
+        model_slot* slot = j.state;
+        if (slot == nullptr || !slot->model) {
+            unscored(slot, j);
+            next_.push(std::move(out_));
+            return;
+        }
+        model_slot& s = *slot;
+        if (record_traits<T>::schema(out_.record) != s.binding.schema) rebind(s);
+        s.binding.gather(out_.record, s.row);
+        out_.model = s.model;
+        out_.reason.clear();
+
+        using std::swap;
+        swap(out_.prediction, s.prediction);  // this slot's scratch for this model
+        const bool timed = opts_.time_every != 0 && ++tick_ >= opts_.time_every;
+        std::chrono::steady_clock::time_point t0;
+        if (timed) {
+            tick_ = 0;
+            t0 = std::chrono::steady_clock::now();
+        }
+        try {
+            s.model->score(FeatureRow(s.row.data(), s.row.size()), out_.prediction);
+        } catch (const std::exception& e) {
+            out_.prediction.error = std::string("model threw: ") + e.what();
+        } catch (...) {
+            out_.prediction.error = "model threw a non-standard exception";
+        }
+        if (timed) {
+            out_.duration = std::chrono::steady_clock::now() - t0;
+            s.current->record_duration(static_cast<std::uint64_t>(out_.duration.count()));
+        }
+        ++s.current->usage;
+        if (out_.prediction.ok()) {
+            out_.status = score_status::scored;
+        } else {
+            out_.status = score_status::failed;
+            out_.reason = out_.prediction.error;
+            ++s.current->failures;
+            s.stats->note_error(out_.reason);
+        }
+        next_.push(std::move(out_));
+        swap(out_.prediction, s.prediction);
+    }
+
+    void poll_control() { next_.poll_control(); }
+    void finish() { next_.finish(); }
+
+private:
+    void unscored(model_slot* slot, const Joined<T, model_slot>& j) {
+        out_.status = score_status::no_model;
+        out_.model.reset();
+        out_.prediction.value = Value::missing();
+        out_.prediction.outputs.clear();
+        out_.prediction.error.clear();
+        const std::string& dt = slot ? slot->data_type : j.key;
+        out_.reason = "no model for data type '" + dt + "'";
+        if (j.reason == unjoined_reason::hold_overflow || j.reason == unjoined_reason::ended_while_held)
+            out_.reason += std::string(" (") + to_string(j.reason) + ")";
+        ++ctx_->stats.of(dt).unscored;
+    }
+
+    // Resolves the model's inputs against this record's layout; runs once per (layout, model).
+    void rebind(model_slot& s) {
+        s.binding = feature_binding::resolve(out_.record, s.model->schema().inputs);
+        if (!s.binding.absent.empty()) {
+            s.current->absent_inputs = s.binding.absent;
+            std::string names;
+            for (const auto& n : s.binding.absent) names += (names.empty() ? "'" : ", '") + n + "'";
+            s.stats->note_error("records of data type '" + s.data_type + "' have no field " + names +
+                                " used by model '" + s.model->name() + "' version '" + s.model->version() +
+                                "'; scored as missing");
+        }
+    }
+
+    score_options opts_;
+    Next next_;
+    pipeline_context* ctx_;
+    Scored<T> out_;
+    std::size_t tick_ = 0;
+};
+
+struct score_op : operator_base {
+    score_options opts;
+
+    template <class In>
+    using output = Scored<typename detail::is_joined_model<In>::record>;
+
+    template <class In, class Next>
+    auto make(Next next, pipeline_context& ctx) && {
+        static_assert(
+            detail::is_joined_model<In>::value,
+            "scorestream::score(): must follow a model join: source | join(models, registry) | score()");
+        using T = typename detail::is_joined_model<In>::record;
+        static_assert(has_record_traits_v<T>,
+                      "scorestream::score(): the record type has no record_traits specialization; see "
+                      "<scorestream/model/record.hpp>");
+        return score_stage<T, Next>(opts, std::move(next), ctx);
+    }
+};
+
+inline score_op score(score_options opts = {}) { return {{}, opts}; }
+
+}  // namespace scorestream
