@@ -1,0 +1,18 @@
+# cmake -P script: [install BUILD_DIR to PREFIX], then configure, build and run the consumer.
+function(run)
+  execute_process(COMMAND ${ARGV} RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed (${rc}): ${ARGV}")
+  endif()
+endfunction()
+
+file(REMOVE_RECURSE ${CONSUMER_BUILD})
+if(BUILD_DIR)
+  file(REMOVE_RECURSE ${PREFIX})
+  run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${PREFIX})
+  run(${CMAKE_COMMAND} -S ${CONSUMER} -B ${CONSUMER_BUILD} ${ARGS} -DCMAKE_PREFIX_PATH=${PREFIX})
+else()
+  run(${CMAKE_COMMAND} -S ${CONSUMER} -B ${CONSUMER_BUILD} ${ARGS} -DSCORESTREAM_SOURCE_DIR=${SOURCE_DIR})
+endif()
+run(${CMAKE_COMMAND} --build ${CONSUMER_BUILD} -j 2)
+run(${CONSUMER_BUILD}/consumer)
