@@ -1,0 +1,104 @@
+#pragma once
+// scorestream::pmml: load a PMML document (3.0 to 4.4) and score records with it.
+//
+// load() parses the document once and compiles it into an immutable, flat form: field names become
+// indices, trees become arrays, categories are interned. The result is a scorestream::Model whose
+// inputs (ModelSchema::inputs) are the active MiningFields of the top-level model, in document
+// order; its outputs are the top-level model's final OutputFields.
+//
+// Thread-safety: a PmmlModel is immutable; score() may run on many threads at once, each with its
+// own Prediction (which carries that caller's scratch space). Scoring allocates nothing in steady
+// state for tree, regression and ensemble models.
+//
+// Errors: load() throws scorestream::parse_error (malformed XML or PMML), unsupported_error (an
+// element outside the supported subset) or invalid_value_error (a bad value, an undefined
+// reference, a cycle, a size or depth limit), each naming the element and its line. score() never
+// throws for a bad record: Prediction::error says why.
+
+#include <scorestream/model/model.hpp>
+
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace scorestream::pmml {
+
+/// Options for load().
+struct LoadOptions {
+    ModelIdentity identity;  ///< carried by the model; identity.type is set to "pmml"
+    int max_depth = 400;     ///< deepest nesting of tree nodes, predicates and expressions
+    bool keep_text = true;   ///< keep the document for to_bytes() (checkpoints)
+};
+
+/// One field as describe() reports it.
+struct FieldDescription {
+    std::string name;
+    std::string data_type;            ///< "double", "string", ...
+    std::string optype;               ///< "continuous", "categorical", "ordinal"
+    std::vector<std::string> values;  ///< valid values, when the DataDictionary lists them
+};
+
+/// One output field as describe() reports it.
+struct OutputDescription {
+    std::string name;
+    std::string feature;    ///< "predictedValue", "probability", ...
+    std::string data_type;  ///< empty when the document does not say
+};
+
+/// What a loaded document contains (for tools and logs).
+struct Description {
+    std::string pmml_version;
+    std::string producer;    ///< Header/Application name and version
+    std::string model_kind;  ///< "TreeModel", "MiningModel", ...
+    std::string model_name;
+    std::string function;  ///< "classification" or "regression"
+    std::vector<FieldDescription> inputs;
+    std::string target;  ///< empty when the model has none
+    std::vector<std::string> target_categories;
+    std::vector<OutputDescription> outputs;
+    std::size_t nested_models = 0;   ///< models inside segmentations
+    bool has_verification = false;   ///< the document carries a ModelVerification block
+    std::size_t text_bytes = 0;      ///< size of the PMML text
+    std::size_t compiled_bytes = 0;  ///< estimated memory of the compiled form
+};
+
+/// Result of running the document's ModelVerification block.
+struct VerificationReport {
+    bool present = false;
+    std::size_t records = 0;
+    std::size_t passed = 0;
+    std::vector<std::string> failures;  ///< one line per mismatch (first few)
+    bool ok() const noexcept { return present && passed == records; }
+};
+
+class PmmlModel final : public Model {
+public:
+    struct Impl;
+    explicit PmmlModel(std::unique_ptr<Impl> impl);
+    ~PmmlModel() override;
+
+    const ModelIdentity& identity() const noexcept override;
+    const ModelSchema& schema() const noexcept override;
+    void score(const FeatureRow& row, Prediction& out) const override;
+    std::string to_bytes() const override;
+
+    const Description& describe() const noexcept;
+    /// Runs the ModelVerification block (present == false when there is none).
+    VerificationReport verify() const;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+using PmmlModelPtr = std::shared_ptr<const PmmlModel>;
+
+/// Compiles a PMML document held in memory.
+PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options = {});
+
+/// Reads and compiles a PMML file; throws io_error when it cannot be read.
+PmmlModelPtr load_file(const std::filesystem::path& path, const LoadOptions& options = {});
+
+}  // namespace scorestream::pmml

@@ -1,0 +1,5 @@
+#pragma once
+// Umbrella header of the PMML evaluator (scorestream::pmml).
+
+#include <scorestream/pmml/factory.hpp>
+#include <scorestream/pmml/model.hpp>

@@ -1,0 +1,35 @@
+#pragma once
+// Minimal CSV reading/writing for the scorestream-pmml tool: a header row, comma separator,
+// optional double quotes. Not part of the library API.
+
+#include <scorestream/model/value.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace scorestream::pmml::tools {
+
+struct CsvTable {
+    std::vector<std::string> header;
+    std::vector<std::vector<std::string>> rows;
+    int column(std::string_view name) const;
+};
+
+/// Reads a CSV file; throws scorestream::io_error / parse_error.
+CsvTable read_csv(const std::string& path);
+
+/// Splits one CSV line into cells (double quotes honoured).
+std::vector<std::string> split_csv_line(std::string_view line);
+
+/// Quotes a cell when it needs it.
+std::string csv_cell(std::string_view text);
+
+/// A Value for a cell: missing for an empty cell or one of `missing_markers`, a number (keeping
+/// its text) when the cell parses as one, a string otherwise. The Value points into `cell`.
+Value cell_value(const std::string& cell, const std::vector<std::string>& missing_markers);
+
+/// Full-precision text of a value for output files.
+std::string value_text(const Value& v);
+
+}  // namespace scorestream::pmml::tools

@@ -1,0 +1,249 @@
+// scorestream-pmml: score CSV files with a PMML model, describe or verify a model, measure its
+// speed, and run a conformance corpus.
+
+#include "conformance.hpp"
+#include "csv.hpp"
+
+#include <scorestream/error.hpp>
+#include <scorestream/pmml/model.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+namespace {
+
+using namespace scorestream;
+using namespace scorestream::pmml;
+using namespace scorestream::pmml::tools;
+
+std::vector<std::string> markers_from(const std::string& marker) {
+    std::vector<std::string> m = {"NA", "N/A"};
+    if (!marker.empty()) m = {marker};
+    return m;
+}
+
+int cmd_describe(const std::string& path) {
+    auto model = load_file(path);
+    const auto& d = model->describe();
+    std::cout << "model:        " << d.model_kind << (d.model_name.empty() ? "" : " '" + d.model_name + "'")
+              << "\n"
+              << "function:     " << d.function << "\n"
+              << "PMML version: " << d.pmml_version << "\n"
+              << "producer:     " << (d.producer.empty() ? "-" : d.producer) << "\n";
+    if (d.nested_models) std::cout << "nested models: " << d.nested_models << "\n";
+    std::cout << "inputs (" << d.inputs.size() << "):\n";
+    for (const auto& f : d.inputs) {
+        std::cout << "  " << f.name << "  " << f.optype << " " << f.data_type;
+        if (!f.values.empty()) {
+            std::cout << "  {";
+            for (std::size_t i = 0; i < f.values.size() && i < 12; ++i)
+                std::cout << (i ? ", " : "") << f.values[i];
+            if (f.values.size() > 12) std::cout << ", ... (" << f.values.size() << ")";
+            std::cout << "}";
+        }
+        std::cout << "\n";
+    }
+    std::cout << "target:       " << (d.target.empty() ? "-" : d.target);
+    if (!d.target_categories.empty()) {
+        std::cout << "  {";
+        for (std::size_t i = 0; i < d.target_categories.size(); ++i)
+            std::cout << (i ? ", " : "") << d.target_categories[i];
+        std::cout << "}";
+    }
+    std::cout << "\noutputs (" << d.outputs.size() << "):\n";
+    for (const auto& o : d.outputs)
+        std::cout << "  " << o.name << "  " << o.feature << (o.data_type.empty() ? "" : " " + o.data_type)
+                  << "\n";
+    std::cout << "verification: " << (d.has_verification ? "present" : "none") << "\n"
+              << "size:         " << d.text_bytes << " bytes of PMML, about " << d.compiled_bytes
+              << " bytes compiled\n";
+    return 0;
+}
+
+int cmd_verify(const std::string& path) {
+    auto model = load_file(path);
+    auto rep = model->verify();
+    if (!rep.present) {
+        std::cout << path << ": no ModelVerification block\n";
+        return 0;
+    }
+    for (const auto& f : rep.failures) std::cout << "  " << f << "\n";
+    std::cout << path << ": verification " << (rep.ok() ? "passed" : "FAILED") << ": " << rep.passed << " of "
+              << rep.records << " records match\n";
+    return rep.ok() ? 0 : 1;
+}
+
+struct Rows {
+    CsvTable table;
+    std::vector<int> cols;
+};
+
+Rows read_rows(const PmmlModel& model, const std::string& input) {
+    Rows r{read_csv(input), {}};
+    for (const auto& n : model.schema().inputs) r.cols.push_back(r.table.column(n));
+    return r;
+}
+
+void fill_row(const Rows& rows, std::size_t i, const std::vector<std::string>& markers,
+              std::vector<Value>& row) {
+    for (std::size_t k = 0; k < rows.cols.size(); ++k)
+        row[k] = rows.cols[k] < 0
+                     ? Value::missing()
+                     : cell_value(rows.table.rows[i][static_cast<std::size_t>(rows.cols[k])], markers);
+}
+
+int cmd_score(const std::string& path, const std::string& input, const std::string& output,
+              const std::string& marker) {
+    auto model = load_file(path);
+    auto rows = read_rows(*model, input);
+    auto markers = markers_from(marker);
+    std::ofstream file;
+    std::ostream* out = &std::cout;
+    if (!output.empty() && output != "-") {
+        file.open(output, std::ios::binary);
+        if (!file) throw io_error("cannot write '" + output + "'");
+        out = &file;
+    }
+    const auto& schema = model->schema();
+    bool has_target = !schema.target.empty();
+    *out << csv_cell(has_target ? schema.target : "prediction");
+    for (const auto& o : schema.outputs) *out << "," << csv_cell(o);
+    *out << ",error\n";
+    std::vector<Value> row(schema.inputs.size());
+    Prediction p;
+    bool tty = isatty(STDERR_FILENO) != 0;
+    auto start = std::chrono::steady_clock::now();
+    auto last = start;
+    std::size_t errors = 0, n = rows.table.rows.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        fill_row(rows, i, markers, row);
+        model->score(FeatureRow(row.data(), row.size()), p);
+        *out << csv_cell(value_text(p.value));
+        for (const auto& v : p.outputs) *out << "," << csv_cell(value_text(v));
+        *out << "," << csv_cell(p.error) << "\n";
+        if (!p.ok()) ++errors;
+        if (tty && (i & 1023) == 0) {
+            auto now = std::chrono::steady_clock::now();
+            if (now - start > std::chrono::seconds(1) && now - last > std::chrono::milliseconds(200)) {
+                last = now;
+                int pct = static_cast<int>(100.0 * static_cast<double>(i) / static_cast<double>(n));
+                std::fprintf(stderr, "\r[%-50s] %3d%% %zu/%zu",
+                             std::string(static_cast<std::size_t>(pct / 2), '#').c_str(), pct, i, n);
+            }
+        }
+    }
+    if (tty && std::chrono::steady_clock::now() - start > std::chrono::seconds(1)) std::fprintf(stderr, "\n");
+    if (!*out) throw io_error("write failed");
+    std::cerr << n << " records scored, " << errors << " with errors\n";
+    return errors ? 2 : 0;
+}
+
+int cmd_bench(const std::string& path, const std::string& input, double seconds) {
+    auto model = load_file(path);
+    auto rows = read_rows(*model, input);
+    auto markers = markers_from("");
+    std::size_t n = rows.table.rows.size();
+    if (n == 0) throw invalid_value_error("'" + input + "' has no rows");
+    std::size_t width = model->schema().inputs.size();
+    std::vector<Value> typed(n * width);
+    for (std::size_t i = 0; i < n; ++i) {
+        std::vector<Value> row(width);
+        fill_row(rows, i, markers, row);
+        std::copy(row.begin(), row.end(), typed.begin() + static_cast<std::ptrdiff_t>(i * width));
+    }
+    Prediction p;
+    auto run = [&](auto&& one) {
+        for (std::size_t i = 0; i < n; ++i) one(i);  // warm-up
+        std::size_t done = 0;
+        auto start = std::chrono::steady_clock::now();
+        std::chrono::duration<double> elapsed{};
+        do {
+            for (std::size_t i = 0; i < n; ++i) one(i);
+            done += n;
+            elapsed = std::chrono::steady_clock::now() - start;
+        } while (elapsed.count() < seconds);
+        return elapsed.count() * 1e9 / static_cast<double>(done);
+    };
+    double typed_ns =
+        run([&](std::size_t i) { model->score(FeatureRow(typed.data() + i * width, width), p); });
+    std::vector<Value> row(width);
+    double string_ns = run([&](std::size_t i) {
+        fill_row(rows, i, markers, row);
+        model->score(FeatureRow(row.data(), row.size()), p);
+    });
+    std::printf(
+        "%s: %zu records\n  typed feature rows: %10.1f ns/record\n  from strings:       %10.1f ns/record\n",
+        path.c_str(), n, typed_ns, string_ns);
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"scorestream-pmml: score, describe, verify and benchmark PMML models"};
+    app.require_subcommand(1);
+
+    std::string model_path, input, output, marker, dir, expect, only;
+    double seconds = 1.0;
+    double rel = -1, abs = -1;
+
+    auto* score =
+        app.add_subcommand("score", "score a CSV file (output columns: target, output fields, error)");
+    score->add_option("--model,-m", model_path, "PMML file")->required()->check(CLI::ExistingFile);
+    score->add_option("--input,-i", input, "input CSV with a header row")
+        ->required()
+        ->check(CLI::ExistingFile);
+    score->add_option("--output,-o", output, "output CSV (default: standard output)");
+    score->add_option("--missing", marker,
+                      "the cell text that means missing (default: NA and N/A; empty always)");
+
+    auto* describe = app.add_subcommand("describe", "print the model kind, inputs, target and outputs");
+    describe->add_option("model", model_path, "PMML file")->required()->check(CLI::ExistingFile);
+
+    auto* verify = app.add_subcommand("verify", "run the document's ModelVerification block");
+    verify->add_option("model", model_path, "PMML file")->required()->check(CLI::ExistingFile);
+
+    auto* bench = app.add_subcommand("bench", "measure ns/record on typed rows and from strings");
+    bench->add_option("--model,-m", model_path, "PMML file")->required()->check(CLI::ExistingFile);
+    bench->add_option("--input,-i", input, "input CSV")->required()->check(CLI::ExistingFile);
+    bench->add_option("--seconds", seconds, "time per measurement (default 1)");
+
+    auto* conf = app.add_subcommand("conformance", "run a conformance corpus (MANIFEST.tsv layout)");
+    conf->add_option("dir", dir, "corpus folder")->required()->check(CLI::ExistingDirectory);
+    conf->add_option("--expect", expect, "list of cases expected to pass or be skipped")
+        ->check(CLI::ExistingFile);
+    conf->add_option("--rel-tol", rel, "override every case's relative tolerance");
+    conf->add_option("--abs-tol", abs, "override every case's absolute (zero) threshold");
+    conf->add_option("--only", only, "run only the cases whose name contains this text");
+
+    CLI11_PARSE(app, argc, argv);
+    try {
+        if (*score) return cmd_score(model_path, input, output, marker);
+        if (*describe) return cmd_describe(model_path);
+        if (*verify) return cmd_verify(model_path);
+        if (*bench) return cmd_bench(model_path, input, seconds);
+        if (*conf) {
+            ConformanceOptions o;
+            o.dir = dir;
+            o.expect_file = expect;
+            o.only = only;
+            if (rel >= 0) o.rel_tol = rel;
+            if (abs >= 0) o.abs_tol = abs;
+            auto s = run_conformance(o, std::cout);
+            return s.failed ? 1 : 0;
+        }
+    } catch (const scorestream::error& e) {
+        std::cerr << "scorestream-pmml: " << e.what() << "\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "scorestream-pmml: unexpected error: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}

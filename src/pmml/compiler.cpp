@@ -1,0 +1,641 @@
+// Document-level compilation: header checks, DataDictionary, TransformationDictionary, and the
+// parts every model shares (MiningSchema, LocalTransformations, Targets, Output).
+
+#include "compiler.hpp"
+
+#include <algorithm>
+#include <deque>
+
+namespace scorestream::pmml::detail {
+
+Compiler::Compiler(std::string_view text_in, Program& p, Limits l) : text(text_in), prog(p), limits(l) {
+    line_starts_.push_back(0);
+    for (std::size_t i = 0; i < text.size(); ++i)
+        if (text[i] == '\n') line_starts_.push_back(i + 1);
+    auto res = doc.load_buffer(text.data(), text.size(), pugi::parse_default | pugi::parse_ws_pcdata_single,
+                               pugi::encoding_auto);
+    if (!res) {
+        auto off = static_cast<std::size_t>(std::max<std::ptrdiff_t>(res.offset, 0));
+        auto line = std::upper_bound(line_starts_.begin(), line_starts_.end(), off) - line_starts_.begin();
+        throw parse_error("PMML: malformed XML at line " + std::to_string(line) + ": " + res.description());
+    }
+}
+
+int Compiler::line_of(pugi::xml_node n) const {
+    auto off = n.offset_debug();
+    if (off < 0) return 0;
+    return static_cast<int>(
+        std::upper_bound(line_starts_.begin(), line_starts_.end(), static_cast<std::size_t>(off)) -
+        line_starts_.begin());
+}
+
+std::string Compiler::where(pugi::xml_node n) const {
+    return "<" + std::string(name_of(n)) + "> at line " + std::to_string(line_of(n));
+}
+
+void Compiler::parse_fail(pugi::xml_node n, const std::string& msg) const {
+    throw parse_error("PMML " + where(n) + ": " + msg);
+}
+void Compiler::unsupported(pugi::xml_node n, const std::string& msg) const {
+    throw unsupported_error("PMML " + where(n) + ": " + msg);
+}
+void Compiler::invalid(pugi::xml_node n, const std::string& msg) const {
+    throw invalid_value_error("PMML " + where(n) + ": " + msg);
+}
+
+std::string_view Compiler::name_of(pugi::xml_node n) {
+    std::string_view s = n.name();
+    auto colon = s.find(':');
+    if (colon != std::string_view::npos) s.remove_prefix(colon + 1);
+    return s;
+}
+
+std::string_view Compiler::attr(pugi::xml_node n, const char* name) const {
+    return n.attribute(name).value();
+}
+bool Compiler::has_attr(pugi::xml_node n, const char* name) const { return !n.attribute(name).empty(); }
+
+std::string_view Compiler::required(pugi::xml_node n, const char* name) const {
+    auto a = n.attribute(name);
+    if (a.empty()) parse_fail(n, std::string("missing required attribute '") + name + "'");
+    return a.value();
+}
+
+double Compiler::number(pugi::xml_node n, const char* name, double fallback) const {
+    auto a = n.attribute(name);
+    if (a.empty()) return fallback;
+    double x;
+    if (!parse_double(a.value(), x))
+        invalid(n, std::string("attribute '") + name + "' = '" + a.value() + "' is not a number");
+    return x;
+}
+
+double Compiler::required_number(pugi::xml_node n, const char* name) const {
+    required(n, name);
+    return number(n, name, 0.0);
+}
+
+long Compiler::integer(pugi::xml_node n, const char* name, long fallback) const {
+    double x = number(n, name, static_cast<double>(fallback));
+    if (x != std::floor(x) || std::fabs(x) > 1e15)
+        invalid(n, std::string("attribute '") + name + "' is not an integer");
+    return static_cast<long>(x);
+}
+
+DataType Compiler::data_type(pugi::xml_node n, DataType fallback) const {
+    auto t = attr(n, "dataType");
+    if (t.empty()) return fallback;
+    if (t == "string") return DataType::string;
+    if (t == "integer") return DataType::integer;
+    if (t == "float") return DataType::float_;
+    if (t == "double") return DataType::double_;
+    if (t == "boolean") return DataType::boolean;
+    if (t == "date") return DataType::date;
+    if (t == "time") return DataType::time;
+    if (t == "dateTime") return DataType::datetime;
+    if (t.substr(0, 4) == "date" || t.substr(0, 4) == "time")
+        unsupported(n, "dataType '" + std::string(t) + "' is not supported");
+    invalid(n, "unknown dataType '" + std::string(t) + "'");
+}
+
+OpType Compiler::op_type(pugi::xml_node n, OpType fallback) const {
+    auto t = attr(n, "optype");
+    if (t.empty()) return fallback;
+    if (t == "categorical") return OpType::categorical;
+    if (t == "ordinal") return OpType::ordinal;
+    if (t == "continuous") return OpType::continuous;
+    invalid(n, "unknown optype '" + std::string(t) + "'");
+}
+
+std::vector<pugi::xml_node> Compiler::children(pugi::xml_node n, std::string_view name) {
+    std::vector<pugi::xml_node> out;
+    for (auto k : n.children())
+        if (k.type() == pugi::node_element && name_of(k) == name) out.push_back(k);
+    return out;
+}
+
+pugi::xml_node Compiler::child(pugi::xml_node n, std::string_view name) {
+    for (auto k : n.children())
+        if (k.type() == pugi::node_element && name_of(k) == name) return k;
+    return {};
+}
+
+std::vector<std::string> Compiler::array_items(pugi::xml_node array) const {
+    std::string_view s = array.child_value();
+    std::vector<std::string> out;
+    std::size_t i = 0;
+    while (i < s.size()) {
+        while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+        if (i >= s.size()) break;
+        std::string item;
+        if (s[i] == '"') {
+            ++i;
+            while (i < s.size() && s[i] != '"') {
+                if (s[i] == '\\' && i + 1 < s.size()) ++i;
+                item.push_back(s[i++]);
+            }
+            if (i >= s.size()) parse_fail(array, "unterminated quoted string in Array");
+            ++i;
+        } else {
+            while (i < s.size() && !std::isspace(static_cast<unsigned char>(s[i]))) item.push_back(s[i++]);
+        }
+        out.push_back(std::move(item));
+        if (out.size() > limits.max_array) invalid(array, "Array too large");
+    }
+    if (has_attr(array, "n")) {
+        long n = integer(array, "n", 0);
+        if (n != static_cast<long>(out.size()))
+            invalid(array, "Array n=" + std::to_string(n) + " but it holds " + std::to_string(out.size()) +
+                               " items");
+    }
+    return out;
+}
+
+// ---- fields ----------------------------------------------------------------------------------------
+
+const FieldDomain* Compiler::domain(std::string_view name) const {
+    auto it = domains.find(std::string(name));
+    return it == domains.end() ? nullptr : it->second;
+}
+
+void Compiler::read_data_dictionary(pugi::xml_node dd) {
+    for (auto f : children(dd, "DataField")) {
+        auto d = std::make_unique<FieldDomain>();
+        d->name = std::string(required(f, "name"));
+        d->type = data_type(f, DataType::unknown);
+        if (d->type == DataType::unknown) parse_fail(f, "DataField without dataType");
+        d->optype = op_type(f, d->type == DataType::string ? OpType::categorical : OpType::continuous);
+        for (auto v : children(f, "Value")) {
+            std::string val(required(v, "value"));
+            auto prop = attr(v, "property");
+            double x = nan_v;
+            bool num = is_numeric(d->type) && parse_double(val, x);
+            if (prop.empty() || prop == "valid") {
+                if (num) d->valid_num.push_back(x);
+                d->valid_text.push_back(val);
+                d->display.emplace_back(attr(v, "displayValue"));
+            } else if (prop == "invalid") {
+                if (num) d->invalid_num.push_back(x);
+                d->invalid_text.push_back(val);
+            } else if (prop == "missing") {
+                if (num) d->missing_num.push_back(x);
+                d->missing_text.push_back(val);
+            } else {
+                invalid(v, "unknown Value property '" + std::string(prop) + "'");
+            }
+        }
+        for (auto iv : children(f, "Interval")) {
+            FieldDomain::Interval i;
+            i.lo = number(iv, "leftMargin", -HUGE_VAL);
+            i.hi = number(iv, "rightMargin", HUGE_VAL);
+            auto cl = required(iv, "closure");
+            if (cl != "openOpen" && cl != "openClosed" && cl != "closedOpen" && cl != "closedClosed")
+                invalid(iv, "unknown closure '" + std::string(cl) + "'");
+            i.lo_closed = cl == "closedOpen" || cl == "closedClosed";
+            i.hi_closed = cl == "openClosed" || cl == "closedClosed";
+            d->intervals.push_back(i);
+        }
+        if (domains.count(d->name)) invalid(f, "DataField '" + d->name + "' is defined twice");
+        domains[d->name] = d.get();
+        prog.domains.push_back(std::move(d));
+    }
+}
+
+void Compiler::declare_derived(pugi::xml_node container, Scope& scope) {
+    for (auto df : children(container, "DerivedField")) {
+        std::string name(required(df, "name"));
+        Scope::Entry e;
+        e.pending = df;
+        if (scope.names.count(name)) invalid(df, "field '" + name + "' is defined twice");
+        scope.names[name] = e;
+    }
+}
+
+void Compiler::read_transformation_dictionary(pugi::xml_node td) {
+    for (auto fn : children(td, "DefineFunction")) {
+        auto f = std::make_unique<FunctionDef>();
+        f->name = std::string(required(fn, "name"));
+        f->node = fn;
+        f->type = data_type(fn, DataType::unknown);
+        for (auto p : children(fn, "ParameterField")) {
+            f->params.emplace_back(required(p, "name"));
+            f->param_types.push_back(data_type(p, DataType::unknown));
+        }
+        if (functions.count(f->name)) invalid(fn, "function '" + f->name + "' is defined twice");
+        functions[f->name] = std::move(f);
+    }
+    declare_derived(td, global);
+}
+
+void Compiler::compile_derived(Scope::Entry& e, Scope& home, const std::string& name) {
+    if (e.busy)
+        invalid(e.pending, "derived field '" + name + "' depends on itself (a cycle of derived fields)");
+    e.busy = true;
+    auto node = e.pending;
+    DataType t = data_type(node, DataType::unknown);
+    ExprPtr x = expression_child(node, home, 1);
+    SlotDef def;
+    def.kind = SlotDef::Kind::derived;
+    def.type = t != DataType::unknown ? t : x->type;
+    def.optype = op_type(node, OpType::unknown);
+    def.expr = x.get();
+    def.buffer = prog.layout.add_buffer();
+    def.name = name;
+    prog.exprs.push_back(std::move(x));
+    e.slot = prog.layout.add_slot(std::move(def));
+    e.busy = false;
+}
+
+FieldRefTarget Compiler::resolve(Scope& scope, std::string_view name, pugi::xml_node where_node) {
+    std::string key(name);
+    for (Scope* s = &scope; s; s = s->parent) {
+        auto it = s->names.find(key);
+        if (it != s->names.end()) {
+            Scope::Entry& e = it->second;
+            if (e.param >= 0) return {-1, e.param, e.param_type};
+            if (e.slot < 0) compile_derived(e, *s, key);
+            return {e.slot, -1, slot_type(e.slot)};
+        }
+        if (s->function_scope) break;
+    }
+    if (!scope.function_scope) {
+        if (const FieldDomain* d = domain(name)) {
+            // A DataField no MiningSchema above lists: read it from the row as is.
+            auto t = std::make_unique<Treatment>();
+            t->domain = d;
+            t->invalid = InvalidTreatment::as_is;
+            SlotDef def;
+            def.kind = SlotDef::Kind::input;
+            def.type = d->type;
+            def.optype = d->optype;
+            def.source = next_input++;
+            def.treat = t.get();
+            def.buffer = prog.layout.add_buffer();
+            def.name = key;
+            prog.treatments.push_back(std::move(t));
+            input_names.push_back(key);
+            input_domains.push_back(d);
+            Scope::Entry e;
+            e.slot = prog.layout.add_slot(std::move(def));
+            global.names[key] = e;
+            return {e.slot, -1, d->type};
+        }
+    }
+    invalid(where_node, "reference to undefined field '" + key + "'");
+}
+
+int Compiler::resolve_slot(Scope& scope, std::string_view name, pugi::xml_node where_node) {
+    auto t = resolve(scope, name, where_node);
+    if (t.param >= 0)
+        invalid(where_node, "function parameter '" + std::string(name) + "' used outside an expression");
+    return t.slot;
+}
+
+// ---- models ----------------------------------------------------------------------------------------
+
+bool Compiler::is_model_element(std::string_view e) {
+    return e == "AssociationModel" || e == "BayesianNetworkModel" || e == "BaselineModel" ||
+           e == "ClusteringModel" || e == "GaussianProcessModel" || e == "GeneralRegressionModel" ||
+           e == "MiningModel" || e == "NaiveBayesModel" || e == "NearestNeighborModel" ||
+           e == "NeuralNetwork" || e == "RegressionModel" || e == "RuleSetModel" || e == "SequenceModel" ||
+           e == "Scorecard" || e == "SupportVectorMachineModel" || e == "TextModel" ||
+           e == "TimeSeriesModel" || e == "TreeModel" || e == "AnomalyDetectionModel";
+}
+
+CompiledModel* Compiler::model(pugi::xml_node n, Scope& parent, int depth, bool top_level) {
+    if (depth > 32) invalid(n, "models nested deeper than 32 levels");
+    auto kind = name_of(n);
+    Scope& scope = scopes_.emplace_back();
+    scope.parent = &parent;
+    ModelContext mc{*this, n, scope, nullptr, depth};
+    if (has_attr(n, "isScorable") && attr(n, "isScorable") == "false")
+        unsupported(n, "model is marked isScorable=\"false\"");
+    read_mining_schema_top_ = top_level;
+    std::unique_ptr<CompiledModel> m;
+    if (kind == "TreeModel")
+        m = compile_tree_model(mc);
+    else if (kind == "RegressionModel")
+        m = compile_regression_model(mc);
+    else if (kind == "MiningModel")
+        m = compile_mining_model(mc);
+    else if (kind == "GeneralRegressionModel")
+        m = compile_general_regression_model(mc);
+    else if (kind == "NeuralNetwork")
+        m = compile_neural_network(mc);
+    else
+        unsupported(n, "model element <" + std::string(kind) + "> is not supported");
+    if (!m) unsupported(n, "model element <" + std::string(kind) + "> is not supported");
+    read_output(*m, mc);
+    if (m->classification())
+        prog.layout.result_sizes.emplace_back(m->result, static_cast<int>(m->categories.size()));
+    models.push_back(std::move(m));
+    return models.back().get();
+}
+
+void Compiler::init_model(CompiledModel& m, ModelContext& mc) {
+    auto n = mc.node;
+    m.kind = std::string(name_of(n));
+    m.name = std::string(attr(n, "modelName"));
+    auto fn = required(n, "functionName");
+    if (fn == "regression")
+        m.function = MiningFunction::regression;
+    else if (fn == "classification")
+        m.function = MiningFunction::classification;
+    else if (fn == "clustering" || fn == "mixed" || fn == "associationRules" || fn == "sequences" ||
+             fn == "timeSeries")
+        unsupported(n, "functionName '" + std::string(fn) + "' is not supported for <" + m.kind + ">");
+    else
+        invalid(n, "unknown functionName '" + std::string(fn) + "'");
+    m.result = prog.layout.results++;
+    read_mining_schema(m, mc, read_mining_schema_top_);
+    read_mining_schema_top_ = false;
+    if (auto lt = child(n, "LocalTransformations")) declare_derived(lt, mc.scope);
+    if (!m.target_name.empty()) {
+        mc.target_domain = domain(m.target_name);
+        if (mc.target_domain) m.target_type = mc.target_domain->type;
+    }
+    if (m.classification() && mc.target_domain) {
+        const auto* d = mc.target_domain;
+        for (std::size_t i = 0; i < d->valid_text.size(); ++i) {
+            int c = m.intern_category(d->valid_text[i]);
+            m.categories[static_cast<std::size_t>(c)].display = d->display[i];
+        }
+    }
+    read_targets(m, mc);
+}
+
+void Compiler::read_mining_schema(CompiledModel& m, ModelContext& mc, bool top_level) {
+    auto ms = child(mc.node, "MiningSchema");
+    if (!ms) parse_fail(mc.node, "model without a MiningSchema");
+    for (auto mf : children(ms, "MiningField")) {
+        std::string name(required(mf, "name"));
+        auto usage = attr(mf, "usageType");
+        if (usage.empty()) usage = "active";
+        if (usage == "predicted" || usage == "target") {
+            if (m.target_name.empty()) m.target_name = name;
+            continue;
+        }
+        if (usage != "active") {
+            if (usage == "supplementary" || usage == "group" || usage == "order" ||
+                usage == "frequencyWeight" || usage == "analysisWeight")
+                continue;
+            invalid(mf, "unknown usageType '" + std::string(usage) + "'");
+        }
+        auto t = std::make_unique<Treatment>();
+        const FieldDomain* d = domain(name);
+        t->domain = d;
+        auto ivt = attr(mf, "invalidValueTreatment");
+        if (ivt.empty() || ivt == "returnInvalid")
+            t->invalid = InvalidTreatment::return_invalid;
+        else if (ivt == "asIs")
+            t->invalid = InvalidTreatment::as_is;
+        else if (ivt == "asMissing")
+            t->invalid = InvalidTreatment::as_missing;
+        else if (ivt == "asValue")
+            t->invalid = InvalidTreatment::as_value;
+        else
+            invalid(mf, "unknown invalidValueTreatment '" + std::string(ivt) + "'");
+        auto out = attr(mf, "outliers");
+        if (out.empty() || out == "asIs")
+            t->outliers = OutlierTreatment::as_is;
+        else if (out == "asMissingValues")
+            t->outliers = OutlierTreatment::as_missing;
+        else if (out == "asExtremeValues")
+            t->outliers = OutlierTreatment::as_extreme;
+        else
+            invalid(mf, "unknown outliers '" + std::string(out) + "'");
+        t->low = number(mf, "lowValue", -HUGE_VAL);
+        t->high = number(mf, "highValue", HUGE_VAL);
+        if (t->outliers == OutlierTreatment::as_extreme &&
+            (!has_attr(mf, "lowValue") || !has_attr(mf, "highValue")))
+            invalid(mf, "outliers=\"asExtremeValues\" needs lowValue and highValue");
+        if (attr(mf, "missingValueTreatment") == "returnInvalid") t->missing_is_invalid = true;
+
+        int source = -1;
+        DataType type;
+        if (top_level) {
+            if (!d) invalid(mf, "MiningField '" + name + "' is not in the DataDictionary");
+            type = d->type;
+        } else {
+            source = resolve_slot(*mc.scope.parent, name, mf);
+            type = slot_type(source);
+        }
+        auto make_value = [&](const char* attr_name, std::string& store, Value& v) {
+            store = std::string(attr(mf, attr_name));
+            double x;
+            if (is_numeric(type)) {
+                if (!parse_double(store, x))
+                    invalid(mf, std::string(attr_name) + " '" + store + "' is not a number");
+                v = Value::number(x, store);
+            } else {
+                v = Value::string(store);
+            }
+        };
+        if (has_attr(mf, "missingValueReplacement")) {
+            t->has_replacement = true;
+            make_value("missingValueReplacement", t->replacement_text, t->replacement);
+        }
+        if (t->invalid == InvalidTreatment::as_value) {
+            if (!has_attr(mf, "invalidValueReplacement"))
+                invalid(mf, "invalidValueTreatment=\"asValue\" needs invalidValueReplacement");
+            make_value("invalidValueReplacement", t->invalid_replacement_text, t->invalid_replacement);
+        }
+        SlotDef def;
+        def.type = type;
+        def.optype = op_type(mf, d ? d->optype : OpType::unknown);
+        def.buffer = prog.layout.add_buffer();
+        def.name = name;
+        def.treat = t.get();
+        if (top_level) {
+            def.kind = SlotDef::Kind::input;
+            def.source = next_input++;
+            input_names.push_back(name);
+            input_domains.push_back(d);
+            Scope::Entry e;
+            e.slot = prog.layout.add_slot(std::move(def));
+            if (global.names.count(name)) invalid(mf, "MiningField '" + name + "' is listed twice");
+            global.names[name] = e;
+        } else {
+            const SlotDef& parent_def = prog.layout.slots[static_cast<std::size_t>(source)];
+            bool same = parent_def.treat && parent_def.treat->invalid == t->invalid;
+            if (t->trivial() || (same && !t->has_replacement && t->outliers == OutlierTreatment::as_is &&
+                                 !t->missing_is_invalid)) {
+                Scope::Entry e;
+                e.slot = source;
+                mc.scope.names[name] = e;
+                continue;
+            }
+            def.kind = SlotDef::Kind::treated;
+            def.source = source;
+            Scope::Entry e;
+            e.slot = prog.layout.add_slot(std::move(def));
+            mc.scope.names[name] = e;
+        }
+        prog.treatments.push_back(std::move(t));
+    }
+}
+
+void Compiler::read_targets(CompiledModel& m, ModelContext& mc) {
+    auto targets = child(mc.node, "Targets");
+    if (!targets) return;
+    auto list = children(targets, "Target");
+    pugi::xml_node target;
+    for (auto t : list) {
+        auto f = attr(t, "field");
+        if (f.empty() || f == m.target_name || list.size() == 1) {
+            target = t;
+            break;
+        }
+    }
+    if (!target) return;
+    if (m.target_name.empty() && has_attr(target, "field"))
+        m.target_name = std::string(attr(target, "field"));
+    auto& post = m.post;
+    post.present = true;
+    post.factor = number(target, "rescaleFactor", 1.0);
+    post.constant = number(target, "rescaleConstant", 0.0);
+    post.min = number(target, "min", -HUGE_VAL);
+    post.max = number(target, "max", HUGE_VAL);
+    auto cast = attr(target, "castInteger");
+    if (cast == "round")
+        post.cast = TargetPost::Cast::round;
+    else if (cast == "ceiling")
+        post.cast = TargetPost::Cast::ceiling;
+    else if (cast == "floor")
+        post.cast = TargetPost::Cast::floor;
+    else if (!cast.empty())
+        invalid(target, "unknown castInteger '" + std::string(cast) + "'");
+    auto values = children(target, "TargetValue");
+    if (m.function == MiningFunction::regression) {
+        for (auto tv : values)
+            if (has_attr(tv, "defaultValue")) {
+                post.has_default = true;
+                post.default_value = number(tv, "defaultValue", 0.0);
+            }
+        return;
+    }
+    bool priors = false;
+    for (auto tv : values) {
+        if (!has_attr(tv, "value")) continue;
+        int c = m.intern_category(attr(tv, "value"));
+        if (has_attr(tv, "displayValue"))
+            m.categories[static_cast<std::size_t>(c)].display = std::string(attr(tv, "displayValue"));
+        if (has_attr(tv, "priorProbability")) priors = true;
+    }
+    if (priors) {
+        post.priors.assign(m.categories.size(), 0.0);
+        for (auto tv : values) {
+            if (!has_attr(tv, "value")) continue;
+            int c = m.find_category(attr(tv, "value"));
+            post.priors[static_cast<std::size_t>(c)] = number(tv, "priorProbability", 0.0);
+        }
+    }
+}
+
+void Compiler::read_output(CompiledModel& m, ModelContext& mc) {
+    auto output = child(mc.node, "Output");
+    if (!output) return;
+    for (auto of : children(output, "OutputField")) {
+        std::string name(required(of, "name"));
+        auto d = std::make_unique<OutputDef>();
+        d->model = &m;
+        auto feature = attr(of, "feature");
+        if (feature.empty() || feature == "predictedValue")
+            d->feature = OutputDef::Feature::predicted_value;
+        else if (feature == "predictedDisplayValue")
+            d->feature = OutputDef::Feature::predicted_display_value;
+        else if (feature == "probability")
+            d->feature = OutputDef::Feature::probability;
+        else if (feature == "confidence")
+            d->feature = OutputDef::Feature::confidence;
+        else if (feature == "transformedValue")
+            d->feature = OutputDef::Feature::transformed_value;
+        else if (feature == "decision")
+            d->feature = OutputDef::Feature::decision;
+        else if (feature == "entityId")
+            d->feature = OutputDef::Feature::entity_id;
+        else
+            unsupported(of, "OutputField feature '" + std::string(feature) + "' is not supported for <" +
+                                m.kind + ">");
+        if (has_attr(of, "segmentId")) unsupported(of, "OutputField segmentId is not supported");
+        if ((d->feature == OutputDef::Feature::probability || d->feature == OutputDef::Feature::confidence) &&
+            has_attr(of, "value")) {
+            if (!m.classification())
+                invalid(of, "probability of a value in a model that is not a classification");
+            d->category = m.intern_category(attr(of, "value"));
+        }
+        if ((d->feature == OutputDef::Feature::probability || d->feature == OutputDef::Feature::confidence) &&
+            !m.classification())
+            invalid(of, "feature '" + std::string(feature) + "' needs a classification model");
+        if (d->feature == OutputDef::Feature::transformed_value || d->feature == OutputDef::Feature::decision)
+            d->expr = expression_child(of, mc.scope, 1);
+        SlotDef def;
+        def.kind = SlotDef::Kind::output;
+        def.type = data_type(of, DataType::unknown);
+        def.optype = op_type(of, OpType::unknown);
+        def.output = d.get();
+        def.buffer = prog.layout.add_buffer();
+        def.name = name;
+        d->type = def.type;
+        d->buffer = def.buffer;
+        int slot = prog.layout.add_slot(std::move(def));
+        prog.outputs.push_back(std::move(d));
+        Scope::Entry e;
+        e.slot = slot;
+        mc.scope.names[name] = e;
+        m.output_slots.push_back(slot);
+        m.output_names.push_back(name);
+        m.output_final.push_back(attr(of, "isFinalResult") != "false");
+    }
+}
+
+void Compiler::compile_document() {
+    auto root = doc.document_element();
+    if (!root || name_of(root) != "PMML") {
+        if (!root) throw parse_error("PMML: the document has no root element");
+        parse_fail(root, "the root element must be <PMML>");
+    }
+    std::string_view ns = attr(root, "xmlns");
+    std::string_view version = attr(root, "version");
+    if (version.empty()) parse_fail(root, "missing the version attribute");
+    pmml_version = std::string(version);
+    static const char* known[] = {"3.0", "3.1", "3.2", "4.0", "4.1", "4.2", "4.3", "4.4"};
+    bool ok = false;
+    for (auto k : known) ok = ok || version == k;
+    if (!ok)
+        unsupported(root, "PMML version '" + std::string(version) + "' is not supported (3.0 to 4.4 are)");
+    if (!ns.empty()) {
+        std::string_view prefix = "http://www.dmg.org/PMML-";
+        if (ns.substr(0, prefix.size()) != prefix)
+            parse_fail(root, "namespace '" + std::string(ns) + "' is not a PMML namespace");
+    }
+    if (auto header = child(root, "Header"))
+        if (auto app = child(header, "Application")) {
+            producer = std::string(attr(app, "name"));
+            if (has_attr(app, "version")) producer += " " + std::string(attr(app, "version"));
+        }
+    auto dd = child(root, "DataDictionary");
+    if (!dd) parse_fail(root, "missing the DataDictionary");
+    read_data_dictionary(dd);
+    if (auto td = child(root, "TransformationDictionary")) read_transformation_dictionary(td);
+    pugi::xml_node model_node;
+    for (auto k : root.children()) {
+        if (k.type() != pugi::node_element) continue;
+        if (is_model_element(name_of(k))) {
+            if (attr(k, "isScorable") == "false") continue;
+            model_node = k;
+            break;
+        }
+    }
+    if (!model_node) parse_fail(root, "the document holds no model");
+    top_kind = std::string(name_of(model_node));
+    top = model(model_node, global, 0, true);
+    verification = child(model_node, "ModelVerification");
+    for (std::size_t i = 0; i < top->output_slots.size(); ++i) {
+        if (!top->output_final[i]) continue;
+        top_outputs.push_back(top->output_slots[i]);
+        top_output_names.push_back(top->output_names[i]);
+    }
+}
+
+}  // namespace scorestream::pmml::detail

@@ -1,0 +1,414 @@
+#include "core.hpp"
+
+#include "model_base.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+namespace scorestream::pmml::detail {
+
+const char* to_string(DataType t) noexcept {
+    switch (t) {
+        case DataType::string:
+            return "string";
+        case DataType::integer:
+            return "integer";
+        case DataType::float_:
+            return "float";
+        case DataType::double_:
+            return "double";
+        case DataType::boolean:
+            return "boolean";
+        case DataType::date:
+            return "date";
+        case DataType::time:
+            return "time";
+        case DataType::datetime:
+            return "dateTime";
+        case DataType::unknown:
+            break;
+    }
+    return "unknown";
+}
+
+const char* to_string(OpType t) noexcept {
+    switch (t) {
+        case OpType::categorical:
+            return "categorical";
+        case OpType::ordinal:
+            return "ordinal";
+        case OpType::continuous:
+            return "continuous";
+        case OpType::unknown:
+            break;
+    }
+    return "unknown";
+}
+
+void fail(std::string message) { throw EvalFailure{std::move(message)}; }
+
+bool parse_double(std::string_view s, double& out) noexcept {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
+        s.remove_suffix(1);
+    if (s.empty()) return false;
+    if (s.front() == '+') s.remove_prefix(1);
+    if (s.empty() || s.front() == '+') return false;
+    // Spellings std::from_chars does not read but PMML producers write.
+    if (s == "INF" || s == "Infinity" || s == "inf") {
+        out = HUGE_VAL;
+        return true;
+    }
+    if (s == "-INF" || s == "-Infinity" || s == "-inf") {
+        out = -HUGE_VAL;
+        return true;
+    }
+    if (s == "NaN") {
+        out = nan_v;
+        return true;
+    }
+    double x = 0;
+    auto r = std::from_chars(s.data(), s.data() + s.size(), x);
+    if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return false;
+    out = x;
+    return true;
+}
+
+std::size_t format_double(double x, char* buf, std::size_t size) noexcept {
+    if (std::isnan(x)) {
+        std::string_view t = "NaN";
+        auto n = std::min(size, t.size());
+        std::copy_n(t.data(), n, buf);
+        return n;
+    }
+    if (std::isinf(x)) {
+        std::string_view t = x > 0 ? "Infinity" : "-Infinity";
+        auto n = std::min(size, t.size());
+        std::copy_n(t.data(), n, buf);
+        return n;
+    }
+    auto r = std::to_chars(buf, buf + size, x);
+    if (r.ec != std::errc()) return 0;
+    return static_cast<std::size_t>(r.ptr - buf);
+}
+
+bool FieldDomain::is_valid(const Value& v) const noexcept {
+    if (v.is_missing()) return true;
+    if (v.is_number()) {
+        double x = v.as_number();
+        for (double b : invalid_num)
+            if (b == x) return false;
+        bool listed = false;
+        for (double a : valid_num)
+            if (a == x) listed = true;
+        if (optype != OpType::continuous && !valid_num.empty()) return listed;
+        if (!intervals.empty()) {
+            if (listed) return true;
+            for (const auto& iv : intervals) {
+                bool lo_ok = iv.lo_closed ? x >= iv.lo : x > iv.lo;
+                bool hi_ok = iv.hi_closed ? x <= iv.hi : x < iv.hi;
+                if (lo_ok && hi_ok) return true;
+            }
+            return false;
+        }
+        return true;
+    }
+    std::string_view t = v.text();
+    for (const auto& b : invalid_text)
+        if (b == t) return false;
+    if (!valid_text.empty() && optype != OpType::continuous) {
+        for (const auto& a : valid_text)
+            if (a == t) return true;
+        return false;
+    }
+    return true;
+}
+
+bool FieldDomain::is_missing_marker(const Value& v) const noexcept {
+    if (v.is_number()) {
+        for (double m : missing_num)
+            if (m == v.as_number()) return true;
+        return false;
+    }
+    if (v.is_string()) {
+        for (const auto& m : missing_text)
+            if (m == v.text()) return true;
+    }
+    return false;
+}
+
+bool convert(Ctx& ctx, Value& v, DataType type, int buf) {
+    if (v.is_missing()) return true;
+    if (is_numeric(type)) {
+        if (v.is_number()) {
+            if (type == DataType::integer && v.as_number() != std::floor(v.as_number())) {
+                return std::isinf(v.as_number());
+            }
+            return true;
+        }
+        double x;
+        std::string_view t = v.text();
+        if (type == DataType::boolean) {
+            if (t == "true") {
+                v = Value::number(1.0, t);
+                return true;
+            }
+            if (t == "false") {
+                v = Value::number(0.0, t);
+                return true;
+            }
+        }
+        if (!parse_double(t, x)) return false;
+        if (type == DataType::integer && x != std::floor(x)) return false;
+        v = Value::number(x, t);
+        return true;
+    }
+    if (type == DataType::string && v.is_number()) {
+        if (!v.text().empty()) {
+            v = Value::string(v.text());
+            return true;
+        }
+        char tmp[40];
+        auto n = format_double(v.as_number(), tmp, sizeof tmp);
+        if (buf < 0) return false;
+        v = Value::string(ctx.store(buf, std::string_view(tmp, n)));
+        return true;
+    }
+    return true;
+}
+
+void Program::compute_treated(Ctx& ctx, const SlotDef& def, Value& v, int slot) const {
+    bool invalid = false;
+    if (def.kind == SlotDef::Kind::treated) invalid = ctx.is_invalid(def.source);
+    const Treatment* t = def.treat;
+    const FieldDomain* dom = t ? t->domain : nullptr;
+    if (!v.is_missing()) {
+        Value original = v;
+        if (!convert(ctx, v, def.type, def.buffer)) {
+            invalid = true;
+            v = original;
+        } else if (dom && dom->is_missing_marker(v)) {
+            v = Value::missing();
+        } else if (dom && !dom->is_valid(v)) {
+            invalid = true;
+        }
+    }
+    if (invalid) {
+        InvalidTreatment how = t ? t->invalid : InvalidTreatment::as_is;
+        switch (how) {
+            case InvalidTreatment::return_invalid:
+                fail("invalid value '" + scorestream::to_string(v) + "' for field '" + def.name + "'");
+            case InvalidTreatment::as_is:
+                break;
+            case InvalidTreatment::as_missing:
+                v = Value::missing();
+                invalid = false;
+                break;
+            case InvalidTreatment::as_value:
+                v = t->invalid_replacement;
+                invalid = false;
+                break;
+        }
+    }
+    if (t && !invalid && v.is_number() && t->outliers != OutlierTreatment::as_is) {
+        double x = v.as_number();
+        if (x < t->low || x > t->high) {
+            if (t->outliers == OutlierTreatment::as_missing)
+                v = Value::missing();
+            else
+                v = Value::number(x < t->low ? t->low : t->high);
+        }
+    }
+    if (v.is_missing() && t) {
+        if (t->missing_is_invalid) fail("missing value for field '" + def.name + "'");
+        if (t->has_replacement) v = t->replacement;
+    }
+    ctx.s->invalid[static_cast<std::size_t>(slot)] = invalid ? 1 : 0;
+}
+
+void Program::compute(Ctx& ctx, int slot) const {
+    auto i = static_cast<std::size_t>(slot);
+    const SlotDef& def = layout.slots[i];
+    Value v;
+    switch (def.kind) {
+        case SlotDef::Kind::input:
+            if (static_cast<std::size_t>(def.source) < ctx.row->size())
+                v = (*ctx.row)[static_cast<std::size_t>(def.source)];
+            compute_treated(ctx, def, v, slot);
+            break;
+        case SlotDef::Kind::treated:
+            v = ctx.get(def.source);
+            compute_treated(ctx, def, v, slot);
+            break;
+        case SlotDef::Kind::derived: {
+            // Mark first so that a (rejected at load) cycle could never recurse forever.
+            ctx.s->stamps[i] = ctx.s->epoch;
+            ctx.s->values[i] = Value::missing();
+            v = def.expr->eval(ctx);
+            if (!convert(ctx, v, def.type, def.buffer)) v = Value::missing();
+            if (v.is_string() && def.buffer >= 0) v = Value::string(ctx.store(def.buffer, v.text()));
+            ctx.s->invalid[i] = 0;
+            break;
+        }
+        case SlotDef::Kind::output:
+            ctx.s->stamps[i] = ctx.s->epoch;
+            ctx.s->values[i] = Value::missing();
+            v = def.output->eval(ctx);
+            if (def.type != DataType::unknown && !convert(ctx, v, def.type, def.buffer)) v = Value::missing();
+            ctx.s->invalid[i] = 0;
+            break;
+    }
+    ctx.s->values[i] = v;
+    ctx.s->stamps[i] = ctx.s->epoch;
+}
+
+std::unique_ptr<EvalScratch> Program::make_scratch() const {
+    auto s = std::make_unique<EvalScratch>();
+    auto n = layout.slots.size();
+    s->values.assign(n, Value::missing());
+    s->stamps.assign(n, 0);
+    s->invalid.assign(n, 0);
+    s->buffers.resize(static_cast<std::size_t>(layout.buffers));
+    for (auto& b : s->buffers) b.reserve(64);
+    s->results.resize(static_cast<std::size_t>(layout.results));
+    for (auto [r, cats] : layout.result_sizes) {
+        auto& res = s->results[static_cast<std::size_t>(r)];
+        res.probs.assign(static_cast<std::size_t>(cats), 0.0);
+        res.confidences.assign(static_cast<std::size_t>(cats), 0.0);
+    }
+    s->work.assign(static_cast<std::size_t>(layout.work), 0.0);
+    s->frame.reserve(64);
+    return s;
+}
+
+// ---- CompiledModel ------------------------------------------------------------------------------
+
+const ModelResult& CompiledModel::run(Ctx& ctx) const {
+    ModelResult& r = ctx.s->results[static_cast<std::size_t>(result)];
+    if (r.epoch == ctx.s->epoch) return r;
+    r.value = Value::missing();
+    r.category = -1;
+    r.has_probs = false;
+    r.has_confidences = false;
+    r.entity_id = {};
+    r.confidence = nan_v;
+    std::fill(r.probs.begin(), r.probs.end(), 0.0);
+    std::fill(r.confidences.begin(), r.confidences.end(), 0.0);
+    evaluate(ctx, r);
+    apply_targets(r);
+    r.epoch = ctx.s->epoch;
+    return r;
+}
+
+void CompiledModel::apply_targets(ModelResult& r) const {
+    if (!post.present) return;
+    if (function == MiningFunction::regression) {
+        if (r.value.is_missing()) {
+            if (post.has_default) r.value = Value::number(post.default_value);
+            return;
+        }
+        if (!r.value.is_number()) return;
+        double x = r.value.as_number();
+        if (x < post.min) x = post.min;
+        if (x > post.max) x = post.max;
+        x = x * post.factor + post.constant;
+        switch (post.cast) {
+            case TargetPost::Cast::none:
+                break;
+            case TargetPost::Cast::round:
+                x = std::floor(x + 0.5);
+                break;
+            case TargetPost::Cast::ceiling:
+                x = std::ceil(x);
+                break;
+            case TargetPost::Cast::floor:
+                x = std::floor(x);
+                break;
+        }
+        r.value = Value::number(x);
+    } else if (function == MiningFunction::classification) {
+        if (r.value.is_missing() && !post.priors.empty()) {
+            std::copy(post.priors.begin(), post.priors.end(), r.probs.begin());
+            r.has_probs = true;
+            pick_best(r);
+        }
+    }
+}
+
+int CompiledModel::find_category(std::string_view text) const {
+    for (std::size_t i = 0; i < categories.size(); ++i)
+        if (categories[i].text == text) return static_cast<int>(i);
+    if (is_numeric(target_type)) {
+        double x;
+        if (parse_double(text, x))
+            for (std::size_t i = 0; i < categories.size(); ++i)
+                if (categories[i].numeric && categories[i].number == x) return static_cast<int>(i);
+    }
+    return -1;
+}
+
+int CompiledModel::intern_category(std::string_view text) {
+    int c = find_category(text);
+    if (c >= 0) return c;
+    Category cat;
+    cat.text = std::string(text);
+    if (is_numeric(target_type)) cat.numeric = parse_double(text, cat.number);
+    categories.push_back(std::move(cat));
+    return static_cast<int>(categories.size()) - 1;
+}
+
+void CompiledModel::pick_best(ModelResult& r) const {
+    int best = -1;
+    double best_p = -HUGE_VAL;
+    for (std::size_t i = 0; i < categories.size(); ++i) {
+        if (r.probs[i] > best_p) {
+            best_p = r.probs[i];
+            best = static_cast<int>(i);
+        }
+    }
+    r.category = best;
+    r.value = best >= 0 ? category_value(best) : Value::missing();
+}
+
+// ---- OutputDef ------------------------------------------------------------------------------------
+
+Value OutputDef::eval(Ctx& ctx) const {
+    if (feature == Feature::transformed_value || feature == Feature::decision) return expr->eval(ctx);
+    const ModelResult& r = ctx.s->results[static_cast<std::size_t>(model->result)];
+    if (r.epoch != ctx.s->epoch) return Value::missing();
+    switch (feature) {
+        case Feature::predicted_value:
+            return r.value;
+        case Feature::predicted_display_value:
+            if (r.category >= 0) {
+                const auto& cat = model->categories[static_cast<std::size_t>(r.category)];
+                return Value::string(cat.display.empty() ? std::string_view(cat.text)
+                                                         : std::string_view(cat.display));
+            }
+            return r.value;
+        case Feature::probability: {
+            int c = category >= 0 ? category : r.category;
+            if (c < 0) return Value::missing();
+            if (r.has_probs) return Value::number(r.probs[static_cast<std::size_t>(c)]);
+            if (r.category < 0) return Value::missing();
+            return Value::number(c == r.category ? 1.0 : 0.0);
+        }
+        case Feature::confidence: {
+            int c = category >= 0 ? category : r.category;
+            if (r.has_confidences && c >= 0) return Value::number(r.confidences[static_cast<std::size_t>(c)]);
+            if (category < 0 && !std::isnan(r.confidence)) return Value::number(r.confidence);
+            if (r.has_probs && c >= 0) return Value::number(r.probs[static_cast<std::size_t>(c)]);
+            return Value::missing();
+        }
+        case Feature::entity_id:
+            if (r.entity_id.empty()) return Value::missing();
+            return Value::string(r.entity_id);
+        case Feature::transformed_value:
+        case Feature::decision:
+            break;
+    }
+    return Value::missing();
+}
+
+}  // namespace scorestream::pmml::detail

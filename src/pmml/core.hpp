@@ -1,0 +1,238 @@
+#pragma once
+// Internal core of the compiled PMML evaluator: the flat program every model family compiles into,
+// the per-caller scratch, and the evaluation context. Private to src/pmml (never installed).
+//
+// Shape: every field the document mentions (mining fields as a model sees them, derived fields,
+// output fields) becomes a numbered slot. A slot is computed at most once per record, on first use
+// (lazy, memoized with an epoch stamp), so derived fields a record never reaches cost nothing and
+// evaluation order follows the document's data flow without a separate scheduling pass.
+
+#include <scorestream/model/model.hpp>
+#include <scorestream/model/value.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace scorestream::pmml::detail {
+
+enum class DataType : std::uint8_t {
+    string,
+    integer,
+    float_,
+    double_,
+    boolean,
+    date,
+    time,
+    datetime,
+    unknown
+};
+enum class OpType : std::uint8_t { categorical, ordinal, continuous, unknown };
+enum class MiningFunction : std::uint8_t { regression, classification, clustering, mixed };
+
+inline bool is_numeric(DataType t) noexcept {
+    return t == DataType::integer || t == DataType::float_ || t == DataType::double_ ||
+           t == DataType::boolean;
+}
+
+const char* to_string(DataType t) noexcept;
+const char* to_string(OpType t) noexcept;
+
+/// Thrown inside evaluation for a record that cannot be scored; score() catches it and reports the
+/// message through Prediction::error. Never escapes the library.
+struct EvalFailure {
+    std::string message;
+};
+[[noreturn]] void fail(std::string message);
+
+constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
+
+/// Parses a whole string as a double (leading/trailing blanks allowed); false when it is not one.
+bool parse_double(std::string_view s, double& out) noexcept;
+/// Shortest round-trip text of x ("1", "0.5", "1e+300"); integers without a fraction.
+std::size_t format_double(double x, char* buf, std::size_t size) noexcept;
+
+/// What one model produced for the current record.
+struct ModelResult {
+    std::uint32_t epoch = 0;  ///< record stamp; a result from an older record counts as missing
+    Value value;              ///< predicted value (number or category) or missing
+    int category = -1;        ///< index into the model's categories (classification)
+    bool has_probs = false;
+    std::vector<double> probs;  ///< aligned with the model's categories
+    std::string_view entity_id;
+    double confidence = nan_v;
+    std::vector<double> confidences;  ///< per category, when the model defines them
+    bool has_confidences = false;
+};
+
+class Program;
+
+/// The per-caller working memory of one compiled document (lives in Prediction::scratch).
+class EvalScratch final : public scorestream::Scratch {
+public:
+    std::vector<Value> values;          ///< per slot
+    std::vector<std::uint32_t> stamps;  ///< per slot: epoch at which values[i] was computed
+    std::vector<std::uint8_t> invalid;  ///< per slot: the value was invalid and kept asIs
+    std::uint32_t epoch = 0;
+    std::vector<std::string> buffers;  ///< string storage, one per producing node
+    std::vector<ModelResult> results;  ///< per model
+    std::vector<double> work;          ///< numeric work areas handed out at compile time
+    std::vector<Value> frame;          ///< argument stack for functions
+};
+
+/// Evaluation context for one record.
+struct Ctx {
+    const Program* prog;
+    EvalScratch* s;
+    const FeatureRow* row;
+    std::size_t frame_base = 0;
+    int call_depth = 0;
+
+    inline const Value& get(int slot);
+    bool is_invalid(int slot) { return s->invalid[static_cast<std::size_t>(slot)] != 0; }
+    std::string& buffer(int id) { return s->buffers[static_cast<std::size_t>(id)]; }
+    double* work(int offset) { return s->work.data() + offset; }
+    /// Stores `text` in buffer `id` and returns a view of the stored copy.
+    std::string_view store(int id, std::string_view text) {
+        auto& b = buffer(id);
+        b.assign(text.data(), text.size());
+        return b;
+    }
+};
+
+/// An expression node (DerivedField contents, Apply, OutputField transformations).
+class Expr {
+public:
+    virtual ~Expr() = default;
+    virtual Value eval(Ctx& ctx) const = 0;
+    DataType type = DataType::unknown;  ///< the static type when known
+};
+using ExprPtr = std::unique_ptr<Expr>;
+
+/// Validity information from a DataField.
+struct FieldDomain {
+    std::string name;
+    DataType type = DataType::string;
+    OpType optype = OpType::categorical;
+    struct Interval {
+        double lo, hi;
+        bool lo_closed, hi_closed;
+    };
+    std::vector<std::string> valid_text;  ///< Value property="valid" (strings as written)
+    std::vector<double> valid_num;        ///< same, parsed when the type is numeric
+    std::vector<std::string> display;     ///< displayValue per valid value ("" when none)
+    std::vector<std::string> invalid_text;
+    std::vector<double> invalid_num;
+    std::vector<std::string> missing_text;
+    std::vector<double> missing_num;
+    std::vector<Interval> intervals;
+
+    bool constrained() const noexcept {
+        return !valid_text.empty() || !invalid_text.empty() || !intervals.empty();
+    }
+    /// True when v (already converted to `type`) is a valid value.
+    bool is_valid(const Value& v) const noexcept;
+    bool is_missing_marker(const Value& v) const noexcept;
+};
+
+enum class InvalidTreatment : std::uint8_t { return_invalid, as_is, as_missing, as_value };
+enum class OutlierTreatment : std::uint8_t { as_is, as_missing, as_extreme };
+
+/// How one model sees a field: the MiningField attributes.
+struct Treatment {
+    const FieldDomain* domain = nullptr;
+    InvalidTreatment invalid = InvalidTreatment::return_invalid;
+    OutlierTreatment outliers = OutlierTreatment::as_is;
+    bool has_replacement = false;
+    bool missing_is_invalid = false;  ///< missingValueTreatment="returnInvalid" (PMML 4.4)
+    Value replacement;
+    std::string replacement_text;
+    Value invalid_replacement;
+    std::string invalid_replacement_text;
+    double low = -HUGE_VAL, high = HUGE_VAL;
+
+    bool trivial() const noexcept {
+        return !has_replacement && outliers == OutlierTreatment::as_is && !missing_is_invalid &&
+               (invalid == InvalidTreatment::as_is || domain == nullptr || !domain->constrained());
+    }
+};
+
+class CompiledModel;
+
+struct OutputDef;
+
+/// One numbered field value.
+struct SlotDef {
+    enum class Kind : std::uint8_t { input, treated, derived, output };
+    Kind kind = Kind::input;
+    DataType type = DataType::unknown;
+    OpType optype = OpType::unknown;
+    int source = -1;                   ///< input: FeatureRow index; treated: source slot
+    const Treatment* treat = nullptr;  ///< treated
+    const Expr* expr = nullptr;        ///< derived
+    const OutputDef* output = nullptr;
+    int buffer = -1;  ///< string storage for derived/converted values
+    std::string name;
+};
+
+/// Allocation counters a compiler hands out (slots, buffers, results, numeric work).
+struct Layout {
+    std::vector<SlotDef> slots;
+    int buffers = 0;
+    int results = 0;
+    int work = 0;
+    std::vector<std::pair<int, int>> result_sizes;  ///< (result index, category count)
+
+    int add_slot(SlotDef def) {
+        slots.push_back(std::move(def));
+        return static_cast<int>(slots.size()) - 1;
+    }
+    int add_buffer() { return buffers++; }
+    int add_work(int n) {
+        int at = work;
+        work += n;
+        return at;
+    }
+};
+
+/// The compiled document's evaluation data (slots and their definitions).
+class Program {
+public:
+    Layout layout;
+    std::vector<std::unique_ptr<FieldDomain>> domains;
+    std::vector<std::unique_ptr<Treatment>> treatments;
+    std::vector<ExprPtr> exprs;  ///< derived-field expressions owned here
+    std::vector<std::unique_ptr<OutputDef>> outputs;
+
+    void compute(Ctx& ctx, int slot) const;
+    std::unique_ptr<EvalScratch> make_scratch() const;
+
+private:
+    void compute_treated(Ctx& ctx, const SlotDef& def, Value& v, int slot) const;
+};
+
+inline const Value& Ctx::get(int slot) {
+    auto i = static_cast<std::size_t>(slot);
+    if (s->stamps[i] != s->epoch) prog->compute(*this, slot);
+    return s->values[i];
+}
+
+/// Converts v to `type`: strings to numbers when the type is numeric (false when not a number),
+/// numbers to their text when the type is string (text stored in buffer `buf` when needed).
+bool convert(Ctx& ctx, Value& v, DataType type, int buf);
+
+/// Numeric view of a value (numbers as is, strings parsed); false when not numeric.
+inline bool as_double(const Value& v, double& out) noexcept {
+    if (v.is_number()) {
+        out = v.as_number();
+        return true;
+    }
+    if (v.is_string()) return parse_double(v.text(), out);
+    return false;
+}
+
+}  // namespace scorestream::pmml::detail

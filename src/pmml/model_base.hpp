@@ -1,0 +1,102 @@
+#pragma once
+// The interface between the framework and the model families. Every family (TreeModel,
+// RegressionModel, MiningModel, GeneralRegressionModel, NeuralNetwork) derives CompiledModel and
+// implements evaluate(); the framework runs Targets post-processing and computes Output fields.
+
+#include "core.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace scorestream::pmml::detail {
+
+/// A class label of a classification model. The text is owned here for the life of the model, so
+/// a Value pointing at it stays valid.
+struct Category {
+    std::string text;
+    double number = 0.0;
+    bool numeric = false;  ///< the target's dataType is numeric and the text parses as a number
+    std::string display;   ///< displayValue from Targets or DataField (empty when none)
+};
+
+/// Targets/Target post-processing of a model's raw result.
+struct TargetPost {
+    bool present = false;
+    double factor = 1.0, constant = 0.0;
+    enum class Cast : std::uint8_t { none, round, ceiling, floor } cast = Cast::none;
+    double min = -HUGE_VAL, max = HUGE_VAL;
+    bool has_default = false;
+    double default_value = 0.0;
+    std::vector<double> priors;  ///< per category; empty when none
+};
+
+class CompiledModel {
+public:
+    virtual ~CompiledModel() = default;
+
+    std::string kind;  ///< element name: "TreeModel", ...
+    std::string name;  ///< modelName
+    MiningFunction function = MiningFunction::regression;
+    int result = -1;  ///< index into EvalScratch::results
+    std::string target_name;
+    DataType target_type = DataType::unknown;
+    std::vector<Category> categories;
+    TargetPost post;
+    std::vector<int> output_slots;
+    std::vector<std::string> output_names;
+    std::vector<bool> output_final;
+    std::size_t segments = 0;  ///< number of nested models (for describe)
+
+    bool classification() const noexcept { return function == MiningFunction::classification; }
+
+    /// Evaluates for the current record (once) and returns the result.
+    const ModelResult& run(Ctx& ctx) const;
+
+    /// Value of category c as the model predicts it (number with text for numeric targets).
+    Value category_value(int c) const {
+        const auto& cat = categories[static_cast<std::size_t>(c)];
+        return cat.numeric ? Value::number(cat.number, cat.text) : Value::string(cat.text);
+    }
+    /// Index of the category with this text (numeric targets also match numerically), or -1.
+    int find_category(std::string_view text) const;
+    /// find_category, adding the category when absent (compile time only).
+    int intern_category(std::string_view text);
+    /// Sets r.value/r.category to the most probable category (first one on ties).
+    void pick_best(ModelResult& r) const;
+    /// Estimated heap and object bytes of this model's compiled form (not counting nested models).
+    virtual std::size_t memory_bytes() const {
+        std::size_t n = sizeof(*this) + categories.capacity() * sizeof(Category);
+        for (const auto& c : categories) n += c.text.capacity() > 15 ? c.text.capacity() : 0;
+        return n;
+    }
+
+protected:
+    virtual void evaluate(Ctx& ctx, ModelResult& r) const = 0;
+
+private:
+    void apply_targets(ModelResult& r) const;
+};
+
+/// How an OutputField computes its value.
+struct OutputDef {
+    enum class Feature : std::uint8_t {
+        predicted_value,
+        predicted_display_value,
+        probability,
+        confidence,
+        transformed_value,
+        decision,
+        entity_id,
+    };
+    Feature feature = Feature::predicted_value;
+    const CompiledModel* model = nullptr;
+    int category = -1;  ///< probability/confidence of this category; -1 = of the predicted one
+    ExprPtr expr;       ///< transformedValue / decision
+    DataType type = DataType::unknown;
+    int buffer = -1;
+
+    Value eval(Ctx& ctx) const;
+};
+
+}  // namespace scorestream::pmml::detail

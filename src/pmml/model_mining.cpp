@@ -1,0 +1,317 @@
+// MiningModel: Segmentation with every multipleModelMethod except selectAll, segment predicates,
+// nested segmentations, output fields of earlier segments feeding later ones (modelChain), and
+// missingPredictionTreatment.
+
+#include "compiler.hpp"
+#include "predicate.hpp"
+
+#include <algorithm>
+
+namespace scorestream::pmml::detail {
+namespace {
+
+enum class Method : std::uint8_t {
+    majority_vote,
+    weighted_majority_vote,
+    average,
+    weighted_average,
+    median,
+    weighted_median,
+    max,
+    sum,
+    weighted_sum,
+    select_first,
+    model_chain
+};
+
+class MiningModelImpl final : public CompiledModel {
+public:
+    struct Segment {
+        int pred = -1;
+        const CompiledModel* model = nullptr;
+        double weight = 1.0;
+        std::vector<int> cat_map;  ///< segment category -> this model's category
+    };
+    Predicates preds;
+    std::vector<Segment> segs;
+    Method method = Method::majority_vote;
+    enum class MissingPrediction : std::uint8_t {
+        continue_,
+        return_missing,
+        skip_segment
+    } mpt = MissingPrediction::continue_;
+    double missing_threshold = 1.0;
+    int work = -1;  ///< 2 * segments doubles: values and weights
+
+protected:
+    void evaluate(Ctx& ctx, ModelResult& r) const override;
+
+private:
+    void copy_result(const Segment& s, const ModelResult& sr, ModelResult& r) const {
+        r.entity_id = sr.entity_id;
+        if (!classification()) {
+            r.value = sr.value;
+            return;
+        }
+        if (sr.category < 0 || s.cat_map.empty()) {
+            r.value = sr.value;
+            return;
+        }
+        for (std::size_t i = 0; i < s.cat_map.size(); ++i)
+            r.probs[static_cast<std::size_t>(s.cat_map[i])] = sr.probs[i];
+        r.has_probs = sr.has_probs;
+        r.category = s.cat_map[static_cast<std::size_t>(sr.category)];
+        r.value = category_value(r.category);
+    }
+};
+
+double weighted_median(double* v, double* w, std::size_t n) {
+    // Insertion sort by value, carrying weights (segment counts are small).
+    for (std::size_t i = 1; i < n; ++i) {
+        double x = v[i], y = w[i];
+        std::size_t j = i;
+        for (; j > 0 && v[j - 1] > x; --j) {
+            v[j] = v[j - 1];
+            w[j] = w[j - 1];
+        }
+        v[j] = x;
+        w[j] = y;
+    }
+    double total = 0;
+    for (std::size_t i = 0; i < n; ++i) total += w[i];
+    double acc = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        acc += w[i];
+        if (acc >= total / 2) return v[i];
+    }
+    return v[n - 1];
+}
+
+void MiningModelImpl::evaluate(Ctx& ctx, ModelResult& r) const {
+    std::size_t n = segs.size();
+    double* values = ctx.work(work);
+    double* weights = values + n;
+    std::size_t count = 0, missing = 0, evaluated = 0;
+    const Segment* last = nullptr;
+    const ModelResult* last_result = nullptr;
+    std::size_t nc = categories.size();
+    double* acc = r.probs.data();
+    double total_weight = 0;
+    for (const auto& s : segs) {
+        if (preds.eval(ctx, s.pred) != Truth::yes) continue;
+        const ModelResult& sr = s.model->run(ctx);
+        ++evaluated;
+        if (sr.value.is_missing()) {
+            ++missing;
+            if (mpt == MissingPrediction::return_missing) return;
+            if (evaluated && static_cast<double>(missing) / static_cast<double>(n) > missing_threshold)
+                return;
+            if (method == Method::select_first) return;
+            if (method == Method::model_chain) last = nullptr;
+            continue;
+        }
+        if (method == Method::select_first) {
+            copy_result(s, sr, r);
+            return;
+        }
+        if (method == Method::model_chain) {
+            last = &s;
+            last_result = &sr;
+            continue;
+        }
+        if (classification()) {
+            int cat = sr.category >= 0 && !s.cat_map.empty()
+                          ? s.cat_map[static_cast<std::size_t>(sr.category)]
+                          : -1;
+            if (cat < 0) {
+                // a segment that predicts a number: take it as a category label
+                continue;
+            }
+            switch (method) {
+                case Method::majority_vote:
+                    acc[cat] += 1.0;
+                    total_weight += 1.0;
+                    break;
+                case Method::weighted_majority_vote:
+                    acc[cat] += s.weight;
+                    total_weight += s.weight;
+                    break;
+                case Method::average:
+                case Method::weighted_average:
+                case Method::max:
+                case Method::median: {
+                    double w = method == Method::weighted_average ? s.weight : 1.0;
+                    for (std::size_t i = 0; i < s.cat_map.size(); ++i) {
+                        double p =
+                            sr.has_probs ? sr.probs[i] : (static_cast<int>(i) == sr.category ? 1.0 : 0.0);
+                        if (method == Method::max) {
+                            acc[s.cat_map[i]] = std::max(acc[s.cat_map[i]], p);
+                        } else {
+                            acc[s.cat_map[i]] += w * p;
+                        }
+                    }
+                    total_weight += w;
+                    break;
+                }
+                default:
+                    break;
+            }
+            ++count;
+        } else {
+            double x;
+            if (!as_double(sr.value, x)) continue;
+            values[count] = x;
+            weights[count] = s.weight;
+            ++count;
+        }
+    }
+    if (method == Method::model_chain) {
+        if (last) copy_result(*last, *last_result, r);
+        return;
+    }
+    if (count == 0) return;
+    if (classification()) {
+        if (method != Method::max)
+            for (std::size_t i = 0; i < nc; ++i) acc[i] /= total_weight;
+        r.has_probs = true;
+        pick_best(r);
+        return;
+    }
+    double y = 0;
+    switch (method) {
+        case Method::average:
+            for (std::size_t i = 0; i < count; ++i) y += values[i];
+            y /= static_cast<double>(count);
+            break;
+        case Method::weighted_average: {
+            double w = 0;
+            for (std::size_t i = 0; i < count; ++i) {
+                y += weights[i] * values[i];
+                w += weights[i];
+            }
+            y /= w;
+            break;
+        }
+        case Method::sum:
+            for (std::size_t i = 0; i < count; ++i) y += values[i];
+            break;
+        case Method::weighted_sum:
+            for (std::size_t i = 0; i < count; ++i) y += weights[i] * values[i];
+            break;
+        case Method::max:
+            y = values[0];
+            for (std::size_t i = 1; i < count; ++i) y = std::max(y, values[i]);
+            break;
+        case Method::median:
+            for (std::size_t i = 0; i < count; ++i) weights[i] = 1.0;
+            [[fallthrough]];
+        case Method::weighted_median: {
+            if (method == Method::median) {
+                std::sort(values, values + count);
+                y = count % 2 ? values[count / 2] : (values[count / 2 - 1] + values[count / 2]) / 2.0;
+            } else {
+                y = weighted_median(values, weights, count);
+            }
+            break;
+        }
+        default:
+            return;
+    }
+    r.value = Value::number(y);
+}
+
+}  // namespace
+
+std::unique_ptr<CompiledModel> compile_mining_model(ModelContext& mc) {
+    auto m = std::make_unique<MiningModelImpl>();
+    auto& c = mc.c;
+    c.init_model(*m, mc);
+    auto n = mc.node;
+    auto seg = Compiler::child(n, "Segmentation");
+    if (!seg) {
+        if (Compiler::child(n, "Regression") || Compiler::child(n, "DecisionTree"))
+            c.unsupported(n, "MiningModel with embedded Regression/DecisionTree (PMML 3) is not supported");
+        c.parse_fail(n, "MiningModel without a Segmentation");
+    }
+    if (Compiler::child(seg, "LocalTransformations"))
+        c.declare_derived(Compiler::child(seg, "LocalTransformations"), mc.scope);
+    auto method = c.required(seg, "multipleModelMethod");
+    if (method == "majorityVote")
+        m->method = Method::majority_vote;
+    else if (method == "weightedMajorityVote")
+        m->method = Method::weighted_majority_vote;
+    else if (method == "average")
+        m->method = Method::average;
+    else if (method == "weightedAverage")
+        m->method = Method::weighted_average;
+    else if (method == "median")
+        m->method = Method::median;
+    else if (method == "weightedMedian")
+        m->method = Method::weighted_median;
+    else if (method == "max")
+        m->method = Method::max;
+    else if (method == "sum")
+        m->method = Method::sum;
+    else if (method == "weightedSum")
+        m->method = Method::weighted_sum;
+    else if (method == "selectFirst")
+        m->method = Method::select_first;
+    else if (method == "modelChain")
+        m->method = Method::model_chain;
+    else if (method == "selectAll")
+        c.unsupported(seg, "multipleModelMethod 'selectAll' is not supported (it has no single result)");
+    else
+        c.invalid(seg, "unknown multipleModelMethod '" + std::string(method) + "'");
+    bool cls = m->classification();
+    if (cls && (m->method == Method::sum || m->method == Method::weighted_sum ||
+                m->method == Method::weighted_median))
+        c.invalid(seg, "multipleModelMethod '" + std::string(method) + "' needs a regression MiningModel");
+    if (!cls && (m->method == Method::majority_vote || m->method == Method::weighted_majority_vote))
+        c.invalid(seg,
+                  "multipleModelMethod '" + std::string(method) + "' needs a classification MiningModel");
+    auto mpt = c.attr(seg, "missingPredictionTreatment");
+    if (mpt.empty() || mpt == "continue")
+        m->mpt = MiningModelImpl::MissingPrediction::continue_;
+    else if (mpt == "returnMissing")
+        m->mpt = MiningModelImpl::MissingPrediction::return_missing;
+    else if (mpt == "skipSegment")
+        m->mpt = MiningModelImpl::MissingPrediction::skip_segment;
+    else
+        c.invalid(seg, "unknown missingPredictionTreatment '" + std::string(mpt) + "'");
+    m->missing_threshold = c.number(seg, "missingThreshold", 1.0);
+
+    for (auto s : Compiler::children(seg, "Segment")) {
+        MiningModelImpl::Segment segment;
+        pugi::xml_node pred_node, model_node;
+        for (auto k : s.children()) {
+            if (k.type() != pugi::node_element) continue;
+            auto kn = Compiler::name_of(k);
+            if (kn == "Extension") continue;
+            if (Compiler::is_model_element(kn)) {
+                if (!model_node) model_node = k;
+            } else if (!pred_node) {
+                pred_node = k;
+            }
+        }
+        if (!pred_node) c.parse_fail(s, "Segment without a predicate");
+        if (!model_node) c.parse_fail(s, "Segment without a model");
+        segment.pred = m->preds.compile(c, pred_node, mc.scope, 0);
+        segment.weight = c.number(s, "weight", 1.0);
+        CompiledModel* sm = c.model(model_node, mc.scope, mc.depth + 1, false);
+        segment.model = sm;
+        for (std::size_t i = 0; i < sm->output_slots.size(); ++i) {
+            Scope::Entry e;
+            e.slot = sm->output_slots[i];
+            mc.scope.names[sm->output_names[i]] = e;
+        }
+        if (cls && sm->classification())
+            for (const auto& cat : sm->categories) segment.cat_map.push_back(m->intern_category(cat.text));
+        m->segments += 1 + sm->segments;
+        m->segs.push_back(std::move(segment));
+    }
+    if (m->segs.empty()) c.parse_fail(seg, "Segmentation without a Segment");
+    m->work = c.prog.layout.add_work(2 * static_cast<int>(m->segs.size()));
+    return m;
+}
+
+}  // namespace scorestream::pmml::detail

@@ -1,0 +1,265 @@
+// PmmlModel: the public Model over a compiled document, load(), describe(), verify(), the factory.
+
+#include "compiler.hpp"
+
+#include <scorestream/pmml/factory.hpp>
+#include <scorestream/pmml/model.hpp>
+
+#include <fstream>
+#include <sstream>
+
+namespace scorestream::pmml {
+
+using namespace detail;
+
+struct PmmlModel::Impl {
+    ModelIdentity identity;
+    ModelSchema schema;
+    Description description;
+    std::string text;
+    Program prog;
+    std::vector<std::unique_ptr<CompiledModel>> models;
+    std::map<std::string, std::unique_ptr<FunctionDef>, std::less<>> functions;  ///< called by expressions
+    const CompiledModel* top = nullptr;
+    std::vector<int> input_slots;
+    std::vector<int> output_slots;
+    std::string verification_xml;  ///< the ModelVerification element, re-parsed by verify()
+};
+
+namespace {
+
+const char* feature_name(OutputDef::Feature f) {
+    switch (f) {
+        case OutputDef::Feature::predicted_value:
+            return "predictedValue";
+        case OutputDef::Feature::predicted_display_value:
+            return "predictedDisplayValue";
+        case OutputDef::Feature::probability:
+            return "probability";
+        case OutputDef::Feature::confidence:
+            return "confidence";
+        case OutputDef::Feature::transformed_value:
+            return "transformedValue";
+        case OutputDef::Feature::decision:
+            return "decision";
+        case OutputDef::Feature::entity_id:
+            return "entityId";
+    }
+    return "";
+}
+
+}  // namespace
+
+PmmlModel::PmmlModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+PmmlModel::~PmmlModel() = default;
+
+const ModelIdentity& PmmlModel::identity() const noexcept { return impl_->identity; }
+const ModelSchema& PmmlModel::schema() const noexcept { return impl_->schema; }
+const Description& PmmlModel::describe() const noexcept { return impl_->description; }
+std::string PmmlModel::to_bytes() const { return impl_->text; }
+
+void PmmlModel::score(const FeatureRow& row, Prediction& out) const {
+    const Impl& m = *impl_;
+    auto& s = scratch_for<EvalScratch>(out, [&] { return m.prog.make_scratch(); });
+    out.reset(m.output_slots.size());
+    if (++s.epoch == 0) {
+        std::fill(s.stamps.begin(), s.stamps.end(), 0u);
+        for (auto& r : s.results) r.epoch = 0;
+        s.epoch = 1;
+    }
+    s.frame.clear();
+    Ctx ctx{&m.prog, &s, &row};
+    if (row.size() < m.input_slots.size()) {
+        out.error = "the row has " + std::to_string(row.size()) + " values; the model reads " +
+                    std::to_string(m.input_slots.size());
+        return;
+    }
+    try {
+        for (int slot : m.input_slots) ctx.get(slot);
+        const ModelResult& r = m.top->run(ctx);
+        out.value = r.value;
+        for (std::size_t i = 0; i < m.output_slots.size(); ++i) out.outputs[i] = ctx.get(m.output_slots[i]);
+    } catch (const EvalFailure& f) {
+        out.reset(m.output_slots.size());
+        out.error = f.message;
+    } catch (const std::exception& e) {
+        out.reset(m.output_slots.size());
+        out.error = std::string("PMML evaluation failed: ") + e.what();
+    }
+}
+
+PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
+    auto impl = std::make_unique<PmmlModel::Impl>();
+    Limits limits;
+    limits.max_depth = options.max_depth;
+    Compiler c(pmml_text, impl->prog, limits);
+    c.compile_document();
+
+    impl->identity = options.identity;
+    impl->identity.type = "pmml";
+    if (options.keep_text) impl->text = std::string(pmml_text);
+    impl->models = std::move(c.models);
+    impl->functions = std::move(c.functions);
+    impl->top = c.top;
+    for (std::size_t i = 0; i < c.input_names.size(); ++i) impl->schema.inputs.push_back(c.input_names[i]);
+    // Input slots are numbered 0..inputs-1 in row order: find them by kind.
+    impl->input_slots.assign(c.input_names.size(), -1);
+    const auto& slots = impl->prog.layout.slots;
+    for (std::size_t i = 0; i < slots.size(); ++i)
+        if (slots[i].kind == SlotDef::Kind::input)
+            impl->input_slots[static_cast<std::size_t>(slots[i].source)] = static_cast<int>(i);
+    impl->schema.target = c.top->target_name;
+    impl->schema.outputs = c.top_output_names;
+    impl->output_slots = c.top_outputs;
+
+    Description& d = impl->description;
+    d.pmml_version = c.pmml_version;
+    d.producer = c.producer;
+    d.model_kind = c.top_kind;
+    d.model_name = c.top->name;
+    d.function = c.top->classification() ? "classification" : "regression";
+    for (std::size_t i = 0; i < c.input_names.size(); ++i) {
+        FieldDescription f;
+        f.name = c.input_names[i];
+        const auto& def = slots[static_cast<std::size_t>(impl->input_slots[i])];
+        f.data_type = to_string(def.type);
+        f.optype = to_string(def.optype);
+        if (const FieldDomain* dom = c.input_domains[i]) f.values = dom->valid_text;
+        d.inputs.push_back(std::move(f));
+    }
+    d.target = c.top->target_name;
+    for (const auto& cat : c.top->categories) d.target_categories.push_back(cat.text);
+    for (int slot : c.top_outputs) {
+        const auto& def = slots[static_cast<std::size_t>(slot)];
+        OutputDescription o;
+        o.name = def.name;
+        o.feature = feature_name(def.output->feature);
+        if (def.type != DataType::unknown) o.data_type = to_string(def.type);
+        d.outputs.push_back(std::move(o));
+    }
+    d.nested_models = c.top->segments;
+    d.has_verification = static_cast<bool>(c.verification);
+    if (c.verification) {
+        std::ostringstream os;
+        c.verification.print(os, "", pugi::format_raw);
+        impl->verification_xml = os.str();
+    }
+    d.text_bytes = pmml_text.size();
+    std::size_t bytes = sizeof(PmmlModel::Impl) + slots.capacity() * sizeof(SlotDef);
+    for (const auto& m : impl->models) bytes += m->memory_bytes();
+    for (const auto& t : impl->prog.treatments) bytes += sizeof(*t);
+    for (const auto& dom : impl->prog.domains) {
+        bytes += sizeof(*dom);
+        for (const auto& v : dom->valid_text) bytes += sizeof(v) + v.capacity();
+    }
+    bytes += impl->prog.outputs.size() * sizeof(OutputDef);
+    d.compiled_bytes = bytes;
+    return std::make_shared<const PmmlModel>(std::move(impl));
+}
+
+PmmlModelPtr load_file(const std::filesystem::path& path, const LoadOptions& options) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw io_error("cannot open PMML file '" + path.string() + "'");
+    std::ostringstream os;
+    os << in.rdbuf();
+    if (in.bad()) throw io_error("cannot read PMML file '" + path.string() + "'");
+    LoadOptions o = options;
+    if (o.identity.name.empty()) o.identity.name = path.stem().string();
+    return load(os.str(), o);
+}
+
+// ---- ModelVerification ------------------------------------------------------------------------------
+
+VerificationReport PmmlModel::verify() const {
+    VerificationReport rep;
+    const Impl& m = *impl_;
+    if (m.verification_xml.empty()) return rep;
+    rep.present = true;
+    pugi::xml_document doc;
+    if (!doc.load_buffer(m.verification_xml.data(), m.verification_xml.size())) {
+        rep.failures.push_back("cannot re-read the ModelVerification block");
+        return rep;
+    }
+    auto mv = doc.document_element();
+    struct Col {
+        std::string field, column;
+        double precision = 1e-6, zero = 1e-16;
+        int input = -1;   // index in schema.inputs
+        int output = -2;  // -1: target, >= 0: output index
+    };
+    std::vector<Col> cols;
+    auto vfs = Compiler::child(mv, "VerificationFields");
+    for (auto vf : Compiler::children(vfs, "VerificationField")) {
+        Col col;
+        col.field = vf.attribute("field").value();
+        col.column = vf.attribute("column").empty() ? col.field : vf.attribute("column").value();
+        parse_double(vf.attribute("precision").value(), col.precision);
+        parse_double(vf.attribute("zeroThreshold").value(), col.zero);
+        for (std::size_t i = 0; i < m.schema.inputs.size(); ++i)
+            if (m.schema.inputs[i] == col.field) col.input = static_cast<int>(i);
+        if (col.field == m.schema.target) col.output = -1;
+        for (std::size_t i = 0; i < m.schema.outputs.size(); ++i)
+            if (m.schema.outputs[i] == col.field) col.output = static_cast<int>(i);
+        cols.push_back(std::move(col));
+    }
+    auto table = Compiler::child(mv, "InlineTable");
+    std::vector<std::string> cells(cols.size());
+    std::vector<Value> row(m.schema.inputs.size());
+    Prediction p;
+    for (auto r : Compiler::children(table, "row")) {
+        ++rep.records;
+        for (std::size_t j = 0; j < cols.size(); ++j) {
+            cells[j].clear();
+            for (auto cell : r.children())
+                if (cell.type() == pugi::node_element && Compiler::name_of(cell) == cols[j].column)
+                    cells[j] = cell.child_value();
+        }
+        std::fill(row.begin(), row.end(), Value::missing());
+        for (std::size_t j = 0; j < cols.size(); ++j) {
+            if (cols[j].input < 0 || cells[j].empty()) continue;
+            double x;
+            row[static_cast<std::size_t>(cols[j].input)] =
+                parse_double(cells[j], x) ? Value::number(x, cells[j]) : Value::string(cells[j]);
+        }
+        score(FeatureRow(row.data(), row.size()), p);
+        bool ok = p.ok();
+        std::string why = p.error;
+        for (std::size_t j = 0; j < cols.size() && ok; ++j) {
+            if (cols[j].output < -1) continue;
+            const Value& v =
+                cols[j].output == -1 ? p.value : p.outputs[static_cast<std::size_t>(cols[j].output)];
+            double e, a;
+            if (parse_double(cells[j], e) && as_double(v, a)) {
+                double tol = std::fabs(e) * cols[j].precision;
+                ok =
+                    (std::fabs(e) <= cols[j].zero && std::fabs(a) <= cols[j].zero) || std::fabs(a - e) <= tol;
+            } else {
+                ok = scorestream::to_string(v) == cells[j];
+            }
+            if (!ok) why = cols[j].field + ": expected " + cells[j] + ", got " + scorestream::to_string(v);
+        }
+        if (ok)
+            ++rep.passed;
+        else if (rep.failures.size() < 10)
+            rep.failures.push_back("record " + std::to_string(rep.records) + ": " + why);
+    }
+    return rep;
+}
+
+// ---- factory ------------------------------------------------------------------------------------------
+
+ModelPtr PmmlFactory::create(const ModelDescriptor& descriptor) const {
+    LoadOptions o = defaults_;
+    o.identity = identity_of(descriptor);
+    return load(descriptor.data(), o);
+}
+
+ModelPtr PmmlFactory::restore(std::string_view bytes, const ModelIdentity& identity) const {
+    LoadOptions o = defaults_;
+    o.identity = identity;
+    return load(bytes, o);
+}
+
+void register_pmml(ModelRegistry& registry) { registry.add(std::make_shared<PmmlFactory>()); }
+
+}  // namespace scorestream::pmml
