@@ -30,12 +30,13 @@ int main() {
     });
 
     // The caller's own loop: bounded steps, and a new setting published half way.
+    bool published = false;
     while (!p.done()) {
         p.poll(10);
-        if (tick == 200) {
+        if (tick >= 200 && !published) {
             std::printf("tick %3d  control: desired temperature now 19.0 C\n", tick);
             settings.push({"kitchen", 19.0, 0.5, 0.5});
-            ++tick;  // publish once
+            published = true;
         }
     }
     std::printf("%d heater commands for %llu readings; %llu settings applied\n", commands,

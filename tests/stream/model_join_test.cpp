@@ -155,6 +155,20 @@ TEST_CASE("data types are routed to their own models", "[stream][score]") {
     REQUIRE(out[2].reason == "no model for data type 'rose'");
 }
 
+TEST_CASE("alternating data types of equal length are never confused", "[stream][score]") {
+    // The pipeline reuses one record object, so equal-length keys can sit at the same address:
+    // routing must compare key contents.
+    auto reg = linear_registry();
+    script<rec, ModelDescriptor> s;
+    s.control(version(1, "white")).control(version(2, "rouge"));
+    for (int i = 0; i < 10; ++i) s.data({i, i % 2 ? "rouge" : "white"});
+    std::vector<result> out;
+    auto p = s.data_source() | join(s.control_source(), reg) | score() | collect(out);
+    drain(p);
+    REQUIRE(out.size() == 10);
+    for (int i = 0; i < 10; ++i) REQUIRE(out[i].version == (i % 2 ? "2" : "1"));
+}
+
 TEST_CASE("model join policies: drop counts per data type, hold waits for the model", "[stream][score]") {
     auto reg = linear_registry();
     SECTION("drop") {

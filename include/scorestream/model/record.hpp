@@ -11,6 +11,8 @@
 //     static Value field(const T& r, std::size_t index) noexcept;
 // and optionally
 //     static std::string_view data_type(const T& r);   // routing key for model serving
+//     static void gather(const T& r, const std::size_t* index, std::size_t n, Value* out) noexcept;
+//         all bound fields at once (index[k] == npos means missing), when that is cheaper
 //
 // Ready-made: io::row (CSV, JSON lines), protobuf messages (reflection), and user structs through
 // struct_record<T> below.
@@ -44,6 +46,15 @@ struct has_data_type<T, std::void_t<decltype(record_traits<T>::data_type(std::de
     : std::true_type {};
 }  // namespace detail
 
+namespace detail {
+template <class T, class = void>
+struct has_bulk_gather : std::false_type {};
+template <class T>
+struct has_bulk_gather<T, std::void_t<decltype(record_traits<T>::gather(
+                              std::declval<const T&>(), std::declval<const std::size_t*>(), std::size_t{},
+                              std::declval<Value*>()))>> : std::true_type {};
+}  // namespace detail
+
 template <class T>
 inline constexpr bool has_record_traits_v = detail::has_record_traits<T>::value;
 template <class T>
@@ -68,7 +79,7 @@ public:
     /// A field read by a function: `Value(const T&)`.
     field_table&& add(std::string name, getter get) && {
         names_.push_back(std::move(name));
-        getters_.push_back(get);
+        fields_.push_back({get, nullptr});
         return std::move(*this);
     }
 
@@ -77,7 +88,7 @@ public:
     template <auto Member>
     field_table&& add(std::string name) && {
         names_.push_back(std::move(name));
-        getters_.push_back(+[](const T& r) -> Value { return to_value(r.*Member); });
+        fields_.push_back({nullptr, +[](const T& r, Value& out) { out = to_value(r.*Member); }});
         return std::move(*this);
     }
 
@@ -89,7 +100,20 @@ public:
             if (names_[i] == name) return i;
         return std::nullopt;
     }
-    Value get(const T& r, std::size_t i) const noexcept { return getters_[i](r); }
+    Value get(const T& r, std::size_t i) const noexcept {
+        Value v;
+        put(r, i, v);
+        return v;
+    }
+    /// Writes field i of r into `out` in place (member fields are stored without a round trip
+    /// through a returned temporary, which matters on the per-record path).
+    void put(const T& r, std::size_t i, Value& out) const noexcept {
+        const auto& f = fields_[i];
+        if (f.put)
+            f.put(r, out);
+        else
+            out = f.get(r);
+    }
 
     template <class V>
     static Value to_value(const V& v) noexcept {
@@ -104,18 +128,35 @@ public:
     }
 
 private:
+    struct accessor {
+        getter get;                     // user function
+        void (*put)(const T&, Value&);  // data member, written in place
+    };
     std::vector<std::string> names_;
-    std::vector<getter> getters_;
+    std::vector<accessor> fields_;
 };
 
 /// Base for record_traits of a user struct; the derived traits provide `fields()`.
 template <class T>
 struct struct_record {
-    static const void* schema(const T&) noexcept { return &record_traits<T>::fields(); }
+    /// Every T has the same layout: a constant tag (no table lookup on the per-record path).
+    static const void* schema(const T&) noexcept {
+        static constexpr char tag = 0;
+        return &tag;
+    }
     static std::optional<std::size_t> field_index(const T&, std::string_view name) {
         return record_traits<T>::fields().index_of(name);
     }
     static Value field(const T& r, std::size_t i) noexcept { return record_traits<T>::fields().get(r, i); }
+    /// All of a binding's fields at once: one table lookup per record instead of one per field.
+    static void gather(const T& r, const std::size_t* index, std::size_t n, Value* out) noexcept {
+        const auto& table = record_traits<T>::fields();
+        for (std::size_t k = 0; k < n; ++k)
+            if (index[k] == static_cast<std::size_t>(-1))
+                out[k] = Value::missing();
+            else
+                table.put(r, index[k], out[k]);
+    }
 };
 
 /// Model inputs resolved against one record layout: for each input, the record's field index,
@@ -143,6 +184,10 @@ struct feature_binding {
     /// Fills `row` (sized to the model's inputs) from record r.
     template <class T>
     void gather(const T& r, std::vector<Value>& row) const noexcept {
+        if constexpr (detail::has_bulk_gather<T>::value) {
+            record_traits<T>::gather(r, index.data(), index.size(), row.data());
+            return;
+        }
         for (std::size_t k = 0; k < index.size(); ++k)
             row[k] = index[k] == npos ? Value::missing() : record_traits<T>::field(r, index[k]);
     }

@@ -67,12 +67,15 @@ struct join_options {
 };
 
 /// A data record with the state current for its key (state == nullptr when unjoined).
+/// A Joined refers to the record, which the pipeline owns while the Joined is passed down the
+/// chain; a stage that keeps anything takes it out (e.g. moves the record into its own output).
+/// Keeping a Joined itself beyond the call would leave it referring to a reused record.
 template <class T, class S>
 struct Joined {
-    T record;
+    T& record;
     S* state = nullptr;
     unjoined_reason reason = unjoined_reason::none;
-    std::string key;  ///< the record's key as text, filled only when unjoined (for messages)
+    std::string_view key;  ///< the record's key as text, only when unjoined (for messages)
 
     bool joined() const noexcept { return state != nullptr; }
 };
@@ -194,7 +197,7 @@ public:
     void push(In&& x) {
         decltype(auto) key = std::invoke(data_key_, std::as_const(x));
         if (State* s = find(key)) {
-            next_.push(output_type{std::move(x), s, unjoined_reason::none, {}});
+            next_.push(output_type{x, s, unjoined_reason::none, {}});
             return;
         }
         switch (opts_.policy) {
@@ -267,6 +270,9 @@ public:
     /// The state for a key, or nullptr (for tests and queries on the pipeline thread).
     template <class K>
     State* find(const K& key) {
+        // One-entry cache: streams are usually long runs of one key. (Comparing key addresses
+        // instead of contents would be wrong: the pipeline reuses one record object, so different
+        // keys can live at the same address.)
         if (cached_ && detail::keys_equal(*cached_key_, key)) return cached_;
         auto it = table_.find(key);
         if (it == table_.end()) return nullptr;
@@ -306,7 +312,7 @@ private:
             State* s = find(std::invoke(data_key_, std::as_const(x)));
             if (s) {
                 --ctx_->counters.held;
-                next_.push(output_type{std::move(x), s, unjoined_reason::none, {}});
+                next_.push(output_type{x, s, unjoined_reason::none, {}});
             } else {
                 still_held.push_back(std::move(x));
             }
@@ -315,7 +321,8 @@ private:
     }
 
     void emit_unjoined(In&& x, unjoined_reason why, std::string key) {
-        next_.push(output_type{std::move(x), nullptr, why, std::move(key)});
+        unjoined_key_ = std::move(key);
+        next_.push(output_type{x, nullptr, why, unjoined_key_});
     }
 
     template <class K>
@@ -336,6 +343,7 @@ private:
     control_type msg_{};
     const key_type* cached_key_ = nullptr;
     State* cached_ = nullptr;
+    std::string unjoined_key_;  // what Joined::key of an unjoined record refers to
 };
 
 template <class State, class Control, class Update, class DataKey, class ControlKey>

@@ -38,7 +38,8 @@ struct model_slot {
     model_stats* current = nullptr;    ///< stats of `model`
     feature_binding binding;           ///< model inputs resolved against the last record layout seen
     std::vector<Value> row;            ///< the feature row, refilled per record
-    Prediction prediction;             ///< this slot's reusable prediction (and model scratch)
+    std::unique_ptr<Scratch> scratch;  ///< the model's working memory, kept per slot
+    std::uint64_t scratch_owner = 0;
 };
 
 struct model_join_options {
@@ -183,11 +184,14 @@ public:
         model_slot& s = *slot;
         if (record_traits<T>::schema(out_.record) != s.binding.schema) rebind(s);
         s.binding.gather(out_.record, s.row);
-        out_.model = s.model;
+        if (out_.model != s.model) out_.model = s.model;  // usually the same: skip the refcount traffic
         out_.reason.clear();
 
+        // Lend this slot's model scratch to the prediction, so alternating data types do not
+        // make their models rebuild it.
         using std::swap;
-        swap(out_.prediction, s.prediction);  // this slot's scratch for this model
+        swap(out_.prediction.scratch, s.scratch);
+        swap(out_.prediction.scratch_owner, s.scratch_owner);
         const bool timed = opts_.time_every != 0 && ++tick_ >= opts_.time_every;
         std::chrono::steady_clock::time_point t0;
         if (timed) {
@@ -214,8 +218,9 @@ public:
             ++s.current->failures;
             s.stats->note_error(out_.reason);
         }
+        swap(out_.prediction.scratch, s.scratch);
+        swap(out_.prediction.scratch_owner, s.scratch_owner);
         next_.push(std::move(out_));
-        swap(out_.prediction, s.prediction);
     }
 
     void poll_control() { next_.poll_control(); }
@@ -228,8 +233,8 @@ private:
         out_.prediction.value = Value::missing();
         out_.prediction.outputs.clear();
         out_.prediction.error.clear();
-        const std::string& dt = slot ? slot->data_type : j.key;
-        out_.reason = "no model for data type '" + dt + "'";
+        const std::string_view dt = slot ? std::string_view(slot->data_type) : j.key;
+        out_.reason.assign("no model for data type '").append(dt).append("'");
         if (j.reason == unjoined_reason::hold_overflow || j.reason == unjoined_reason::ended_while_held)
             out_.reason += std::string(" (") + to_string(j.reason) + ")";
         ++ctx_->stats.of(dt).unscored;

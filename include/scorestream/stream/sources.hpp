@@ -87,7 +87,7 @@ public:
     /// No more messages: the source ends once the queue is empty.
     void close() {
         std::lock_guard<std::mutex> lock(shared_->mutex);
-        shared_->closed = true;
+        shared_->closed.store(true, std::memory_order_release);
     }
     std::size_t size() const noexcept { return shared_->size.load(std::memory_order_acquire); }
 
@@ -97,13 +97,13 @@ public:
         reader() = default;
         explicit reader(std::shared_ptr<typename control_queue::shared> s) : shared_(std::move(s)) {}
         pull next(T& out) {
-            // Lock-free check first: the data path asks before every record.
-            if (shared_->size.load(std::memory_order_acquire) == 0) {
-                std::lock_guard<std::mutex> lock(shared_->mutex);
-                return shared_->items.empty() && shared_->closed ? pull::end : pull::idle;
-            }
+            // Lock-free check first: the data path asks before every record, and the queue is
+            // almost always empty. `closed` is read before `size` so a push that precedes
+            // close() is never missed.
+            const bool closed = shared_->closed.load(std::memory_order_acquire);
+            if (shared_->size.load(std::memory_order_acquire) == 0) return closed ? pull::end : pull::idle;
             std::lock_guard<std::mutex> lock(shared_->mutex);
-            if (shared_->items.empty()) return shared_->closed ? pull::end : pull::idle;
+            if (shared_->items.empty()) return shared_->closed.load() ? pull::end : pull::idle;
             out = std::move(shared_->items.front());
             shared_->items.pop_front();
             shared_->size.store(shared_->items.size(), std::memory_order_release);
@@ -123,7 +123,7 @@ private:
         std::mutex mutex;
         std::deque<T> items;
         std::atomic<std::size_t> size{0};
-        bool closed = false;
+        std::atomic<bool> closed{false};
     };
     std::shared_ptr<shared> shared_;
 };
