@@ -326,6 +326,7 @@ CompiledModel* Compiler::model(pugi::xml_node n, Scope& parent, int depth, bool 
         unsupported(n, "model element <" + std::string(kind) + "> is not supported");
     if (!m) unsupported(n, "model element <" + std::string(kind) + "> is not supported");
     read_output(*m, mc);
+    m->finalize(prog.layout);
     if (m->classification())
         prog.layout.result_sizes.emplace_back(m->result, static_cast<int>(m->categories.size()));
     models.push_back(std::move(m));

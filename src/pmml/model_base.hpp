@@ -64,6 +64,8 @@ public:
     int intern_category(std::string_view text);
     /// Sets r.value/r.category to the most probable category (first one on ties).
     void pick_best(ModelResult& r) const;
+    /// Called once the model is complete (after its Output is read): reserve work areas here.
+    virtual void finalize(Layout& /*layout*/) {}
     /// Estimated heap and object bytes of this model's compiled form (not counting nested models).
     virtual std::size_t memory_bytes() const {
         std::size_t n = sizeof(*this) + categories.capacity() * sizeof(Category);
