@@ -244,3 +244,52 @@ TEST_CASE("io/csv_sink: an unwritable path throws io_error naming it", "[io]") {
     CHECK_THROWS_WITH(scorestream::io::csv_sink(dir / "no/such/dir/out.csv"),
                       Catch::Contains("no/such/dir/out.csv") && Catch::Contains("cannot open"));
 }
+
+TEST_CASE("io/scored_csv_sink: record columns, model, status, score, outputs by name, reason", "[io]") {
+    std::istringstream in("kind,x,note\nred,1.50,\"a,b\"\n");
+    csv_options co;
+    co.data_type_column = "kind";
+    csv_source src(in, co);
+    row r;
+    REQUIRE(src.next(r) == pull::item);
+    auto v1 =
+        std::make_shared<io_test::fixed_model>("quality", "1", std::vector<std::string>{"p_low", "p_high"});
+    auto v2 =
+        std::make_shared<io_test::fixed_model>("quality", "2", std::vector<std::string>{"p_high", "extra"});
+
+    std::ostringstream out;
+    scorestream::io::scored_csv_options so;
+    so.record_columns = {"kind", "note", "absent"};
+    so.duration = true;
+    scorestream::io::scored_csv_sink<row> sink(out, so);
+    sink(io_test::scored(r, v1, Value::string("good"), {Value::number(0.25), Value::number(0.75)}));
+    sink(io_test::scored(r, v2, Value::number(7), {Value::number(0.5), Value::string("x")}));
+    sink(io_test::unscored(r, "no model for data type 'red'"));
+    auto failed = io_test::scored(r, v2, Value::missing(), {});
+    failed.status = scorestream::score_status::failed;
+    failed.prediction.error = "input 'x' is not a number";
+    sink(failed);
+    sink.flush();
+    CHECK(out.str() ==
+          "kind,note,absent,model_name,model_version,status,score,p_low,p_high,reason,duration_ns\n"
+          "red,\"a,b\",,quality,1,scored,good,0.25,0.75,,1500\n"
+          "red,\"a,b\",,quality,2,scored,7,,0.5,,1500\n"
+          "red,\"a,b\",,,,no_model,,,,no model for data type 'red',0\n"
+          "red,\"a,b\",,quality,2,failed,,,,input 'x' is not a number,1500\n");
+    CHECK(sink.rows_written() == 4);
+    CHECK(sink.unwritten_outputs() == 1);  // v2's "extra" has no column
+}
+
+TEST_CASE("io/scored_csv_sink: configured outputs, and a sink that wrote nothing still has a header",
+          "[io]") {
+    std::ostringstream out;
+    scorestream::io::scored_csv_options so;
+    so.outputs = {"p"};
+    so.format.separator = ';';
+    so.format.missing = "NA";
+    scorestream::io::scored_csv_sink<row> sink(out, so);
+    sink.flush();
+    CHECK(out.str() == "model_name;model_version;status;score;p;reason\n");
+    sink(io_test::unscored(row{}, "why; not"));
+    CHECK(out.str() == "model_name;model_version;status;score;p;reason\n;;no_model;NA;NA;\"why; not\"\n");
+}

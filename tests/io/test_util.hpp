@@ -15,6 +15,26 @@
 #include <string_view>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
+namespace Catch {
+/// Readable Values in failure messages.
+template <>
+struct StringMaker<scorestream::Value> {
+    static std::string convert(const scorestream::Value& v) {
+        switch (v.kind()) {
+            case scorestream::Value::Kind::missing:
+                return "missing";
+            case scorestream::Value::Kind::number:
+                return "number " + scorestream::to_string(v);
+            case scorestream::Value::Kind::string:
+                return "string \"" + std::string(v.text()) + "\"";
+        }
+        return "?";
+    }
+};
+}  // namespace Catch
+
 namespace io_test {
 
 namespace fs = std::filesystem;
