@@ -13,6 +13,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libfast-float-dev
   librdkafka-dev kcat                 # Kafka connector and its interop tests
   curl                                # HTTP examples
+  python3                             # docs snippet check
 )
 
 missing=()
