@@ -220,13 +220,16 @@ private:
         return at;
     }
     std::string_view view(const cell& c) const noexcept {
-        return std::string_view(text_).substr(c.offset, c.length);
+        // bounds-checked, so a buffer emptied through text_buffer() cannot make a read go astray
+        if (c.offset > text_.size()) return {};
+        return std::string_view(text_.data() + c.offset, std::min(c.length, text_.size() - c.offset));
     }
+}
 
-    schema_ptr schema_;
-    std::uint64_t line_ = 0;
-    std::vector<cell> cells_;
-    std::string text_;
+schema_ptr schema_;
+std::uint64_t line_ = 0;
+std::vector<cell> cells_;
+std::string text_;
 };
 
 }  // namespace scorestream::io
