@@ -215,7 +215,10 @@ int main(int argc, char** argv) {
     bench->add_option("--seconds", seconds, "time per measurement (default 1)");
 
     auto* conf = app.add_subcommand("conformance", "run a conformance corpus (MANIFEST.tsv layout)");
-    conf->add_option("dir", dir, "corpus folder")->required()->check(CLI::ExistingDirectory);
+    bool skip_if_missing = false;
+    conf->add_option("dir", dir, "corpus folder")->required();
+    conf->add_flag("--skip-if-missing", skip_if_missing,
+                   "exit with code 77 (skipped) when the corpus folder has no MANIFEST.tsv");
     conf->add_option("--expect", expect, "list of cases expected to pass or be skipped")
         ->check(CLI::ExistingFile);
     conf->add_option("--rel-tol", rel, "override every case's relative tolerance");
@@ -229,6 +232,11 @@ int main(int argc, char** argv) {
         if (*verify) return cmd_verify(model_path);
         if (*bench) return cmd_bench(model_path, input, seconds);
         if (*conf) {
+            if (!std::ifstream(dir + "/MANIFEST.tsv")) {
+                std::cout << "pmml-conformance: no corpus at '" << dir << "' (no MANIFEST.tsv)"
+                          << (skip_if_missing ? ": skipped\n" : "\n");
+                return skip_if_missing ? 77 : 1;
+            }
             ConformanceOptions o;
             o.dir = dir;
             o.expect_file = expect;

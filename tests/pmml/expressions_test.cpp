@@ -1,0 +1,177 @@
+// Transformations: each expression kind and the built-in functions, through DerivedFields.
+
+#include "pmml_test_util.hpp"
+
+#include <cmath>
+#include <deque>
+
+using namespace scorestream;
+using pmml_test::document;
+
+namespace {
+
+const std::string dict =
+    "<DataField name=\"x\" optype=\"continuous\" dataType=\"double\"/>\n"
+    "<DataField name=\"z\" optype=\"continuous\" dataType=\"double\"/>\n"
+    "<DataField name=\"s\" optype=\"categorical\" dataType=\"string\"/>\n"
+    "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/>\n";
+
+/// A model whose output "d" is a derived field with the given expression (over x, z and s).
+pmml::PmmlModelPtr with_expression(const std::string& expr, const std::string& type = "double",
+                                   const std::string& functions = "") {
+    std::string body =
+        functions.empty() ? "" : "<TransformationDictionary>" + functions + "</TransformationDictionary>\n";
+    body +=
+        "<RegressionModel functionName=\"regression\"><MiningSchema><MiningField name=\"x\"/><MiningField "
+        "name=\"z\"/>"
+        "<MiningField name=\"s\"/><MiningField name=\"y\" usageType=\"predicted\"/></MiningSchema>"
+        "<Output><OutputField name=\"d\" feature=\"transformedValue\" dataType=\"" +
+        type +
+        "\"><FieldRef field=\"t\"/></OutputField></Output>"
+        "<LocalTransformations><DerivedField name=\"t\" optype=\"continuous\" dataType=\"" +
+        type + "\">" + expr +
+        "</DerivedField></LocalTransformations>"
+        "<RegressionTable intercept=\"0\"/></RegressionModel>\n";
+    return pmml::load(document(dict, body));
+}
+
+Value eval(const std::string& expr, std::initializer_list<pmml_test::In> in,
+           const std::string& type = "double", const std::string& functions = "") {
+    // Computed strings live in the Prediction's scratch (valid until its next score): keep both.
+    static std::deque<std::pair<pmml::PmmlModelPtr, Prediction>> keep;
+    auto m = with_expression(expr, type, functions);
+    keep.emplace_back(m, pmml_test::score(*m, in));
+    const auto& p = keep.back().second;
+    INFO(p.error);
+    REQUIRE(p.ok());
+    return p.outputs.at(0);
+}
+
+double num(const std::string& expr, std::initializer_list<pmml_test::In> in) {
+    auto v = eval(expr, in);
+    INFO(expr << " -> " << to_string(v));
+    REQUIRE(v.is_number());
+    return v.as_number();
+}
+
+std::string call(const std::string& fn, const std::string& args) {
+    return "<Apply function=\"" + fn + "\">" + args + "</Apply>";
+}
+const std::string X = "<FieldRef field=\"x\"/>", Z = "<FieldRef field=\"z\"/>", S = "<FieldRef field=\"s\"/>";
+std::string C(const std::string& v) { return "<Constant>" + v + "</Constant>"; }
+
+}  // namespace
+
+TEST_CASE("arithmetic and math functions", "[pmml]") {
+    CHECK(num(call("+", X + Z), {{"x", 2.0}, {"z", 3.0}}) == 5);
+    CHECK(num(call("-", X + Z), {{"x", 2.0}, {"z", 3.0}}) == -1);
+    CHECK(num(call("*", X + Z), {{"x", 2.0}, {"z", 3.0}}) == 6);
+    CHECK(num(call("/", X + Z), {{"x", 3.0}, {"z", 2.0}}) == 1.5);
+    CHECK(num(call("log10", X), {{"x", 1000.0}}) == Approx(3));
+    CHECK(num(call("ln", X), {{"x", std::exp(2.0)}}) == Approx(2));
+    CHECK(num(call("exp", X), {{"x", 0.0}}) == 1);
+    CHECK(num(call("sqrt", X), {{"x", 16.0}}) == 4);
+    CHECK(num(call("abs", X), {{"x", -2.5}}) == 2.5);
+    CHECK(num(call("pow", X + Z), {{"x", 2.0}, {"z", 10.0}}) == 1024);
+    CHECK(num(call("threshold", X + Z), {{"x", 2.0}, {"z", 1.0}}) == 1);
+    CHECK(num(call("threshold", X + Z), {{"x", 1.0}, {"z", 1.0}}) == 0);
+    CHECK(num(call("floor", X), {{"x", -1.5}}) == -2);
+    CHECK(num(call("ceil", X), {{"x", -1.5}}) == -1);
+    CHECK(num(call("round", X), {{"x", 2.5}}) == 3);
+    CHECK(num(call("round", X), {{"x", -2.5}}) == -2);
+    CHECK(num(call("min", X + Z + C("7")), {{"x", 4.0}, {"z", -1.0}}) == -1);
+    CHECK(num(call("max", X + Z + C("7")), {{"x", 4.0}, {"z", -1.0}}) == 7);
+    CHECK(num(call("sum", X + Z + C("7")), {{"x", 4.0}, {"z", -1.0}}) == 10);
+    CHECK(num(call("avg", X + Z + C("7")), {{"x", 4.0}, {"z", -1.0}}) == Approx(10.0 / 3));
+    CHECK(num(call("median", X + Z + C("7")), {{"x", 4.0}, {"z", -1.0}}) == 4);
+    CHECK(num(call("median", X + Z + C("7") + C("8")), {{"x", 4.0}, {"z", -1.0}}) == 5.5);
+    CHECK(num(call("product", X + Z + C("7")), {{"x", 4.0}, {"z", -1.0}}) == -28);
+}
+
+TEST_CASE("missing inputs: propagation, mapMissingTo, defaultValue, isMissing", "[pmml]") {
+    CHECK(eval(call("+", X + Z), {{"x", 1.0}}).is_missing());
+    CHECK(num("<Apply function=\"+\" mapMissingTo=\"-1\">" + X + Z + "</Apply>", {{"x", 1.0}}) == -1);
+    CHECK(num(call("isMissing", Z), {{"x", 1.0}}) == 1);
+    CHECK(num(call("isNotMissing", X), {{"x", 1.0}}) == 1);
+    CHECK(num("<FieldRef field=\"z\" mapMissingTo=\"42\"/>", {}) == 42);
+    CHECK(num(call("if", call("isMissing", Z) + C("1") + Z), {}) == 1);
+}
+
+TEST_CASE("comparison, boolean and set functions", "[pmml]") {
+    CHECK(num(call("equal", X + C("2")), {{"x", 2.0}}) == 1);
+    CHECK(num(call("notEqual", X + C("2")), {{"x", 2.0}}) == 0);
+    CHECK(num(call("lessThan", X + C("2")), {{"x", 1.0}}) == 1);
+    CHECK(num(call("greaterOrEqual", X + C("2")), {{"x", 1.0}}) == 0);
+    CHECK(num(call("and", call("lessThan", X + C("2")) + call("greaterThan", X + C("0"))), {{"x", 1.0}}) ==
+          1);
+    CHECK(num(call("or", call("lessThan", X + C("0")) + call("greaterThan", X + C("5"))), {{"x", 1.0}}) == 0);
+    CHECK(num(call("not", call("lessThan", X + C("0"))), {{"x", 1.0}}) == 1);
+    CHECK(num(call("isIn", S + C("a") + C("b")), {{"s", "b"}}) == 1);
+    CHECK(num(call("isNotIn", S + C("a") + C("b")), {{"s", "c"}}) == 1);
+    CHECK(num(call("if", call("greaterThan", X + C("0")) + C("10") + C("20")), {{"x", -1.0}}) == 20);
+}
+
+TEST_CASE("string functions", "[pmml]") {
+    CHECK(to_string(eval(call("uppercase", S), {{"s", "abc"}}, "string")) == "ABC");
+    CHECK(to_string(eval(call("lowercase", S), {{"s", "AbC"}}, "string")) == "abc");
+    CHECK(to_string(eval(call("substring", S + C("2") + C("3")), {{"s", "abcdef"}}, "string")) == "bcd");
+    CHECK(to_string(eval(call("trimBlanks", S), {{"s", "  a b  "}}, "string")) == "a b");
+    CHECK(to_string(eval(call("concat", S + C("-") + X), {{"s", "a"}, {"x", 3.0}}, "string")) == "a-3");
+    CHECK(to_string(eval(call("replace", S + C("[0-9]+") + C("#")), {{"s", "a12b3"}}, "string")) == "a#b#");
+    CHECK(num(call("matches", S + C("^a.c$")), {{"s", "abc"}}) == 1);
+    CHECK(to_string(eval(call("formatNumber", X + C("%.2f")), {{"x", 3.14159}}, "string")) == "3.14");
+    CHECK(to_string(eval(call("formatNumber", X + C("%3d")), {{"x", 7.0}}, "string")) == "  7");
+}
+
+TEST_CASE("NormContinuous interpolates, extrapolates and treats outliers", "[pmml]") {
+    const std::string norm =
+        "<LinearNorm orig=\"0\" norm=\"0\"/><LinearNorm orig=\"10\" norm=\"1\"/><LinearNorm orig=\"20\" "
+        "norm=\"3\"/>";
+    auto nc = [&](const std::string& attrs) {
+        return "<NormContinuous field=\"x\"" + attrs + ">" + norm + "</NormContinuous>";
+    };
+    CHECK(num(nc(""), {{"x", 5.0}}) == Approx(0.5));
+    CHECK(num(nc(""), {{"x", 15.0}}) == Approx(2.0));
+    CHECK(num(nc(""), {{"x", 30.0}}) == Approx(5.0));
+    CHECK(num(nc(""), {{"x", -10.0}}) == Approx(-1.0));
+    CHECK(num(nc(" outliers=\"asExtremeValues\""), {{"x", 30.0}}) == 3);
+    CHECK(eval(nc(" outliers=\"asMissingValues\""), {{"x", 30.0}}).is_missing());
+    CHECK(num(nc(" mapMissingTo=\"9\""), {}) == 9);
+}
+
+TEST_CASE("NormDiscrete, Discretize and MapValues", "[pmml]") {
+    CHECK(num("<NormDiscrete field=\"s\" value=\"a\"/>", {{"s", "a"}}) == 1);
+    CHECK(num("<NormDiscrete field=\"s\" value=\"a\"/>", {{"s", "b"}}) == 0);
+    const std::string disc =
+        "<Discretize field=\"x\" defaultValue=\"other\" mapMissingTo=\"none\">"
+        "<DiscretizeBin binValue=\"low\"><Interval closure=\"openClosed\" rightMargin=\"1\"/></DiscretizeBin>"
+        "<DiscretizeBin binValue=\"mid\"><Interval closure=\"openOpen\" leftMargin=\"1\" "
+        "rightMargin=\"5\"/></DiscretizeBin>"
+        "</Discretize>";
+    CHECK(to_string(eval(disc, {{"x", 1.0}}, "string")) == "low");
+    CHECK(to_string(eval(disc, {{"x", 3.0}}, "string")) == "mid");
+    CHECK(to_string(eval(disc, {{"x", 5.0}}, "string")) == "other");
+    CHECK(to_string(eval(disc, {}, "string")) == "none");
+    const std::string map =
+        "<MapValues outputColumn=\"out\" defaultValue=\"0\" mapMissingTo=\"-1\"><FieldColumnPair field=\"s\" "
+        "column=\"in\"/>"
+        "<FieldColumnPair field=\"x\" column=\"n\"/><InlineTable>"
+        "<row><in>a</in><n>1</n><out>10</out></row><row><in>b</in><n>1</n><out>20</out></row></InlineTable></"
+        "MapValues>";
+    CHECK(num(map, {{"s", "b"}, {"x", 1.0}}) == 20);
+    CHECK(num(map, {{"s", "b"}, {"x", 2.0}}) == 0);
+    CHECK(num(map, {{"x", 2.0}}) == -1);
+}
+
+TEST_CASE("DefineFunction with parameters, called twice in one expression", "[pmml]") {
+    const std::string f =
+        "<DefineFunction name=\"twice\" dataType=\"double\"><ParameterField name=\"a\"/>"
+        "<Apply function=\"*\"><FieldRef field=\"a\"/><Constant>2</Constant></Apply></DefineFunction>"
+        "<DefineFunction name=\"tag\" dataType=\"string\"><ParameterField name=\"a\"/>"
+        "<Apply function=\"concat\"><Constant>&lt;</Constant><FieldRef "
+        "field=\"a\"/><Constant>&gt;</Constant></Apply></DefineFunction>";
+    CHECK(eval(call("+", call("twice", X) + call("twice", Z)), {{"x", 1.0}, {"z", 10.0}}, "double", f)
+              .as_number() == 22);
+    CHECK(to_string(eval(call("concat", call("tag", S) + call("tag", X)), {{"s", "a"}, {"x", 2.0}}, "string",
+                         f)) == "<a><2>");
+}

@@ -1,0 +1,148 @@
+// Bad documents: every one is refused at load with a typed exception naming the element and line.
+
+#include "pmml_test_util.hpp"
+
+#include <scorestream/error.hpp>
+
+using namespace scorestream;
+using pmml_test::document;
+
+namespace {
+
+const std::string dict =
+    "<DataField name=\"x\" optype=\"continuous\" dataType=\"double\"/>\n"
+    "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/>\n";
+
+std::string regression(const std::string& inner,
+                       const std::string& table = "<NumericPredictor name=\"x\" coefficient=\"2\"/>") {
+    return "<RegressionModel functionName=\"regression\">\n<MiningSchema>\n<MiningField name=\"x\"/>\n"
+           "<MiningField name=\"y\" usageType=\"predicted\"/>\n</MiningSchema>\n" +
+           inner + "<RegressionTable intercept=\"1\">" + table + "</RegressionTable>\n</RegressionModel>\n";
+}
+
+template <class E>
+std::string load_error(const std::string& text) {
+    try {
+        pmml::load(text);
+    } catch (const E& e) {
+        return e.what();
+    } catch (const std::exception& e) {
+        FAIL("wrong exception type: " << e.what());
+    }
+    FAIL("no exception");
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("a valid minimal document loads and scores", "[pmml]") {
+    auto m = pmml::load(document(dict, regression("")));
+    auto p = pmml_test::score(*m, {{"x", 3.0}});
+    REQUIRE(p.ok());
+    CHECK(p.value.as_number() == 7.0);
+    CHECK(m->schema().inputs == std::vector<std::string>{"x"});
+    CHECK(m->schema().target == "y");
+}
+
+TEST_CASE("malformed XML is a parse_error with its line", "[pmml]") {
+    auto msg =
+        load_error<parse_error>("<PMML version=\"4.3\">\n<DataDictionary>\n<DataField name=\"x\"\n</PMML>");
+    CHECK_THAT(msg, Catch::Contains("line 4") || Catch::Contains("line 3"));
+    load_error<parse_error>("");
+    load_error<parse_error>("not xml at all");
+}
+
+TEST_CASE("wrong root, namespace or version is refused", "[pmml]") {
+    CHECK_THAT(load_error<parse_error>("<NotPMML/>"), Catch::Contains("<NotPMML> at line 1"));
+    CHECK_THAT(load_error<parse_error>(
+                   "<PMML version=\"4.3\" xmlns=\"http://example.com/other\"><DataDictionary/></PMML>"),
+               Catch::Contains("namespace"));
+    CHECK_THAT(load_error<unsupported_error>(document(dict, regression(""), "5.0")),
+               Catch::Contains("version '5.0'"));
+    load_error<parse_error>("<PMML xmlns=\"http://www.dmg.org/PMML-4_3\"><DataDictionary/></PMML>");
+}
+
+TEST_CASE("unsupported model elements name the element and line", "[pmml]") {
+    auto text = document(dict, "<SupportVectorMachineModel functionName=\"regression\"/>\n");
+    auto msg = load_error<unsupported_error>(text);
+    CHECK_THAT(msg, Catch::Contains("<SupportVectorMachineModel> at line 8"));
+}
+
+TEST_CASE("references to undefined fields and functions are refused", "[pmml]") {
+    auto msg = load_error<invalid_value_error>(
+        document(dict, regression("", "<NumericPredictor name=\"nope\" coefficient=\"1\"/>")));
+    CHECK_THAT(msg, Catch::Contains("undefined field 'nope'") && Catch::Contains("<NumericPredictor>"));
+    auto lt =
+        "<LocalTransformations><DerivedField name=\"d\" optype=\"continuous\" dataType=\"double\">"
+        "<Apply function=\"noSuchFunction\"><FieldRef "
+        "field=\"x\"/></Apply></DerivedField></LocalTransformations>\n";
+    msg = load_error<invalid_value_error>(
+        document(dict, regression(lt, "<NumericPredictor name=\"d\" coefficient=\"1\"/>")));
+    CHECK_THAT(msg, Catch::Contains("undefined function 'noSuchFunction'") && Catch::Contains("<Apply>"));
+}
+
+TEST_CASE("a cycle of derived fields is refused", "[pmml]") {
+    auto lt =
+        "<LocalTransformations>\n"
+        "<DerivedField name=\"a\" optype=\"continuous\" dataType=\"double\"><FieldRef "
+        "field=\"b\"/></DerivedField>\n"
+        "<DerivedField name=\"b\" optype=\"continuous\" dataType=\"double\"><FieldRef "
+        "field=\"a\"/></DerivedField>\n"
+        "</LocalTransformations>\n";
+    auto msg = load_error<invalid_value_error>(
+        document(dict, regression(lt, "<NumericPredictor name=\"a\" coefficient=\"1\"/>")));
+    CHECK_THAT(msg, Catch::Contains("cycle"));
+}
+
+TEST_CASE("a recursive function is refused", "[pmml]") {
+    auto text =
+        document(dict,
+                 "<TransformationDictionary><DefineFunction name=\"f\" dataType=\"double\">"
+                 "<ParameterField name=\"p\"/><Apply function=\"f\"><FieldRef field=\"p\"/></Apply>"
+                 "</DefineFunction>"
+                 "<DerivedField name=\"d\" optype=\"continuous\" dataType=\"double\"><Apply function=\"f\">"
+                 "<FieldRef field=\"x\"/></Apply></DerivedField></TransformationDictionary>\n" +
+                     regression("", "<NumericPredictor name=\"d\" coefficient=\"1\"/>"));
+    CHECK_THAT(load_error<invalid_value_error>(text), Catch::Contains("recursion"));
+}
+
+TEST_CASE("a tree nested deeper than the limit is refused without crashing", "[pmml]") {
+    std::string nodes;
+    const int depth = 20000;
+    for (int i = 0; i < depth; ++i)
+        nodes += "<Node score=\"1\"><SimplePredicate field=\"x\" operator=\"greaterThan\" value=\"0\"/>";
+    for (int i = 0; i < depth; ++i) nodes += "</Node>";
+    auto text = document(
+        dict,
+        "<TreeModel functionName=\"regression\"><MiningSchema><MiningField name=\"x\"/></MiningSchema>"
+        "<Node score=\"0\"><True/>" +
+            nodes + "</Node></TreeModel>\n");
+    CHECK_THAT(load_error<invalid_value_error>(text), Catch::Contains("deeper than"));
+}
+
+TEST_CASE("deeply nested expressions are refused without crashing", "[pmml]") {
+    std::string open, close;
+    for (int i = 0; i < 5000; ++i) {
+        open += "<Apply function=\"abs\">";
+        close += "</Apply>";
+    }
+    auto lt = "<LocalTransformations><DerivedField name=\"d\" optype=\"continuous\" dataType=\"double\">" +
+              open + "<FieldRef field=\"x\"/>" + close + "</DerivedField></LocalTransformations>";
+    CHECK_THAT(load_error<invalid_value_error>(
+                   document(dict, regression(lt, "<NumericPredictor name=\"d\" coefficient=\"1\"/>"))),
+               Catch::Contains("deeper than"));
+}
+
+TEST_CASE("bad attribute values are invalid_value_error", "[pmml]") {
+    CHECK_THAT(load_error<invalid_value_error>(
+                   document(dict, regression("", "<NumericPredictor name=\"x\" coefficient=\"abc\"/>"))),
+               Catch::Contains("coefficient"));
+    auto arr = document(
+        dict,
+        "<TreeModel functionName=\"regression\"><MiningSchema><MiningField name=\"x\"/></MiningSchema>"
+        "<Node score=\"0\"><True/><Node score=\"1\"><SimpleSetPredicate field=\"x\" booleanOperator=\"isIn\">"
+        "<Array n=\"99999999\" type=\"real\">1 2 3</Array></SimpleSetPredicate></Node></Node></TreeModel>\n");
+    CHECK_THAT(load_error<invalid_value_error>(arr), Catch::Contains("Array n=99999999"));
+    CHECK_THAT(load_error<parse_error>(document(dict, "<RegressionModel functionName=\"regression\"/>")),
+               Catch::Contains("MiningSchema"));
+}

@@ -1,0 +1,68 @@
+#pragma once
+// Helpers for the PMML tests: wrap a model element into a document, score rows by name.
+
+#include <scorestream/pmml/model.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <initializer_list>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace pmml_test {
+
+inline std::string document(const std::string& dictionary, const std::string& body,
+                            const std::string& version = "4.3") {
+    std::string ns = version;
+    for (auto& c : ns)
+        if (c == '.') c = '_';
+    return "<?xml version=\"1.0\"?>\n<PMML version=\"" + version + "\" xmlns=\"http://www.dmg.org/PMML-" +
+           ns + "\">\n<Header/>\n<DataDictionary>\n" + dictionary + "</DataDictionary>\n" + body +
+           "</PMML>\n";
+}
+
+/// A named input: a number, a string, or missing (name only).
+struct In {
+    std::string name;
+    scorestream::Value value;
+    In(std::string n, double x) : name(std::move(n)), value(scorestream::Value::number(x)) {}
+    In(std::string n, const char* s) : name(std::move(n)), value(scorestream::Value::string(s)) {}
+    explicit In(std::string n) : name(std::move(n)) {}
+};
+
+/// Scores one record given by field names (unknown names are ignored, absent inputs are missing).
+inline scorestream::Prediction score(const scorestream::pmml::PmmlModel& m,
+                                     std::initializer_list<In> inputs) {
+    const auto& names = m.schema().inputs;
+    std::vector<scorestream::Value> row(names.size());
+    for (const auto& in : inputs)
+        for (std::size_t i = 0; i < names.size(); ++i)
+            if (names[i] == in.name) row[i] = in.value;
+    scorestream::Prediction p;
+    m.score(scorestream::FeatureRow(row.data(), row.size()), p);
+    return p;
+}
+
+inline std::size_t output_index(const scorestream::pmml::PmmlModel& m, const std::string& name) {
+    const auto& outs = m.schema().outputs;
+    for (std::size_t i = 0; i < outs.size(); ++i)
+        if (outs[i] == name) return i;
+    FAIL("no output named " << name);
+    return 0;
+}
+
+inline double number_out(const scorestream::pmml::PmmlModel& m, const scorestream::Prediction& p,
+                         const std::string& name) {
+    const auto& v = p.outputs.at(output_index(m, name));
+    INFO("output " << name << " = " << scorestream::to_string(v) << "; error: " << p.error);
+    REQUIRE(v.is_number());
+    return v.as_number();
+}
+
+inline std::string text_out(const scorestream::pmml::PmmlModel& m, const scorestream::Prediction& p,
+                            const std::string& name) {
+    return scorestream::to_string(p.outputs.at(output_index(m, name)));
+}
+
+}  // namespace pmml_test
