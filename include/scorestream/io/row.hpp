@@ -224,12 +224,11 @@ private:
         if (c.offset > text_.size()) return {};
         return std::string_view(text_.data() + c.offset, std::min(c.length, text_.size() - c.offset));
     }
-}
 
-schema_ptr schema_;
-std::uint64_t line_ = 0;
-std::vector<cell> cells_;
-std::string text_;
+    schema_ptr schema_;
+    std::uint64_t line_ = 0;
+    std::vector<cell> cells_;
+    std::string text_;
 };
 
 }  // namespace scorestream::io
