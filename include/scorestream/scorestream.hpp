@@ -19,3 +19,4 @@
 #include <scorestream/stream/sink.hpp>
 #include <scorestream/stream/source.hpp>
 #include <scorestream/stream/sources.hpp>
+#include <scorestream/stream/state_board.hpp>

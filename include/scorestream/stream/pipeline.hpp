@@ -13,6 +13,7 @@
 #include <scorestream/stream/context.hpp>
 #include <scorestream/stream/pipe.hpp>
 #include <scorestream/stream/source.hpp>
+#include <scorestream/stream/state_board.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -47,6 +48,14 @@ public:
         return *this;
     }
 
+    /// Publishes snapshots of this pipeline's counters and stats to `board` while it runs (after
+    /// polls, when options.every_records or options.every has passed) and when it finishes.
+    pipeline& publish_to(state_board& board, publish_options options = {}) {
+        publisher_ = std::make_unique<snapshot_publisher>(board, std::move(options));
+        publisher_->maybe_publish(*ctx_, finished_, /*force=*/true);
+        return *this;
+    }
+
     /// Processes at most `max_records` data records and returns. When the data source ends, the
     /// pipeline finishes: records still held for a model are emitted (with a reason) and sinks flush.
     poll_result poll(std::size_t max_records = 1024) {
@@ -55,6 +64,17 @@ public:
             r.done = true;
             return r;
         }
+        struct publish_on_return {
+            pipeline* p;
+            ~publish_on_return() {
+                if (!p->publisher_) return;
+                try {
+                    p->publisher_->maybe_publish(*p->ctx_, p->finished_);
+                } catch (...) {
+                    // Out of memory for a snapshot: the next poll tries again; scoring is unaffected.
+                }
+            }
+        } publish{this};
         typename Source::value_type item{};
         while (r.records < max_records) {
             chain_.poll_control();
@@ -109,6 +129,7 @@ public:
         if (finished_) return;
         finished_ = true;
         chain_.finish();
+        if (publisher_) publisher_->maybe_publish(*ctx_, true);
     }
 
     bool done() const noexcept { return finished_; }
@@ -121,6 +142,7 @@ private:
     Source src_;
     Chain chain_;
     std::unique_ptr<pipeline_context> ctx_;
+    std::unique_ptr<snapshot_publisher> publisher_;
     bool finished_ = false;
 };
 
