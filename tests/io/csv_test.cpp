@@ -293,3 +293,42 @@ TEST_CASE("io/scored_csv_sink: configured outputs, and a sink that wrote nothing
     sink(io_test::unscored(row{}, "why; not"));
     CHECK(out.str() == "model_name;model_version;status;score;p;reason\n;;no_model;NA;NA;\"why; not\"\n");
 }
+
+TEST_CASE("io/csv: lines joined by a stray quote are read again after the error", "[io]") {
+    // line 2 opens a quote that line 4 closes; then 'y' follows the closing quote
+    std::istringstream in("a,b\n1,\"x\n2,3\n4,\"y\n5,6\n");
+    csv_source src(in);
+    auto d = io_test::drain(src);
+    REQUIRE(d.errors.size() == 2);
+    CHECK(d.errors[0].where == "line 2");
+    CHECK(d.errors[0].message == "unexpected character 'y' after the closing quote of cell 2 (line 4)");
+    CHECK(d.errors[0].raw == "1,\"x\n2,3\n4,\"y");
+    CHECK(d.errors[1].where == "line 4");
+    CHECK(d.errors[1].message == "unterminated quoted cell 2");
+    REQUIRE(d.items.size() == 2);
+    CHECK(d.items[0].line() == 3);
+    CHECK(d.items[1].line() == 5);
+}
+
+TEST_CASE("io/csv: a multi-line record with the wrong cell count gives its other lines back", "[io]") {
+    std::istringstream in("a,b,c\n1,\"x\n2,3,4\n\"\n7,8,9\n");
+    csv_source src(in);
+    auto d = io_test::drain(src);
+    REQUIRE(d.errors.size() == 2);
+    CHECK(d.errors[0].where == "line 2");
+    CHECK(
+        d.errors[0].message ==
+        "expected 3 cells, got 2 in a record spanning lines 2-4 (the lines after the first are read again)");
+    CHECK(d.errors[1].where == "line 4");
+    REQUIRE(d.items.size() == 2);
+    CHECK(d.items[0].line() == 3);
+    CHECK(d.items[1].line() == 5);
+}
+
+TEST_CASE("io/csv: a UTF-8 byte order mark before the header is skipped", "[io]") {
+    std::istringstream in("\xEF\xBB\xBFid,x\n1,2\n");
+    csv_source src(in);
+    auto d = io_test::drain(src);
+    REQUIRE(d.items.size() == 1);
+    CHECK(d.items[0].get("id") == Value::number(1));
+}

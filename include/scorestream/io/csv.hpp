@@ -104,11 +104,16 @@ public:
             std::string message;
             if (!parse(out, number, message))
                 return fail("line " + std::to_string(number), message, raw_text());
-            if (out.size() != schema_->size())
-                return fail("line " + std::to_string(number),
-                            "expected " + std::to_string(schema_->size()) + " cells, got " +
-                                std::to_string(out.size()),
-                            raw_text());
+            if (out.size() != schema_->size()) {
+                message = "expected " + std::to_string(schema_->size()) + " cells, got " +
+                          std::to_string(out.size());
+                if (!extra_.empty())
+                    message += " in a record spanning lines " + std::to_string(number) + "-" +
+                               std::to_string(extra_.back().first) +
+                               " (the lines after the first are read again)";
+                give_back();  // a stray quote joined lines: it costs only its own line
+                return fail("line " + std::to_string(number), message, raw_text());
+            }
             return pull::item;
         }
     }
@@ -193,7 +198,7 @@ private:
 
     // Parses the record starting with line_ (numbered `first`) into `out`, reading more lines while
     // a quoted cell is open. On failure, lines read past the first are given back to the reader, so
-    // one bad quote costs one line, and `message` says what was wrong.
+    // one stray quote costs one line, and `message` says what was wrong.
     bool parse(row& out, std::uint64_t first, std::string& message) {
         extra_.clear();
         std::string& buf = out.text_buffer();
@@ -251,6 +256,7 @@ private:
                             message = "unexpected character '" + std::string(1, c) +
                                       "' after the closing quote of cell " + std::to_string(column);
                             if (cur_number != first) message += " (line " + std::to_string(cur_number) + ")";
+                            give_back();
                             return false;
                         }
                         break;
