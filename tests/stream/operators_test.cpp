@@ -132,3 +132,30 @@ TEST_CASE("a throwing error handler does not stop the pipeline", "[stream][opera
     REQUIRE(out.size() == 4);
     REQUIRE(p.counters().source_errors == 1);
 }
+
+TEST_CASE("a throwing map, filter or sink skips that record, reports it and goes on", "[stream][operators]") {
+    std::vector<int> out;
+    std::vector<std::string> errors;
+    auto p = from(std::vector<int>{1, 2, 3, 4, 5, 6}) | map([](int x) {
+                 if (x == 2) throw std::runtime_error("two");
+                 return x;
+             }) |
+             filter([](int x) {
+                 if (x == 4) throw std::runtime_error("four");
+                 return true;
+             }) |
+             sink([&](int x) {
+                 if (x == 6) throw std::runtime_error("six");
+                 out.push_back(x);
+             });
+    p.on_error([&](error_kind k, const record_error& e) {
+        REQUIRE(k == error_kind::stage);
+        errors.push_back(e.to_string());
+    });
+    p.run();
+    REQUIRE(out == std::vector<int>{1, 3, 5});
+    REQUIRE(errors == std::vector<std::string>{"map:record 2: threw: two", "filter:record 4: threw: four",
+                                               "sink:record 6: threw: six"});
+    REQUIRE(p.counters().stage_errors == 3);
+    REQUIRE(p.counters().records_out == 3);
+}

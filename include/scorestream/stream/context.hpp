@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <iostream>
+#include <string>
 #include <utility>
 
 namespace scorestream {
@@ -85,6 +86,15 @@ public:
         } catch (...) {
             // A throwing handler must not take the pipeline down; the error is already counted.
         }
+    }
+
+    /// A user function of stage `stage` threw while processing a record.
+    void report_stage_error(const char* stage, const char* what) {
+        record_error e;
+        e.source = stage;
+        e.where = "record " + std::to_string(counters.records_in);
+        e.message = std::string("threw: ") + what;
+        report(error_kind::stage, e);
     }
 
     pipeline_counters counters;

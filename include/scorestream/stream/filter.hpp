@@ -1,5 +1,6 @@
 #pragma once
-// filter(pred): passes an element on only when pred(element) is true; counts the rest.
+// filter(pred): passes an element on only when pred(element) is true; counts the rest. If pred
+// throws, the element is reported (error_kind::stage), counted and skipped.
 
 #include <scorestream/stream/pipe.hpp>
 
@@ -15,7 +16,17 @@ public:
     filter_stage(P p, Next next, pipeline_context& ctx)
         : p_(std::move(p)), next_(std::move(next)), ctx_(&ctx) {}
     void push(In&& x) {
-        if (std::invoke(p_, std::as_const(x)))
+        bool keep = false;
+        try {
+            keep = static_cast<bool>(std::invoke(p_, std::as_const(x)));
+        } catch (const std::exception& e) {
+            ctx_->report_stage_error("filter", e.what());
+            return;
+        } catch (...) {
+            ctx_->report_stage_error("filter", "a non-standard exception");
+            return;
+        }
+        if (keep)
             next_.push(std::move(x));
         else
             ++ctx_->counters.filtered;

@@ -1,7 +1,8 @@
 #pragma once
 // sink(s): closes a chain. `s` is either a callable taking the element, or an object with
 // `write(element)`; if it has `flush()`, that is called when the stream finishes. A sink passed as
-// std::ref(obj) is used in place, so the caller can read it afterwards.
+// std::ref(obj) is used in place, so the caller can read it afterwards. If the sink throws, the
+// element is reported (error_kind::stage), counted, and not counted as delivered.
 
 #include <scorestream/stream/pipe.hpp>
 
@@ -39,16 +40,30 @@ public:
     void push(In&& x) {
         auto& s = detail::unwrap(s_);
         using target = std::decay_t<decltype(s)>;
-        if constexpr (detail::has_write<target, In>::value)
-            s.write(std::move(x));
-        else
-            std::invoke(s, std::move(x));
+        try {
+            if constexpr (detail::has_write<target, In>::value)
+                s.write(std::move(x));
+            else
+                std::invoke(s, std::move(x));
+        } catch (const std::exception& e) {
+            ctx_->report_stage_error("sink", e.what());
+            return;
+        } catch (...) {
+            ctx_->report_stage_error("sink", "a non-standard exception");
+            return;
+        }
         ++ctx_->counters.records_out;
     }
     void poll_control() {}
     void finish() {
         auto& s = detail::unwrap(s_);
-        if constexpr (detail::has_flush<std::decay_t<decltype(s)>>::value) s.flush();
+        if constexpr (detail::has_flush<std::decay_t<decltype(s)>>::value) {
+            try {
+                s.flush();
+            } catch (const std::exception& e) {
+                ctx_->report_stage_error("sink flush", e.what());
+            }
+        }
     }
 
 private:
