@@ -6,7 +6,7 @@
 namespace scorestream::query {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;  // keys in the order written: name first, details after
 
 // Model names and errors come from outside (descriptors, exceptions) and may hold invalid UTF-8:
 // replace such bytes instead of failing the whole answer.
