@@ -210,47 +210,59 @@ private:
         std::string_view cur = line_;
         std::uint64_t cur_number = first;
         for (;;) {
-            for (std::size_t i = 0; i < cur.size(); ++i) {
-                const char c = cur[i];
+            // Spans without quotes or separators are copied in one go; only quotes and separators
+            // are looked at one by one.
+            const char sep = options_.separator;
+            const char quote = options_.quote;
+            std::size_t i = 0;
+            while (i < cur.size()) {
                 switch (st) {
                     case state::cell_start:
-                        if (c == options_.quote) {
+                        if (cur[i] == quote) {
                             st = state::quoted;
                             cell_quoted = true;
-                        } else if (c == options_.separator) {
-                            end_cell(out, cell_begin, cell_quoted);
-                            ++column;
-                            cell_begin = buf.size();
-                        } else {
-                            buf.push_back(c);
-                            st = state::unquoted;
+                            ++i;
+                            break;
                         }
-                        break;
-                    case state::unquoted:
-                        if (c == options_.separator) {
-                            end_cell(out, cell_begin, cell_quoted);
-                            ++column;
-                            cell_begin = buf.size();
-                            st = state::cell_start;
-                        } else {
-                            buf.push_back(c);  // a quote inside an unquoted cell is an ordinary character
+                        st = state::unquoted;
+                        [[fallthrough]];
+                    case state::unquoted: {
+                        // a quote inside an unquoted cell is an ordinary character
+                        const std::size_t e = cur.find(sep, i);
+                        if (e == std::string_view::npos) {
+                            buf.append(cur.substr(i));
+                            i = cur.size();
+                            break;
                         }
+                        buf.append(cur.substr(i, e - i));
+                        end_cell(out, cell_begin, cell_quoted);
+                        ++column;
+                        cell_begin = buf.size();
+                        st = state::cell_start;
+                        i = e + 1;
                         break;
-                    case state::quoted:
-                        if (c == options_.quote)
-                            st = state::quote_in_quoted;
-                        else
-                            buf.push_back(c);
+                    }
+                    case state::quoted: {
+                        const std::size_t e = cur.find(quote, i);
+                        if (e == std::string_view::npos) {
+                            buf.append(cur.substr(i));
+                            i = cur.size();
+                            break;
+                        }
+                        buf.append(cur.substr(i, e - i));
+                        st = state::quote_in_quoted;
+                        i = e + 1;
                         break;
-                    case state::quote_in_quoted:
-                        if (c == options_.quote) {
+                    }
+                    case state::quote_in_quoted: {
+                        const char c = cur[i++];
+                        if (c == quote) {
                             buf.push_back(c);
                             st = state::quoted;
-                        } else if (c == options_.separator) {
+                        } else if (c == sep) {
                             end_cell(out, cell_begin, cell_quoted);
                             ++column;
                             cell_begin = buf.size();
-                            cell_quoted = false;
                             st = state::cell_start;
                         } else {
                             message = "unexpected character '" + std::string(1, c) +
@@ -260,6 +272,7 @@ private:
                             return false;
                         }
                         break;
+                    }
                 }
             }
             if (st != state::quoted) break;
