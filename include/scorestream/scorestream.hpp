@@ -12,6 +12,7 @@
 #include <scorestream/stream/filter.hpp>
 #include <scorestream/stream/join.hpp>
 #include <scorestream/stream/map.hpp>
+#include <scorestream/stream/model_builder.hpp>
 #include <scorestream/stream/pipe.hpp>
 #include <scorestream/stream/pipeline.hpp>
 #include <scorestream/stream/score.hpp>

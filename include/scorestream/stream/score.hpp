@@ -52,6 +52,14 @@ struct model_join_options {
     std::string name = "models";
 };
 
+/// A model already built off the data path (see built_models()): the descriptor it came from
+/// (without its bytes) and the model, or the reason it did not build.
+struct model_update {
+    ModelDescriptor descriptor;
+    ModelPtr model;
+    std::string error;
+};
+
 /// Applies ModelDescriptors to model slots: build, then publish, or reject with the reason.
 class model_updater {
 public:
@@ -68,19 +76,35 @@ public:
             st.reject(e.what());
             return reject(e.what());
         }
-        // Everything the data path needs is prepared before the model pointer is replaced.
-        slot.binding = feature_binding{};
-        slot.row.assign(m->schema().inputs.size(), Value::missing());
-        slot.data_type = d.data_type();
-        slot.stats = &st;
-        slot.current = &st.install(m->identity());
-        slot.model = std::move(m);
+        install(slot, st, std::move(m), d.data_type());
+        return accept();
+    }
+
+    /// Publishes a model built elsewhere (or rejects the update that failed to build there).
+    update_result operator()(model_slot& slot, model_update&& u) {
+        data_type_stats& st = ctx_->stats.of(u.descriptor.data_type());
+        if (!u.model) {
+            std::string reason = u.error.empty() ? "model update carries no model" : std::move(u.error);
+            st.reject(reason);
+            return reject(std::move(reason));
+        }
+        install(slot, st, std::move(u.model), u.descriptor.data_type());
         return accept();
     }
 
     void on_dropped(std::string_view data_type) { ++ctx_->stats.of(data_type).dropped; }
 
 private:
+    static void install(model_slot& slot, data_type_stats& st, ModelPtr m, const std::string& data_type) {
+        // Everything the data path needs is prepared before the model pointer is replaced.
+        slot.binding = feature_binding{};
+        slot.row.assign(m->schema().inputs.size(), Value::missing());
+        slot.data_type = data_type;
+        slot.stats = &st;
+        slot.current = &st.install(m->identity());
+        slot.model = std::move(m);
+    }
+
     const ModelRegistry* registry_;
     pipeline_context* ctx_ = nullptr;
 };
@@ -88,6 +112,7 @@ private:
 namespace detail {
 struct descriptor_data_type {
     std::string operator()(const ModelDescriptor& d) const { return d.data_type(); }
+    std::string operator()(const model_update& u) const { return u.descriptor.data_type(); }
 };
 struct not_a_model_join {};
 template <class T>
@@ -153,9 +178,11 @@ private:
 template <class Control, std::enable_if_t<is_source_v<Control>, int> = 0>
 model_join_op<std::decay_t<Control>> join(Control&& control, const ModelRegistry& registry,
                                           model_join_options opts = {}) {
-    static_assert(std::is_same_v<typename std::decay_t<Control>::value_type, ModelDescriptor>,
-                  "scorestream::join(control, registry): the control source must yield ModelDescriptor; "
-                  "for other state use join<State>(control, update, ...)");
+    using C = typename std::decay_t<Control>::value_type;
+    static_assert(
+        std::is_same_v<C, ModelDescriptor> || std::is_same_v<C, model_update>,
+        "scorestream::join(control, registry): the control source must yield ModelDescriptor "
+        "(or model_update from built_models()); for other state use join<State>(control, update, ...)");
     return {{}, std::forward<Control>(control), &registry, std::move(opts)};
 }
 
