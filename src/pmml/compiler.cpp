@@ -449,6 +449,9 @@ void Compiler::read_mining_schema(CompiledModel& m, ModelContext& mc, bool top_l
         def.treat = t.get();
         if (top_level) {
             def.kind = SlotDef::Kind::input;
+            def.plain = (type == DataType::double_ || type == DataType::float_) && !t->has_replacement &&
+                        t->outliers == OutlierTreatment::as_is && !t->missing_is_invalid &&
+                        (!d || (d->valid_text.empty() && d->invalid_text.empty() && d->missing_text.empty()));
             def.source = next_input++;
             input_names.push_back(name);
             input_domains.push_back(d);

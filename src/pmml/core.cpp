@@ -235,6 +235,11 @@ void Program::compute(Ctx& ctx, int slot) const {
         case SlotDef::Kind::input:
             if (static_cast<std::size_t>(def.source) < ctx.row->size())
                 v = (*ctx.row)[static_cast<std::size_t>(def.source)];
+            if (def.plain && v.is_number() && v.as_number() == v.as_number() &&
+                (!def.treat->domain || def.treat->domain->in_intervals(v.as_number()))) {
+                ctx.s->invalid[i] = 0;
+                break;
+            }
             compute_treated(ctx, def, v, slot);
             break;
         case SlotDef::Kind::treated:

@@ -134,6 +134,16 @@ struct FieldDomain {
     bool constrained() const noexcept {
         return !valid_text.empty() || !invalid_text.empty() || !intervals.empty();
     }
+    /// For numbers of a domain with intervals only: inside one of them (or no intervals).
+    bool in_intervals(double x) const noexcept {
+        if (intervals.empty()) return true;
+        for (const auto& iv : intervals) {
+            bool lo_ok = iv.lo_closed ? x >= iv.lo : x > iv.lo;
+            bool hi_ok = iv.hi_closed ? x <= iv.hi : x < iv.hi;
+            if (lo_ok && hi_ok) return true;
+        }
+        return false;
+    }
     /// True when v (already converted to `type`) is a valid value.
     bool is_valid(const Value& v) const noexcept;
     bool is_missing_marker(const Value& v) const noexcept;
@@ -175,7 +185,8 @@ struct SlotDef {
     const Treatment* treat = nullptr;  ///< treated
     const Expr* expr = nullptr;        ///< derived
     const OutputDef* output = nullptr;
-    int buffer = -1;  ///< string storage for derived/converted values
+    int buffer = -1;     ///< string storage for derived/converted values
+    bool plain = false;  ///< input: a number needs no conversion, check or treatment
     std::string name;
 };
 

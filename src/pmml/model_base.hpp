@@ -64,6 +64,10 @@ public:
     int intern_category(std::string_view text);
     /// Sets r.value/r.category to the most probable category (first one on ties).
     void pick_best(ModelResult& r) const;
+    /// Ensembles' fast path: this record's class index (classification) or value (regression)
+    /// without filling a ModelResult. Returns 1 with a result, 0 for no prediction, and -1 when the
+    /// model has no fast path for this record (the caller then uses run()).
+    virtual int quick(Ctx& /*ctx*/, int& /*category*/, double& /*value*/) const { return -1; }
     /// Called once the model is complete (after its Output is read): reserve work areas here.
     virtual void finalize(Layout& /*layout*/) {}
     /// Estimated heap and object bytes of this model's compiled form (not counting nested models).

@@ -31,6 +31,8 @@ public:
         const CompiledModel* model = nullptr;
         double weight = 1.0;
         std::vector<int> cat_map;  ///< segment category -> this model's category
+        bool always = false;       ///< the predicate is <True/>
+        bool quick = false;        ///< nobody reads this segment's ModelResult: try its fast path
     };
     Predicates preds;
     std::vector<Segment> segs;
@@ -98,7 +100,33 @@ void MiningModelImpl::evaluate(Ctx& ctx, ModelResult& r) const {
     double* acc = r.probs.data();
     double total_weight = 0;
     for (const auto& s : segs) {
-        if (preds.eval(ctx, s.pred) != Truth::yes) continue;
+        if (!s.always && preds.eval(ctx, s.pred) != Truth::yes) continue;
+        if (s.quick) {
+            int cat = -1;
+            double x = 0;
+            int q = s.model->quick(ctx, cat, x);
+            if (q == 0) {
+                ++evaluated;
+                ++missing;
+                if (mpt == MissingPrediction::return_missing) return;
+                if (static_cast<double>(missing) / static_cast<double>(n) > missing_threshold) return;
+                continue;
+            }
+            if (q == 1) {
+                ++evaluated;
+                if (classification()) {
+                    int c = s.cat_map[static_cast<std::size_t>(cat)];
+                    double w = method == Method::weighted_majority_vote ? s.weight : 1.0;
+                    acc[c] += w;
+                    total_weight += w;
+                } else {
+                    values[count] = x;
+                    weights[count] = s.weight;
+                }
+                ++count;
+                continue;
+            }
+        }
         const ModelResult& sr = s.model->run(ctx);
         ++evaluated;
         if (sr.value.is_missing()) {
@@ -296,6 +324,7 @@ std::unique_ptr<CompiledModel> compile_mining_model(ModelContext& mc) {
         if (!pred_node) c.parse_fail(s, "Segment without a predicate");
         if (!model_node) c.parse_fail(s, "Segment without a model");
         segment.pred = m->preds.compile(c, pred_node, mc.scope, 0);
+        segment.always = m->preds.always_true(segment.pred);
         segment.weight = c.number(s, "weight", 1.0);
         CompiledModel* sm = c.model(model_node, mc.scope, mc.depth + 1, false);
         segment.model = sm;
@@ -306,6 +335,16 @@ std::unique_ptr<CompiledModel> compile_mining_model(ModelContext& mc) {
         }
         if (cls && sm->classification())
             for (const auto& cat : sm->categories) segment.cat_map.push_back(m->intern_category(cat.text));
+        // The fast path skips the segment's ModelResult: only when nothing reads it (no output
+        // fields) and the method needs just the predicted class or value.
+        bool votes = m->method == Method::majority_vote || m->method == Method::weighted_majority_vote;
+        bool numeric = !cls && (m->method == Method::sum || m->method == Method::weighted_sum ||
+                                m->method == Method::average || m->method == Method::weighted_average ||
+                                m->method == Method::median || m->method == Method::weighted_median ||
+                                m->method == Method::max);
+        segment.quick =
+            sm->output_slots.empty() && ((votes && sm->classification() && !segment.cat_map.empty()) ||
+                                         (numeric && !sm->classification()));
         m->segments += 1 + sm->segments;
         m->segs.push_back(std::move(segment));
     }

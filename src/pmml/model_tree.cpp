@@ -1,8 +1,13 @@
-// TreeModel: nodes flattened into one array (children of a node are contiguous), predicates in a
-// flat Predicates table, score distributions densified per node into probability rows.
+// TreeModel. Nodes are flattened into one array in which the children of a node are contiguous.
+// Each node is 24 hot bytes: its own predicate when that is a numeric comparison (the common case,
+// tested inline), or an index into a Predicates table for everything else, plus its children and
+// its payload (class index or score index). Colder data (ids, score distributions, default
+// children, record counts) lives in side arrays that exist only when the document uses them.
 
 #include "compiler.hpp"
 #include "predicate.hpp"
+
+#include <algorithm>
 
 namespace scorestream::pmml::detail {
 namespace {
@@ -17,54 +22,134 @@ public:
         weighted_confidence,
         aggregate_nodes
     };
-    struct Node {
-        int pred = -1;
-        int first_child = 0;
-        int n_children = 0;
-        int default_child = -1;
-        int category = -1;     ///< classification: the node's score
-        double score = nan_v;  ///< regression: the node's score
-        bool has_score = false;
-        int dist = -1;  ///< row in probs_ (classification with ScoreDistribution)
-        double record_count = nan_v;
-        std::string id;
-    };
 
-    Predicates preds;
+    struct Node {
+        enum Kind : std::uint8_t { numeric, always, never, generic };
+        double value = 0.0;     ///< numeric: the constant compared against
+        std::int32_t arg = -1;  ///< numeric: slot; generic: index into preds
+        std::int32_t first_child = 0;
+        std::int32_t payload = -1;  ///< class index, or index into scores_; -1: no score
+        std::uint16_t n_children = 0;
+        Kind kind = always;
+        std::uint8_t mask = 0;  ///< numeric: bit 0 equal, bit 1 greater, bit 2 less
+    };
+    static_assert(sizeof(Node) == 24, "Node is meant to stay 24 bytes");
+
+    Predicates preds;  ///< only the predicates that are not numeric comparisons
     std::vector<Node> nodes;
-    std::vector<double> probs_;        ///< rows of categories.size()
-    std::vector<double> confidences_;  ///< same shape; NaN when not given
+    std::vector<double> scores;               ///< regression scores
+    std::string id_chars;                     ///< node ids, concatenated
+    std::vector<std::uint32_t> id_end;        ///< per node: end of its id in id_chars
+    std::vector<std::int32_t> default_child;  ///< per node (defaultChild strategy only)
+    std::vector<std::int32_t> dist;           ///< per node: row in probs_/counts_, or -1
+    std::vector<double> probs_;               ///< rows of `stride` probabilities
+    std::vector<double> counts_;              ///< rows of `stride` record counts (aggregateNodes)
+    std::vector<double> confidences_;         ///< rows of `stride` (NaN: not given)
     std::vector<std::uint8_t> has_conf_;
+    std::vector<double> record_count;  ///< per node (weightedConfidence only)
     Missing missing = Missing::none;
     bool no_true_child_last = false;
     double penalty = 1.0;
-    std::size_t stride = 0;  ///< categories known when the rows were built
+    std::size_t stride = 0;
+    int work = -1;
 
-    // Compile-time raw distributions, densified once every category is known.
+    // Compile-time data.
     struct RawDist {
         int node;
         std::vector<std::tuple<int, double, double, double>>
-            items;  ///< category, count, probability, confidence
+            items;  ///< class, count, probability, confidence
     };
     std::vector<RawDist> raw;
+    std::vector<std::string> ids;
+    std::vector<std::string> default_ids;
+    std::vector<double> counts_tmp;
 
     void compile_node(ModelContext& mc, pugi::xml_node xn, int index, int depth);
-    void finish();
+    void finish(Compiler& c, pugi::xml_node n);
+
+    void finalize(Layout& layout) override {
+        if (missing == Missing::aggregate_nodes || missing == Missing::weighted_confidence)
+            work = layout.add_work(static_cast<int>(categories.size()) + 1);
+    }
 
     std::size_t memory_bytes() const override {
-        std::size_t n = CompiledModel::memory_bytes() + preds.memory_bytes() +
-                        nodes.capacity() * sizeof(Node) +
-                        (probs_.capacity() + confidences_.capacity()) * sizeof(double) + has_conf_.capacity();
-        for (const auto& node : nodes) n += node.id.capacity() > 15 ? node.id.capacity() : 0;
-        return n;
+        return CompiledModel::memory_bytes() + preds.memory_bytes() + nodes.capacity() * sizeof(Node) +
+               scores.capacity() * sizeof(double) + id_chars.capacity() + id_end.capacity() * 4 +
+               default_child.capacity() * 4 + dist.capacity() * 4 +
+               (probs_.capacity() + counts_.capacity() + confidences_.capacity() + record_count.capacity()) *
+                   sizeof(double) +
+               has_conf_.capacity();
+    }
+
+    int quick(Ctx& ctx, int& category, double& value) const override {
+        if (!output_slots.empty() || post.present) return -1;
+        int penalties = 0;
+        bool aggregate = false;
+        int k = select(ctx, penalties, aggregate);
+        if (aggregate) return -1;
+        if (k < 0) return 0;
+        int payload = nodes[static_cast<std::size_t>(k)].payload;
+        if (payload < 0) return 0;
+        if (classification())
+            category = payload;
+        else
+            value = scores[static_cast<std::size_t>(payload)];
+        return 1;
     }
 
 protected:
     void evaluate(Ctx& ctx, ModelResult& r) const override;
 
 private:
-    int select(Ctx& ctx, int& penalties) const;
+    Truth test(Ctx& ctx, const Node& n) const {
+        switch (n.kind) {
+            case Node::numeric: {
+                const Value& v = ctx.get(n.arg);
+                if (v.is_number()) {
+                    double x = v.as_number();
+                    if (x != x) return Truth::unknown;
+                    int rel = x < n.value ? 4 : (x > n.value ? 2 : 1);
+                    return (n.mask & rel) ? Truth::yes : Truth::no;
+                }
+                if (v.is_missing()) return Truth::unknown;
+                return Truth::unknown;  // a string where a number is expected
+            }
+            case Node::always:
+                return Truth::yes;
+            case Node::never:
+                return Truth::no;
+            case Node::generic:
+                break;
+        }
+        return preds.eval(ctx, n.arg);
+    }
+    int select(Ctx& ctx, int& penalties, bool& aggregate) const;
+    void collect(Ctx& ctx, int k, double weight, double* acc) const;
+    std::string_view id_of(int k) const {
+        auto i = static_cast<std::size_t>(k);
+        std::uint32_t b = i ? id_end[i - 1] : 0;
+        return std::string_view(id_chars).substr(b, id_end[i] - b);
+    }
 };
+
+std::uint8_t mask_of(Predicates::Op op) {
+    switch (op) {
+        case Predicates::Op::equal:
+            return 1;
+        case Predicates::Op::not_equal:
+            return 6;
+        case Predicates::Op::less:
+            return 4;
+        case Predicates::Op::less_equal:
+            return 5;
+        case Predicates::Op::greater:
+            return 2;
+        case Predicates::Op::greater_equal:
+            return 3;
+        default:
+            return 0;
+    }
+}
 
 void TreeModelImpl::compile_node(ModelContext& mc, pugi::xml_node xn, int index, int depth) {
     auto& c = mc.c;
@@ -88,23 +173,58 @@ void TreeModelImpl::compile_node(ModelContext& mc, pugi::xml_node xn, int index,
             pred_node = k;
     }
     if (!pred_node) c.parse_fail(xn, "Node without a predicate");
-    int pred = preds.compile(c, pred_node, mc.scope, 0);
-    {
-        Node& n = nodes[static_cast<std::size_t>(index)];
-        n.pred = pred;
-        n.id = std::string(c.attr(xn, "id"));
-        n.record_count = c.number(xn, "recordCount", nan_v);
-        if (c.has_attr(xn, "score")) {
-            auto s = c.attr(xn, "score");
-            if (classification()) {
-                n.category = intern_category(s);
-                n.has_score = true;
-            } else {
-                double x;
-                if (!parse_double(s, x)) c.invalid(xn, "score '" + std::string(s) + "' is not a number");
-                n.score = x;
-                n.has_score = true;
-            }
+    Node n;
+    auto pn = Compiler::name_of(pred_node);
+    bool done = false;
+    if (pn == "True") {
+        n.kind = Node::always;
+        done = true;
+    } else if (pn == "False") {
+        n.kind = Node::never;
+        done = true;
+    } else if (pn == "SimplePredicate") {
+        int slot = c.resolve_slot(mc.scope, c.required(pred_node, "field"), pred_node);
+        auto op = c.required(pred_node, "operator");
+        Predicates::Op o = Predicates::Op::is_missing;
+        if (op == "equal")
+            o = Predicates::Op::equal;
+        else if (op == "notEqual")
+            o = Predicates::Op::not_equal;
+        else if (op == "lessThan")
+            o = Predicates::Op::less;
+        else if (op == "lessOrEqual")
+            o = Predicates::Op::less_equal;
+        else if (op == "greaterThan")
+            o = Predicates::Op::greater;
+        else if (op == "greaterOrEqual")
+            o = Predicates::Op::greater_equal;
+        double x;
+        DataType t = c.slot_type(slot);
+        if (o != Predicates::Op::is_missing && is_numeric(t) && t != DataType::boolean &&
+            parse_double(c.attr(pred_node, "value"), x)) {
+            n.kind = Node::numeric;
+            n.arg = slot;
+            n.value = x;
+            n.mask = mask_of(o);
+            done = true;
+        }
+    }
+    if (!done) {
+        n.kind = Node::generic;
+        n.arg = preds.compile(c, pred_node, mc.scope, 0);
+    }
+    ids[static_cast<std::size_t>(index)] = std::string(c.attr(xn, "id"));
+    default_ids[static_cast<std::size_t>(index)] = std::string(c.attr(xn, "defaultChild"));
+    counts_tmp[static_cast<std::size_t>(index)] = c.number(xn, "recordCount", nan_v);
+    if (c.has_attr(xn, "score")) {
+        auto s = c.attr(xn, "score");
+        if (classification()) {
+            n.payload = intern_category(s);
+        } else {
+            double v;
+            if (!parse_double(s, v)) c.invalid(xn, "score '" + std::string(s) + "' is not a number");
+            n.payload = static_cast<std::int32_t>(scores.size());
+            scores.push_back(v);
         }
     }
     if (!dists.empty() && classification()) {
@@ -112,39 +232,35 @@ void TreeModelImpl::compile_node(ModelContext& mc, pugi::xml_node xn, int index,
         rd.node = index;
         for (auto d : dists) {
             int cat = intern_category(c.required(d, "value"));
-            double count = c.number(d, "recordCount", nan_v);
-            double prob = c.number(d, "probability", nan_v);
-            double conf = c.number(d, "confidence", nan_v);
-            rd.items.emplace_back(cat, count, prob, conf);
+            rd.items.emplace_back(cat, c.number(d, "recordCount", nan_v), c.number(d, "probability", nan_v),
+                                  c.number(d, "confidence", nan_v));
         }
         raw.push_back(std::move(rd));
     }
-    int first = static_cast<int>(nodes.size());
+    if (kids.size() > 65535) c.invalid(xn, "more than 65535 child nodes");
     if (nodes.size() + kids.size() > c.limits.max_elements) c.invalid(xn, "tree too large");
+    auto first = static_cast<std::int32_t>(nodes.size());
+    n.first_child = first;
+    n.n_children = static_cast<std::uint16_t>(kids.size());
+    nodes[static_cast<std::size_t>(index)] = n;
     nodes.resize(nodes.size() + kids.size());
-    {
-        Node& n = nodes[static_cast<std::size_t>(index)];
-        n.first_child = first;
-        n.n_children = static_cast<int>(kids.size());
-    }
-    auto default_id = c.attr(xn, "defaultChild");
-    for (std::size_t i = 0; i < kids.size(); ++i) {
-        int k = first + static_cast<int>(i);
-        compile_node(mc, kids[i], k, depth + 1);
-        if (!default_id.empty() && nodes[static_cast<std::size_t>(k)].id == default_id)
-            nodes[static_cast<std::size_t>(index)].default_child = k;
-    }
-    if (!default_id.empty() && nodes[static_cast<std::size_t>(index)].default_child < 0)
-        c.invalid(xn, "defaultChild '" + std::string(default_id) + "' is not a child of this Node");
+    ids.resize(nodes.size());
+    default_ids.resize(nodes.size());
+    counts_tmp.resize(nodes.size(), nan_v);
+    for (std::size_t i = 0; i < kids.size(); ++i)
+        compile_node(mc, kids[i], first + static_cast<int>(i), depth + 1);
 }
 
-void TreeModelImpl::finish() {
+void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
     std::size_t nc = categories.size();
     stride = nc;
+    std::size_t total_nodes = nodes.size();
+    dist.assign(raw.empty() ? 0 : total_nodes, -1);
     for (auto& rd : raw) {
-        int row = static_cast<int>(probs_.size() / (nc ? nc : 1));
+        auto row = static_cast<std::int32_t>(has_conf_.size());
         probs_.resize(probs_.size() + nc, 0.0);
         confidences_.resize(confidences_.size() + nc, nan_v);
+        if (missing == Missing::aggregate_nodes) counts_.resize(counts_.size() + nc, 0.0);
         double* p = probs_.data() + static_cast<std::size_t>(row) * nc;
         double* cf = confidences_.data() + static_cast<std::size_t>(row) * nc;
         bool explicit_p = true;
@@ -160,40 +276,73 @@ void TreeModelImpl::finish() {
                 p[ci] = prob;
             else if (total > 0 && !std::isnan(count))
                 p[ci] = count / total;
+            if (missing == Missing::aggregate_nodes && !std::isnan(count))
+                counts_[static_cast<std::size_t>(row) * nc + ci] = count;
             if (!std::isnan(conf)) {
                 cf[ci] = conf;
                 conf_any = true;
             }
         }
         has_conf_.push_back(conf_any ? 1 : 0);
+        dist[static_cast<std::size_t>(rd.node)] = row;
         Node& n = nodes[static_cast<std::size_t>(rd.node)];
-        n.dist = row;
-        if (!n.has_score) {
+        if (n.payload < 0) {
             int best = -1;
             for (std::size_t i = 0; i < nc; ++i)
                 if (best < 0 || p[i] > p[static_cast<std::size_t>(best)]) best = static_cast<int>(i);
-            n.category = best;
-            n.has_score = best >= 0;
+            n.payload = best;
         }
     }
+    if (!has_conf_.empty() &&
+        std::none_of(has_conf_.begin(), has_conf_.end(), [](auto b) { return b != 0; })) {
+        confidences_.clear();
+        has_conf_.clear();
+    }
+    // ids, packed
+    id_end.resize(total_nodes);
+    for (std::size_t i = 0; i < total_nodes; ++i) {
+        id_chars += ids[i];
+        id_end[i] = static_cast<std::uint32_t>(id_chars.size());
+    }
+    if (missing == Missing::default_child) {
+        default_child.assign(total_nodes, -1);
+        for (std::size_t i = 0; i < total_nodes; ++i) {
+            if (default_ids[i].empty()) continue;
+            const Node& n = nodes[i];
+            for (int k = n.first_child; k < n.first_child + n.n_children; ++k)
+                if (ids[static_cast<std::size_t>(k)] == default_ids[i]) default_child[i] = k;
+            if (default_child[i] < 0)
+                c.invalid(tree, "defaultChild '" + default_ids[i] + "' of node '" + ids[i] +
+                                    "' is not one of its children");
+        }
+    }
+    if (missing == Missing::weighted_confidence) record_count = counts_tmp;
     raw.clear();
+    ids.clear();
+    default_ids.clear();
+    counts_tmp.clear();
     raw.shrink_to_fit();
+    ids.shrink_to_fit();
+    default_ids.shrink_to_fit();
+    counts_tmp.shrink_to_fit();
+    nodes.shrink_to_fit();
 }
 
-int TreeModelImpl::select(Ctx& ctx, int& penalties) const {
+/// Returns the selected node (-1: no prediction); sets `aggregate` when a missing value under the
+/// aggregateNodes/weightedConfidence strategies requires visiting several leaves.
+int TreeModelImpl::select(Ctx& ctx, int& penalties, bool& aggregate) const {
     if (nodes.empty()) return -1;
-    Truth root = preds.eval(ctx, nodes[0].pred);
-    if (root != Truth::yes) return -1;
+    if (test(ctx, nodes[0]) != Truth::yes) return -1;
     int cur = 0;
     for (;;) {
         const Node& n = nodes[static_cast<std::size_t>(cur)];
         if (n.n_children == 0) return cur;
         int next = -1;
+        const Node* kids = nodes.data() + n.first_child;
         for (int i = 0; i < n.n_children; ++i) {
-            int k = n.first_child + i;
-            Truth t = preds.eval(ctx, nodes[static_cast<std::size_t>(k)].pred);
+            Truth t = test(ctx, kids[i]);
             if (t == Truth::yes) {
-                next = k;
+                next = n.first_child + i;
                 break;
             }
             if (t == Truth::unknown) {
@@ -204,13 +353,17 @@ int TreeModelImpl::select(Ctx& ctx, int& penalties) const {
                         return -1;
                     case Missing::last_prediction:
                         return cur;
-                    case Missing::default_child:
-                        if (n.default_child < 0) return cur;
-                        next = n.default_child;
+                    case Missing::default_child: {
+                        int d = default_child[static_cast<std::size_t>(cur)];
+                        if (d < 0) return cur;
+                        next = d;
                         ++penalties;
                         break;
-                    default:
-                        continue;
+                    }
+                    case Missing::weighted_confidence:
+                    case Missing::aggregate_nodes:
+                        aggregate = true;
+                        return cur;
                 }
                 break;
             }
@@ -220,34 +373,86 @@ int TreeModelImpl::select(Ctx& ctx, int& penalties) const {
     }
 }
 
-void TreeModelImpl::evaluate(Ctx& ctx, ModelResult& r) const {
-    int penalties = 0;
-    int k = select(ctx, penalties);
-    if (k < 0) return;
+/// aggregateNodes / weightedConfidence: visit every child that is true or unknown and accumulate
+/// the leaves' record counts (aggregateNodes) or weighted probabilities (weightedConfidence).
+void TreeModelImpl::collect(Ctx& ctx, int k, double weight, double* acc) const {
     const Node& n = nodes[static_cast<std::size_t>(k)];
-    r.entity_id = n.id;
-    if (!classification()) {
-        if (n.has_score) r.value = Value::number(n.score);
+    std::size_t nc = stride;
+    if (n.n_children == 0) {
+        int row = dist.empty() ? -1 : dist[static_cast<std::size_t>(k)];
+        if (row < 0) return;
+        const double* src = (missing == Missing::aggregate_nodes ? counts_.data() : probs_.data()) +
+                            static_cast<std::size_t>(row) * nc;
+        for (std::size_t i = 0; i < nc; ++i) acc[i] += weight * src[i];
         return;
     }
-    if (!n.has_score) return;
-    r.category = n.category;
-    r.value = category_value(n.category);
-    std::size_t nc = stride;
-    if (n.dist >= 0) {
-        const double* p = probs_.data() + static_cast<std::size_t>(n.dist) * nc;
-        std::copy(p, p + nc, r.probs.begin());
-        r.has_probs = true;
-        double factor = penalties ? std::pow(penalty, penalties) : 1.0;
-        if (has_conf_[static_cast<std::size_t>(n.dist)]) {
-            const double* cf = confidences_.data() + static_cast<std::size_t>(n.dist) * nc;
-            for (std::size_t i = 0; i < nc; ++i)
-                r.confidences[i] = (std::isnan(cf[i]) ? p[i] : cf[i]) * factor;
-        } else {
-            for (std::size_t i = 0; i < nc; ++i) r.confidences[i] = p[i] * factor;
+    bool any = false;
+    for (int i = 0; i < n.n_children; ++i) {
+        int kid = n.first_child + i;
+        Truth t = test(ctx, nodes[static_cast<std::size_t>(kid)]);
+        if (t == Truth::yes) {
+            collect(ctx, kid, weight, acc);
+            return;
         }
-        r.has_confidences = true;
+        if (t == Truth::unknown) any = true;
     }
+    if (!any) return;
+    double parent = record_count.empty() ? nan_v : record_count[static_cast<std::size_t>(k)];
+    for (int i = 0; i < n.n_children; ++i) {
+        int kid = n.first_child + i;
+        if (test(ctx, nodes[static_cast<std::size_t>(kid)]) != Truth::unknown) continue;
+        double w = weight;
+        if (missing == Missing::weighted_confidence) {
+            double cnt = record_count[static_cast<std::size_t>(kid)];
+            if (!(parent > 0) || std::isnan(cnt)) fail("weightedConfidence needs recordCount on every node");
+            w *= cnt / parent;
+        }
+        collect(ctx, kid, w, acc);
+    }
+}
+
+void TreeModelImpl::evaluate(Ctx& ctx, ModelResult& r) const {
+    int penalties = 0;
+    bool aggregate = false;
+    int k = select(ctx, penalties, aggregate);
+    if (k < 0) return;
+    if (aggregate) {
+        std::size_t nc = stride;
+        double* acc = ctx.work(work);
+        std::fill(acc, acc + nc, 0.0);
+        collect(ctx, k, 1.0, acc);
+        double total = 0;
+        for (std::size_t i = 0; i < nc; ++i) total += acc[i];
+        if (!(total > 0)) return;
+        for (std::size_t i = 0; i < nc; ++i)
+            r.probs[i] = missing == Missing::aggregate_nodes ? acc[i] / total : acc[i];
+        r.has_probs = true;
+        pick_best(r);
+        return;
+    }
+    const Node& n = nodes[static_cast<std::size_t>(k)];
+    r.entity_id = id_of(k);
+    if (n.payload < 0) return;
+    if (!classification()) {
+        r.value = Value::number(scores[static_cast<std::size_t>(n.payload)]);
+        return;
+    }
+    r.category = n.payload;
+    r.value = category_value(n.payload);
+    int row = dist.empty() ? -1 : dist[static_cast<std::size_t>(k)];
+    if (row < 0) return;
+    std::size_t nc = stride;
+    const double* p = probs_.data() + static_cast<std::size_t>(row) * nc;
+    std::copy(p, p + nc, r.probs.begin());
+    r.has_probs = true;
+    double factor = penalties ? std::pow(penalty, penalties) : 1.0;
+    if (!has_conf_.empty() && has_conf_[static_cast<std::size_t>(row)]) {
+        const double* cf = confidences_.data() + static_cast<std::size_t>(row) * nc;
+        for (std::size_t i = 0; i < nc; ++i) r.confidences[i] = (std::isnan(cf[i]) ? p[i] : cf[i]) * factor;
+    } else {
+        for (std::size_t i = 0; i < nc; ++i) r.confidences[i] = p[i] * factor;
+    }
+    r.has_confidences = true;
 }
 
 }  // namespace
@@ -267,10 +472,14 @@ std::unique_ptr<CompiledModel> compile_tree_model(ModelContext& mc) {
         m->missing = M::null_prediction;
     else if (mvs == "defaultChild")
         m->missing = M::default_child;
-    else if (mvs == "weightedConfidence" || mvs == "aggregateNodes")
-        c.unsupported(n, "missingValueStrategy '" + std::string(mvs) + "' is not supported yet");
+    else if (mvs == "weightedConfidence")
+        m->missing = M::weighted_confidence;
+    else if (mvs == "aggregateNodes")
+        m->missing = M::aggregate_nodes;
     else
         c.invalid(n, "unknown missingValueStrategy '" + std::string(mvs) + "'");
+    if ((m->missing == M::weighted_confidence || m->missing == M::aggregate_nodes) && !m->classification())
+        c.unsupported(n, "missingValueStrategy '" + std::string(mvs) + "' needs a classification tree");
     auto ntc = c.attr(n, "noTrueChildStrategy");
     if (ntc.empty() || ntc == "returnNullPrediction")
         m->no_true_child_last = false;
@@ -282,8 +491,11 @@ std::unique_ptr<CompiledModel> compile_tree_model(ModelContext& mc) {
     auto root = Compiler::child(n, "Node");
     if (!root) c.parse_fail(n, "TreeModel without a Node");
     m->nodes.resize(1);
+    m->ids.resize(1);
+    m->default_ids.resize(1);
+    m->counts_tmp.resize(1, nan_v);
     m->compile_node(mc, root, 0, 0);
-    m->finish();
+    m->finish(c, n);
     return m;
 }
 

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 
@@ -160,15 +161,20 @@ int cmd_bench(const std::string& path, const std::string& input, double seconds)
     Prediction p;
     auto run = [&](auto&& one) {
         for (std::size_t i = 0; i < n; ++i) one(i);  // warm-up
+        // Thread CPU time, so that other processes on a shared machine do not count.
+        auto cpu_now = [] {
+            timespec ts{};
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+            return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+        };
         std::size_t done = 0;
-        auto start = std::chrono::steady_clock::now();
-        std::chrono::duration<double> elapsed{};
+        double start = cpu_now(), elapsed = 0;
         do {
             for (std::size_t i = 0; i < n; ++i) one(i);
             done += n;
-            elapsed = std::chrono::steady_clock::now() - start;
-        } while (elapsed.count() < seconds);
-        return elapsed.count() * 1e9 / static_cast<double>(done);
+            elapsed = cpu_now() - start;
+        } while (elapsed < seconds);
+        return elapsed * 1e9 / static_cast<double>(done);
     };
     double typed_ns =
         run([&](std::size_t i) { model->score(FeatureRow(typed.data() + i * width, width), p); });
