@@ -1,3 +1,4 @@
+#include <scorestream/io/csv.hpp>
 #include <scorestream/io/json_lines.hpp>
 
 #include "test_util.hpp"
@@ -194,4 +195,25 @@ TEST_CASE("io/json_lines: scored results sink writes model, version, status, sco
     REQUIRE(d.items.size() == 2);
     CHECK(d.items[0].get("score") == Value::number(0.25));
     CHECK(d.items[1].get("score").is_missing());
+}
+
+TEST_CASE("io/json_lines_sink: rows of any layout, read back equal", "[io]") {
+    std::istringstream in("a,b,c\n1.50,\"x \"\"y\"\"\",NA\n");
+    scorestream::io::csv_source csv(in);
+    row r;
+    REQUIRE(csv.next(r) == pull::item);
+    row other(scorestream::io::row_schema::make({"z"}));
+    other.push_string("\xff bad utf-8");
+    std::ostringstream out;
+    scorestream::io::json_lines_sink sink(out);
+    sink(r);
+    sink(other);
+    sink.flush();
+    CHECK(out.str() == "{\"a\":1.5,\"b\":\"x \\\"y\\\"\",\"c\":null}\n{\"z\":\"\xEF\xBF\xBD bad utf-8\"}\n");
+    std::istringstream back(out.str());
+    json_lines_source again(back);
+    auto d = io_test::drain(again);
+    REQUIRE(d.items.size() == 2);
+    CHECK(d.items[0] == r);
+    CHECK(sink.rows_written() == 2);
 }

@@ -448,9 +448,9 @@ public:
     }
     void operator()(const row& r) { write(r); }
 
-    /// Writes the header if nothing was written yet, then flushes the output.
+    /// Writes the header if nothing was written yet (and the columns are known), then flushes.
     void flush() {
-        if (!header_written_) write_header();
+        if (!header_written_ && !columns_.empty()) write_header();
         out_.flush();
     }
 

@@ -9,7 +9,8 @@
 // is done once per layout. Invalid JSON, a line that is not an object, a duplicate key or a nested
 // value is reported as pull::error naming the file and line; reading goes on with the next line.
 //
-// scored_json_lines_sink<T> writes Scored<T> results, one object per line.
+// json_lines_sink writes io::row records; scored_json_lines_sink<T> writes Scored<T> results, one
+// object per line.
 //
 // Thread-safety: each source or sink is used by one thread at a time.
 
@@ -38,6 +39,21 @@
 #include <vector>
 
 namespace scorestream::io {
+
+namespace detail {
+/// A Value as JSON: numbers, strings, null for missing. (NaN and infinities become null.)
+inline nlohmann::ordered_json to_json(const Value& v) {
+    switch (v.kind()) {
+        case Value::Kind::missing:
+            return nullptr;
+        case Value::Kind::number:
+            return v.as_number();
+        case Value::Kind::string:
+            return std::string(v.text());
+    }
+    return nullptr;
+}
+}  // namespace detail
 
 /// What a json_lines_source does with a field whose value is an object or an array.
 enum class json_nested : std::uint8_t {
@@ -298,6 +314,34 @@ private:
     bool finished_ = false;
 };
 
+/// Writes io::row records as JSON lines, one flat object per row, fields in layout order: numbers
+/// as numbers, strings as strings, missing as null. Rows of any layout can be mixed. Invalid UTF-8
+/// is replaced (U+FFFD), so the output is always valid JSON. Write failures throw io_error.
+class json_lines_sink {
+public:
+    explicit json_lines_sink(const std::filesystem::path& path) : out_(path) {}
+    json_lines_sink(std::ostream& out, std::string name = "<stream>") : out_(out, std::move(name)) {}
+
+    void write(const row& r) {
+        nlohmann::ordered_json j = nlohmann::ordered_json::object();
+        if (r.schema())
+            for (std::size_t i = 0; i < r.size() && i < r.schema()->size(); ++i)
+                j[r.schema()->name(i)] = detail::to_json(r[i]);
+        line_ = j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+        line_.push_back('\n');
+        out_.write(line_);
+        ++rows_;
+    }
+    void operator()(const row& r) { write(r); }
+    void flush() { out_.flush(); }
+    std::uint64_t rows_written() const noexcept { return rows_; }
+
+private:
+    detail::text_output out_;
+    std::string line_;
+    std::uint64_t rows_ = 0;
+};
+
 struct scored_json_options {
     /// Record fields written under "record" (any record type with record_traits; by name).
     std::vector<std::string> record_fields;
@@ -324,19 +368,20 @@ public:
         if (!records_.empty()) {
             records_.gather(s.record, values_);
             json rec = json::object();
-            for (std::size_t k = 0; k < values_.size(); ++k) rec[records_.names()[k]] = to_json(values_[k]);
+            for (std::size_t k = 0; k < values_.size(); ++k)
+                rec[records_.names()[k]] = detail::to_json(values_[k]);
             j["record"] = std::move(rec);
         }
         j["model"] = s.model_name();
         j["version"] = s.model_version();
         j["status"] = to_string(s.status);
         const bool scored = s.status == score_status::scored;
-        j["score"] = scored ? to_json(s.prediction.value) : json(nullptr);
+        j["score"] = scored ? detail::to_json(s.prediction.value) : json(nullptr);
         json outs = json::object();
         if (scored && s.model) {
             const auto& names = s.model->schema().outputs;
             for (std::size_t k = 0; k < names.size() && k < s.prediction.outputs.size(); ++k)
-                outs[names[k]] = to_json(s.prediction.outputs[k]);
+                outs[names[k]] = detail::to_json(s.prediction.outputs[k]);
         }
         j["outputs"] = std::move(outs);
         j["reason"] = std::string(detail::reason_of(s));
@@ -351,18 +396,6 @@ public:
     std::uint64_t rows_written() const noexcept { return rows_; }
 
 private:
-    static nlohmann::ordered_json to_json(const Value& v) {
-        switch (v.kind()) {
-            case Value::Kind::missing:
-                return nullptr;
-            case Value::Kind::number:
-                return v.as_number();
-            case Value::Kind::string:
-                return std::string(v.text());
-        }
-        return nullptr;
-    }
-
     detail::text_output out_;
     detail::record_columns<T> records_;
     std::vector<Value> values_;
