@@ -142,7 +142,7 @@ public:
         ++g.counters(p).failed;
         if (job.model == p.model) {
             ++p.current->failures;
-            p.stats->note_error(job.answer.error);
+            member_scorer::note_error(*p.stats, job.answer.error);
         }
         job.release();
         fall_back(g, out, sc, fallback_scored, "fallback: primary failed");

@@ -61,7 +61,7 @@ public:
         ++m.current->usage;
         if (m.answer.ok()) return true;
         ++m.current->failures;
-        m.stats->note_error(m.answer.error);
+        note_error(*m.stats, m.answer.error);
         return false;
     }
 
@@ -95,6 +95,13 @@ public:
         out.prediction.outputs.clear();
         out.prediction.error.clear();
         out.reason.assign(reason);
+    }
+
+    /// data_type_stats::note_error without the copy: the reason is assigned in place, so a member
+    /// that keeps failing does not allocate per record.
+    static void note_error(data_type_stats& st, const std::string& reason) {
+        st.last_error.assign(reason);
+        st.last_error_ms = now_ms();
     }
 
 private:
