@@ -189,7 +189,8 @@ TEST_CASE("io/csv: unreadable file, empty file, bad header", "[io]") {
         row r;
         REQUIRE(src.next(r) == pull::error);
         CHECK(src.error().where == "line 1");
-        CHECK(src.error().message == "bad header: <stream>: duplicate field name 'a'");
+        CHECK(src.error().message == "bad header: duplicate field name 'a'");
+        CHECK(src.error().raw == "a,b,a");
         CHECK(src.next(r) == pull::end);
     }
     {

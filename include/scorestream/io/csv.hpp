@@ -179,12 +179,17 @@ private:
             for (std::size_t i = 0; i < scratch.size(); ++i) names.emplace_back(scratch[i].text());
         } else {
             names = options_.columns;
+            where.clear();  // the names come from the options, not from a line
         }
         try {
             schema_ = row_schema::make(std::move(names), std::move(so));
         } catch (const scorestream::error& e) {
             finished_ = true;
-            return fail(where, std::string("bad header: ") + e.what(), raw_text());
+            std::string what = e.what();  // "<source>: duplicate field name 'a'"; the source is named already
+            const std::string prefix = options_.name + ": ";
+            if (what.compare(0, prefix.size(), prefix) == 0) what.erase(0, prefix.size());
+            return fail(where, (options_.header ? "bad header: " : "bad columns: ") + what,
+                        options_.header ? raw_text() : std::string());
         }
         if (!options_.data_type_column.empty() && !schema_->data_type_index()) {
             finished_ = true;
