@@ -28,8 +28,9 @@ struct handler_options {
     /// ascending. A duration counts under the first bound at or above the upper edge of the
     /// log-linear bucket that holds it (those buckets are at most 6.25% wide), so counts are exact
     /// for that binning and never attributed to a bound below the duration. +Inf is always added.
-    std::vector<double> latency_buckets_seconds = {1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3,
-                                                   5e-3, 1e-2, 5e-2, 0.1,  0.5,  1.0,  5.0};
+    /// The default spans 100 ns to 5 s in 1-5 steps: in-process models are often sub-microsecond.
+    std::vector<double> latency_buckets_seconds = {1e-7, 5e-7, 1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 5e-4,
+                                                   1e-3, 5e-3, 1e-2, 5e-2, 0.1,  0.5,  1.0,  5.0};
     /// Whether /metrics includes the models a data type served before its current one (their
     /// counters stop growing; they leave the output once the stats' history forgets them).
     bool retired_models_in_metrics = true;
