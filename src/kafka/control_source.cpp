@@ -1,0 +1,125 @@
+// The control source's consumer: discover partitions, take the high-water marks, read from the
+// beginning, say when caught up, then tail.
+
+#include <scorestream/kafka/control_source.hpp>
+
+#include <algorithm>
+#include <map>
+
+namespace scorestream::kafka::detail {
+
+namespace {
+using clock_type = std::chrono::steady_clock;
+}
+
+struct control_core::impl {
+    control_source_options opts;
+    std::unique_ptr<consumer> cons;
+    enum class phase { discover, catching_up, tailing } at = phase::discover;
+    struct part {
+        std::string topic;
+        std::int32_t partition;
+        std::int64_t target;  // the high-water mark at start
+        std::int64_t next;    // one past the last offset delivered
+    };
+    std::vector<part> parts;
+    clock_type::time_point retry_at{};
+    std::chrono::milliseconds backoff{100};
+    bool idle_before = false;
+
+    // One bootstrap attempt: partitions and their high-water marks, then assign from the beginning.
+    bool discover(std::string& err) {
+        std::vector<part> found;
+        const int timeout = static_cast<int>(opts.request_timeout.count());
+        for (const auto& topic : opts.topics) {
+            const int n = cons->partition_count(topic, timeout, err);
+            if (n < 0) return false;
+            for (int p = 0; p < n; ++p) {
+                std::int64_t low = 0, high = 0;
+                if (!cons->watermarks(topic, p, low, high, timeout, err)) {
+                    err = topic + "/" + std::to_string(p) + ": watermarks: " + err;
+                    return false;
+                }
+                found.push_back({topic, p, high, low});
+            }
+        }
+        std::vector<topic_partition> assignment;
+        for (const auto& p : found) assignment.push_back({p.topic, p.partition, offset_beginning});
+        cons->assign(assignment);
+        parts = std::move(found);
+        return true;
+    }
+
+    bool caught_up() {
+        std::vector<topic_partition> behind;
+        for (const auto& p : parts)
+            if (p.next < p.target) behind.push_back({p.topic, p.partition, -1});
+        if (behind.empty()) return true;
+        // Transaction markers and compacted gaps leave `next` short of the mark: ask the consumer.
+        cons->position(behind);
+        for (const auto& b : behind) {
+            auto it = std::find_if(parts.begin(), parts.end(), [&](const part& p) {
+                return p.topic == b.topic && p.partition == b.partition;
+            });
+            if (b.offset < it->target) return false;
+        }
+        return true;
+    }
+};
+
+control_core::control_core(control_source_options o)
+    : impl_(std::make_unique<impl>()), state_(std::make_shared<bootstrap_state>()) {
+    if (o.topics.empty()) throw invalid_value_error("kafka::control_source: at least one topic");
+    if (o.name.empty())
+        for (const auto& t : o.topics) o.name += (o.name.empty() ? "" : ",") + t;
+    impl_->opts = std::move(o);
+    impl_->cons = std::make_unique<consumer>(impl_->opts.client, "");
+}
+
+control_core::~control_core() {
+    if (impl_ && impl_->cons) impl_->cons->close();
+}
+
+control_core::step control_core::fetch(message_view& m) {
+    impl& s = *impl_;
+    if (s.at == impl::phase::discover) {
+        const auto now = clock_type::now();
+        if (now < s.retry_at) return step::idle;
+        std::string err;
+        if (!s.discover(err)) {
+            s.retry_at = now + s.backoff;
+            s.backoff = std::min(s.backoff * 2, std::chrono::milliseconds(5000));
+            error_ = record_error{s.opts.name, "",
+                                  "kafka: cannot start reading the control topic (retrying): " + err, ""};
+            return step::error;
+        }
+        s.at = impl::phase::catching_up;
+    }
+    std::string err;
+    const int wait = s.idle_before ? 5 : 0;
+    switch (s.cons->poll(wait, m, err)) {
+        case consumer::status::none:
+            s.idle_before = true;
+            if (s.at == impl::phase::catching_up && s.caught_up()) {
+                s.at = impl::phase::tailing;
+                state_->caught_up = true;
+            }
+            return step::idle;
+        case consumer::status::error:
+            s.idle_before = true;
+            error_ = record_error{s.opts.name, "", "kafka: " + err, ""};
+            return step::error;
+        case consumer::status::message:
+            break;
+    }
+    s.idle_before = false;
+    ++messages_;
+    for (auto& p : s.parts)
+        if (p.partition == m.partition && p.topic == m.topic) {
+            p.next = std::max(p.next, m.offset + 1);
+            break;
+        }
+    return step::message;
+}
+
+}  // namespace scorestream::kafka::detail
