@@ -152,3 +152,18 @@ TEST_CASE("without a key, records are spread by weight", "[serve][ab]") {
     REQUIRE(a >= 745);  // the golden-ratio sequence is evenly spread: 750 give or take a few
     REQUIRE(a <= 755);
 }
+
+TEST_CASE("weights before any arm's model: records are unscored with the reason", "[serve][ab]") {
+    auto reg = scripted_registry();
+    script<order, ModelDescriptor> s;
+    s.control(serve::weights_descriptor("t", {{"a", 1}, {"b", 1}}))
+        .data({1, "t", 0, 0, "k"})
+        .control(scripted("t", "a", "1", "label A"))
+        .data({2, "t", 0, 0, "k"});
+    std::vector<outcome> out;
+    auto p = s.data_source() | join(s.control_source(), reg, split(1, 1)) | serve::score() | collect(out);
+    drain(p);
+    REQUIRE(out[0].status == score_status::no_model);
+    REQUIRE(out[0].reason == "ab_split: no arm has a model");
+    REQUIRE(out[1].answer == "A");
+}

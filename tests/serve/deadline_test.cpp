@@ -161,6 +161,33 @@ TEST_CASE("the primary reads its own copy of the record's strings", "[serve][dea
     REQUIRE(out[2].answer == "0");
 }
 
+namespace {
+// A runner that refuses every job.
+class refusing_runner final : public serve::runner {
+public:
+    void start(std::shared_ptr<serve::primary_job>) override { throw std::runtime_error("no capacity"); }
+};
+}  // namespace
+
+TEST_CASE("a runner that throws sends the record to the fallback and the job back to the pool",
+          "[serve][deadline]") {
+    auto reg = scripted_registry();
+    auto d = budget_2ms(std::make_shared<refusing_runner>());
+    d.max_in_flight = 1;
+    script<order, ModelDescriptor> s;
+    two_members(s);
+    s.data({1, "t", 1}).data({2, "t", 2});
+    serve::serve_stats stats;
+    serve::serve_options o;
+    o.stats = &stats;
+    std::vector<outcome> out;
+    auto p = s.data_source() | join(s.control_source(), reg, d, o) | serve::score() | collect(out);
+    drain(p);
+    REQUIRE(out[0].answered_by == "fallback: primary could not start");
+    REQUIRE(out[1].answered_by == "fallback: primary could not start");  // not "busy": the slot was freed
+    REQUIRE(out[1].answer == "2");
+}
+
 // The real runner: outcomes are decided by a gate the test holds, not by timing. A record whose
 // primary is held at the gate is late for certain; one whose primary is free has a 2 s budget.
 TEST_CASE("thread-pool runner: a primary held past its budget is discarded when it finishes",

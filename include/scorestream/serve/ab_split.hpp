@@ -123,7 +123,7 @@ public:
                     chosen = &m;
                     break;
                 }
-            if (chosen == nullptr) {  // the group exists, so some member had a model: defensive only
+            if (chosen == nullptr) {  // weights arrived before any arm's model
                 out.answered_by.assign("no arm");
                 member_scorer::no_answer(out, score_status::no_model, "ab_split: no arm has a model");
                 return;

@@ -18,7 +18,7 @@
 //
 // answered_by: "primary in time", "fallback: primary over 2ms budget", "fallback: primary failed",
 // "fallback: primary busy (4 runs in flight)", "fallback: no primary model",
-// "primary (no fallback model, no budget)".
+// "primary (no fallback model, no budget)", "fallback: primary could not start" (the runner threw).
 // The output's duration (when timed) is the wall time from the primary's start to the answer.
 // Thread-safety: the engine belongs to one pipeline thread; see runner.hpp for the job hand-off.
 
@@ -109,14 +109,26 @@ public:
         job.started = primary_job::clock::now();
         job.budget = opts_.budget;
         job.begin();
-        opts_.executor->start(std::shared_ptr<primary_job>(pool_, &job));
+        try {
+            opts_.executor->start(std::shared_ptr<primary_job>(pool_, &job));
+        } catch (...) {  // a runner that cannot take the job: the record still gets an answer
+            job.release();
+            ++st.primary_failed;
+            fall_back(g, out, sc, false, "fallback: primary could not start");
+            return;
+        }
 
         bool fallback_scored = false;
         if (opts_.speculative_fallback) {
             if (!sc.score(f, out.record)) ++g.counters(f).failed;
             fallback_scored = true;
         }
-        bool in_time = opts_.executor->wait(job);
+        bool in_time = false;
+        try {
+            in_time = opts_.executor->wait(job);
+        } catch (...) {  // a runner whose wait throws: treat the primary as late
+            in_time = false;
+        }
         if (!in_time) in_time = !job.abandon();  // it may have finished at the deadline itself
         if (!in_time) {
             ++st.over_budget;

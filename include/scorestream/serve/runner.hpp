@@ -126,7 +126,8 @@ private:
 };
 
 /// Where primaries run. Implementations must eventually call job->run() (or run_for()) exactly
-/// once per start(), and keep `job` (a shared_ptr that keeps its pool alive) until then.
+/// once per start(), and keep `job` (a shared_ptr that keeps its pool alive) until then. A start()
+/// that throws must not keep the job: the record then goes to the fallback.
 class runner {
 public:
     virtual ~runner() = default;
