@@ -635,6 +635,15 @@ void Compiler::compile_document() {
     top_kind = std::string(name_of(model_node));
     top = model(model_node, global, 0, true);
     verification = child(model_node, "ModelVerification");
+    prog.input_slots.assign(input_names.size(), -1);
+    for (std::size_t i = 0; i < prog.layout.slots.size(); ++i) {
+        const auto& def = prog.layout.slots[i];
+        if (def.kind == SlotDef::Kind::input)
+            prog.input_slots[static_cast<std::size_t>(def.source)] = static_cast<int>(i);
+    }
+    prog.direct.assign(prog.layout.slots.size(), 0);
+    for (std::size_t i = 0; i < prog.layout.slots.size(); ++i)
+        prog.direct[i] = is_direct(static_cast<int>(i)) ? 1 : 0;
     for (std::size_t i = 0; i < top->output_slots.size(); ++i) {
         if (!top->output_final[i]) continue;
         top_outputs.push_back(top->output_slots[i]);

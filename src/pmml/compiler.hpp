@@ -119,6 +119,11 @@ public:
     /// Registers the DerivedField children of `container` (LocalTransformations etc.) in `scope`.
     void declare_derived(pugi::xml_node container, Scope& scope);
     DataType slot_type(int slot) const { return prog.layout.slots[static_cast<std::size_t>(slot)].type; }
+    /// A numeric top-level input: its value is mirrored in EvalScratch::xs for the fast tree path.
+    bool is_direct(int slot) const {
+        const auto& d = prog.layout.slots[static_cast<std::size_t>(slot)];
+        return d.kind == SlotDef::Kind::input && is_numeric(d.type) && d.type != DataType::boolean;
+    }
 
     // ---- expressions ---------------------------------------------------------------------------
     static bool is_expression(std::string_view element);

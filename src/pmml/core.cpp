@@ -268,6 +268,27 @@ void Program::compute(Ctx& ctx, int slot) const {
     ctx.s->stamps[i] = ctx.s->epoch;
 }
 
+void Program::load_inputs(Ctx& ctx) const {
+    EvalScratch& s = *ctx.s;
+    for (int slot : input_slots) {
+        auto i = static_cast<std::size_t>(slot);
+        const SlotDef& def = layout.slots[i];
+        const Value& v = (*ctx.row)[static_cast<std::size_t>(def.source)];
+        if (def.plain && v.is_number()) {
+            double x = v.as_number();
+            if (x == x && (!def.treat->domain || def.treat->domain->in_intervals(x))) {
+                s.values[i] = v;
+                s.stamps[i] = s.epoch;
+                s.invalid[i] = 0;
+                s.xs[i] = x;
+                continue;
+            }
+        }
+        const Value& t = ctx.get(slot);
+        if (direct[i]) s.xs[i] = t.is_number() ? t.as_number() : nan_v;
+    }
+}
+
 std::unique_ptr<EvalScratch> Program::make_scratch() const {
     auto s = std::make_unique<EvalScratch>();
     auto n = layout.slots.size();
@@ -284,6 +305,7 @@ std::unique_ptr<EvalScratch> Program::make_scratch() const {
     }
     s->work.assign(static_cast<std::size_t>(layout.work), 0.0);
     s->frame.reserve(64);
+    s->xs.assign(n, nan_v);
     return s;
 }
 

@@ -82,6 +82,7 @@ public:
     std::vector<ModelResult> results;  ///< per model
     std::vector<double> work;          ///< numeric work areas handed out at compile time
     std::vector<Value> frame;          ///< argument stack for functions
+    std::vector<double> xs;            ///< per slot: numeric view of direct inputs (NaN: missing)
 };
 
 /// Evaluation context for one record.
@@ -219,7 +220,12 @@ public:
     std::vector<ExprPtr> exprs;  ///< derived-field expressions owned here
     std::vector<std::unique_ptr<OutputDef>> outputs;
 
+    std::vector<int> input_slots;      ///< by FeatureRow index
+    std::vector<std::uint8_t> direct;  ///< per slot: a numeric input mirrored in EvalScratch::xs
+
     void compute(Ctx& ctx, int slot) const;
+    /// Reads and treats every input of the row (in row order) and fills the numeric view.
+    void load_inputs(Ctx& ctx) const;
     std::unique_ptr<EvalScratch> make_scratch() const;
 
 private:

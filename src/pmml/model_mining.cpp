@@ -342,9 +342,9 @@ std::unique_ptr<CompiledModel> compile_mining_model(ModelContext& mc) {
                                 m->method == Method::average || m->method == Method::weighted_average ||
                                 m->method == Method::median || m->method == Method::weighted_median ||
                                 m->method == Method::max);
-        segment.quick =
-            sm->output_slots.empty() && ((votes && sm->classification() && !segment.cat_map.empty()) ||
-                                         (numeric && !sm->classification()));
+        segment.quick = sm->output_slots.empty() && !sm->post.present &&
+                        ((votes && sm->classification() && !segment.cat_map.empty()) ||
+                         (numeric && !sm->classification()));
         m->segments += 1 + sm->segments;
         m->segs.push_back(std::move(segment));
     }

@@ -24,15 +24,27 @@ public:
     };
 
     struct Node {
-        enum Kind : std::uint8_t { numeric, always, never, generic };
+        enum Kind : std::uint8_t { direct, numeric, always, never, generic };
         double value = 0.0;     ///< numeric: the constant compared against
         std::int32_t arg = -1;  ///< numeric: slot; generic: index into preds
         std::int32_t first_child = 0;
         std::int32_t payload = -1;  ///< class index, or index into scores_; -1: no score
         std::uint16_t n_children = 0;
         Kind kind = always;
-        std::uint8_t mask = 0;  ///< numeric: bit 0 equal, bit 1 greater, bit 2 less
+        std::uint8_t mask = 0;  ///< numeric: bit 0 equal, bit 1 greater, bit 2 less; bit 7: binary split
     };
+    /// Set on a node whose two children test one direct input against one value with complementary
+    /// operators (x <= t / x > t): one comparison picks the child.
+    static constexpr std::uint8_t binary_split = 0x80;
+    /// 16-byte form of a tree whose every split is a binary split (the usual R/KNIME output):
+    /// internal nodes hold (value, slot << 3 | mask, first child); leaves hold (-1, payload).
+    struct Bin {
+        double value;
+        std::int32_t slot_mask;
+        std::int32_t next;
+    };
+    static_assert(sizeof(Bin) == 16, "Bin is meant to stay 16 bytes");
+    std::vector<Bin> bin;  ///< empty unless every split is binary (and the root is <True/>)
     static_assert(sizeof(Node) == 24, "Node is meant to stay 24 bytes");
 
     Predicates preds;  ///< only the predicates that are not numeric comparisons
@@ -74,15 +86,34 @@ public:
 
     std::size_t memory_bytes() const override {
         return CompiledModel::memory_bytes() + preds.memory_bytes() + nodes.capacity() * sizeof(Node) +
-               scores.capacity() * sizeof(double) + id_chars.capacity() + id_end.capacity() * 4 +
-               default_child.capacity() * 4 + dist.capacity() * 4 +
+               scores.capacity() * sizeof(double) + bin.capacity() * sizeof(Bin) + id_chars.capacity() +
+               id_end.capacity() * 4 + default_child.capacity() * 4 + dist.capacity() * 4 +
                (probs_.capacity() + counts_.capacity() + confidences_.capacity() + record_count.capacity()) *
                    sizeof(double) +
                has_conf_.capacity();
     }
 
     int quick(Ctx& ctx, int& category, double& value) const override {
-        if (!output_slots.empty() || post.present) return -1;
+        if (!bin.empty()) {
+            const double* xs = ctx.s->xs.data();
+            const Bin* b = bin.data();
+            int i = 0;
+            for (;;) {
+                const Bin& n = b[i];
+                if (n.slot_mask < 0) {
+                    if (n.next < 0) return 0;
+                    if (classification())
+                        category = n.next;
+                    else
+                        value = scores[static_cast<std::size_t>(n.next)];
+                    return 1;
+                }
+                double x = xs[n.slot_mask >> 3];
+                if (x != x) break;
+                int rel = x < n.value ? 4 : (x > n.value ? 2 : 1);
+                i = n.next + ((n.slot_mask & rel) ? 0 : 1);
+            }
+        }
         int penalties = 0;
         bool aggregate = false;
         int k = select(ctx, penalties, aggregate);
@@ -103,6 +134,12 @@ protected:
 private:
     Truth test(Ctx& ctx, const Node& n) const {
         switch (n.kind) {
+            case Node::direct: {
+                double x = ctx.s->xs[static_cast<std::size_t>(n.arg)];
+                if (x != x) return Truth::unknown;
+                int rel = x < n.value ? 4 : (x > n.value ? 2 : 1);
+                return (n.mask & rel) ? Truth::yes : Truth::no;
+            }
             case Node::numeric: {
                 const Value& v = ctx.get(n.arg);
                 if (v.is_number()) {
@@ -202,7 +239,7 @@ void TreeModelImpl::compile_node(ModelContext& mc, pugi::xml_node xn, int index,
         DataType t = c.slot_type(slot);
         if (o != Predicates::Op::is_missing && is_numeric(t) && t != DataType::boolean &&
             parse_double(c.attr(pred_node, "value"), x)) {
-            n.kind = Node::numeric;
+            n.kind = c.is_direct(slot) ? Node::direct : Node::numeric;
             n.arg = slot;
             n.value = x;
             n.mask = mask_of(o);
@@ -317,6 +354,33 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
         }
     }
     if (missing == Missing::weighted_confidence) record_count = counts_tmp;
+    for (auto& n : nodes) {
+        if (n.n_children != 2) continue;
+        const Node& a = nodes[static_cast<std::size_t>(n.first_child)];
+        const Node& b = nodes[static_cast<std::size_t>(n.first_child) + 1];
+        if (a.kind == Node::direct && b.kind == Node::direct && a.arg == b.arg && a.value == b.value &&
+            (a.mask ^ b.mask) == 7)
+            n.mask |= binary_split;
+    }
+    bool all_binary = !nodes.empty() && nodes[0].kind == Node::always && nodes.size() < (1u << 28);
+    for (const auto& n : nodes)
+        if (n.n_children != 0 && !(n.mask & binary_split)) all_binary = false;
+    if (all_binary) {
+        for (const auto& n : nodes)
+            if (n.kind == Node::direct && n.arg >= (1 << 27)) all_binary = false;
+    }
+    if (all_binary) {
+        bin.resize(nodes.size());
+        for (std::size_t i = 0; i < nodes.size(); ++i) {
+            const Node& n = nodes[i];
+            if (n.n_children == 0) {
+                bin[i] = Bin{0.0, -1, n.payload};
+            } else {
+                const Node& left = nodes[static_cast<std::size_t>(n.first_child)];
+                bin[i] = Bin{left.value, (left.arg << 3) | (left.mask & 7), n.first_child};
+            }
+        }
+    }
     raw.clear();
     ids.clear();
     default_ids.clear();
@@ -331,11 +395,35 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
 /// Returns the selected node (-1: no prediction); sets `aggregate` when a missing value under the
 /// aggregateNodes/weightedConfidence strategies requires visiting several leaves.
 int TreeModelImpl::select(Ctx& ctx, int& penalties, bool& aggregate) const {
+    if (!bin.empty()) {
+        const double* xs = ctx.s->xs.data();
+        const Bin* b = bin.data();
+        int i = 0;
+        for (;;) {
+            const Bin& n = b[i];
+            if (n.slot_mask < 0) return i;
+            double x = xs[n.slot_mask >> 3];
+            if (x != x) break;  // missing: the general walk below applies the strategy
+            int rel = x < n.value ? 4 : (x > n.value ? 2 : 1);
+            i = n.next + ((n.slot_mask & rel) ? 0 : 1);
+        }
+    }
     if (nodes.empty()) return -1;
     if (test(ctx, nodes[0]) != Truth::yes) return -1;
     int cur = 0;
+    const double* xs = ctx.s->xs.data();
+    const Node* all = nodes.data();
     for (;;) {
-        const Node& n = nodes[static_cast<std::size_t>(cur)];
+        const Node& n = all[cur];
+        if (n.mask & binary_split) {
+            const Node& left = all[n.first_child];
+            double x = xs[left.arg];
+            if (x == x) {
+                int rel = x < left.value ? 4 : (x > left.value ? 2 : 1);
+                cur = n.first_child + ((left.mask & rel) ? 0 : 1);
+                continue;
+            }
+        }
         if (n.n_children == 0) return cur;
         int next = -1;
         const Node* kids = nodes.data() + n.first_child;

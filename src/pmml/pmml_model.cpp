@@ -23,7 +23,8 @@ struct PmmlModel::Impl {
     const CompiledModel* top = nullptr;
     std::vector<int> input_slots;
     std::vector<int> output_slots;
-    std::string verification_xml;  ///< the ModelVerification element, re-parsed by verify()
+    std::vector<const OutputDef*> direct_outputs;  ///< per output: evaluated without its slot
+    std::string verification_xml;                  ///< the ModelVerification element, re-parsed by verify()
 };
 
 namespace {
@@ -75,10 +76,13 @@ void PmmlModel::score(const FeatureRow& row, Prediction& out) const {
         return;
     }
     try {
-        for (int slot : m.input_slots) ctx.get(slot);
+        m.prog.load_inputs(ctx);
         const ModelResult& r = m.top->run(ctx);
         out.value = r.value;
-        for (std::size_t i = 0; i < m.output_slots.size(); ++i) out.outputs[i] = ctx.get(m.output_slots[i]);
+        for (std::size_t i = 0; i < m.output_slots.size(); ++i) {
+            const OutputDef* d = m.direct_outputs[i];
+            out.outputs[i] = d ? d->eval(ctx) : ctx.get(m.output_slots[i]);
+        }
     } catch (const EvalFailure& f) {
         out.reset(m.output_slots.size());
         out.error = f.message;
@@ -102,15 +106,21 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
     impl->functions = std::move(c.functions);
     impl->top = c.top;
     for (std::size_t i = 0; i < c.input_names.size(); ++i) impl->schema.inputs.push_back(c.input_names[i]);
-    // Input slots are numbered 0..inputs-1 in row order: find them by kind.
-    impl->input_slots.assign(c.input_names.size(), -1);
+    impl->input_slots = impl->prog.input_slots;
     const auto& slots = impl->prog.layout.slots;
-    for (std::size_t i = 0; i < slots.size(); ++i)
-        if (slots[i].kind == SlotDef::Kind::input)
-            impl->input_slots[static_cast<std::size_t>(slots[i].source)] = static_cast<int>(i);
     impl->schema.target = c.top->target_name;
     impl->schema.outputs = c.top_output_names;
     impl->output_slots = c.top_outputs;
+    for (int slot : c.top_outputs) {
+        // Probabilities and untyped predicted values need no conversion: skip the slot machinery.
+        const auto& def = impl->prog.layout.slots[static_cast<std::size_t>(slot)];
+        using F = OutputDef::Feature;
+        bool numeric_type = def.type == DataType::unknown || def.type == DataType::double_;
+        bool direct = (def.output->feature == F::probability || def.output->feature == F::confidence)
+                          ? numeric_type
+                          : def.output->feature == F::predicted_value && def.type == DataType::unknown;
+        impl->direct_outputs.push_back(direct ? def.output : nullptr);
+    }
 
     Description& d = impl->description;
     d.pmml_version = c.pmml_version;
