@@ -364,3 +364,71 @@ TEST_CASE("server errors: a port in use, a bad address, bad options", "[query]")
     REQUIRE(first.running());
     REQUIRE(first.failure() == nullptr);
 }
+
+TEST_CASE("a silent client holds only its own connection, and is dropped after request_timeout", "[query]") {
+    using tcp = boost::asio::ip::tcp;
+    state_board board;
+    run_scripted_pipeline(board);
+    const tcp::endpoint loopback(boost::asio::ip::make_address("127.0.0.1"), 0);
+    boost::asio::io_context ioc;
+
+    SECTION("others are answered while it sends nothing more (one server thread)") {
+        query::server_options o;
+        o.threads = 1;
+        o.request_timeout = std::chrono::minutes(5);
+        query::server server(board, o);
+        tcp::socket silent(ioc);
+        silent.connect(tcp::endpoint(loopback.address(), server.port()));
+        boost::asio::write(silent,
+                           boost::asio::buffer(std::string("GET /models HTTP/1.1\r\nHost: 127.0.0.1\r\n")));
+        for (int i = 0; i < 5; ++i) REQUIRE(http_get(server.port(), "/health").status == 200);
+        // The silent connection is still open and unanswered: nothing to read yet.
+        silent.non_blocking(true);
+        char c = 0;
+        boost::system::error_code ec;
+        silent.read_some(boost::asio::buffer(&c, 1), ec);
+        REQUIRE(ec == boost::asio::error::would_block);
+    }
+    SECTION("its connection is closed once request_timeout passes") {
+        query::server_options o;
+        o.request_timeout = std::chrono::milliseconds(50);
+        query::server server(board, o);
+        tcp::socket silent(ioc);
+        silent.connect(tcp::endpoint(loopback.address(), server.port()));
+        boost::asio::write(silent, boost::asio::buffer(std::string("GET /models HTTP/1.1\r\n")));
+        char c = 0;
+        boost::system::error_code ec;
+        const std::size_t n = silent.read_some(boost::asio::buffer(&c, 1), ec);  // blocks until closed
+        REQUIRE(n == 0);
+        REQUIRE(ec);  // end of file (or a reset): no answer was sent
+    }
+}
+
+TEST_CASE("connections beyond max_connections are closed at once", "[query]") {
+    using tcp = boost::asio::ip::tcp;
+    state_board board;
+    query::server_options o;
+    o.max_connections = 1;
+    query::server server(board, o);
+    {
+        http_connection first(server.port());
+        REQUIRE(first.request(http::verb::get, "/health").status == 200);  // kept alive: one connection
+        boost::asio::io_context ioc;
+        tcp::socket second(ioc);
+        second.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), server.port()));
+        char c = 0;
+        boost::system::error_code ec;
+        REQUIRE(second.read_some(boost::asio::buffer(&c, 1), ec) == 0);
+        REQUIRE(ec);
+    }
+    // Once the first connection is gone (the server notices it asynchronously), others get in again.
+    bool served = false;
+    for (int attempt = 0; attempt < 1000 && !served; ++attempt) {
+        try {
+            served = http_get(server.port(), "/health").status == 200;
+        } catch (const std::exception&) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+    }
+    REQUIRE(served);
+}
