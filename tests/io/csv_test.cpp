@@ -333,3 +333,16 @@ TEST_CASE("io/csv: a UTF-8 byte order mark before the header is skipped", "[io]"
     REQUIRE(d.items.size() == 1);
     CHECK(d.items[0].get("id") == Value::number(1));
 }
+
+TEST_CASE("io/csv_sink: a failing output throws io_error naming it", "[io]") {
+    std::istringstream in("a\n1\n");
+    csv_source src(in);
+    row r;
+    REQUIRE(src.next(r) == pull::item);
+    std::ostringstream out;
+    out.setstate(std::ios::badbit);  // as after a full disk
+    scorestream::io::csv_sink sink(out, {}, {}, "results.csv");
+    CHECK_THROWS_WITH(sink.write(r), "results.csv: write failed");
+    scorestream::io::scored_csv_sink<row> scored(out, {}, "scored.csv");
+    CHECK_THROWS_AS(scored.write(io_test::unscored(r, "why")), scorestream::io_error);
+}
