@@ -3,6 +3,9 @@
 
 #include "serve_test_util.hpp"
 
+#include <chrono>
+#include <thread>
+
 using namespace scorestream;
 using namespace scorestream::testing;
 
@@ -176,4 +179,39 @@ TEST_CASE("unusable strategy configurations are refused when the pipeline is com
     serve::shadow sh;
     sh.candidate = "primary";
     REQUIRE_THROWS_AS(join(q.source(), reg, sh), invalid_value_error);
+}
+
+TEST_CASE("members built off the data path (built_models) are published and rejected the same way",
+          "[serve][members][threads]") {
+    auto reg = scripted_registry();
+    control_queue<ModelDescriptor> models;
+    models.push(scripted("t", "a", "1", "label x"));
+    models.push(scripted("t", "b@gbm", "1", "label y"));
+    models.push(scripted("t", "c", "1", "label y"));
+    models.push(scripted("t", "b", "2", "answer oops"));            // fails to build on the builder thread
+    models.push(serve::config_descriptor("t", "weights a=1 b=1"));  // cannot travel through built_models()
+    control_queue<order> data;
+    std::vector<outcome> out;
+    std::vector<std::string> errors;
+    auto p = data.source() |
+             join(built_models(models.source(), reg), reg, serve::consensus{{"a", "b", "c"}}) |
+             serve::score() | collect(out);
+    p.on_error([&](error_kind, const record_error& e) { errors.push_back(e.message); });
+    // Wait (bounded) until the builder thread has handed over all five updates.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (p.counters().control_messages < 5 && std::chrono::steady_clock::now() < give_up) {
+        p.poll(1);
+        std::this_thread::yield();
+    }
+    data.push({1});
+    data.close();
+    drain(p);
+    REQUIRE(p.counters().control_messages == 5);
+    REQUIRE(out.size() == 1);
+    REQUIRE(out[0].answered_by == "vote 2 of 3: b, c");
+    REQUIRE(out[0].model == "b@gbm@1");
+    REQUIRE(errors.size() == 2);
+    REQUIRE_THAT(errors[0], Catch::StartsWith("member 'b': ") && Catch::Contains("answer needs a number"));
+    REQUIRE_THAT(errors[1], Catch::Contains("arrived through built_models()"));
+    REQUIRE(p.stats().find("t/b")->rejected_updates == 1);
 }

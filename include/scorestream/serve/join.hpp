@@ -80,36 +80,64 @@ public:
             }
             return r;
         }
-        const std::string_view role = role_of(d);
-        member* m = g.find(role);
-        if (m == nullptr) {
-            std::string why = ModelRegistry::describe(d) + " addresses member '" + std::string(role) +
-                              "', which the " + Engine::kind +
-                              " strategy does not have (members: " + detail::role_list(engine_->roles()) +
-                              ")";
-            ctx_->stats.of(g.data_type).reject(why);
-            return reject(std::move(why));
-        }
+        member* m = g.find(role_of(d));
+        if (m == nullptr) return unknown_role(g, d);
         ModelPtr model;
         try {
             model = registry_->build(d);
         } catch (const std::exception& e) {
-            std::string why = "member '" + m->role + "': " + e.what();
-            m->stats->reject(why);
+            return reject_member(*m, e.what());
+        }
+        install(*m, std::move(model));
+        return accept();
+    }
+
+    /// A member model built off the data path (built_models()): published, or rejected with the
+    /// reason its build failed. Configuration cannot come this way: built_models() drops the text.
+    update_result operator()(group<Engine>& g, model_update&& u) {
+        const ModelDescriptor& d = u.descriptor;
+        if (g.members.empty()) make_group(g, d.data_type());
+        if (is_config(d)) {
+            std::string why = "configuration for data type '" + d.data_type() +
+                              "' arrived through built_models(), which drops its text; send it on a "
+                              "ModelDescriptor control stream";
+            ++g.stats->rejected_config;
+            ctx_->stats.of(d.data_type()).reject(why);
             return reject(std::move(why));
         }
-        // Everything the data path needs is prepared before the model pointer is replaced.
-        m->binding = feature_binding{};
-        m->row.assign(model->schema().inputs.size(), Value::missing());
-        m->current = &m->stats->install(model->identity());
-        m->model = std::move(model);
-        engine_->installed(*m);
+        member* m = g.find(role_of(d));
+        if (m == nullptr) return unknown_role(g, d);
+        if (!u.model) return reject_member(*m, u.error.empty() ? "update carries no model" : u.error);
+        install(*m, std::move(u.model));
         return accept();
     }
 
     void on_dropped(std::string_view data_type) { ++ctx_->stats.of(data_type).dropped; }
 
 private:
+    update_result unknown_role(group<Engine>& g, const ModelDescriptor& d) {
+        std::string why = ModelRegistry::describe(d) + " addresses member '" + std::string(role_of(d)) +
+                          "', which the " + Engine::kind +
+                          " strategy does not have (members: " + detail::role_list(engine_->roles()) + ")";
+        ctx_->stats.of(g.data_type).reject(why);
+        return reject(std::move(why));
+    }
+
+    static update_result reject_member(member& m, const std::string& error) {
+        std::string why = "member '" + m.role + "': " + error;
+        m.stats->reject(why);
+        return reject(std::move(why));
+    }
+
+    // Everything the data path needs is prepared before the model pointer is replaced.
+    void install(member& m, ModelPtr model) {
+        m.binding = feature_binding{};
+        m.row.assign(model->schema().inputs.size(), Value::missing());
+        m.current = &m.stats->install(model->identity());
+        m.model = std::move(model);
+        engine_->installed(m);
+    }
+
     void make_group(group<Engine>& g, const std::string& data_type) {
         g.data_type = data_type;
         g.engine = engine_.get();
@@ -201,9 +229,10 @@ struct serve_join_op : operator_base {
 /// the strategy's configuration is unusable (e.g. a consensus of fewer than three members).
 template <class Control, class Strategy, std::enable_if_t<is_source_v<Control>, int> = 0>
 auto join(Control&& control, const ModelRegistry& registry, Strategy strategy, serve_options opts = {}) {
-    static_assert(std::is_same_v<typename std::decay_t<Control>::value_type, ModelDescriptor>,
+    using C = typename std::decay_t<Control>::value_type;
+    static_assert(std::is_same_v<C, ModelDescriptor> || std::is_same_v<C, model_update>,
                   "scorestream::serve::join(control, registry, strategy): the control source must yield "
-                  "ModelDescriptor");
+                  "ModelDescriptor (or model_update from built_models())");
     static_assert(is_strategy_v<Strategy>,
                   "scorestream::serve::join(control, registry, strategy): strategy must be one of "
                   "serve::deadline, serve::consensus, serve::best_quality, serve::ab_split, serve::shadow");
