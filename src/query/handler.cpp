@@ -2,41 +2,20 @@
 #include <scorestream/error.hpp>
 #include <scorestream/query/handler.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <exception>
 
 namespace scorestream::query {
 namespace {
 
-std::string json_string(std::string_view s) {
-    // A tiny escaper for our own error messages (ASCII, but a data type name may hold anything).
-    std::string out = "\"";
-    for (unsigned char c : s) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            default:
-                if (c < 0x20 || c >= 0x7f) {
-                    static const char hex[] = "0123456789abcdef";
-                    out += "\\u00";
-                    out += hex[c >> 4];
-                    out += hex[c & 15];
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-    }
-    return out + "\"";
-}
-
 http_response error_response(int status, std::string_view message) {
     http_response r;
     r.status = status;
-    r.body = "{\"error\": " + json_string(message) + ", \"status\": " + std::to_string(status) + "}\n";
+    // The message may quote a data type from the request: any bytes, so replace invalid UTF-8.
+    const nlohmann::ordered_json body{{"error", message}, {"status", status}};
+    r.body = body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
     return r;
 }
 

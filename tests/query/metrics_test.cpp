@@ -1,5 +1,6 @@
 // The renderers of scorestream::query on hand-made snapshots, without a server.
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 #include <scorestream/query/handler.hpp>
 
 #include "prometheus.hpp"
@@ -95,4 +96,8 @@ TEST_CASE("percent_decode and the handler without a server", "[query]") {
     REQUIRE(h.handle("HEAD", "/models").status == 405);
     REQUIRE(h.handle("GET", "/").status == 404);
     REQUIRE(h.handle("GET", "/metrics").content_type.rfind("text/plain", 0) == 0);
+    // An unknown data type that is not UTF-8 (and has a quote) still gets a well-formed JSON error.
+    const auto odd = h.handle("GET", "/state/%FF%22x");
+    REQUIRE(odd.status == 404);
+    REQUIRE(nlohmann::json::parse(odd.body).at("status") == 404);
 }
