@@ -233,9 +233,11 @@ const std::vector<request>& overhead_data() {
 template <class MakePipeline>
 void run_overhead(benchmark::State& state, MakePipeline make) {
     double sum = 0;
+    score_options so;
+    so.time_every = static_cast<std::size_t>(state.range(0));
     for (auto _ : state) {
         state.PauseTiming();
-        auto p = make(sum);
+        auto p = make(sum, so);
         state.ResumeTiming();
         p.run();
     }
@@ -248,54 +250,55 @@ auto summing(double& sum) {
 }
 
 void BM_single_model(benchmark::State& state) {
-    run_overhead(state, [](double& sum) {
+    run_overhead(state, [](double& sum, score_options so) {
         control_queue<ModelDescriptor> models;
         models.push(linear("m", 1));
-        return from(overhead_data()) | join(models.source(), registry()) | score() | summing(sum);
+        return from(overhead_data()) | join(models.source(), registry()) | score(so) | summing(sum);
     });
 }
-BENCHMARK(BM_single_model)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_single_model)->Arg(1)->Arg(0)->ArgName("time_every")->Unit(benchmark::kMillisecond);
 
 template <class Strategy>
-auto strategy_pipeline(double& sum, Strategy s, const std::vector<ModelDescriptor>& members) {
+auto strategy_pipeline(double& sum, score_options so, Strategy s,
+                       const std::vector<ModelDescriptor>& members) {
     control_queue<ModelDescriptor> models;
     for (const auto& m : members) models.push(m);
-    return from(overhead_data()) | join(models.source(), registry(), std::move(s)) | serve::score() |
+    return from(overhead_data()) | join(models.source(), registry(), std::move(s)) | serve::score(so) |
            summing(sum);
 }
 
 void BM_consensus3(benchmark::State& state) {
-    run_overhead(state, [](double& sum) {
-        return strategy_pipeline(sum, serve::consensus{{"a", "b", "c"}},
+    run_overhead(state, [](double& sum, score_options so) {
+        return strategy_pipeline(sum, so, serve::consensus{{"a", "b", "c"}},
                                  {linear("a", 1), linear("b", 2), linear("c", 3)});
     });
 }
-BENCHMARK(BM_consensus3)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_consensus3)->Arg(1)->Arg(0)->ArgName("time_every")->Unit(benchmark::kMillisecond);
 
 void BM_best_quality3(benchmark::State& state) {
-    run_overhead(state, [](double& sum) {
-        return strategy_pipeline(sum, serve::best_quality{{"a", "b", "c"}, "confidence", {}},
+    run_overhead(state, [](double& sum, score_options so) {
+        return strategy_pipeline(sum, so, serve::best_quality{{"a", "b", "c"}, "confidence", {}},
                                  {linear("a", 1), linear("b", 2), linear("c", 3)});
     });
 }
-BENCHMARK(BM_best_quality3)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_best_quality3)->Arg(1)->Arg(0)->ArgName("time_every")->Unit(benchmark::kMillisecond);
 
 void BM_ab_split2(benchmark::State& state) {
-    run_overhead(state, [](double& sum) {
+    run_overhead(state, [](double& sum, score_options so) {
         serve::ab_split ab;
         ab.arms = {{"a", 90}, {"b", 10}};
         ab.key_field = "key";
-        return strategy_pipeline(sum, ab, {linear("a", 1), linear("b", 2)});
+        return strategy_pipeline(sum, so, ab, {linear("a", 1), linear("b", 2)});
     });
 }
-BENCHMARK(BM_ab_split2)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ab_split2)->Arg(1)->Arg(0)->ArgName("time_every")->Unit(benchmark::kMillisecond);
 
 void BM_shadow2(benchmark::State& state) {
-    run_overhead(state, [](double& sum) {
-        return strategy_pipeline(sum, serve::shadow{}, {linear("primary", 1), linear("candidate", 1)});
+    run_overhead(state, [](double& sum, score_options so) {
+        return strategy_pipeline(sum, so, serve::shadow{}, {linear("primary", 1), linear("candidate", 1)});
     });
 }
-BENCHMARK(BM_shadow2)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_shadow2)->Arg(1)->Arg(0)->ArgName("time_every")->Unit(benchmark::kMillisecond);
 }  // namespace
 
 BENCHMARK_MAIN();

@@ -139,26 +139,21 @@ public:
 
     /// Where a key falls in [0, 1): the same key, the same point (exposed for tests and tools).
     static double point_of(const Value& key) noexcept {
-        std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a over the key's bytes, then a finalizer
-        auto mix_bytes = [&h](const void* p, std::size_t n) {
-            const auto* b = static_cast<const unsigned char*>(p);
-            for (std::size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 0x100000001b3ULL;
-        };
+        std::uint64_t h;
         if (key.is_number()) {
             double x = key.as_number();
             if (x == 0) x = 0;  // -0 and 0 are one key
-            std::uint64_t bits;
-            std::memcpy(&bits, &x, sizeof bits);
-            mix_bytes(&bits, sizeof bits);
+            std::memcpy(&h, &x, sizeof h);
         } else {
-            const std::string_view t = key.text();
-            mix_bytes(t.data(), t.size());
+            h = 0xcbf29ce484222325ULL;  // FNV-1a over the text
+            for (const char c : key.text()) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
         }
         return static_cast<double>(splitmix(h) >> 11) * 0x1.0p-53;
     }
 
 private:
     static std::uint64_t splitmix(std::uint64_t x) noexcept {
+        x += 0x9e3779b97f4a7c15ULL;  // so that 0 does not stay 0
         x ^= x >> 30;
         x *= 0xbf58476d1ce4e5b9ULL;
         x ^= x >> 27;
