@@ -6,11 +6,12 @@
 // record: service latency (from the pipeline taking the record to the sink receiving its answer:
 // what the deadline bounds) and end-to-end latency (from the time the record was due: queueing
 // included), p50, p99, p99.9 and max, next to the budget, plus the share answered by the primary.
-// BM_primary_alone is the same slow model served by a plain join | score(); BM_fallback_alone the fast one
-// (the floor).
+// BM_primary_alone is the same slow model served by a plain join | score(); BM_fallback_alone the
+// fast one (the floor).
 //
-// BM_overhead: ns per record of join | score() with one linear model against consensus (three
-// members), best quality (three), A/B (two arms, keyed) and shadow (two), all on the same records.
+// BM_single_model, BM_consensus3, BM_best_quality3, BM_ab_split2, BM_shadow2: ns per record of
+// join | score() with one linear model against consensus (three members), best quality (three),
+// A/B (two arms, keyed) and shadow (two), all on the same records, with and without timing.
 #include <benchmark/benchmark.h>
 #include <scorestream/scorestream.hpp>
 #include <scorestream/serve/serve.hpp>
