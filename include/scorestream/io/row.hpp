@@ -239,6 +239,9 @@ namespace scorestream {
 template <>
 struct record_traits<io::row> {
     static const void* schema(const io::row& r) noexcept { return r.schema().get(); }
+    /// Keeps a bound schema alive, so its address cannot be reused by another layout while a
+    /// feature binding refers to it.
+    static std::shared_ptr<const void> schema_owner(const io::row& r) { return r.schema(); }
     static std::optional<std::size_t> field_index(const io::row& sample, std::string_view name) {
         return sample.schema() ? sample.schema()->index_of(name) : std::nullopt;
     }

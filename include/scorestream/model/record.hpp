@@ -13,6 +13,8 @@
 //     static std::string_view data_type(const T& r);   // routing key for model serving
 //     static void gather(const T& r, const std::size_t* index, std::size_t n, Value* out) noexcept;
 //         all bound fields at once (index[k] == npos means missing), when that is cheaper
+//     static std::shared_ptr<const void> schema_owner(const T& r);
+//         for layouts that can be freed: a binding holds it, so schema() stays unique while bound
 //
 // Ready-made: io::row (CSV, JSON lines), protobuf messages (reflection), and user structs through
 // struct_record<T> below.
@@ -21,6 +23,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,6 +56,14 @@ template <class T>
 struct has_bulk_gather<T, std::void_t<decltype(record_traits<T>::gather(
                               std::declval<const T&>(), std::declval<const std::size_t*>(), std::size_t{},
                               std::declval<Value*>()))>> : std::true_type {};
+}  // namespace detail
+
+namespace detail {
+template <class T, class = void>
+struct has_schema_owner : std::false_type {};
+template <class T>
+struct has_schema_owner<T, std::void_t<decltype(record_traits<T>::schema_owner(std::declval<const T&>()))>>
+    : std::true_type {};
 }  // namespace detail
 
 template <class T>
@@ -165,6 +176,7 @@ struct feature_binding {
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
     const void* schema = nullptr;
+    std::shared_ptr<const void> schema_owner;  ///< keeps `schema` alive when the layout is owned
     std::vector<std::size_t> index;
     std::vector<std::string> absent;  ///< input names the record layout does not have
 
@@ -172,6 +184,8 @@ struct feature_binding {
     static feature_binding resolve(const T& sample, const std::vector<std::string>& inputs) {
         feature_binding b;
         b.schema = record_traits<T>::schema(sample);
+        if constexpr (detail::has_schema_owner<T>::value)
+            b.schema_owner = record_traits<T>::schema_owner(sample);
         b.index.reserve(inputs.size());
         for (const auto& name : inputs) {
             auto i = record_traits<T>::field_index(sample, name);

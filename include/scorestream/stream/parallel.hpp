@@ -160,9 +160,11 @@ struct partition_channel {
         return has_pending;
     }
 
-    bool has_work() {
+    // Work that arrived from the dispatcher: reads atomics only, so it may be called after the
+    // consumer has given up its turn.
+    bool has_queued_work() {
         std::atomic_thread_fence(std::memory_order_seq_cst);
-        return has_pending || !data.empty_approx() || control_size.load() > 0 || closed.load();
+        return !data.empty_approx() || control_size.load() > 0 || closed.load();
     }
 };
 
@@ -428,8 +430,14 @@ private:
                 done->cv.notify_all();
                 return;
             }
+            if (ch->has_pending) {
+                // A record is waiting behind a control message: keep the turn and go again.
+                // (has_pending belongs to whoever holds the turn, so it is read before letting go.)
+                boost::asio::post(executor, [self = this->shared_from_this()] { self->turn(); });
+                return;
+            }
             scheduled.store(false);
-            if (ch->has_work()) schedule();
+            if (ch->has_queued_work()) schedule();
         }
 
         std::shared_ptr<channel> ch;

@@ -76,6 +76,13 @@ generator_source<std::decay_t<F>> generate(F&& f) {
 /// Thread-safety: push() and close() from any thread; source() is read by one pipeline.
 template <class T>
 class control_queue {
+    struct shared {
+        std::mutex mutex;
+        std::deque<T> items;
+        std::atomic<std::size_t> size{0};
+        std::atomic<bool> closed{false};
+    };
+
 public:
     control_queue() : shared_(std::make_shared<shared>()) {}
 
@@ -95,7 +102,7 @@ public:
     public:
         using value_type = T;
         reader() = default;
-        explicit reader(std::shared_ptr<typename control_queue::shared> s) : shared_(std::move(s)) {}
+        explicit reader(std::shared_ptr<shared> s) : shared_(std::move(s)) {}
         pull next(T& out) {
             // Lock-free check first: the data path asks before every record, and the queue is
             // almost always empty. `closed` is read before `size` so a push that precedes
@@ -112,19 +119,13 @@ public:
         const record_error& error() const noexcept { return error_; }
 
     private:
-        std::shared_ptr<typename control_queue::shared> shared_;
+        std::shared_ptr<shared> shared_;
         record_error error_;
     };
 
     reader source() const { return reader(shared_); }
 
 private:
-    struct shared {
-        std::mutex mutex;
-        std::deque<T> items;
-        std::atomic<std::size_t> size{0};
-        std::atomic<bool> closed{false};
-    };
     std::shared_ptr<shared> shared_;
 };
 
@@ -133,6 +134,10 @@ private:
 /// script, so a pipeline reading both sees exactly the scripted order.
 template <class D, class C>
 class script {
+    struct state {
+        std::deque<std::variant<D, C>> events;
+    };
+
 public:
     script() : events_(std::make_shared<state>()) {}
 
@@ -149,7 +154,7 @@ public:
     class reader {
     public:
         using value_type = V;
-        explicit reader(std::shared_ptr<typename script::state> s) : s_(std::move(s)) {}
+        explicit reader(std::shared_ptr<state> s) : s_(std::move(s)) {}
         pull next(V& out) {
             auto& ev = s_->events;
             if (ev.empty()) return pull::end;
@@ -161,7 +166,7 @@ public:
         const record_error& error() const noexcept { return error_; }
 
     private:
-        std::shared_ptr<typename script::state> s_;
+        std::shared_ptr<state> s_;
         record_error error_;
     };
 
@@ -169,9 +174,6 @@ public:
     reader<C, 1> control_source() const { return reader<C, 1>(events_); }
 
 private:
-    struct state {
-        std::deque<std::variant<D, C>> events;
-    };
     std::shared_ptr<state> events_;
 };
 
