@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds scorestream and runs its whole test suite: installs missing Debian packages, configures
 # (warnings are errors), builds, runs ctest. Usage: scripts/test.sh [--sanitize]
-#   --sanitize   also build and test with address+undefined sanitizers (slower)
+#   --sanitize   then also: the whole suite built with address+undefined sanitizers, and the
+#                concurrency tests (stream, serve, query) built with the thread sanitizer
 # Environment: BUILD_DIR (default build), BUILD_TYPE (default RelWithDebInfo), JOBS (default nproc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,14 +20,38 @@ scripts/install-deps.sh
 jobs=${JOBS:-$(nproc)}
 build=${BUILD_DIR:-build}
 
-run_suite() {
+configure() {
   local dir=$1; shift
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" -DSCORESTREAM_WARNINGS_AS_ERRORS=ON "$@"
-  cmake --build "$dir" -j"$jobs"
-  ctest --test-dir "$dir" --output-on-failure -j"$jobs"
 }
 
-run_suite "$build"
+echo "== build and test ($build)"
+configure "$build"
+cmake --build "$build" -j"$jobs"
+ctest --test-dir "$build" --output-on-failure -j"$jobs"
+
 if [ "$sanitize" = 1 ]; then
-  run_suite "$build-asan" -DSCORESTREAM_SANITIZE=address,undefined -DSCORESTREAM_BUILD_BENCHMARKS=OFF
+  echo "== address + undefined sanitizers, whole suite ($build-asan)"
+  configure "$build-asan" -DSCORESTREAM_SANITIZE=address,undefined -DSCORESTREAM_BUILD_BENCHMARKS=OFF \
+    -DSCORESTREAM_CONSUMER_TESTS=OFF
+  cmake --build "$build-asan" -j"$jobs"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir "$build-asan" --output-on-failure -j"$jobs"
+
+  echo "== thread sanitizer, concurrency tests ($build-tsan)"
+  configure "$build-tsan" -DSCORESTREAM_SANITIZE=thread -DSCORESTREAM_BUILD_BENCHMARKS=OFF \
+    -DSCORESTREAM_BUILD_EXAMPLES=OFF -DSCORESTREAM_CONSUMER_TESTS=OFF
+  targets=()
+  for t in scorestream_stream_tests scorestream_serve_tests scorestream_query_tests; do
+    if cmake --build "$build-tsan" --target help | grep -q "^\.\.\. $t$"; then targets+=("$t"); fi
+  done
+  cmake --build "$build-tsan" -j"$jobs" --target "${targets[@]}"
+  failed=0
+  for t in "${targets[@]}"; do
+    exe=$(find "$build-tsan/tests" -name "$t" -type f -perm -u+x | head -n 1)
+    echo "-- $t (thread sanitizer)"
+    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" "$exe" || failed=1
+  done
+  [ "$failed" = 0 ] || { echo "thread sanitizer: failures above" >&2; exit 1; }
 fi
+echo "scripts/test.sh: all passed"
