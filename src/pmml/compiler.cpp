@@ -195,6 +195,7 @@ void Compiler::read_data_dictionary(pugi::xml_node dd) {
             i.hi_closed = cl == "openClosed" || cl == "closedClosed";
             d->intervals.push_back(i);
         }
+        d->build_index();
         if (domains.count(d->name)) invalid(f, "DataField '" + d->name + "' is defined twice");
         domains[d->name] = d.get();
         prog.domains.push_back(std::move(d));
@@ -449,9 +450,12 @@ void Compiler::read_mining_schema(CompiledModel& m, ModelContext& mc, bool top_l
         def.treat = t.get();
         if (top_level) {
             def.kind = SlotDef::Kind::input;
-            def.plain = (type == DataType::double_ || type == DataType::float_) && !t->has_replacement &&
-                        t->outliers == OutlierTreatment::as_is && !t->missing_is_invalid &&
-                        (!d || (d->valid_text.empty() && d->invalid_text.empty() && d->missing_text.empty()));
+            def.plain =
+                !t->has_replacement && t->outliers == OutlierTreatment::as_is && !t->missing_is_invalid &&
+                (type == DataType::double_ || type == DataType::float_ || type == DataType::string) &&
+                (!d ||
+                 (d->invalid_text.empty() && d->missing_text.empty() &&
+                  (type == DataType::string ? d->optype != OpType::continuous : d->valid_text.empty())));
             def.source = next_input++;
             input_names.push_back(name);
             input_domains.push_back(d);
@@ -641,6 +645,9 @@ void Compiler::compile_document() {
         if (def.kind == SlotDef::Kind::input)
             prog.input_slots[static_cast<std::size_t>(def.source)] = static_cast<int>(i);
     }
+    prog.symbols.resize(prog.layout.slots.size());
+    for (auto& sym : prog.symbols)
+        if (sym) sym->finish();
     prog.direct.assign(prog.layout.slots.size(), 0);
     for (std::size_t i = 0; i < prog.layout.slots.size(); ++i)
         prog.direct[i] = is_direct(static_cast<int>(i)) ? 1 : 0;

@@ -119,6 +119,20 @@ public:
     /// Registers the DerivedField children of `container` (LocalTransformations etc.) in `scope`.
     void declare_derived(pugi::xml_node container, Scope& scope);
     DataType slot_type(int slot) const { return prog.layout.slots[static_cast<std::size_t>(slot)].type; }
+    /// The interned strings of a top-level string input (created on first use, seeded with the
+    /// DataField's listed values), or nullptr for any other slot.
+    Symbols* symbols(int slot) {
+        const auto& d = prog.layout.slots[static_cast<std::size_t>(slot)];
+        if (d.kind != SlotDef::Kind::input || d.type != DataType::string) return nullptr;
+        auto i = static_cast<std::size_t>(slot);
+        if (prog.symbols.size() <= i) prog.symbols.resize(prog.layout.slots.size());
+        if (!prog.symbols[i]) {
+            prog.symbols[i] = std::make_unique<Symbols>();
+            if (d.treat && d.treat->domain)
+                for (const auto& v : d.treat->domain->valid_text) prog.symbols[i]->intern(v);
+        }
+        return prog.symbols[i].get();
+    }
     /// A numeric top-level input: its value is mirrored in EvalScratch::xs for the fast tree path.
     bool is_direct(int slot) const {
         const auto& d = prog.layout.slots[static_cast<std::size_t>(slot)];

@@ -118,6 +118,7 @@ bool FieldDomain::is_valid(const Value& v) const noexcept {
     for (const auto& b : invalid_text)
         if (b == t) return false;
     if (!valid_text.empty() && optype != OpType::continuous) {
+        if (!sorted.empty()) return index_of(t) >= 0;
         for (const auto& a : valid_text)
             if (a == t) return true;
         return false;
@@ -235,7 +236,8 @@ void Program::compute(Ctx& ctx, int slot) const {
         case SlotDef::Kind::input:
             if (static_cast<std::size_t>(def.source) < ctx.row->size())
                 v = (*ctx.row)[static_cast<std::size_t>(def.source)];
-            if (def.plain && v.is_number() && v.as_number() == v.as_number() &&
+            if (def.plain && def.type != DataType::string && v.is_number() &&
+                v.as_number() == v.as_number() &&
                 (!def.treat->domain || def.treat->domain->in_intervals(v.as_number()))) {
                 ctx.s->invalid[i] = 0;
                 break;
@@ -274,7 +276,7 @@ void Program::load_inputs(Ctx& ctx) const {
         auto i = static_cast<std::size_t>(slot);
         const SlotDef& def = layout.slots[i];
         const Value& v = (*ctx.row)[static_cast<std::size_t>(def.source)];
-        if (def.plain && v.is_number()) {
+        if (def.plain && v.is_number() && def.type != DataType::string) {
             double x = v.as_number();
             if (x == x && (!def.treat->domain || def.treat->domain->in_intervals(x))) {
                 s.values[i] = v;
@@ -284,8 +286,26 @@ void Program::load_inputs(Ctx& ctx) const {
                 continue;
             }
         }
+        if (def.plain && v.is_string()) {
+            // A string input: one lookup gives both validity (listed values come first among the
+            // symbols) and the category index the models compare.
+            if (const Symbols* sym = symbols[i].get()) {
+                int k = sym->index_of(v.text());
+                const FieldDomain* dom = def.treat->domain;
+                std::size_t listed = dom ? dom->valid_text.size() : 0;
+                if (listed == 0 || (k >= 0 && static_cast<std::size_t>(k) < listed)) {
+                    s.values[i] = v;
+                    s.stamps[i] = s.epoch;
+                    s.invalid[i] = 0;
+                    s.cats[i] = k;
+                    continue;
+                }
+            }
+        }
         const Value& t = ctx.get(slot);
         if (direct[i]) s.xs[i] = t.is_number() ? t.as_number() : nan_v;
+        if (const Symbols* sym = symbols[i].get())
+            s.cats[i] = t.is_missing() ? -2 : (t.is_string() ? sym->index_of(t.text()) : -1);
     }
 }
 
@@ -306,6 +326,7 @@ std::unique_ptr<EvalScratch> Program::make_scratch() const {
     s->work.assign(static_cast<std::size_t>(layout.work), 0.0);
     s->frame.reserve(64);
     s->xs.assign(n, nan_v);
+    s->cats.assign(n, -2);
     return s;
 }
 

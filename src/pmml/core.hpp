@@ -10,6 +10,7 @@
 #include <scorestream/model/model.hpp>
 #include <scorestream/model/value.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -83,6 +84,8 @@ public:
     std::vector<double> work;          ///< numeric work areas handed out at compile time
     std::vector<Value> frame;          ///< argument stack for functions
     std::vector<double> xs;            ///< per slot: numeric view of direct inputs (NaN: missing)
+    std::vector<std::int32_t> cats;    ///< per slot: category index of categorical inputs
+                                       ///< (-1: outside the listed values, -2: missing)
 };
 
 /// Evaluation context for one record.
@@ -123,9 +126,22 @@ struct FieldDomain {
         double lo, hi;
         bool lo_closed, hi_closed;
     };
-    std::vector<std::string> valid_text;  ///< Value property="valid" (strings as written)
-    std::vector<double> valid_num;        ///< same, parsed when the type is numeric
-    std::vector<std::string> display;     ///< displayValue per valid value ("" when none)
+    std::vector<std::string> valid_text;                   ///< Value property="valid" (strings as written)
+    std::vector<double> valid_num;                         ///< same, parsed when the type is numeric
+    std::vector<std::string> display;                      ///< displayValue per valid value ("" when none)
+    std::vector<std::pair<std::string_view, int>> sorted;  ///< valid_text sorted, with positions
+    /// Position of `text` in valid_text (binary search), or -1.
+    int index_of(std::string_view text) const noexcept {
+        auto it = std::lower_bound(sorted.begin(), sorted.end(), text,
+                                   [](const auto& e, std::string_view t) { return e.first < t; });
+        return it != sorted.end() && it->first == text ? it->second : -1;
+    }
+    void build_index() {
+        sorted.clear();
+        for (std::size_t i = 0; i < valid_text.size(); ++i)
+            sorted.emplace_back(valid_text[i], static_cast<int>(i));
+        std::sort(sorted.begin(), sorted.end());
+    }
     std::vector<std::string> invalid_text;
     std::vector<double> invalid_num;
     std::vector<std::string> missing_text;
@@ -211,6 +227,29 @@ struct Layout {
     }
 };
 
+/// The strings a string input is compared with anywhere in the document (its listed values
+/// first), numbered; scoring looks an input up once and compares numbers afterwards.
+struct Symbols {
+    std::vector<std::unique_ptr<std::string>> texts;       ///< stable addresses
+    std::vector<std::pair<std::string_view, int>> sorted;  ///< built by finish()
+    int intern(std::string_view t) {
+        for (std::size_t i = 0; i < texts.size(); ++i)
+            if (*texts[i] == t) return static_cast<int>(i);
+        texts.push_back(std::make_unique<std::string>(t));
+        return static_cast<int>(texts.size()) - 1;
+    }
+    void finish() {
+        sorted.clear();
+        for (std::size_t i = 0; i < texts.size(); ++i) sorted.emplace_back(*texts[i], static_cast<int>(i));
+        std::sort(sorted.begin(), sorted.end());
+    }
+    int index_of(std::string_view text) const noexcept {
+        auto it = std::lower_bound(sorted.begin(), sorted.end(), text,
+                                   [](const auto& e, std::string_view t) { return e.first < t; });
+        return it != sorted.end() && it->first == text ? it->second : -1;
+    }
+};
+
 /// The compiled document's evaluation data (slots and their definitions).
 class Program {
 public:
@@ -220,8 +259,9 @@ public:
     std::vector<ExprPtr> exprs;  ///< derived-field expressions owned here
     std::vector<std::unique_ptr<OutputDef>> outputs;
 
-    std::vector<int> input_slots;      ///< by FeatureRow index
-    std::vector<std::uint8_t> direct;  ///< per slot: a numeric input mirrored in EvalScratch::xs
+    std::vector<int> input_slots;                   ///< by FeatureRow index
+    std::vector<std::uint8_t> direct;               ///< per slot: a numeric input mirrored in EvalScratch::xs
+    std::vector<std::unique_ptr<Symbols>> symbols;  ///< per slot: string inputs' interned strings
 
     void compute(Ctx& ctx, int slot) const;
     /// Reads and treats every input of the row (in row order) and fills the numeric view.

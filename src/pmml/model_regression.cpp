@@ -19,6 +19,7 @@ public:
         std::string text;
         double num;
         bool has_num;
+        int index = -1;  ///< position of `text` in the input's listed values (fast path), or -1
         double coef;
     };
     struct InterTerm {
@@ -46,6 +47,10 @@ public:
             acc += term.coef * (term.exponent == 1.0 ? x : std::pow(x, term.exponent));
         }
         for (const auto& term : t.cats) {
+            if (term.index >= 0) {
+                if (ctx.s->cats[static_cast<std::size_t>(term.slot)] == term.index) acc += term.coef;
+                continue;
+            }
             const Value& v = ctx.get(term.slot);
             if (v.is_missing()) continue;
             bool match = v.is_number() && term.has_num ? v.as_number() == term.num : v.text() == term.text;
@@ -115,6 +120,7 @@ std::unique_ptr<CompiledModel> compile_regression_model(ModelContext& mc) {
             term.has_num = c.slot_type(term.slot) != DataType::string && parse_double(term.text, term.num);
             if (!term.has_num) term.num = 0;
             term.coef = c.required_number(cp, "coefficient");
+            if (Symbols* sym = c.symbols(term.slot)) term.index = sym->intern(term.text);
             table.cats.push_back(std::move(term));
         }
         for (auto pt : Compiler::children(t, "PredictorTerm")) {

@@ -24,8 +24,11 @@ public:
     };
 
     struct Node {
-        enum Kind : std::uint8_t { direct, numeric, always, never, generic };
-        double value = 0.0;     ///< numeric: the constant compared against
+        enum Kind : std::uint8_t { direct, numeric, category, always, never, generic };
+        union {
+            double value = 0.0;  ///< direct/numeric: the constant compared against
+            std::uint64_t bits;  ///< category: the set of category indexes that make it true
+        };
         std::int32_t arg = -1;  ///< numeric: slot; generic: index into preds
         std::int32_t first_child = 0;
         std::int32_t payload = -1;  ///< class index, or index into scores_; -1: no score
@@ -140,6 +143,13 @@ private:
                 int rel = x < n.value ? 4 : (x > n.value ? 2 : 1);
                 return (n.mask & rel) ? Truth::yes : Truth::no;
             }
+            case Node::category: {
+                std::int32_t cat = ctx.s->cats[static_cast<std::size_t>(n.arg)];
+                if (cat == -2) return Truth::unknown;
+                if (cat < 0 || cat >= 64)
+                    return (n.mask & 1) ? Truth::yes : Truth::no;  // not in the set's range
+                return ((n.bits >> cat) & 1u) ? Truth::yes : Truth::no;
+            }
             case Node::numeric: {
                 const Value& v = ctx.get(n.arg);
                 if (v.is_number()) {
@@ -244,6 +254,47 @@ void TreeModelImpl::compile_node(ModelContext& mc, pugi::xml_node xn, int index,
             n.value = x;
             n.mask = mask_of(o);
             done = true;
+        }
+    }
+    if (!done && (pn == "SimpleSetPredicate" || pn == "SimplePredicate")) {
+        // Categorical tests on a string input with listed values become a 64-bit set of indexes.
+        int slot = c.resolve_slot(mc.scope, c.required(pred_node, "field"), pred_node);
+        Symbols* sym = c.symbols(slot);
+        if (sym) {
+            std::vector<std::string> items;
+            bool negate = false, ok = true;
+            if (pn == "SimpleSetPredicate") {
+                auto op = c.attr(pred_node, "booleanOperator");
+                negate = op == "isNotIn";
+                ok = negate || op == "isIn";
+                auto array = Compiler::child(pred_node, "Array");
+                if (ok && array)
+                    items = c.array_items(array);
+                else
+                    ok = false;
+            } else {
+                auto op = c.attr(pred_node, "operator");
+                negate = op == "notEqual";
+                ok = (negate || op == "equal") && c.has_attr(pred_node, "value");
+                if (ok) items.emplace_back(c.attr(pred_node, "value"));
+            }
+            // Values never named anywhere in the document look up as -1 ("outside"): they make
+            // isIn/equal false and isNotIn/notEqual true, as a string comparison would.
+            std::uint64_t bits = 0;
+            for (const auto& it : items) {
+                int k = sym->intern(it);
+                if (k >= 64)
+                    ok = false;  // beyond the 64-bit set: keep the general test
+                else
+                    bits |= std::uint64_t{1} << k;
+            }
+            if (ok) {
+                n.kind = Node::category;
+                n.arg = slot;
+                n.bits = negate ? ~bits : bits;
+                n.mask = negate ? 1 : 0;
+                done = true;
+            }
         }
     }
     if (!done) {

@@ -115,7 +115,15 @@ ConformanceSummary run_conformance(const ConformanceOptions& opt, std::ostream& 
         throw parse_error(std::string("MANIFEST.tsv has no column '") + name + "'");
     };
     int c_case = col("case"), c_rel = col("rel_tol"), c_abs = col("abs_tol"), c_excl = col("exclude_columns"),
-        c_status = col("status");
+        c_status = col("status"), c_types = col("model_types");
+    struct Row {
+        std::string name, types, result, detail;
+    };
+    std::vector<Row> table;
+    auto note = [&](const std::string& n, const std::string& types, const std::string& result,
+                    const std::string& detail) {
+        table.push_back({n, types, result, detail});
+    };
 
     while (std::getline(mi, line)) {
         if (line.empty()) continue;
@@ -128,6 +136,7 @@ ConformanceSummary run_conformance(const ConformanceOptions& opt, std::ostream& 
         if (have_list && ex != expected_list.end() && ex->second.skip) {
             ++sum.skipped;
             out << "skip " << name << ": " << ex->second.reason << "\n";
+            note(name, f[static_cast<std::size_t>(c_types)], "skipped", ex->second.reason);
             continue;
         }
         double rel = opt.rel_tol ? *opt.rel_tol : std::stod(f[static_cast<std::size_t>(c_rel)]);
@@ -150,14 +159,17 @@ ConformanceSummary run_conformance(const ConformanceOptions& opt, std::ostream& 
             if (have_list) {
                 ++sum.failed;
                 out << "FAIL " << name << ": listed as pass but unsupported: " << e.what() << "\n";
+                note(name, f[static_cast<std::size_t>(c_types)], "FAIL", e.what());
             } else {
                 ++sum.skipped;
                 out << "skip " << name << ": " << e.what() << "\n";
+                note(name, f[static_cast<std::size_t>(c_types)], "skipped", e.what());
             }
             continue;
         } catch (const std::exception& e) {
             ++sum.failed;
             out << "FAIL " << name << ": load error: " << e.what() << "\n";
+            note(name, f[static_cast<std::size_t>(c_types)], "FAIL", e.what());
             continue;
         }
         try {
@@ -248,14 +260,34 @@ ConformanceSummary run_conformance(const ConformanceOptions& opt, std::ostream& 
                 ++sum.passed;
                 out << "pass " << name << " (" << input.rows.size() << " rows, " << compare.size()
                     << " columns, rel_tol " << rel << ")\n";
+                std::ostringstream d;
+                d << input.rows.size() << " rows x " << compare.size() << " columns, rel_tol " << rel;
+                note(name, f[static_cast<std::size_t>(c_types)], "pass", d.str());
             } else {
                 ++sum.failed;
                 out << "FAIL " << name << ": " << mismatch << "\n";
+                note(name, f[static_cast<std::size_t>(c_types)], "FAIL", mismatch);
             }
         } catch (const std::exception& e) {
             ++sum.failed;
             out << "FAIL " << name << ": " << e.what() << "\n";
+            note(name, f[static_cast<std::size_t>(c_types)], "FAIL", e.what());
         }
+    }
+    if (!opt.markdown.empty()) {
+        std::ofstream md(opt.markdown);
+        if (!md) throw io_error("cannot write '" + opt.markdown + "'");
+        md << "| case | model elements | result | detail |\n| --- | --- | --- | --- |\n";
+        for (const auto& r : table) {
+            std::string types = r.types, detail = r.detail;
+            for (auto& ch : types)
+                if (ch == ';') ch = ' ';
+            for (auto& ch : detail)
+                if (ch == '|') ch = '/';
+            md << "| " << r.name << " | " << types << " | " << r.result << " | " << detail << " |\n";
+        }
+        md << "\npmml-conformance: " << sum.passed << " passed, " << sum.failed << " failed, " << sum.skipped
+           << " skipped\n";
     }
     out << "pmml-conformance: " << sum.passed << " passed, " << sum.failed << " failed, " << sum.skipped
         << " skipped\n";

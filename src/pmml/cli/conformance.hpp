@@ -15,6 +15,7 @@ struct ConformanceOptions {
     std::optional<double> rel_tol;  ///< override every case's rel_tol
     std::optional<double> abs_tol;  ///< override every case's abs_tol
     std::string only;               ///< run only cases whose name contains this
+    std::string markdown;           ///< when set, also write a Markdown table of the results here
 };
 
 struct ConformanceSummary {

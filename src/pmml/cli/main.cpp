@@ -230,6 +230,8 @@ int main(int argc, char** argv) {
     conf->add_option("--rel-tol", rel, "override every case's relative tolerance");
     conf->add_option("--abs-tol", abs, "override every case's absolute (zero) threshold");
     conf->add_option("--only", only, "run only the cases whose name contains this text");
+    std::string markdown;
+    conf->add_option("--markdown", markdown, "also write the results as a Markdown table to this file");
 
     CLI11_PARSE(app, argc, argv);
     try {
@@ -247,6 +249,7 @@ int main(int argc, char** argv) {
             o.dir = dir;
             o.expect_file = expect;
             o.only = only;
+            o.markdown = markdown;
             if (rel >= 0) o.rel_tol = rel;
             if (abs >= 0) o.abs_tol = abs;
             auto s = run_conformance(o, std::cout);
