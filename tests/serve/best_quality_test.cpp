@@ -76,3 +76,19 @@ TEST_CASE("members without a confidence rank last; none at all: the first answer
     REQUIRE(out[1].answered_by == "winner b (confidence 0.1)");
     REQUIRE(out[1].model == "b@2");
 }
+
+TEST_CASE("a throwing quality function ranks that answer last and serving goes on", "[serve][best_quality]") {
+    auto reg = scripted_registry();
+    script<order, ModelDescriptor> s;
+    s.control(scripted("t", "a", "1", "answer 1")).control(scripted("t", "b", "1", "answer 2")).data({1});
+    serve::best_quality bq;
+    bq.members = {"a", "b"};
+    bq.quality = [](const Model&, const Prediction& p) -> double {
+        if (p.value.as_number() == 1) throw std::runtime_error("cannot rate");
+        return 0.5;
+    };
+    std::vector<outcome> out;
+    auto p = s.data_source() | join(s.control_source(), reg, bq) | serve::score() | collect(out);
+    drain(p);
+    REQUIRE(out[0].answered_by == "winner b (quality 0.5)");
+}

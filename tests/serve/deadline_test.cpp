@@ -261,3 +261,33 @@ TEST_CASE("thread-pool runner under load: every record answered once, counts add
     REQUIRE(st.fallbacks == st.over_budget + st.primary_busy);
     REQUIRE(st.late_discarded <= st.over_budget);
 }
+
+TEST_CASE(
+    "a primary replaced while its late run is in flight: the new version answers, the old result is "
+    "discarded",
+    "[serve][deadline]") {
+    auto reg = scripted_registry();
+    auto runner = timings({5ms, 1ms, 1ms});
+    script<order, ModelDescriptor> s;
+    two_members(s);
+    s.data({1, "t", 1})
+        .control(scripted("t", "primary", "2", "answer 200\nplus x"))
+        .data({2, "t", 2})
+        .data({3, "t", 3});
+    serve::serve_stats stats;
+    serve::serve_options o;
+    o.stats = &stats;
+    std::vector<outcome> out;
+    auto p = s.data_source() | join(s.control_source(), reg, budget_2ms(runner), o) | serve::score() |
+             collect(out);
+    drain(p);
+    REQUIRE(out[0].answered_by == "fallback: primary over 2ms budget");
+    REQUIRE(out[1].model == "primary@2");
+    REQUIRE(out[1].answer == "202");
+    REQUIRE(out[2].answer == "203");
+    REQUIRE(stats.find("t")->late_discarded == 1);
+    const auto* primary = p.stats().find("t/primary");
+    REQUIRE(primary->models.size() == 2);
+    REQUIRE(primary->models[0].usage == 0);  // version 1 never answered in time
+    REQUIRE(primary->current()->usage == 2);
+}

@@ -215,3 +215,20 @@ TEST_CASE("members built off the data path (built_models) are published and reje
     REQUIRE_THAT(errors[1], Catch::Contains("arrived through built_models()"));
     REQUIRE(p.stats().find("t/b")->rejected_updates == 1);
 }
+
+TEST_CASE("drop policy: records before any member are dropped and counted per data type",
+          "[serve][members]") {
+    auto reg = scripted_registry();
+    script<order, ModelDescriptor> s;
+    s.data({1}).data({2}).control(scripted("t", "primary", "1", "answer 1")).data({3});
+    serve::serve_options o;
+    o.policy = before_state::drop;
+    std::vector<outcome> out;
+    auto p =
+        s.data_source() | join(s.control_source(), reg, serve::shadow{}, o) | serve::score() | collect(out);
+    drain(p);
+    REQUIRE(out.size() == 1);
+    REQUIRE(out[0].id == 3);
+    REQUIRE(p.stats().find("t")->dropped == 2);
+    REQUIRE(p.counters().dropped == 2);
+}
