@@ -1,0 +1,121 @@
+// The evaluator's fast paths must agree with the general semantics: binary-split trees with missing
+// values under each strategy, categorical set tests on interned strings (values outside the
+// document's strings, missing values, more than 64 strings), and ensembles taking the quick path.
+
+#include "pmml_test_util.hpp"
+
+#include <string>
+
+using namespace scorestream;
+using pmml_test::document;
+using pmml_test::text_out;
+
+namespace {
+
+const std::string dict =
+    "<DataField name=\"x\" optype=\"continuous\" dataType=\"double\"/>\n"
+    "<DataField name=\"s\" optype=\"categorical\" dataType=\"string\"/>\n"
+    "<DataField name=\"y\" optype=\"categorical\" dataType=\"string\"><Value value=\"A\"/><Value "
+    "value=\"B\"/></DataField>\n";
+const std::string schema =
+    "<MiningSchema><MiningField name=\"x\"/><MiningField name=\"s\"/><MiningField name=\"y\" "
+    "usageType=\"predicted\"/></MiningSchema>";
+
+/// A binary tree on x (every split is x <= t / x > t), with node ids for checks.
+std::string binary_tree(const std::string& attrs) {
+    return "<TreeModel functionName=\"classification\" " + attrs + ">" + schema +
+           "<Output><OutputField name=\"node\" feature=\"entityId\"/></Output>"
+           "<Node id=\"root\" score=\"A\" defaultChild=\"hi\"><True/>"
+           "<Node id=\"lo\" score=\"A\"><SimplePredicate field=\"x\" operator=\"lessOrEqual\" "
+           "value=\"5\"/></Node>"
+           "<Node id=\"hi\" score=\"B\"><SimplePredicate field=\"x\" operator=\"greaterThan\" "
+           "value=\"5\"/></Node>"
+           "</Node></TreeModel>\n";
+}
+
+}  // namespace
+
+TEST_CASE("binary-split trees: values and missing values under each strategy", "[pmml]") {
+    auto m = pmml::load(document(dict, binary_tree("")));
+    CHECK(text_out(*m, pmml_test::score(*m, {{"x", 5.0}}), "node") == "lo");
+    CHECK(text_out(*m, pmml_test::score(*m, {{"x", 5.5}}), "node") == "hi");
+    CHECK(pmml_test::score(*m, {}).value.is_missing());  // none + returnNullPrediction
+    m = pmml::load(document(dict, binary_tree("missingValueStrategy=\"lastPrediction\"")));
+    CHECK(text_out(*m, pmml_test::score(*m, {}), "node") == "root");
+    m = pmml::load(document(dict, binary_tree("missingValueStrategy=\"defaultChild\"")));
+    CHECK(text_out(*m, pmml_test::score(*m, {}), "node") == "hi");
+    m = pmml::load(document(dict, binary_tree("missingValueStrategy=\"nullPrediction\"")));
+    CHECK(pmml_test::score(*m, {}).value.is_missing());
+}
+
+TEST_CASE("categorical tests on interned strings", "[pmml]") {
+    auto tree = [](const std::string& pred) {
+        return pmml::load(document(
+            dict, "<TreeModel functionName=\"classification\" noTrueChildStrategy=\"returnLastPrediction\">" +
+                      schema + "<Node score=\"B\"><True/><Node score=\"A\">" + pred +
+                      "</Node></Node></TreeModel>\n"));
+    };
+    auto in = tree(
+        "<SimpleSetPredicate field=\"s\" booleanOperator=\"isIn\"><Array type=\"string\">\"a b\" "
+        "c</Array></SimpleSetPredicate>");
+    CHECK(to_string(pmml_test::score(*in, {{"s", "a b"}}).value) == "A");
+    CHECK(to_string(pmml_test::score(*in, {{"s", "c"}}).value) == "A");
+    CHECK(to_string(pmml_test::score(*in, {{"s", "never named"}}).value) == "B");
+    CHECK(to_string(pmml_test::score(*in, {}).value) == "B");  // unknown: no true child
+    auto out = tree(
+        "<SimpleSetPredicate field=\"s\" booleanOperator=\"isNotIn\"><Array "
+        "type=\"string\">c</Array></SimpleSetPredicate>");
+    CHECK(to_string(pmml_test::score(*out, {{"s", "c"}}).value) == "B");
+    CHECK(to_string(pmml_test::score(*out, {{"s", "never named"}}).value) == "A");
+    auto ne = tree("<SimplePredicate field=\"s\" operator=\"notEqual\" value=\"c\"/>");
+    CHECK(to_string(pmml_test::score(*ne, {{"s", "d"}}).value) == "A");
+    CHECK(to_string(pmml_test::score(*ne, {{"s", "c"}}).value) == "B");
+
+    // More than 64 distinct strings: tests past the 64th fall back to the general predicate.
+    std::string many;
+    for (int i = 0; i < 70; ++i) many += "s" + std::to_string(i) + " ";
+    auto big = tree("<SimpleSetPredicate field=\"s\" booleanOperator=\"isIn\"><Array type=\"string\">" +
+                    many + "</Array></SimpleSetPredicate>");
+    CHECK(to_string(pmml_test::score(*big, {{"s", "s69"}}).value) == "A");
+    CHECK(to_string(pmml_test::score(*big, {{"s", "s3"}}).value) == "A");
+    CHECK(to_string(pmml_test::score(*big, {{"s", "t"}}).value) == "B");
+}
+
+TEST_CASE("ensembles: the quick path and the full path agree", "[pmml]") {
+    auto forest = [&](const std::string& segment_output) {
+        std::string segs;
+        for (int t = 0; t < 3; ++t)
+            segs +=
+                "<Segment><True/><TreeModel functionName=\"classification\" "
+                "missingValueStrategy=\"lastPrediction\">" +
+                schema + segment_output + "<Node score=\"" + (t == 2 ? "B" : "A") +
+                "\"><True/>"
+                "<Node score=\"B\"><SimplePredicate field=\"x\" operator=\"greaterThan\" value=\"" +
+                std::to_string(t) +
+                "\"/></Node>"
+                "<Node score=\"A\"><SimplePredicate field=\"x\" operator=\"lessOrEqual\" value=\"" +
+                std::to_string(t) +
+                "\"/></Node>"
+                "</Node></TreeModel></Segment>";
+        return pmml::load(document(
+            dict, "<MiningModel functionName=\"classification\">" + schema +
+                      "<Output><OutputField name=\"P_B\" feature=\"probability\" value=\"B\"/></Output>"
+                      "<Segmentation multipleModelMethod=\"majorityVote\">" +
+                      segs + "</Segmentation></MiningModel>\n"));
+    };
+    auto quick = forest("");
+    auto full =
+        forest("<Output><OutputField name=\"seg\" feature=\"predictedValue\"/></Output>");  // no quick path
+    for (double x : {-1.0, 0.5, 1.5, 2.5}) {
+        auto a = pmml_test::score(*quick, {{"x", x}});
+        auto b = pmml_test::score(*full, {{"x", x}});
+        INFO("x = " << x);
+        CHECK(a.value == b.value);
+        CHECK(a.outputs[0].as_number() == b.outputs[0].as_number());
+    }
+    auto a = pmml_test::score(*quick, {});
+    auto b = pmml_test::score(*full, {});
+    CHECK(a.value == b.value);
+    CHECK(to_string(a.value) == "A");  // lastPrediction: roots A, A, B
+    CHECK(a.outputs[0].as_number() == Approx(1.0 / 3));
+}
