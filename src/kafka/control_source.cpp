@@ -25,7 +25,6 @@ struct control_core::impl {
     std::vector<part> parts;
     clock_type::time_point retry_at{};
     std::chrono::milliseconds backoff{100};
-    bool idle_before = false;
 
     // One bootstrap attempt: partitions and their high-water marks, then assign from the beginning.
     bool discover(std::string& err) {
@@ -96,23 +95,21 @@ control_core::step control_core::fetch(message_view& m) {
         s.at = impl::phase::catching_up;
     }
     std::string err;
-    const int wait = s.idle_before ? 5 : 0;
-    switch (s.cons->poll(wait, m, err)) {
+    // Never wait here: the join asks before every data record. Waiting while idle is the data
+    // source's job (and pipeline::run()'s).
+    switch (s.cons->poll(0, m, err)) {
         case consumer::status::none:
-            s.idle_before = true;
             if (s.at == impl::phase::catching_up && s.caught_up()) {
                 s.at = impl::phase::tailing;
                 state_->caught_up = true;
             }
             return step::idle;
         case consumer::status::error:
-            s.idle_before = true;
             error_ = record_error{s.opts.name, "", "kafka: " + err, ""};
             return step::error;
         case consumer::status::message:
             break;
     }
-    s.idle_before = false;
     ++messages_;
     for (auto& p : s.parts)
         if (p.partition == m.partition && p.topic == m.topic) {

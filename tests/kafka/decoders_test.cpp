@@ -17,7 +17,7 @@ k::message_view payload(std::string_view p) {
 }
 }  // namespace
 
-TEST_CASE("csv_decoder reads one line with quotes, numbers and missing values", "[kafka][decoders]") {
+TEST_CASE("kafka: csv_decoder reads one line with quotes, numbers and missing values", "[kafka][decoders]") {
     k::csv_decoder_options o;
     o.columns = {"id", "name", "x", "note"};
     o.data_type = "wine";
@@ -37,7 +37,7 @@ TEST_CASE("csv_decoder reads one line with quotes, numbers and missing values", 
     CHECK(again.schema() == r.schema());  // one schema for every message: binding once
 }
 
-TEST_CASE("csv_decoder refuses malformed and invalid lines with a reason", "[kafka][decoders]") {
+TEST_CASE("kafka: csv_decoder refuses malformed and invalid lines with a reason", "[kafka][decoders]") {
     k::csv_decoder_options o;
     o.columns = {"id", "x"};
     o.numeric_columns = {"x"};
@@ -53,7 +53,7 @@ TEST_CASE("csv_decoder refuses malformed and invalid lines with a reason", "[kaf
     CHECK_THROWS_AS(k::csv_decoder(k::csv_decoder_options{}), invalid_value_error);
 }
 
-TEST_CASE("json_decoder reads flat objects and checks required fields", "[kafka][decoders]") {
+TEST_CASE("kafka: json_decoder reads flat objects and checks required fields", "[kafka][decoders]") {
     k::json_decoder_options o;
     o.data_type_field = "kind";
     o.required = {"x"};
@@ -78,7 +78,7 @@ TEST_CASE("json_decoder reads flat objects and checks required fields", "[kafka]
     CHECK(why == "field 'x' holds object; only flat objects are supported");
 }
 
-TEST_CASE("protobuf_decoder parses one message and refuses garbage", "[kafka][decoders]") {
+TEST_CASE("kafka: protobuf_decoder parses one message and refuses garbage", "[kafka][decoders]") {
     proto::ModelDescriptor d;
     d.set_name("m");
     d.set_version("3");

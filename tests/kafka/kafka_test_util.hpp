@@ -117,3 +117,33 @@ inline std::vector<std::pair<std::optional<std::string>, std::string>> csv_recor
 }
 
 }  // namespace kafka_test
+
+namespace kafka_test {
+
+/// Reads a topic from the beginning, incrementally: call poll_for() to take what has arrived.
+class topic_reader {
+public:
+    topic_reader(const k::client_config& c, const std::string& topic, int partitions) : cons_(c, "") {
+        std::vector<k::topic_partition> tps;
+        for (int p = 0; p < partitions; ++p) tps.push_back({topic, p, k::offset_beginning});
+        cons_.assign(tps);
+    }
+    /// Takes messages for up to `ms` milliseconds (returns early when one poll comes back empty).
+    void poll_for(int ms) {
+        const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+        std::string err;
+        while (std::chrono::steady_clock::now() < until) {
+            k::message_view m;
+            if (cons_.poll(20, m, err) != k::consumer::status::message) return;
+            message x{std::string(m.topic), m.partition, m.offset, std::nullopt, std::string(m.payload), {}};
+            if (m.key) x.key = std::string(*m.key);
+            messages.push_back(std::move(x));
+        }
+    }
+    std::vector<message> messages;
+
+private:
+    k::consumer cons_;
+};
+
+}  // namespace kafka_test

@@ -17,13 +17,13 @@ struct tracker_handle {
 };
 }  // namespace
 
-TEST_CASE("nothing is committed before anything was read", "[kafka][offsets]") {
+TEST_CASE("kafka: nothing is committed before anything was read", "[kafka][offsets]") {
     tracker_handle h;
     const auto s = h.t->slot("data", 0);
     CHECK(h.t->commit_position(s) == -1);
 }
 
-TEST_CASE("the commit position stops at the first open offset", "[kafka][offsets]") {
+TEST_CASE("kafka: the commit position stops at the first open offset", "[kafka][offsets]") {
     tracker_handle h;
     const auto s = h.t->slot("data", 0);
     offset_ref a = h.t->open(s, 10);
@@ -39,7 +39,8 @@ TEST_CASE("the commit position stops at the first open offset", "[kafka][offsets
     CHECK(h.t->open_count() == 0);
 }
 
-TEST_CASE("a copy (an output in flight) keeps the offset open until it is released too", "[kafka][offsets]") {
+TEST_CASE("kafka: a copy (an output in flight) keeps the offset open until it is released too",
+          "[kafka][offsets]") {
     tracker_handle h;
     const auto s = h.t->slot("data", 1);
     offset_ref rec = h.t->open(s, 0);
@@ -50,7 +51,7 @@ TEST_CASE("a copy (an output in flight) keeps the offset open until it is releas
     CHECK(h.t->commit_position(s) == 1);
 }
 
-TEST_CASE("moving a handle keeps one reference", "[kafka][offsets]") {
+TEST_CASE("kafka: moving a handle keeps one reference", "[kafka][offsets]") {
     tracker_handle h;
     const auto s = h.t->slot("data", 0);
     std::vector<offset_ref> held;
@@ -64,7 +65,7 @@ TEST_CASE("moving a handle keeps one reference", "[kafka][offsets]") {
     CHECK(h.t->commit_position(s) == 6);
 }
 
-TEST_CASE("handles from before a revocation keep nothing open", "[kafka][offsets]") {
+TEST_CASE("kafka: handles from before a revocation keep nothing open", "[kafka][offsets]") {
     tracker_handle h;
     const auto s = h.t->slot("data", 0);
     offset_ref old = h.t->open(s, 3);
@@ -77,7 +78,7 @@ TEST_CASE("handles from before a revocation keep nothing open", "[kafka][offsets
     CHECK(h.t->commit_position(s) == 4);
 }
 
-TEST_CASE("pending commits are reported once per advance", "[kafka][offsets]") {
+TEST_CASE("kafka: pending commits are reported once per advance", "[kafka][offsets]") {
     tracker_handle h;
     const auto s = h.t->slot("data", 0);
     h.t->open(s, 0).reset();
@@ -93,7 +94,7 @@ TEST_CASE("pending commits are reported once per advance", "[kafka][offsets]") {
     CHECK(calls == 1);
 }
 
-TEST_CASE("a handle outlives its tracker's owner", "[kafka][offsets]") {
+TEST_CASE("kafka: a handle outlives its tracker's owner", "[kafka][offsets]") {
     offset_tracker* t = offset_tracker::create();
     offset_ref r = t->open(t->slot("data", 0), 0);
     t->drop();  // the source is gone; the handle keeps the tracker alive
@@ -101,7 +102,7 @@ TEST_CASE("a handle outlives its tracker's owner", "[kafka][offsets]") {
     r.reset();  // frees it (ASan would catch a use after free or a leak)
 }
 
-TEST_CASE("kafka::record<T> reads as T", "[kafka][offsets]") {
+TEST_CASE("kafka: kafka::record<T> reads as T", "[kafka][offsets]") {
     struct plain {};
     scorestream::kafka::record<int> r;
     r.value = 7;

@@ -89,7 +89,8 @@ struct cluster_fixture {
 
 }  // namespace
 
-TEST_CASE_METHOD(cluster_fixture, "models replaced mid-stream: every input offset has exactly its output",
+TEST_CASE_METHOD(cluster_fixture,
+                 "kafka: models replaced mid-stream: every input offset has exactly its output",
                  "[kafka][pipeline]") {
     produce(client(), "models", {{"t", linear_descriptor("t", "1", 1000)}});
     auto p = make_serving(setup, registry);
@@ -136,7 +137,7 @@ TEST_CASE_METHOD(cluster_fixture, "models replaced mid-stream: every input offse
 }
 
 TEST_CASE_METHOD(cluster_fixture,
-                 "bootstrap: the control topic is read to its high-water mark before data is scored",
+                 "kafka: bootstrap: the control topic is read to its high-water mark before data is scored",
                  "[kafka][pipeline]") {
     // More model versions than one control check applies (control_batch = 64), published before start.
     std::vector<std::pair<std::optional<std::string>, std::string>> models;
@@ -158,7 +159,8 @@ TEST_CASE_METHOD(cluster_fixture,
     CHECK(problems.empty());
 }
 
-TEST_CASE_METHOD(cluster_fixture, "a poison record goes to the dead-letter topic with its reason and bytes",
+TEST_CASE_METHOD(cluster_fixture,
+                 "kafka: a poison record goes to the dead-letter topic with its reason and bytes",
                  "[kafka][pipeline]") {
     produce(client(), "models", {{"t", linear_descriptor("t", "1", 0)}});
     auto records = csv_records(0, 100);
@@ -202,7 +204,7 @@ TEST_CASE_METHOD(cluster_fixture, "a poison record goes to the dead-letter topic
     CHECK(committed(client(), "scorers", "data", 0) == 100);  // poison offsets are done once dead-lettered
 }
 
-TEST_CASE_METHOD(cluster_fixture, "a restart resumes from the committed offsets with the latest model",
+TEST_CASE_METHOD(cluster_fixture, "kafka: a restart resumes from the committed offsets with the latest model",
                  "[kafka][pipeline]") {
     produce(client(), "models", {{"t", linear_descriptor("t", "1", 1000)}});
     produce(client(), "data", csv_records(0, 400));
@@ -241,7 +243,7 @@ TEST_CASE_METHOD(cluster_fixture, "a restart resumes from the committed offsets 
 }
 
 TEST_CASE_METHOD(cluster_fixture,
-                 "a model that does not build is rejected and the previous one keeps serving",
+                 "kafka: a model that does not build is rejected and the previous one keeps serving",
                  "[kafka][pipeline]") {
     produce(client(), "models", {{"t", linear_descriptor("t", "1", 1000)}});
     proto::ModelDescriptor bad;
@@ -264,7 +266,8 @@ TEST_CASE_METHOD(cluster_fixture,
         REQUIRE(r.model_version() == "1");
 }
 
-TEST_CASE_METHOD(cluster_fixture, "broker down: reported through the error handler, then serving resumes",
+TEST_CASE_METHOD(cluster_fixture,
+                 "kafka: broker down: reported through the error handler, then serving resumes",
                  "[kafka][pipeline]") {
     produce(client(), "models", {{"t", linear_descriptor("t", "1", 0)}});
     produce(client(), "data", csv_records(0, 100));

@@ -23,8 +23,8 @@ struct serving_setup {
     scorestream::kafka::result_format format = scorestream::kafka::result_format::protobuf;
     std::chrono::milliseconds commit_interval{100};
     /// Short group timeouts: a member that vanished (kill -9) is noticed quickly.
-    std::map<std::string, std::string> consumer_properties{{"session.timeout.ms", "6000"},
-                                                           {"heartbeat.interval.ms", "500"}};
+    std::map<std::string, std::string> consumer_properties{
+        {"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "500"}, {"max.poll.interval.ms", "10000"}};
 };
 
 inline auto make_serving(const serving_setup& s, const scorestream::ModelRegistry& registry,
