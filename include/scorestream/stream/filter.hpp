@@ -45,14 +45,20 @@ struct filter_op : operator_base {
     P p;
 
     template <class In>
-    using output = In;
+    using output = std::conditional_t<std::is_invocable_r_v<bool, P&, const In&>, In, upstream_error>;
 
     template <class In, class Next>
     auto make(Next next, pipeline_context& ctx) && {
-        static_assert(std::is_invocable_r_v<bool, P&, const In&>,
-                      "scorestream::filter(pred): pred must be callable with `const In&` and return "
-                      "something convertible to bool");
-        return filter_stage<In, P, Next>(std::move(p), std::move(next), ctx);
+        if constexpr (is_upstream_error_v<In>) {
+            return invalid_stage{};
+        } else if constexpr (!std::is_invocable_r_v<bool, P&, const In&>) {
+            static_assert(std::is_invocable_r_v<bool, P&, const In&>,
+                          "scorestream::filter(pred): pred must be callable with `const In&` and return "
+                          "something convertible to bool");
+            return invalid_stage{};
+        } else {
+            return filter_stage<In, P, Next>(std::move(p), std::move(next), ctx);
+        }
     }
 };
 

@@ -359,6 +359,16 @@ struct join_op : operator_base {
 
     template <class In, class Next>
     auto make(Next next, pipeline_context& ctx) && {
+        if constexpr (is_upstream_error_v<In>) {
+            return invalid_stage{};
+        } else {
+            return make_valid<In>(std::move(next), ctx);
+        }
+    }
+
+private:
+    template <class In, class Next>
+    auto make_valid(Next next, pipeline_context& ctx) {
         using C = typename Control::value_type;
         static_assert(std::is_default_constructible_v<State>,
                       "scorestream::join<State>: State must be default-constructible");

@@ -13,10 +13,9 @@
 namespace scorestream {
 
 namespace detail {
-struct not_invocable {};
 template <class F, class In, bool = std::is_invocable_v<F&, In&&>>
 struct map_result {
-    using type = not_invocable;
+    using type = upstream_error;
 };
 template <class F, class In>
 struct map_result<F, In, true> {
@@ -60,12 +59,19 @@ struct map_op : operator_base {
 
     template <class In, class Next>
     auto make(Next next, pipeline_context& ctx) && {
-        static_assert(std::is_invocable_v<F&, In&&>,
-                      "scorestream::map(f): f cannot be called with the stream's element type; "
-                      "take the element by value, const& or && (see the 'In' type in this instantiation)");
-        static_assert(!std::is_void_v<std::invoke_result_t<F&, In&&>>,
-                      "scorestream::map(f): f returns void; use sink(f) to consume elements");
-        return map_stage<In, F, Next>(std::move(f), std::move(next), ctx);
+        if constexpr (is_upstream_error_v<In>) {
+            return invalid_stage{};
+        } else if constexpr (!std::is_invocable_v<F&, In&&>) {
+            static_assert(
+                std::is_invocable_v<F&, In&&>,
+                "scorestream::map(f): f cannot be called with the stream's element type; "
+                "take the element by value, const& or && (see the 'In' type in this instantiation)");
+            return invalid_stage{};
+        } else {
+            static_assert(!std::is_void_v<std::invoke_result_t<F&, In&&>>,
+                          "scorestream::map(f): f returns void; use sink(f) to consume elements");
+            return map_stage<In, F, Next>(std::move(f), std::move(next), ctx);
+        }
     }
 };
 

@@ -26,6 +26,22 @@ struct operator_base {};
 /// Base of operators that close a chain (sink).
 struct terminal_base {};
 
+/// The element type after an operator that did not fit its input. Only the operator at fault
+/// reports an error; the stages after it accept this type silently, so the first compiler error
+/// names the real mistake.
+struct upstream_error {};
+template <class T>
+inline constexpr bool is_upstream_error_v = std::is_same_v<std::decay_t<T>, upstream_error>;
+
+/// A stage that does nothing, built in place of one whose operator was misused (after its
+/// static_assert has fired), so no further errors cascade from it.
+struct invalid_stage {
+    template <class X>
+    void push(X&&) {}
+    void poll_control() {}
+    void finish() {}
+};
+
 template <class T>
 inline constexpr bool is_operator_v = std::is_base_of_v<operator_base, std::decay_t<T>>;
 template <class T>

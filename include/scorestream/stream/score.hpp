@@ -136,6 +136,16 @@ struct model_join_op : operator_base {
 
     template <class In, class Next>
     auto make(Next next, pipeline_context& ctx) && {
+        if constexpr (is_upstream_error_v<In>) {
+            return invalid_stage{};
+        } else {
+            return make_valid<In>(std::move(next), ctx);
+        }
+    }
+
+private:
+    template <class In, class Next>
+    auto make_valid(Next next, pipeline_context& ctx) {
         if constexpr (!has_data_type_v<In>) {
             if (opts.data_type.empty())
                 throw invalid_value_error(
@@ -291,18 +301,25 @@ struct score_op : operator_base {
     score_options opts;
 
     template <class In>
-    using output = Scored<typename detail::is_joined_model<In>::record>;
+    using output = std::conditional_t<detail::is_joined_model<In>::value,
+                                      Scored<typename detail::is_joined_model<In>::record>, upstream_error>;
 
     template <class In, class Next>
     auto make(Next next, pipeline_context& ctx) && {
-        static_assert(
-            detail::is_joined_model<In>::value,
-            "scorestream::score(): must follow a model join: source | join(models, registry) | score()");
-        using T = typename detail::is_joined_model<In>::record;
-        static_assert(has_record_traits_v<T>,
-                      "scorestream::score(): the record type has no record_traits specialization; see "
-                      "<scorestream/model/record.hpp>");
-        return score_stage<T, Next>(opts, std::move(next), ctx);
+        if constexpr (is_upstream_error_v<In>) {
+            return invalid_stage{};
+        } else if constexpr (!detail::is_joined_model<In>::value) {
+            static_assert(
+                detail::is_joined_model<In>::value,
+                "scorestream::score(): must follow a model join: source | join(models, registry) | score()");
+            return invalid_stage{};
+        } else {
+            using T = typename detail::is_joined_model<In>::record;
+            static_assert(has_record_traits_v<T>,
+                          "scorestream::score(): the record type has no record_traits specialization; see "
+                          "<scorestream/model/record.hpp>");
+            return score_stage<T, Next>(opts, std::move(next), ctx);
+        }
     }
 };
 

@@ -78,10 +78,16 @@ struct sink_op : terminal_base {
     template <class In>
     auto make(pipeline_context& ctx) && {
         using target = std::decay_t<decltype(detail::unwrap(std::declval<S&>()))>;
-        static_assert(detail::has_write<target, In>::value || std::is_invocable_v<target&, In&&>,
-                      "scorestream::sink(s): s must be callable with the stream's element type "
-                      "(by value, const& or &&) or have a write(element) member");
-        return sink_stage<In, S>(std::move(s), ctx);
+        if constexpr (is_upstream_error_v<In>) {
+            return invalid_stage{};
+        } else if constexpr (!(detail::has_write<target, In>::value || std::is_invocable_v<target&, In&&>)) {
+            static_assert(detail::has_write<target, In>::value || std::is_invocable_v<target&, In&&>,
+                          "scorestream::sink(s): s must be callable with the stream's element type "
+                          "(by value, const& or &&) or have a write(element) member");
+            return invalid_stage{};
+        } else {
+            return sink_stage<In, S>(std::move(s), ctx);
+        }
     }
 };
 
