@@ -229,34 +229,14 @@ public:
     void poll_control() {
         if (++tick_ >= opts_.control_check_every) {
             tick_ = 0;
-            for (std::size_t i = 0; i < opts_.control_batch; ++i) {
-                const pull r = control_.next(msg_);
-                if (r == pull::item) {
-                    ++ctx_->counters.control_messages;
-                    apply(std::move(msg_));
-                } else if (r == pull::error) {
-                    ctx_->report(error_kind::control_source, control_.error());
-                } else {
-                    break;
-                }
-            }
+            drain_control();
         }
         next_.poll_control();
     }
 
     void finish() {
-        // Apply what the control stream still has, so held records get their chance.
-        for (std::size_t i = 0; i < opts_.control_batch; ++i) {
-            const pull r = control_.next(msg_);
-            if (r == pull::item) {
-                ++ctx_->counters.control_messages;
-                apply(std::move(msg_));
-            } else if (r == pull::error) {
-                ctx_->report(error_kind::control_source, control_.error());
-            } else {
-                break;
-            }
-        }
+        drain_control();  // what the control stream still has: held records get their chance
+
         while (!held_.empty()) {
             In x = std::move(held_.front());
             held_.pop_front();
@@ -282,6 +262,21 @@ public:
     }
 
 private:
+    // Applies up to control_batch control messages that are available now.
+    void drain_control() {
+        for (std::size_t i = 0; i < opts_.control_batch; ++i) {
+            const pull r = control_.next(msg_);
+            if (r == pull::item) {
+                ++ctx_->counters.control_messages;
+                apply(std::move(msg_));
+            } else if (r == pull::error) {
+                ctx_->report(error_kind::control_source, control_.error());
+            } else {
+                break;
+            }
+        }
+    }
+
     void apply(control_type&& msg) {
         key_type key = std::invoke(control_key_, std::as_const(msg));
         auto it = table_.find(key);
@@ -347,7 +342,7 @@ private:
 };
 
 template <class State, class Control, class Update, class DataKey, class ControlKey>
-struct join_op : operator_base {
+struct join_op : guarded_operator<join_op<State, Control, Update, DataKey, ControlKey>> {
     Control control;
     Update update;
     DataKey data_key;
@@ -357,16 +352,6 @@ struct join_op : operator_base {
     template <class In>
     using output = Joined<In, State>;
 
-    template <class In, class Next>
-    auto make(Next next, pipeline_context& ctx) && {
-        if constexpr (is_upstream_error_v<In>) {
-            return invalid_stage{};
-        } else {
-            return make_valid<In>(std::move(next), ctx);
-        }
-    }
-
-private:
     template <class In, class Next>
     auto make_valid(Next next, pipeline_context& ctx) {
         using C = typename Control::value_type;

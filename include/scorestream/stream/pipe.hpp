@@ -42,6 +42,19 @@ struct invalid_stage {
     void finish() {}
 };
 
+/// Base of operators that build their stage in make_valid<In>(next, ctx): supplies make(), which
+/// stays silent after an upstream error (see upstream_error).
+template <class Derived>
+struct guarded_operator : operator_base {
+    template <class In, class Next>
+    auto make(Next next, pipeline_context& ctx) && {
+        if constexpr (is_upstream_error_v<In>)
+            return invalid_stage{};
+        else
+            return static_cast<Derived&&>(*this).template make_valid<In>(std::move(next), ctx);
+    }
+};
+
 template <class T>
 inline constexpr bool is_operator_v = std::is_base_of_v<operator_base, std::decay_t<T>>;
 template <class T>

@@ -126,7 +126,7 @@ struct is_joined_model<Joined<T, model_slot>> : std::true_type {
 }  // namespace detail
 
 template <class Control>
-struct model_join_op : operator_base {
+struct model_join_op : guarded_operator<model_join_op<Control>> {
     Control control;
     const ModelRegistry* registry;
     model_join_options opts;
@@ -134,16 +134,6 @@ struct model_join_op : operator_base {
     template <class In>
     using output = Joined<In, model_slot>;
 
-    template <class In, class Next>
-    auto make(Next next, pipeline_context& ctx) && {
-        if constexpr (is_upstream_error_v<In>) {
-            return invalid_stage{};
-        } else {
-            return make_valid<In>(std::move(next), ctx);
-        }
-    }
-
-private:
     template <class In, class Next>
     auto make_valid(Next next, pipeline_context& ctx) {
         if constexpr (!has_data_type_v<In>) {
