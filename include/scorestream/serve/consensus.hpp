@@ -22,6 +22,7 @@
 
 #include <scorestream/error.hpp>
 #include <scorestream/serve/group.hpp>
+#include <scorestream/serve/score.hpp>
 #include <scorestream/serve/scorer.hpp>
 
 #include <cstddef>

@@ -25,6 +25,7 @@
 #include <scorestream/error.hpp>
 #include <scorestream/serve/group.hpp>
 #include <scorestream/serve/runner.hpp>
+#include <scorestream/serve/score.hpp>
 #include <scorestream/serve/scorer.hpp>
 
 #include <chrono>
