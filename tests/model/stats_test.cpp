@@ -60,3 +60,14 @@ TEST_CASE("model stats keep usage, extremes and history", "[model][stats]") {
     REQUIRE(st.last_error == "bad model");
     REQUIRE(st.last_error_ms > 0);
 }
+
+TEST_CASE("the stats table is bounded against garbage data types", "[model][stats]") {
+    serving_stats s;
+    for (std::size_t i = 0; i < serving_stats::max_data_types + 100; ++i)
+        ++s.of("type" + std::to_string(i)).unscored;
+    REQUIRE(s.all().size() == serving_stats::max_data_types + 1);
+    REQUIRE(s.find(serving_stats::overflow_key)->unscored == 100);
+    REQUIRE(s.find("type0")->unscored == 1);
+    ++s.of("type0").unscored;  // known types keep their own entry
+    REQUIRE(s.find("type0")->unscored == 2);
+}

@@ -166,12 +166,21 @@ struct data_type_stats {
     }
 };
 
-/// Stats of every data type one pipeline serves.
+/// Stats of every data type one pipeline serves. The table is bounded: records of a data type
+/// first seen when `max_data_types` are already tracked (garbage routing keys in bad input, say)
+/// are counted under overflow_key, so bad input cannot grow it without limit.
 class serving_stats {
 public:
+    static constexpr std::size_t max_data_types = 4096;
+    static constexpr std::string_view overflow_key = "(other data types)";
+
     data_type_stats& of(std::string_view data_type) {
         auto it = by_type_.find(data_type);
-        if (it == by_type_.end()) it = by_type_.emplace(std::string(data_type), data_type_stats{}).first;
+        if (it == by_type_.end()) {
+            if (by_type_.size() >= max_data_types) data_type = overflow_key;
+            it = by_type_.find(data_type);
+            if (it == by_type_.end()) it = by_type_.emplace(std::string(data_type), data_type_stats{}).first;
+        }
         return it->second;
     }
     const data_type_stats* find(std::string_view data_type) const {
