@@ -270,39 +270,62 @@ void Program::compute(Ctx& ctx, int slot) const {
     ctx.s->stamps[i] = ctx.s->epoch;
 }
 
-void Program::load_inputs(Ctx& ctx) const {
-    EvalScratch& s = *ctx.s;
+void Program::build_plan() {
+    plan.clear();
     for (int slot : input_slots) {
         auto i = static_cast<std::size_t>(slot);
         const SlotDef& def = layout.slots[i];
-        const Value& v = (*ctx.row)[static_cast<std::size_t>(def.source)];
-        if (def.plain && v.is_number() && def.type != DataType::string) {
+        InputPlan p;
+        p.slot = static_cast<std::uint32_t>(slot);
+        p.source = static_cast<std::uint32_t>(def.source);
+        const FieldDomain* dom = def.treat ? def.treat->domain : nullptr;
+        if (def.plain && def.type != DataType::string && (!dom || dom->intervals.size() <= 1)) {
+            p.kind = InputPlan::number;
+            if (dom && dom->intervals.size() == 1) {
+                const auto& iv = dom->intervals[0];
+                p.lo = iv.lo;
+                p.hi = iv.hi;
+                p.lo_open = !iv.lo_closed;
+                p.hi_open = !iv.hi_closed;
+            }
+        } else if (def.plain && def.type == DataType::string && i < symbols.size() && symbols[i]) {
+            p.kind = InputPlan::string;
+            p.symbols = symbols[i].get();
+            p.listed = dom ? static_cast<std::uint32_t>(dom->valid_text.size()) : 0;
+        }
+        plan.push_back(p);
+    }
+}
+
+void Program::load_inputs(Ctx& ctx) const {
+    EvalScratch& s = *ctx.s;
+    const Value* row = ctx.row->begin();
+    for (const InputPlan& p : plan) {
+        const Value& v = row[p.source];
+        std::size_t i = p.slot;
+        if (p.kind == InputPlan::number && v.is_number()) {
             double x = v.as_number();
-            if (x == x && (!def.treat->domain || def.treat->domain->in_intervals(x))) {
+            bool inside = (p.lo_open ? x > p.lo : x >= p.lo) && (p.hi_open ? x < p.hi : x <= p.hi);
+            if (inside) {  // false for NaN too
                 s.values[i] = v;
                 s.stamps[i] = s.epoch;
                 s.invalid[i] = 0;
                 s.xs[i] = x;
                 continue;
             }
-        }
-        if (def.plain && v.is_string()) {
-            // A string input: one lookup gives both validity (listed values come first among the
-            // symbols) and the category index the models compare.
-            if (const Symbols* sym = symbols[i].get()) {
-                int k = sym->index_of(v.text());
-                const FieldDomain* dom = def.treat->domain;
-                std::size_t listed = dom ? dom->valid_text.size() : 0;
-                if (listed == 0 || (k >= 0 && static_cast<std::size_t>(k) < listed)) {
-                    s.values[i] = v;
-                    s.stamps[i] = s.epoch;
-                    s.invalid[i] = 0;
-                    s.cats[i] = k;
-                    continue;
-                }
+        } else if (p.kind == InputPlan::string && v.is_string()) {
+            // One lookup gives both validity (listed values come first among the symbols) and the
+            // category index the models compare.
+            int k = p.symbols->index_of(v.text());
+            if (p.listed == 0 || (k >= 0 && static_cast<std::uint32_t>(k) < p.listed)) {
+                s.values[i] = v;
+                s.stamps[i] = s.epoch;
+                s.invalid[i] = 0;
+                s.cats[i] = k;
+                continue;
             }
         }
-        const Value& t = ctx.get(slot);
+        const Value& t = ctx.get(static_cast<int>(i));
         if (direct[i]) s.xs[i] = t.is_number() ? t.as_number() : nan_v;
         if (const Symbols* sym = symbols[i].get())
             s.cats[i] = t.is_missing() ? -2 : (t.is_string() ? sym->index_of(t.text()) : -1);

@@ -259,7 +259,19 @@ public:
     std::vector<ExprPtr> exprs;  ///< derived-field expressions owned here
     std::vector<std::unique_ptr<OutputDef>> outputs;
 
-    std::vector<int> input_slots;                   ///< by FeatureRow index
+    std::vector<int> input_slots;  ///< by FeatureRow index
+    /// Per input, what load_inputs needs without chasing the slot definition (built once).
+    struct InputPlan {
+        std::uint32_t slot;
+        std::uint32_t source;
+        enum Kind : std::uint8_t { general, number, string } kind = general;
+        double lo = -HUGE_VAL, hi = HUGE_VAL;  ///< number: the one valid interval
+        bool lo_open = false, hi_open = false;
+        const Symbols* symbols = nullptr;  ///< string: interned strings
+        std::uint32_t listed = 0;          ///< string: how many of them are listed valid values
+    };
+    std::vector<InputPlan> plan;
+    void build_plan();
     std::vector<std::uint8_t> direct;               ///< per slot: a numeric input mirrored in EvalScratch::xs
     std::vector<std::unique_ptr<Symbols>> symbols;  ///< per slot: string inputs' interned strings
 

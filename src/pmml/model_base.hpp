@@ -31,6 +31,17 @@ struct TargetPost {
     std::vector<double> priors;  ///< per category; empty when none
 };
 
+/// 16-byte node of a tree whose every split is a binary comparison of a numeric input (the usual
+/// R and KNIME output): internal nodes hold (value, slot << 3 | mask, first child) where mask bits
+/// 0/1/2 say whether x == / > / < value sends the record to the first child (else the second);
+/// leaves hold (-, -1, payload). Shared so that ensembles can walk their trees without calls.
+struct FlatNode {
+    double value;
+    std::int32_t slot_mask;
+    std::int32_t next;
+};
+static_assert(sizeof(FlatNode) == 16, "FlatNode is meant to stay 16 bytes");
+
 class CompiledModel {
 public:
     virtual ~CompiledModel() = default;
@@ -68,6 +79,9 @@ public:
     /// without filling a ModelResult. Returns 1 with a result, 0 for no prediction, and -1 when the
     /// model has no fast path for this record (the caller then uses run()).
     virtual int quick(Ctx& /*ctx*/, int& /*category*/, double& /*value*/) const { return -1; }
+    /// The flat form of this model when it is such a tree (nullptr otherwise); `scores` receives
+    /// the regression scores the leaves' payloads index (classification payloads are classes).
+    virtual const FlatNode* flat_tree(const double** /*scores*/) const { return nullptr; }
     /// Called once the model is complete (after its Output is read): reserve work areas here.
     virtual void finalize(Layout& /*layout*/) {}
     /// Estimated heap and object bytes of this model's compiled form (not counting nested models).

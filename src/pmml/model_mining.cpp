@@ -44,6 +44,18 @@ public:
     } mpt = MissingPrediction::continue_;
     double missing_threshold = 1.0;
     int work = -1;  ///< 2 * segments doubles: values and weights
+    /// All segments are always-true flat trees feeding a vote or a sum/average: walked in one loop.
+    struct Flat {
+        const FlatNode* nodes;
+        const double* scores;
+        const int* cat_map;
+        double weight;
+    };
+    std::vector<Flat> flat;
+
+    /// Returns false when some input is missing or a tree gives no prediction (the general loop then
+    /// applies every strategy).
+    bool evaluate_flat(Ctx& ctx, ModelResult& r) const;
 
 protected:
     void evaluate(Ctx& ctx, ModelResult& r) const override;
@@ -89,7 +101,77 @@ double weighted_median(double* v, double* w, std::size_t n) {
     return v[n - 1];
 }
 
+bool MiningModelImpl::evaluate_flat(Ctx& ctx, ModelResult& r) const {
+    const double* xs = ctx.s->xs.data();
+    double* values = ctx.work(work);
+    double* weights = values + segs.size();
+    double* acc = r.probs.data();
+    bool cls = classification();
+    bool weighted = method == Method::weighted_majority_vote;
+    double total_weight = 0;
+    std::size_t count = 0;
+    for (const Flat& t : flat) {
+        const FlatNode* nodes = t.nodes;
+        int i = 0;
+        for (;;) {
+            const FlatNode& nd = nodes[i];
+            if (nd.slot_mask < 0) break;
+            double x = xs[nd.slot_mask >> 3];
+            if (x != x) return false;
+            int rel = x < nd.value ? 4 : (x > nd.value ? 2 : 1);
+            i = nd.next + ((nd.slot_mask & rel) ? 0 : 1);
+        }
+        int payload = nodes[i].next;
+        if (payload < 0) return false;
+        if (cls) {
+            double w = weighted ? t.weight : 1.0;
+            acc[t.cat_map[payload]] += w;
+            total_weight += w;
+        } else {
+            values[count] = t.scores[payload];
+            weights[count] = t.weight;
+        }
+        ++count;
+    }
+    if (cls) {
+        for (std::size_t c = 0; c < categories.size(); ++c) acc[c] /= total_weight;
+        r.has_probs = true;
+        pick_best(r);
+        return true;
+    }
+    double y = 0;
+    switch (method) {
+        case Method::sum:
+            for (std::size_t k = 0; k < count; ++k) y += values[k];
+            break;
+        case Method::weighted_sum:
+            for (std::size_t k = 0; k < count; ++k) y += weights[k] * values[k];
+            break;
+        case Method::average:
+            for (std::size_t k = 0; k < count; ++k) y += values[k];
+            y /= static_cast<double>(count);
+            break;
+        case Method::weighted_average: {
+            double w = 0;
+            for (std::size_t k = 0; k < count; ++k) {
+                y += weights[k] * values[k];
+                w += weights[k];
+            }
+            y /= w;
+            break;
+        }
+        default:
+            return false;
+    }
+    r.value = Value::number(y);
+    return true;
+}
+
 void MiningModelImpl::evaluate(Ctx& ctx, ModelResult& r) const {
+    if (!flat.empty()) {
+        if (evaluate_flat(ctx, r)) return;
+        std::fill(r.probs.begin(), r.probs.end(), 0.0);  // start over on the general path
+    }
     std::size_t n = segs.size();
     double* values = ctx.work(work);
     double* weights = values + n;
@@ -349,6 +431,20 @@ std::unique_ptr<CompiledModel> compile_mining_model(ModelContext& mc) {
         m->segs.push_back(std::move(segment));
     }
     if (m->segs.empty()) c.parse_fail(seg, "Segmentation without a Segment");
+    bool flat_method = m->method == Method::majority_vote || m->method == Method::weighted_majority_vote ||
+                       m->method == Method::sum || m->method == Method::weighted_sum ||
+                       m->method == Method::average || m->method == Method::weighted_average;
+    bool all_flat = flat_method && m->mpt == MiningModelImpl::MissingPrediction::continue_;
+    for (const auto& s : m->segs) {
+        const double* scores = nullptr;
+        const FlatNode* nodes = all_flat && s.always && s.quick ? s.model->flat_tree(&scores) : nullptr;
+        if (!nodes) {
+            all_flat = false;
+            break;
+        }
+        m->flat.push_back({nodes, scores, s.cat_map.empty() ? nullptr : s.cat_map.data(), s.weight});
+    }
+    if (!all_flat) m->flat.clear();
     m->work = c.prog.layout.add_work(2 * static_cast<int>(m->segs.size()));
     return m;
 }

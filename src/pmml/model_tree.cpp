@@ -39,14 +39,7 @@ public:
     /// Set on a node whose two children test one direct input against one value with complementary
     /// operators (x <= t / x > t): one comparison picks the child.
     static constexpr std::uint8_t binary_split = 0x80;
-    /// 16-byte form of a tree whose every split is a binary split (the usual R/KNIME output):
-    /// internal nodes hold (value, slot << 3 | mask, first child); leaves hold (-1, payload).
-    struct Bin {
-        double value;
-        std::int32_t slot_mask;
-        std::int32_t next;
-    };
-    static_assert(sizeof(Bin) == 16, "Bin is meant to stay 16 bytes");
+    using Bin = FlatNode;
     std::vector<Bin> bin;  ///< empty unless every split is binary (and the root is <True/>)
     static_assert(sizeof(Node) == 24, "Node is meant to stay 24 bytes");
 
@@ -94,6 +87,12 @@ public:
                (probs_.capacity() + counts_.capacity() + confidences_.capacity() + record_count.capacity()) *
                    sizeof(double) +
                has_conf_.capacity();
+    }
+
+    const FlatNode* flat_tree(const double** score_table) const override {
+        if (bin.empty()) return nullptr;
+        *score_table = scores.data();
+        return bin.data();
     }
 
     int quick(Ctx& ctx, int& category, double& value) const override {
