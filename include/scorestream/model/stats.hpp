@@ -156,12 +156,13 @@ struct data_type_stats {
         return models.back();
     }
 
-    void reject(std::string reason) {
+    void reject(std::string_view reason) {
         ++rejected_updates;
-        note_error(std::move(reason));
+        note_error(reason);
     }
-    void note_error(std::string reason) {
-        last_error = std::move(reason);
+    /// Records the latest error; assigns in place, so a stream of failing records does not allocate.
+    void note_error(std::string_view reason) {
+        last_error.assign(reason.data(), reason.size());
         last_error_ms = now_ms();
     }
 };

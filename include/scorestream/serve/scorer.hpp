@@ -97,12 +97,9 @@ public:
         out.reason.assign(reason);
     }
 
-    /// data_type_stats::note_error without the copy: the reason is assigned in place, so a member
-    /// that keeps failing does not allocate per record.
-    static void note_error(data_type_stats& st, const std::string& reason) {
-        st.last_error.assign(reason);
-        st.last_error_ms = now_ms();
-    }
+    /// Records a member's failure (data_type_stats::note_error assigns in place: no allocation per
+    /// failing record).
+    static void note_error(data_type_stats& st, const std::string& reason) { st.note_error(reason); }
 
 private:
     template <class T>

@@ -301,7 +301,8 @@ struct score_op : operator_base {
         } else if constexpr (!detail::is_joined_model<In>::value) {
             static_assert(
                 detail::is_joined_model<In>::value,
-                "scorestream::score(): must follow a model join: source | join(models, registry) | score()");
+                "scorestream::score(): must follow a model join: source | join(models, registry) | score() "
+                "(after a multi-model serve::join, use serve::score())");
             return invalid_stage{};
         } else {
             using T = typename detail::is_joined_model<In>::record;
