@@ -162,24 +162,6 @@ private:
     pipeline_context* ctx_ = nullptr;
 };
 
-namespace detail {
-template <class In>
-class record_data_type {
-public:
-    explicit record_data_type(std::string fixed) : fixed_(std::move(fixed)) {}
-    std::string_view operator()(const In& r) const {
-        if constexpr (has_data_type_v<In>) {
-            if (fixed_.empty()) return record_traits<In>::data_type(r);
-        }
-        (void)r;
-        return fixed_;
-    }
-
-private:
-    std::string fixed_;
-};
-}  // namespace detail
-
 template <class Control, class Engine>
 struct serve_join_op : operator_base {
     Control control;
@@ -213,7 +195,7 @@ struct serve_join_op : operator_base {
             own = std::make_shared<serve_stats>();
             stats = own.get();
         }
-        using key_fn = detail::record_data_type<In>;
+        using key_fn = scorestream::detail::record_data_type<In>;
         using updater = group_updater<Engine>;
         return join_stage<In, group<Engine>, Control, updater, key_fn,
                           scorestream::detail::descriptor_data_type, Next>(

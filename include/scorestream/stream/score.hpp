@@ -114,6 +114,24 @@ struct descriptor_data_type {
     std::string operator()(const ModelDescriptor& d) const { return d.data_type(); }
     std::string operator()(const model_update& u) const { return u.descriptor.data_type(); }
 };
+/// The data type of a record: the fixed one when set (model_join_options::data_type), else
+/// record_traits<In>::data_type(record).
+template <class In>
+class record_data_type {
+public:
+    explicit record_data_type(std::string fixed) : fixed_(std::move(fixed)) {}
+    std::string_view operator()(const In& r) const {
+        if constexpr (has_data_type_v<In>) {
+            if (fixed_.empty()) return record_traits<In>::data_type(r);
+        }
+        (void)r;
+        return fixed_;
+    }
+
+private:
+    std::string fixed_;
+};
+
 struct not_a_model_join {};
 template <class T>
 struct is_joined_model : std::false_type {
@@ -148,29 +166,11 @@ struct model_join_op : guarded_operator<model_join_op<Control>> {
         jo.control_check_every = opts.control_check_every;
         jo.control_batch = opts.control_batch;
         jo.name = opts.name;
-        using key_fn = data_key_fn<In>;
+        using key_fn = detail::record_data_type<In>;
         return join_stage<In, model_slot, Control, model_updater, key_fn, detail::descriptor_data_type, Next>(
             std::move(control), model_updater(*registry), key_fn(opts.data_type),
             detail::descriptor_data_type{}, std::move(jo), std::move(next), ctx);
     }
-
-private:
-    /// The data type of a record: the fixed one from the options when set, else record_traits'.
-    template <class In>
-    class data_key_fn {
-    public:
-        explicit data_key_fn(std::string fixed) : fixed_(std::move(fixed)) {}
-        std::string_view operator()(const In& r) const {
-            if constexpr (has_data_type_v<In>) {
-                if (fixed_.empty()) return record_traits<In>::data_type(r);
-            }
-            (void)r;
-            return fixed_;
-        }
-
-    private:
-        std::string fixed_;
-    };
 };
 
 /// Joins records with the model current for their data type; `control` yields ModelDescriptors.
