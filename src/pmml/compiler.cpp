@@ -452,7 +452,8 @@ void Compiler::read_mining_schema(CompiledModel& m, ModelContext& mc, bool top_l
             def.kind = SlotDef::Kind::input;
             def.plain =
                 !t->has_replacement && t->outliers == OutlierTreatment::as_is && !t->missing_is_invalid &&
-                (type == DataType::double_ || type == DataType::float_ || type == DataType::string) &&
+                (type == DataType::double_ || type == DataType::float_ || type == DataType::integer ||
+                 type == DataType::string) &&
                 (!d ||
                  (d->invalid_text.empty() && d->missing_text.empty() &&
                   (type == DataType::string ? d->optype != OpType::continuous : d->valid_text.empty())));

@@ -238,6 +238,7 @@ void Program::compute(Ctx& ctx, int slot) const {
                 v = (*ctx.row)[static_cast<std::size_t>(def.source)];
             if (def.plain && def.type != DataType::string && v.is_number() &&
                 v.as_number() == v.as_number() &&
+                (def.type != DataType::integer || v.as_number() == std::floor(v.as_number())) &&
                 (!def.treat->domain || def.treat->domain->in_intervals(v.as_number()))) {
                 ctx.s->invalid[i] = 0;
                 break;
@@ -281,6 +282,7 @@ void Program::build_plan() {
         const FieldDomain* dom = def.treat ? def.treat->domain : nullptr;
         if (def.plain && def.type != DataType::string && (!dom || dom->intervals.size() <= 1)) {
             p.kind = InputPlan::number;
+            p.integer = def.type == DataType::integer;
             if (dom && dom->intervals.size() == 1) {
                 const auto& iv = dom->intervals[0];
                 p.lo = iv.lo;
@@ -305,7 +307,8 @@ void Program::load_inputs(Ctx& ctx) const {
         std::size_t i = p.slot;
         if (p.kind == InputPlan::number && v.is_number()) {
             double x = v.as_number();
-            bool inside = (p.lo_open ? x > p.lo : x >= p.lo) && (p.hi_open ? x < p.hi : x <= p.hi);
+            bool inside = (p.lo_open ? x > p.lo : x >= p.lo) && (p.hi_open ? x < p.hi : x <= p.hi) &&
+                          (!p.integer || x == std::floor(x));
             if (inside) {  // false for NaN too
                 s.values[i] = v;
                 s.stamps[i] = s.epoch;

@@ -230,23 +230,41 @@ struct Layout {
 /// The strings a string input is compared with anywhere in the document (its listed values
 /// first), numbered; scoring looks an input up once and compares numbers afterwards.
 struct Symbols {
-    std::vector<std::unique_ptr<std::string>> texts;       ///< stable addresses
-    std::vector<std::pair<std::string_view, int>> sorted;  ///< built by finish()
+    std::vector<std::unique_ptr<std::string>> texts;  ///< stable addresses
+    std::vector<std::int32_t> table;                  ///< open-addressing hash table, built by finish()
+    std::uint64_t mask = 0;
+
     int intern(std::string_view t) {
         for (std::size_t i = 0; i < texts.size(); ++i)
             if (*texts[i] == t) return static_cast<int>(i);
         texts.push_back(std::make_unique<std::string>(t));
         return static_cast<int>(texts.size()) - 1;
     }
+    static std::uint64_t hash(std::string_view t) noexcept {
+        std::uint64_t h = 1469598103934665603ull;  // FNV-1a
+        for (unsigned char ch : t) h = (h ^ ch) * 1099511628211ull;
+        return h;
+    }
     void finish() {
-        sorted.clear();
-        for (std::size_t i = 0; i < texts.size(); ++i) sorted.emplace_back(*texts[i], static_cast<int>(i));
-        std::sort(sorted.begin(), sorted.end());
+        std::size_t size = 8;
+        while (size < 2 * texts.size()) size *= 2;
+        table.assign(size, -1);
+        mask = size - 1;
+        for (std::size_t i = 0; i < texts.size(); ++i) {
+            std::uint64_t at = hash(*texts[i]) & mask;
+            while (table[at] >= 0) at = (at + 1) & mask;
+            table[at] = static_cast<std::int32_t>(i);
+        }
     }
     int index_of(std::string_view text) const noexcept {
-        auto it = std::lower_bound(sorted.begin(), sorted.end(), text,
-                                   [](const auto& e, std::string_view t) { return e.first < t; });
-        return it != sorted.end() && it->first == text ? it->second : -1;
+        if (table.empty()) return -1;
+        std::uint64_t at = hash(text) & mask;
+        for (;;) {
+            std::int32_t k = table[at];
+            if (k < 0) return -1;
+            if (*texts[static_cast<std::size_t>(k)] == text) return k;
+            at = (at + 1) & mask;
+        }
     }
 };
 
@@ -267,6 +285,7 @@ public:
         enum Kind : std::uint8_t { general, number, string } kind = general;
         double lo = -HUGE_VAL, hi = HUGE_VAL;  ///< number: the one valid interval
         bool lo_open = false, hi_open = false;
+        bool integer = false;              ///< number: the field's dataType is integer
         const Symbols* symbols = nullptr;  ///< string: interned strings
         std::uint32_t listed = 0;          ///< string: how many of them are listed valid values
     };
