@@ -82,3 +82,35 @@ TEST_CASE("numbers given as text and categories given as numbers are converted",
     REQUIRE(p.ok());
     CHECK(p.value.as_number() == 1012.5);
 }
+
+TEST_CASE("integer and categorical inputs on the fast input path", "[pmml]") {
+    const std::string d =
+        "<DataField name=\"n\" optype=\"continuous\" dataType=\"integer\"/>\n"
+        "<DataField name=\"k\" optype=\"categorical\" dataType=\"string\"><Value value=\"4\"/><Value "
+        "value=\"8\"/></DataField>\n"
+        "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/>\n";
+    auto m = pmml::load(document(
+        d,
+        "<RegressionModel functionName=\"regression\"><MiningSchema><MiningField name=\"n\"/><MiningField "
+        "name=\"k\"/>"
+        "<MiningField name=\"y\" usageType=\"predicted\"/></MiningSchema><RegressionTable intercept=\"0\">"
+        "<NumericPredictor name=\"n\" coefficient=\"1\"/><CategoricalPredictor name=\"k\" value=\"8\" "
+        "coefficient=\"100\"/>"
+        "</RegressionTable></RegressionModel>\n"));
+    CHECK(pmml_test::score(*m, {{"n", 3.0}, {"k", "8"}}).value.as_number() == 103);
+    CHECK(pmml_test::score(*m, {{"n", 3.0}, {"k", "4"}}).value.as_number() == 3);
+    // a category given as a number (as a CSV reader produces it) still matches its text
+    const auto& inputs = m->schema().inputs;
+    std::vector<Value> row(inputs.size());
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+        row[i] = inputs[i] == "n" ? Value::number(1) : Value::number(8, "8");
+    Prediction p;
+    m->score(FeatureRow(row.data(), row.size()), p);
+    REQUIRE(p.ok());
+    CHECK(p.value.as_number() == 101);
+    // a non-integral value for an integer field is invalid (returnInvalid by default)
+    auto bad = pmml_test::score(*m, {{"n", 2.5}, {"k", "4"}});
+    CHECK_FALSE(bad.ok());
+    // a category outside the listed values is invalid
+    CHECK_FALSE(pmml_test::score(*m, {{"n", 2.0}, {"k", "6"}}).ok());
+}
