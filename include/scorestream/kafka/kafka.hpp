@@ -7,5 +7,6 @@
 #include <scorestream/kafka/decoders.hpp>
 #include <scorestream/kafka/embedded_cluster.hpp>
 #include <scorestream/kafka/offsets.hpp>
+#include <scorestream/kafka/publish.hpp>
 #include <scorestream/kafka/record.hpp>
 #include <scorestream/kafka/sink.hpp>
