@@ -5,6 +5,7 @@
 
 #include "core.hpp"
 
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,16 +32,44 @@ struct TargetPost {
     std::vector<double> priors;  ///< per category; empty when none
 };
 
-/// 16-byte node of a tree whose every split is a binary comparison of a numeric input (the usual
-/// R and KNIME output): internal nodes hold (value, slot << 3 | mask, first child) where mask bits
-/// 0/1/2 say whether x == / > / < value sends the record to the first child (else the second);
-/// leaves hold (-, -1, payload). Shared so that ensembles can walk their trees without calls.
+/// 16-byte node of a tree whose every split is binary (the usual R and KNIME output): either a
+/// comparison of a numeric input (x <= t / x > t) or a category test on a string input with
+/// complementary sets. Internal nodes hold (value, slot << 4 | flags, first child); leaves hold
+/// (-, -1, payload). Numeric splits: flag bits 0/1/2 say whether x == / > / < value sends the
+/// record to the first child (else the second). Category splits (flag bit 3): `value` holds the
+/// 64-bit set of category indexes sending it to the first child, and bit 0 where a string the
+/// document never names goes. Shared so that ensembles can walk their trees without calls.
 struct FlatNode {
     double value;
     std::int32_t slot_mask;
     std::int32_t next;
 };
 static_assert(sizeof(FlatNode) == 16, "FlatNode is meant to stay 16 bytes");
+
+/// Walks a flat tree; returns the leaf's index, or -1 when an input is missing (the caller then
+/// takes the general path, which applies the missing-value strategy).
+inline int walk_flat(const FlatNode* nodes, const double* xs, const std::int32_t* cats) noexcept {
+    int i = 0;
+    for (;;) {
+        const FlatNode& n = nodes[i];
+        if (n.slot_mask < 0) return i;
+        int slot = n.slot_mask >> 4;
+        bool first;
+        if (n.slot_mask & 8) {
+            std::int32_t c = cats[slot];
+            if (c == -2) return -1;
+            std::uint64_t bits;
+            std::memcpy(&bits, &n.value, sizeof bits);
+            first = (c < 0 || c >= 64) ? (n.slot_mask & 1) != 0 : ((bits >> c) & 1u) != 0;
+        } else {
+            double x = xs[slot];
+            if (x != x) return -1;
+            int rel = x < n.value ? 4 : (x > n.value ? 2 : 1);
+            first = (n.slot_mask & rel) != 0;
+        }
+        i = n.next + (first ? 0 : 1);
+    }
+}
 
 class CompiledModel {
 public:

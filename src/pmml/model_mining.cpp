@@ -103,6 +103,7 @@ double weighted_median(double* v, double* w, std::size_t n) {
 
 bool MiningModelImpl::evaluate_flat(Ctx& ctx, ModelResult& r) const {
     const double* xs = ctx.s->xs.data();
+    const std::int32_t* cats = ctx.s->cats.data();
     double* values = ctx.work(work);
     double* weights = values + segs.size();
     double* acc = r.probs.data();
@@ -112,15 +113,8 @@ bool MiningModelImpl::evaluate_flat(Ctx& ctx, ModelResult& r) const {
     std::size_t count = 0;
     for (const Flat& t : flat) {
         const FlatNode* nodes = t.nodes;
-        int i = 0;
-        for (;;) {
-            const FlatNode& nd = nodes[i];
-            if (nd.slot_mask < 0) break;
-            double x = xs[nd.slot_mask >> 3];
-            if (x != x) return false;
-            int rel = x < nd.value ? 4 : (x > nd.value ? 2 : 1);
-            i = nd.next + ((nd.slot_mask & rel) ? 0 : 1);
-        }
+        int i = walk_flat(nodes, xs, cats);
+        if (i < 0) return false;
         int payload = nodes[i].next;
         if (payload < 0) return false;
         if (cls) {

@@ -8,6 +8,7 @@
 #include "predicate.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace scorestream::pmml::detail {
 namespace {
@@ -39,6 +40,8 @@ public:
     /// Set on a node whose two children test one direct input against one value with complementary
     /// operators (x <= t / x > t): one comparison picks the child.
     static constexpr std::uint8_t binary_split = 0x80;
+    /// Set on a node whose two children are complementary category tests on one string input.
+    static constexpr std::uint8_t category_split = 0x40;
     using Bin = FlatNode;
     std::vector<Bin> bin;  ///< empty unless every split is binary (and the root is <True/>)
     static_assert(sizeof(Node) == 24, "Node is meant to stay 24 bytes");
@@ -97,23 +100,15 @@ public:
 
     int quick(Ctx& ctx, int& category, double& value) const override {
         if (!bin.empty()) {
-            const double* xs = ctx.s->xs.data();
-            const Bin* b = bin.data();
-            int i = 0;
-            for (;;) {
-                const Bin& n = b[i];
-                if (n.slot_mask < 0) {
-                    if (n.next < 0) return 0;
-                    if (classification())
-                        category = n.next;
-                    else
-                        value = scores[static_cast<std::size_t>(n.next)];
-                    return 1;
-                }
-                double x = xs[n.slot_mask >> 3];
-                if (x != x) break;
-                int rel = x < n.value ? 4 : (x > n.value ? 2 : 1);
-                i = n.next + ((n.slot_mask & rel) ? 0 : 1);
+            int i = walk_flat(bin.data(), ctx.s->xs.data(), ctx.s->cats.data());
+            if (i >= 0) {
+                int payload = bin[static_cast<std::size_t>(i)].next;
+                if (payload < 0) return 0;
+                if (classification())
+                    category = payload;
+                else
+                    value = scores[static_cast<std::size_t>(payload)];
+                return 1;
             }
         }
         int penalties = 0;
@@ -411,13 +406,19 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
         if (a.kind == Node::direct && b.kind == Node::direct && a.arg == b.arg && a.value == b.value &&
             (a.mask ^ b.mask) == 7)
             n.mask |= binary_split;
+        // Category tests that send every possible value (including strings the document never
+        // names) to exactly one of the two children.
+        if (a.kind == Node::category && b.kind == Node::category && a.arg == b.arg &&
+            (a.bits ^ b.bits) == ~std::uint64_t{0} && ((a.mask ^ b.mask) & 1) == 1)
+            n.mask |= category_split;
     }
     bool all_binary = !nodes.empty() && nodes[0].kind == Node::always && nodes.size() < (1u << 28);
     for (const auto& n : nodes)
-        if (n.n_children != 0 && !(n.mask & binary_split)) all_binary = false;
+        if (n.n_children != 0 && !(n.mask & (binary_split | category_split))) all_binary = false;
     if (all_binary) {
         for (const auto& n : nodes)
-            if (n.kind == Node::direct && n.arg >= (1 << 27)) all_binary = false;
+            if ((n.kind == Node::direct || n.kind == Node::category) && n.arg >= (1 << 26))
+                all_binary = false;
     }
     if (all_binary) {
         bin.resize(nodes.size());
@@ -427,7 +428,13 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
                 bin[i] = Bin{0.0, -1, n.payload};
             } else {
                 const Node& left = nodes[static_cast<std::size_t>(n.first_child)];
-                bin[i] = Bin{left.value, (left.arg << 3) | (left.mask & 7), n.first_child};
+                if (n.mask & category_split) {
+                    Bin b{0.0, (left.arg << 4) | 8 | (left.mask & 1), n.first_child};
+                    std::memcpy(&b.value, &left.bits, sizeof b.value);
+                    bin[i] = b;
+                } else {
+                    bin[i] = Bin{left.value, (left.arg << 4) | (left.mask & 7), n.first_child};
+                }
             }
         }
     }
@@ -446,17 +453,8 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
 /// aggregateNodes/weightedConfidence strategies requires visiting several leaves.
 int TreeModelImpl::select(Ctx& ctx, int& penalties, bool& aggregate) const {
     if (!bin.empty()) {
-        const double* xs = ctx.s->xs.data();
-        const Bin* b = bin.data();
-        int i = 0;
-        for (;;) {
-            const Bin& n = b[i];
-            if (n.slot_mask < 0) return i;
-            double x = xs[n.slot_mask >> 3];
-            if (x != x) break;  // missing: the general walk below applies the strategy
-            int rel = x < n.value ? 4 : (x > n.value ? 2 : 1);
-            i = n.next + ((n.slot_mask & rel) ? 0 : 1);
-        }
+        int i = walk_flat(bin.data(), ctx.s->xs.data(), ctx.s->cats.data());
+        if (i >= 0) return i;  // else a missing input: the general walk applies the strategy
     }
     if (nodes.empty()) return -1;
     if (test(ctx, nodes[0]) != Truth::yes) return -1;
