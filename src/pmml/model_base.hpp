@@ -37,8 +37,9 @@ struct TargetPost {
 /// complementary sets. Internal nodes hold (value, slot << 4 | flags, first child); leaves hold
 /// (-, -1, payload). Numeric splits: flag bits 0/1/2 say whether x == / > / < value sends the
 /// record to the first child (else the second). Category splits (flag bit 3): `value` holds the
-/// 64-bit set of category indexes sending it to the first child, and bit 0 where a string the
-/// document never names goes. Shared so that ensembles can walk their trees without calls.
+/// 64-bit set of category indexes sending it to the first child, bit 0 where a string the
+/// document never names goes, and bit 2 that such a string needs the general path instead. Shared so that
+/// ensembles can walk their trees without calls.
 struct FlatNode {
     double value;
     std::int32_t slot_mask;
@@ -60,7 +61,12 @@ inline int walk_flat(const FlatNode* nodes, const double* xs, const std::int32_t
             if (c == -2) return -1;
             std::uint64_t bits;
             std::memcpy(&bits, &n.value, sizeof bits);
-            first = (c < 0 || c >= 64) ? (n.slot_mask & 1) != 0 : ((bits >> c) & 1u) != 0;
+            if (c < 0 || c >= 64) {
+                if (n.slot_mask & 4) return -1;  // a string neither listed set names
+                first = (n.slot_mask & 1) != 0;
+            } else {
+                first = ((bits >> c) & 1u) != 0;
+            }
         } else {
             double x = xs[slot];
             if (x != x) return -1;
@@ -113,6 +119,8 @@ public:
     virtual const FlatNode* flat_tree(const double** /*scores*/) const { return nullptr; }
     /// Called once the model is complete (after its Output is read): reserve work areas here.
     virtual void finalize(Layout& /*layout*/) {}
+    /// Called for every model once the whole document is compiled (nested models first).
+    virtual void seal(const Program& /*prog*/) {}
     /// Estimated heap and object bytes of this model's compiled form (not counting nested models).
     virtual std::size_t memory_bytes() const {
         std::size_t n = sizeof(*this) + categories.capacity() * sizeof(Category);

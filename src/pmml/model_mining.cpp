@@ -53,6 +53,24 @@ public:
     };
     std::vector<Flat> flat;
 
+    void seal(const Program& /*prog*/) override {
+        flat.clear();
+        bool ok = method == Method::majority_vote || method == Method::weighted_majority_vote ||
+                  method == Method::sum || method == Method::weighted_sum || method == Method::average ||
+                  method == Method::weighted_average;
+        ok = ok && mpt == MissingPrediction::continue_;
+        for (const auto& s : segs) {
+            const double* scores = nullptr;
+            const FlatNode* nodes = ok && s.always && s.quick ? s.model->flat_tree(&scores) : nullptr;
+            if (!nodes) {
+                ok = false;
+                break;
+            }
+            flat.push_back({nodes, scores, s.cat_map.empty() ? nullptr : s.cat_map.data(), s.weight});
+        }
+        if (!ok) flat.clear();
+    }
+
     /// Returns false when some input is missing or a tree gives no prediction (the general loop then
     /// applies every strategy).
     bool evaluate_flat(Ctx& ctx, ModelResult& r) const;
@@ -425,20 +443,7 @@ std::unique_ptr<CompiledModel> compile_mining_model(ModelContext& mc) {
         m->segs.push_back(std::move(segment));
     }
     if (m->segs.empty()) c.parse_fail(seg, "Segmentation without a Segment");
-    bool flat_method = m->method == Method::majority_vote || m->method == Method::weighted_majority_vote ||
-                       m->method == Method::sum || m->method == Method::weighted_sum ||
-                       m->method == Method::average || m->method == Method::weighted_average;
-    bool all_flat = flat_method && m->mpt == MiningModelImpl::MissingPrediction::continue_;
-    for (const auto& s : m->segs) {
-        const double* scores = nullptr;
-        const FlatNode* nodes = all_flat && s.always && s.quick ? s.model->flat_tree(&scores) : nullptr;
-        if (!nodes) {
-            all_flat = false;
-            break;
-        }
-        m->flat.push_back({nodes, scores, s.cat_map.empty() ? nullptr : s.cat_map.data(), s.weight});
-    }
-    if (!all_flat) m->flat.clear();
+
     m->work = c.prog.layout.add_work(2 * static_cast<int>(m->segs.size()));
     return m;
 }

@@ -77,6 +77,7 @@ public:
 
     void compile_node(ModelContext& mc, pugi::xml_node xn, int index, int depth);
     void finish(Compiler& c, pugi::xml_node n);
+    void seal(const Program& prog) override;
 
     void finalize(Layout& layout) override {
         if (missing == Missing::aggregate_nodes || missing == Missing::weighted_confidence)
@@ -406,37 +407,6 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
         if (a.kind == Node::direct && b.kind == Node::direct && a.arg == b.arg && a.value == b.value &&
             (a.mask ^ b.mask) == 7)
             n.mask |= binary_split;
-        // Category tests that send every possible value (including strings the document never
-        // names) to exactly one of the two children.
-        if (a.kind == Node::category && b.kind == Node::category && a.arg == b.arg &&
-            (a.bits ^ b.bits) == ~std::uint64_t{0} && ((a.mask ^ b.mask) & 1) == 1)
-            n.mask |= category_split;
-    }
-    bool all_binary = !nodes.empty() && nodes[0].kind == Node::always && nodes.size() < (1u << 28);
-    for (const auto& n : nodes)
-        if (n.n_children != 0 && !(n.mask & (binary_split | category_split))) all_binary = false;
-    if (all_binary) {
-        for (const auto& n : nodes)
-            if ((n.kind == Node::direct || n.kind == Node::category) && n.arg >= (1 << 26))
-                all_binary = false;
-    }
-    if (all_binary) {
-        bin.resize(nodes.size());
-        for (std::size_t i = 0; i < nodes.size(); ++i) {
-            const Node& n = nodes[i];
-            if (n.n_children == 0) {
-                bin[i] = Bin{0.0, -1, n.payload};
-            } else {
-                const Node& left = nodes[static_cast<std::size_t>(n.first_child)];
-                if (n.mask & category_split) {
-                    Bin b{0.0, (left.arg << 4) | 8 | (left.mask & 1), n.first_child};
-                    std::memcpy(&b.value, &left.bits, sizeof b.value);
-                    bin[i] = b;
-                } else {
-                    bin[i] = Bin{left.value, (left.arg << 4) | (left.mask & 7), n.first_child};
-                }
-            }
-        }
     }
     raw.clear();
     ids.clear();
@@ -447,6 +417,61 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
     default_ids.shrink_to_fit();
     counts_tmp.shrink_to_fit();
     nodes.shrink_to_fit();
+}
+
+/// Runs once the whole document is compiled, when every string input's interned strings are known:
+/// marks category splits that send every value to exactly one child and builds the flat form.
+void TreeModelImpl::seal(const Program& prog) {
+    auto symbol_count = [&](int slot) -> std::size_t {
+        auto i = static_cast<std::size_t>(slot);
+        return i < prog.symbols.size() && prog.symbols[i] ? prog.symbols[i]->texts.size() : 0;
+    };
+    std::vector<std::uint8_t> strict(nodes.size(), 0);
+    for (std::size_t k = 0; k < nodes.size(); ++k) {
+        Node& n = nodes[k];
+        if (n.n_children != 2) continue;
+        const Node& a = nodes[static_cast<std::size_t>(n.first_child)];
+        const Node& b = nodes[static_cast<std::size_t>(n.first_child) + 1];
+        if (a.kind != Node::category || b.kind != Node::category || a.arg != b.arg) continue;
+        if ((a.bits ^ b.bits) == ~std::uint64_t{0} && ((a.mask ^ b.mask) & 1) == 1) {
+            // complementary everywhere, strings the document never names included
+            n.mask |= category_split;
+            continue;
+        }
+        std::size_t nsym = symbol_count(a.arg);
+        std::uint64_t all = nsym >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << nsym) - 1;
+        if (nsym <= 64 && !(a.mask & 1) && !(b.mask & 1) && (a.bits & b.bits) == 0 &&
+            (a.bits | b.bits) == all) {
+            // two listed sets covering every string the document names: other strings fall back
+            n.mask |= category_split;
+            strict[k] = 1;
+        }
+    }
+    bool all_binary = !nodes.empty() && nodes[0].kind == Node::always && nodes.size() < (1u << 28);
+    for (const auto& n : nodes)
+        if (n.n_children != 0 && !(n.mask & (binary_split | category_split))) all_binary = false;
+    if (all_binary) {
+        for (const auto& n : nodes)
+            if ((n.kind == Node::direct || n.kind == Node::category) && n.arg >= (1 << 26))
+                all_binary = false;
+    }
+    if (!all_binary) return;
+    bin.resize(nodes.size());
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        const Node& n = nodes[i];
+        if (n.n_children == 0) {
+            bin[i] = Bin{0.0, -1, n.payload};
+        } else {
+            const Node& left = nodes[static_cast<std::size_t>(n.first_child)];
+            if (n.mask & category_split) {
+                Bin b{0.0, (left.arg << 4) | 8 | (strict[i] ? 4 : 0) | (left.mask & 1), n.first_child};
+                std::memcpy(&b.value, &left.bits, sizeof b.value);
+                bin[i] = b;
+            } else {
+                bin[i] = Bin{left.value, (left.arg << 4) | (left.mask & 7), n.first_child};
+            }
+        }
+    }
 }
 
 /// Returns the selected node (-1: no prediction); sets `aggregate` when a missing value under the

@@ -119,3 +119,37 @@ TEST_CASE("ensembles: the quick path and the full path agree", "[pmml]") {
     CHECK(to_string(a.value) == "A");  // lastPrediction: roots A, A, B
     CHECK(a.outputs[0].as_number() == Approx(1.0 / 3));
 }
+
+TEST_CASE("two listed category sets: strings named elsewhere in the document take the general path",
+          "[pmml]") {
+    // Tree 1 splits s into {a} / {b}; tree 2 names "c", which neither set of tree 1 lists: for
+    // s = "c" tree 1 has no true child (returnLastPrediction gives its root's score).
+    auto split = [](const char* left, const char* right, const char* root, const char* l, const char* r) {
+        return std::string(
+                   "<Segment><True/><TreeModel functionName=\"classification\" "
+                   "noTrueChildStrategy=\"returnLastPrediction\">") +
+               schema + "<Node score=\"" + root +
+               "\"><True/>"
+               "<Node score=\"" +
+               l + "\"><SimpleSetPredicate field=\"s\" booleanOperator=\"isIn\"><Array type=\"string\">" +
+               left +
+               "</Array></SimpleSetPredicate></Node>"
+               "<Node score=\"" +
+               r + "\"><SimpleSetPredicate field=\"s\" booleanOperator=\"isIn\"><Array type=\"string\">" +
+               right + "</Array></SimpleSetPredicate></Node></Node></TreeModel></Segment>";
+    };
+    auto m = pmml::load(
+        document(dict, "<MiningModel functionName=\"classification\">" + schema +
+                           "<Output><OutputField name=\"P_A\" feature=\"probability\" value=\"A\"/></Output>"
+                           "<Segmentation multipleModelMethod=\"majorityVote\">" +
+                           split("a", "b", "B", "A", "B") + split("c", "a b", "A", "A", "B") +
+                           "</Segmentation></MiningModel>\n"));
+    auto p = pmml_test::score(*m, {{"s", "a"}});  // tree 1: A, tree 2: B
+    CHECK(pmml_test::number_out(*m, p, "P_A") == 0.5);
+    p = pmml_test::score(*m, {{"s", "c"}});  // tree 1: no true child -> root B; tree 2: A
+    CHECK(pmml_test::number_out(*m, p, "P_A") == 0.5);
+    p = pmml_test::score(*m, {{"s", "zzz"}});  // both: no true child -> B, A
+    CHECK(pmml_test::number_out(*m, p, "P_A") == 0.5);
+    p = pmml_test::score(*m, {{"s", "b"}});  // B, B
+    CHECK(pmml_test::number_out(*m, p, "P_A") == 0.0);
+}
