@@ -6,31 +6,11 @@
 
 #include "serve_test_util.hpp"
 
-#include <atomic>
+#include <support/count_allocations.hpp>
+
 #include <cstdio>
-#include <cstdlib>
-#include <new>
 #include <optional>
 #include <string>
-
-namespace {
-std::atomic<long> allocations{0};
-}
-
-void* operator new(std::size_t n) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 using namespace scorestream;
 using namespace scorestream::testing;
@@ -58,8 +38,8 @@ long allocations_per_run(const char* name, Strategy strategy, const std::vector<
              join(models.source(), reg, std::move(strategy)) | serve::score() |
              sink([&](const Scored<order>& s) {
                  ++seen;
-                 if (seen == warm_up) at_start = allocations.load();
-                 if (seen == warm_up + measured) at_end = allocations.load();
+                 if (seen == warm_up) at_start = allocations_so_far();
+                 if (seen == warm_up + measured) at_end = allocations_so_far();
                  sum += s.prediction.value.as_number();
              });
     p.run();
