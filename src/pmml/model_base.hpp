@@ -47,6 +47,31 @@ struct FlatNode {
 };
 static_assert(sizeof(FlatNode) == 16, "FlatNode is meant to stay 16 bytes");
 
+/// One step down a flat tree from internal node `n`: the next node's index, or -1 when an input
+/// is missing (or a string needs the general path).
+inline int step_flat(const FlatNode& n, const double* xs, const std::int32_t* cats) noexcept {
+    int slot = n.slot_mask >> 4;
+    bool first;
+    if (n.slot_mask & 8) {
+        std::int32_t c = cats[slot];
+        if (c == -2) return -1;
+        std::uint64_t bits;
+        std::memcpy(&bits, &n.value, sizeof bits);
+        if (c < 0 || c >= 64) {
+            if (n.slot_mask & 4) return -1;
+            first = (n.slot_mask & 1) != 0;
+        } else {
+            first = ((bits >> c) & 1u) != 0;
+        }
+    } else {
+        double x = xs[slot];
+        if (x != x) return -1;
+        int rel = x < n.value ? 4 : (x > n.value ? 2 : 1);
+        first = (n.slot_mask & rel) != 0;
+    }
+    return n.next + (first ? 0 : 1);
+}
+
 /// Walks a flat tree; returns the leaf's index, or -1 when an input is missing (the caller then
 /// takes the general path, which applies the missing-value strategy).
 inline int walk_flat(const FlatNode* nodes, const double* xs, const std::int32_t* cats) noexcept {

@@ -129,21 +129,38 @@ bool MiningModelImpl::evaluate_flat(Ctx& ctx, ModelResult& r) const {
     bool weighted = method == Method::weighted_majority_vote;
     double total_weight = 0;
     std::size_t count = 0;
-    for (const Flat& t : flat) {
-        const FlatNode* nodes = t.nodes;
-        int i = walk_flat(nodes, xs, cats);
-        if (i < 0) return false;
-        int payload = nodes[i].next;
-        if (payload < 0) return false;
-        if (cls) {
-            double w = weighted ? t.weight : 1.0;
-            acc[t.cat_map[payload]] += w;
-            total_weight += w;
-        } else {
-            values[count] = t.scores[payload];
-            weights[count] = t.weight;
+    // Walk the trees in lockstep, one level of every unfinished tree per round: the walks are
+    // chains of dependent loads, and interleaving them lets the processor overlap the chains.
+    constexpr std::size_t lanes = 32;
+    int at[lanes];
+    for (std::size_t base = 0; base < flat.size(); base += lanes) {
+        std::size_t n = std::min(lanes, flat.size() - base);
+        for (std::size_t k = 0; k < n; ++k) at[k] = 0;
+        for (bool moving = true; moving;) {
+            moving = false;
+            for (std::size_t k = 0; k < n; ++k) {
+                const FlatNode& nd = flat[base + k].nodes[at[k]];
+                if (nd.slot_mask < 0) continue;
+                int next = step_flat(nd, xs, cats);
+                if (next < 0) return false;
+                at[k] = next;
+                moving = true;
+            }
         }
-        ++count;
+        for (std::size_t k = 0; k < n; ++k) {
+            const Flat& t = flat[base + k];
+            int payload = t.nodes[at[k]].next;
+            if (payload < 0) return false;
+            if (cls) {
+                double w = weighted ? t.weight : 1.0;
+                acc[t.cat_map[payload]] += w;
+                total_weight += w;
+            } else {
+                values[count] = t.scores[payload];
+                weights[count] = t.weight;
+            }
+            ++count;
+        }
     }
     if (cls) {
         for (std::size_t c = 0; c < categories.size(); ++c) acc[c] /= total_weight;
