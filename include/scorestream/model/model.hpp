@@ -40,7 +40,9 @@ public:
 };
 
 /// The answer for one record. Reused across records by the caller: vectors keep their capacity.
-/// String values point into memory the model owns; they stay valid while the model lives.
+/// String values point either into memory the model owns (category names: valid while the model
+/// lives) or into this Prediction's scratch (strings computed per record, e.g. by PMML string
+/// functions: valid until the next score() with this Prediction). Copy them to keep them longer.
 struct Prediction {
     Value value;                 ///< the predicted target value (number or category) or missing
     std::vector<Value> outputs;  ///< aligned with ModelSchema::outputs
