@@ -42,7 +42,8 @@ std::string forest_pmml(int trees, int depth, std::uint32_t seed) {
     std::uniform_real_distribution<double> split(0.0, 1.0);
     std::ostringstream x;
     x << "<PMML xmlns=\"http://www.dmg.org/PMML-4_4\" version=\"4.4\"><Header/>\n<DataDictionary>";
-    for (int f = 0; f < features; ++f) x << "<DataField name=\"f" << f << "\" optype=\"continuous\" dataType=\"double\"/>";
+    for (int f = 0; f < features; ++f)
+        x << "<DataField name=\"f" << f << "\" optype=\"continuous\" dataType=\"double\"/>";
     x << "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/></DataDictionary>\n";
     auto schema = [&] {
         x << "<MiningSchema>";
@@ -62,8 +63,8 @@ std::string forest_pmml(int trees, int depth, std::uint32_t seed) {
             const bool leaf = d == depth;
             x << "<Node";
             if (leaf) x << " score=\"" << split(rng) << "\"";
-            x << "><SimplePredicate field=\"f" << field(rng) << "\" operator=\"lessThan\" value=\"" << split(rng)
-              << "\"/>";
+            x << "><SimplePredicate field=\"f" << field(rng) << "\" operator=\"lessThan\" value=\""
+              << split(rng) << "\"/>";
             if (!leaf) children(d + 1);
             x << "</Node><Node";
             if (leaf) x << " score=\"" << split(rng) << "\"";
@@ -206,7 +207,12 @@ void BM_serve_topic_to_topic(benchmark::State& state) {
     state.counters["score_loop_ms"] = 1000 * loop_s / static_cast<double>(state.iterations());
     state.counters["final_acks_ms"] = 1000 * flush_s / static_cast<double>(state.iterations());
 }
-BENCHMARK(BM_serve_topic_to_topic)->Arg(1)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+BENCHMARK(BM_serve_topic_to_topic)
+    ->Arg(1)
+    ->Arg(256)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
 
 // Latency at a fixed input rate: the producer stamps each record's key with its send time; the
 // reader takes the result's key (the input key) and its own clock.
@@ -230,6 +236,8 @@ void BM_end_to_end_latency(benchmark::State& state) {
         dopt.group_id = "latency-" + std::to_string(++group_counter);
         dopt.topics = {topic};
         dopt.idle_wait = std::chrono::milliseconds(1);
+        // The mock broker holds a fetch for fetch.wait.max.ms when it has no data (500 ms by default).
+        dopt.consumer_properties["fetch.wait.max.ms"] = "5";
         kafka::data_source<io::row> data(dopt, kafka::csv_decoder(csv_options()));
         data.start_after(models);
         kafka::sink_options so;
@@ -297,7 +305,12 @@ void BM_end_to_end_latency(benchmark::State& state) {
     state.counters["max_rate"] = rate;
     state.counters["samples"] = static_cast<double>(hist.count());
 }
-BENCHMARK(BM_end_to_end_latency)->Arg(1000)->Arg(5000)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+BENCHMARK(BM_end_to_end_latency)
+    ->Arg(1000)
+    ->Arg(5000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1);
 
 }  // namespace
 
