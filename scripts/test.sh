@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Builds scorestream and runs its whole test suite: installs missing Debian packages, configures
-# (warnings are errors), builds, runs ctest. Usage: scripts/test.sh [--sanitize]
-#   --sanitize   then also: the whole suite built with address+undefined sanitizers, and the
-#                concurrency tests (stream, serve, query) built with the thread sanitizer
+# (warnings are errors), builds, runs ctest. Usage: scripts/test.sh [--asan] [--tsan] [--sanitize]
+#   --asan       then also: the whole suite built with address+undefined sanitizers
+#   --tsan       then also: the concurrency tests (stream, serve, query) built with the thread sanitizer
+#   --sanitize   both
 # Environment: BUILD_DIR (default build), BUILD_TYPE (default RelWithDebInfo), JOBS (default nproc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-sanitize=0
+asan=0
+tsan=0
 for arg in "$@"; do
   case "$arg" in
-    --sanitize) sanitize=1 ;;
-    *) echo "scripts/test.sh: unknown argument '$arg' (known: --sanitize)" >&2; exit 2 ;;
+    --asan) asan=1 ;;
+    --tsan) tsan=1 ;;
+    --sanitize) asan=1; tsan=1 ;;
+    *) echo "scripts/test.sh: unknown argument '$arg' (known: --asan, --tsan, --sanitize)" >&2; exit 2 ;;
   esac
 done
 
@@ -30,14 +34,16 @@ configure "$build"
 cmake --build "$build" -j"$jobs"
 ctest --test-dir "$build" --output-on-failure -j"$jobs"
 
-if [ "$sanitize" = 1 ]; then
+if [ "$asan" = 1 ]; then
   echo "== address + undefined sanitizers, whole suite ($build-asan)"
   configure "$build-asan" -DSCORESTREAM_SANITIZE=address,undefined -DSCORESTREAM_BUILD_BENCHMARKS=OFF \
     -DSCORESTREAM_CONSUMER_TESTS=OFF
   cmake --build "$build-asan" -j"$jobs"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir "$build-asan" --output-on-failure -j"$jobs"
+fi
 
+if [ "$tsan" = 1 ]; then
   echo "== thread sanitizer, concurrency tests ($build-tsan)"
   configure "$build-tsan" -DSCORESTREAM_SANITIZE=thread -DSCORESTREAM_BUILD_BENCHMARKS=OFF \
     -DSCORESTREAM_BUILD_EXAMPLES=OFF -DSCORESTREAM_CONSUMER_TESTS=OFF
