@@ -48,8 +48,9 @@ if [ "$tsan" = 1 ]; then
   configure "$build-tsan" -DSCORESTREAM_SANITIZE=thread -DSCORESTREAM_BUILD_BENCHMARKS=OFF \
     -DSCORESTREAM_BUILD_EXAMPLES=OFF -DSCORESTREAM_CONSUMER_TESTS=OFF
   targets=()
+  available=$(cmake --build "$build-tsan" --target help)  # captured: grep -q on a pipe breaks it
   for t in scorestream_stream_tests scorestream_serve_tests scorestream_query_tests; do
-    if cmake --build "$build-tsan" --target help | grep -q "^\.\.\. $t$"; then targets+=("$t"); fi
+    if grep -qx "\.\.\. $t" <<<"$available"; then targets+=("$t"); fi
   done
   cmake --build "$build-tsan" -j"$jobs" --target "${targets[@]}"
   failed=0
