@@ -183,12 +183,7 @@ struct serve_join_op : operator_base {
                     "serve::join: the record type has no record_traits<T>::data_type(); set "
                     "serve_options::data_type to the data type every record has");
         }
-        join_options jo;
-        jo.policy = opts.policy;
-        jo.max_held = opts.max_held;
-        jo.control_check_every = opts.control_check_every;
-        jo.control_batch = opts.control_batch;
-        jo.name = opts.name;
+        join_options jo = join_options_from(opts);
         std::shared_ptr<serve_stats> own;
         serve_stats* stats = opts.stats;
         if (stats == nullptr) {

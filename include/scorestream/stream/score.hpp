@@ -60,6 +60,18 @@ struct model_update {
     std::string error;
 };
 
+/// The join options of a model-serving options struct (model_join_options, serve::serve_options).
+template <class Options>
+join_options join_options_from(const Options& o) {
+    join_options jo;
+    jo.policy = o.policy;
+    jo.max_held = o.max_held;
+    jo.control_check_every = o.control_check_every;
+    jo.control_batch = o.control_batch;
+    jo.name = o.name;
+    return jo;
+}
+
 /// Applies ModelDescriptors to model slots: build, then publish, or reject with the reason.
 class model_updater {
 public:
@@ -160,12 +172,7 @@ struct model_join_op : guarded_operator<model_join_op<Control>> {
                     "join(models, registry): the record type has no record_traits<T>::data_type(); set "
                     "model_join_options::data_type to the data type every record has");
         }
-        join_options jo;
-        jo.policy = opts.policy;
-        jo.max_held = opts.max_held;
-        jo.control_check_every = opts.control_check_every;
-        jo.control_batch = opts.control_batch;
-        jo.name = opts.name;
+        join_options jo = join_options_from(opts);
         using key_fn = detail::record_data_type<In>;
         return join_stage<In, model_slot, Control, model_updater, key_fn, detail::descriptor_data_type, Next>(
             std::move(control), model_updater(*registry), key_fn(opts.data_type),
