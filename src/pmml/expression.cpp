@@ -952,6 +952,17 @@ ExprPtr Compiler::expression(pugi::xml_node n, Scope& scope, int depth) {
         }
         return e;
     }
+    // mapMissingTo and defaultValue, as Discretize and MapValues both read them.
+    auto read_missing_and_default = [&](pugi::xml_node node, auto& e, DataType type) {
+        if (has_attr(node, "mapMissingTo")) {
+            e.has_missing_to = true;
+            set_owned(e.missing_to, attr(node, "mapMissingTo"), type);
+        }
+        if (has_attr(node, "defaultValue")) {
+            e.has_default = true;
+            set_owned(e.default_value, attr(node, "defaultValue"), type);
+        }
+    };
     if (name == "Discretize") {
         auto e = std::make_unique<DiscretizeExpr>();
         e->input = input_of(n);
@@ -969,14 +980,7 @@ ExprPtr Compiler::expression(pugi::xml_node n, Scope& scope, int depth) {
             set_owned(b->value, required(bin, "binValue"), t);
             e->bins.push_back(std::move(b));
         }
-        if (has_attr(n, "mapMissingTo")) {
-            e->has_missing_to = true;
-            set_owned(e->missing_to, attr(n, "mapMissingTo"), t);
-        }
-        if (has_attr(n, "defaultValue")) {
-            e->has_default = true;
-            set_owned(e->default_value, attr(n, "defaultValue"), t);
-        }
+        read_missing_and_default(n, *e, t);
         return e;
     }
     if (name == "MapValues") {
@@ -1020,14 +1024,7 @@ ExprPtr Compiler::expression(pugi::xml_node n, Scope& scope, int depth) {
             o->set_text(out, t);
             e->outputs.push_back(std::move(o));
         }
-        if (has_attr(n, "mapMissingTo")) {
-            e->has_missing_to = true;
-            set_owned(e->missing_to, attr(n, "mapMissingTo"), t);
-        }
-        if (has_attr(n, "defaultValue")) {
-            e->has_default = true;
-            set_owned(e->default_value, attr(n, "defaultValue"), t);
-        }
+        read_missing_and_default(n, *e, t);
         return e;
     }
     if (name == "Apply") {

@@ -6,32 +6,12 @@
 
 #include <scorestream/pmml/model.hpp>
 
-#include <atomic>
+#include <support/count_allocations.hpp>
+
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <new>
 #include <string>
 #include <vector>
-
-namespace {
-std::atomic<long> allocations{0};
-}
-
-void* operator new(std::size_t n) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 int main() {
     using namespace scorestream;
@@ -74,10 +54,10 @@ int main() {
                 model->score(FeatureRow(rows.data() + r * inputs.size(), inputs.size()), p);
         };
         pass();
-        long before = allocations.load();
+        long before = scorestream::testing::allocations_so_far();
         pass();
         pass();
-        long count = allocations.load() - before;
+        long count = scorestream::testing::allocations_so_far() - before;
         std::printf("%-34s %5zu records x 2: %ld heap allocations\n", name, table.rows.size(), count);
         if (count != 0) ++failures;
     }
