@@ -302,18 +302,26 @@ void Program::build_plan() {
 void Program::load_inputs(Ctx& ctx) const {
     EvalScratch& s = *ctx.s;
     const Value* row = ctx.row->begin();
+    Value* values = s.values.data();
+    std::uint32_t* stamps = s.stamps.data();
+    std::uint8_t* invalid = s.invalid.data();
+    double* xs = s.xs.data();
+    std::int32_t* cats = s.cats.data();
+    const std::uint32_t epoch = s.epoch;
+    std::uint64_t missing = 0, outside = 0;
     for (const InputPlan& p : plan) {
         const Value& v = row[p.source];
         std::size_t i = p.slot;
+        std::uint64_t bit = std::uint64_t{1} << (i & 63);
         if (p.kind == InputPlan::number && v.is_number()) {
             double x = v.as_number();
             bool inside = (p.lo_open ? x > p.lo : x >= p.lo) && (p.hi_open ? x < p.hi : x <= p.hi) &&
                           (!p.integer || x == std::floor(x));
             if (inside) {  // false for NaN too
-                s.values[i] = v;
-                s.stamps[i] = s.epoch;
-                s.invalid[i] = 0;
-                s.xs[i] = x;
+                values[i] = v;
+                stamps[i] = epoch;
+                invalid[i] = 0;
+                xs[i] = x;
                 continue;
             }
         } else if (p.kind == InputPlan::string && v.is_string()) {
@@ -321,18 +329,27 @@ void Program::load_inputs(Ctx& ctx) const {
             // category index the models compare.
             int k = p.symbols->index_of(v.text());
             if (p.listed == 0 || (k >= 0 && static_cast<std::uint32_t>(k) < p.listed)) {
-                s.values[i] = v;
-                s.stamps[i] = s.epoch;
-                s.invalid[i] = 0;
-                s.cats[i] = k;
+                values[i] = v;
+                stamps[i] = epoch;
+                invalid[i] = 0;
+                cats[i] = k;
+                if (k < 0) outside |= bit;
                 continue;
             }
         }
         const Value& t = ctx.get(static_cast<int>(i));
-        if (direct[i]) s.xs[i] = t.is_number() ? t.as_number() : nan_v;
-        if (const Symbols* sym = symbols[i].get())
-            s.cats[i] = t.is_missing() ? -2 : (t.is_string() ? sym->index_of(t.text()) : -1);
+        if (direct[i]) {
+            xs[i] = t.is_number() ? t.as_number() : nan_v;
+            if (!(xs[i] == xs[i])) missing |= bit;
+        }
+        if (const Symbols* sym = symbols[i].get()) {
+            cats[i] = t.is_missing() ? -2 : (t.is_string() ? sym->index_of(t.text()) : -1);
+            if (cats[i] == -2) missing |= bit;
+            if (cats[i] == -1) outside |= bit;
+        }
     }
+    s.missing_bits = missing;
+    s.outside_bits = outside;
 }
 
 std::unique_ptr<EvalScratch> Program::make_scratch() const {

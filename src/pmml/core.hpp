@@ -86,6 +86,8 @@ public:
     std::vector<double> xs;            ///< per slot: numeric view of direct inputs (NaN: missing)
     std::vector<std::int32_t> cats;    ///< per slot: category index of categorical inputs
                                        ///< (-1: outside the listed values, -2: missing)
+    std::uint64_t missing_bits = 0;    ///< this record: inputs missing or not numbers, bit (slot & 63)
+    std::uint64_t outside_bits = 0;    ///< this record: string inputs with unlisted values, same bits
 };
 
 /// Evaluation context for one record.

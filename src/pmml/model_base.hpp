@@ -32,75 +32,56 @@ struct TargetPost {
     std::vector<double> priors;  ///< per category; empty when none
 };
 
-/// 16-byte node of a tree whose every split is binary (the usual R and KNIME output): either a
-/// comparison of a numeric input (x <= t / x > t) or a category test on a string input with
-/// complementary sets. Internal nodes hold (value, slot << 4 | flags, first child); leaves hold
-/// (-, -1, payload). Numeric splits: flag bits 0/1/2 say whether x == / > / < value sends the
-/// record to the first child (else the second). Category splits (flag bit 3): `value` holds the
-/// 64-bit set of category indexes sending it to the first child, bit 0 where a string the
-/// document never names goes, and bit 2 that such a string needs the general path instead. Shared so that
-/// ensembles can walk their trees without calls.
+/// 16-byte node of the flat form of a tree whose every split is binary (the usual R and KNIME
+/// output), with every test reduced to "does the record go to the first child". Internal nodes hold
+/// (value, slot << 4 | flags, index of the first child; the second child follows it); leaves hold
+/// (-, leaf, payload: class index or index into the scores, -1 for none). Numeric splits go first
+/// when (x <= value) != flip: x < t is stored as x <= the next double below t, and x > t / x >= t as
+/// the flipped forms, which is exact for every number. Category splits hold in `value` the 64-bit set
+/// of category indexes going first, bit 63 standing for every string the set does not list.
 struct FlatNode {
+    static constexpr std::int32_t flip = 1, category = 2, leaf = 4;
     double value;
-    std::int32_t slot_mask;
+    std::int32_t slot_flags;
     std::int32_t next;
 };
 static_assert(sizeof(FlatNode) == 16, "FlatNode is meant to stay 16 bytes");
 
-/// One step down a flat tree from internal node `n`: the next node's index, or -1 when an input
-/// is missing (or a string needs the general path).
-inline int step_flat(const FlatNode& n, const double* xs, const std::int32_t* cats) noexcept {
-    int slot = n.slot_mask >> 4;
-    bool first;
-    if (n.slot_mask & 8) {
-        std::int32_t c = cats[slot];
-        if (c == -2) return -1;
+/// A tree in flat form, walked without calls or data-dependent branches per level. It applies only to
+/// records on which none of the inputs it reads is missing and (for `strict` inputs, whose unlisted
+/// strings need the general path) none is an unlisted string: see EvalScratch::missing_bits.
+struct FlatTree {
+    std::vector<FlatNode> nodes;     ///< node 0 is the root
+    const double* scores = nullptr;  ///< regression: leaf payload -> score
+    std::uint64_t used = 0;          ///< inputs read, as bits (slot & 63)
+    std::uint64_t strict = 0;        ///< inputs whose unlisted strings need the general path
+
+    bool applies(const EvalScratch& s) const noexcept {
+        return ((s.missing_bits & used) | (s.outside_bits & strict)) == 0;
+    }
+    /// One level down from internal node n.
+    static int step(const FlatNode& n, const double* xs, const std::int32_t* cats) noexcept {
+        auto slot = static_cast<std::size_t>(n.slot_flags >> 4);
+        auto c = static_cast<std::uint32_t>(cats[slot]);  // -1 (unlisted) and above 62 become 63
+        c = c < 63u ? c : 63u;
         std::uint64_t bits;
         std::memcpy(&bits, &n.value, sizeof bits);
-        if (c < 0 || c >= 64) {
-            if (n.slot_mask & 4) return -1;
-            first = (n.slot_mask & 1) != 0;
-        } else {
-            first = ((bits >> c) & 1u) != 0;
-        }
-    } else {
-        double x = xs[slot];
-        if (x != x) return -1;
-        int rel = x < n.value ? 4 : (x > n.value ? 2 : 1);
-        first = (n.slot_mask & rel) != 0;
+        bool in_set = ((bits >> c) & 1u) != 0;
+        bool below = xs[slot] <= n.value;
+        bool first =
+            ((n.slot_flags & FlatNode::category) ? in_set : below) != ((n.slot_flags & FlatNode::flip) != 0);
+        return n.next + (first ? 0 : 1);
     }
-    return n.next + (first ? 0 : 1);
-}
-
-/// Walks a flat tree; returns the leaf's index, or -1 when an input is missing (the caller then
-/// takes the general path, which applies the missing-value strategy).
-inline int walk_flat(const FlatNode* nodes, const double* xs, const std::int32_t* cats) noexcept {
-    int i = 0;
-    for (;;) {
-        const FlatNode& n = nodes[i];
-        if (n.slot_mask < 0) return i;
-        int slot = n.slot_mask >> 4;
-        bool first;
-        if (n.slot_mask & 8) {
-            std::int32_t c = cats[slot];
-            if (c == -2) return -1;
-            std::uint64_t bits;
-            std::memcpy(&bits, &n.value, sizeof bits);
-            if (c < 0 || c >= 64) {
-                if (n.slot_mask & 4) return -1;  // a string neither listed set names
-                first = (n.slot_mask & 1) != 0;
-            } else {
-                first = ((bits >> c) & 1u) != 0;
-            }
-        } else {
-            double x = xs[slot];
-            if (x != x) return -1;
-            int rel = x < n.value ? 4 : (x > n.value ? 2 : 1);
-            first = (n.slot_mask & rel) != 0;
-        }
-        i = n.next + (first ? 0 : 1);
+    /// The leaf this record reaches (only when applies()).
+    int walk(const double* xs, const std::int32_t* cats) const noexcept {
+        const FlatNode* all = nodes.data();
+        int i = 0;
+        while (!(all[i].slot_flags & FlatNode::leaf)) i = step(all[i], xs, cats);
+        return i;
     }
-}
+    /// The leaf's payload: class index or score index (-1: none).
+    int payload(int leaf) const noexcept { return nodes[static_cast<std::size_t>(leaf)].next; }
+};
 
 class CompiledModel {
 public:
@@ -139,9 +120,8 @@ public:
     /// without filling a ModelResult. Returns 1 with a result, 0 for no prediction, and -1 when the
     /// model has no fast path for this record (the caller then uses run()).
     virtual int quick(Ctx& /*ctx*/, int& /*category*/, double& /*value*/) const { return -1; }
-    /// The flat form of this model when it is such a tree (nullptr otherwise); `scores` receives
-    /// the regression scores the leaves' payloads index (classification payloads are classes).
-    virtual const FlatNode* flat_tree(const double** /*scores*/) const { return nullptr; }
+    /// The flat form of this model when it is such a tree (nullptr otherwise).
+    virtual const FlatTree* flat_tree() const { return nullptr; }
     /// Called once the model is complete (after its Output is read): reserve work areas here.
     virtual void finalize(Layout& /*layout*/) {}
     /// Called for every model once the whole document is compiled (nested models first).

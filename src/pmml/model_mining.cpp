@@ -46,27 +46,29 @@ public:
     int work = -1;  ///< 2 * segments doubles: values and weights
     /// All segments are always-true flat trees feeding a vote or a sum/average: walked in one loop.
     struct Flat {
-        const FlatNode* nodes;
-        const double* scores;
+        const FlatTree* tree;
         const int* cat_map;
         double weight;
     };
     std::vector<Flat> flat;
+    std::uint64_t flat_used = 0, flat_strict = 0;  ///< union of the trees' FlatTree::used / strict
 
     void seal(const Program& /*prog*/) override {
         flat.clear();
+        flat_used = flat_strict = 0;
         bool ok = method == Method::majority_vote || method == Method::weighted_majority_vote ||
                   method == Method::sum || method == Method::weighted_sum || method == Method::average ||
                   method == Method::weighted_average;
         ok = ok && mpt == MissingPrediction::continue_;
         for (const auto& s : segs) {
-            const double* scores = nullptr;
-            const FlatNode* nodes = ok && s.always && s.quick ? s.model->flat_tree(&scores) : nullptr;
-            if (!nodes) {
+            const FlatTree* tree = ok && s.always && s.quick ? s.model->flat_tree() : nullptr;
+            if (!tree) {
                 ok = false;
                 break;
             }
-            flat.push_back({nodes, scores, s.cat_map.empty() ? nullptr : s.cat_map.data(), s.weight});
+            flat.push_back({tree, s.cat_map.empty() ? nullptr : s.cat_map.data(), s.weight});
+            flat_used |= tree->used;
+            flat_strict |= tree->strict;
         }
         if (!ok) flat.clear();
     }
@@ -120,78 +122,38 @@ double weighted_median(double* v, double* w, std::size_t n) {
 }
 
 bool MiningModelImpl::evaluate_flat(Ctx& ctx, ModelResult& r) const {
-    const double* xs = ctx.s->xs.data();
-    const std::int32_t* cats = ctx.s->cats.data();
-    double* values = ctx.work(work);
-    double* weights = values + segs.size();
-    double* acc = r.probs.data();
-    bool cls = classification();
-    bool weighted = method == Method::weighted_majority_vote;
-    double total_weight = 0;
-    std::size_t count = 0;
-    // Walk the trees in lockstep, one level of every unfinished tree per round: the walks are
-    // chains of dependent loads, and interleaving them lets the processor overlap the chains.
-    constexpr std::size_t lanes = 32;
-    int at[lanes];
-    for (std::size_t base = 0; base < flat.size(); base += lanes) {
-        std::size_t n = std::min(lanes, flat.size() - base);
-        for (std::size_t k = 0; k < n; ++k) at[k] = 0;
-        for (bool moving = true; moving;) {
-            moving = false;
-            for (std::size_t k = 0; k < n; ++k) {
-                const FlatNode& nd = flat[base + k].nodes[at[k]];
-                if (nd.slot_mask < 0) continue;
-                int next = step_flat(nd, xs, cats);
-                if (next < 0) return false;
-                at[k] = next;
-                moving = true;
-            }
-        }
-        for (std::size_t k = 0; k < n; ++k) {
-            const Flat& t = flat[base + k];
-            int payload = t.nodes[at[k]].next;
+    const EvalScratch& s = *ctx.s;
+    if (((s.missing_bits & flat_used) | (s.outside_bits & flat_strict)) != 0) return false;
+    const double* xs = s.xs.data();
+    const std::int32_t* cats = s.cats.data();
+    if (classification()) {
+        double* acc = r.probs.data();
+        bool weighted = method == Method::weighted_majority_vote;
+        double total_weight = 0;
+        for (const Flat& t : flat) {
+            int payload = t.tree->payload(t.tree->walk(xs, cats));
             if (payload < 0) return false;
-            if (cls) {
-                double w = weighted ? t.weight : 1.0;
-                acc[t.cat_map[payload]] += w;
-                total_weight += w;
-            } else {
-                values[count] = t.scores[payload];
-                weights[count] = t.weight;
-            }
-            ++count;
+            double w = weighted ? t.weight : 1.0;
+            acc[t.cat_map[payload]] += w;
+            total_weight += w;
         }
-    }
-    if (cls) {
         for (std::size_t c = 0; c < categories.size(); ++c) acc[c] /= total_weight;
         r.has_probs = true;
         pick_best(r);
         return true;
     }
-    double y = 0;
-    switch (method) {
-        case Method::sum:
-            for (std::size_t k = 0; k < count; ++k) y += values[k];
-            break;
-        case Method::weighted_sum:
-            for (std::size_t k = 0; k < count; ++k) y += weights[k] * values[k];
-            break;
-        case Method::average:
-            for (std::size_t k = 0; k < count; ++k) y += values[k];
-            y /= static_cast<double>(count);
-            break;
-        case Method::weighted_average: {
-            double w = 0;
-            for (std::size_t k = 0; k < count; ++k) {
-                y += weights[k] * values[k];
-                w += weights[k];
-            }
-            y /= w;
-            break;
-        }
-        default:
-            return false;
+    // Same operations in the same order as the general path, so both give identical sums.
+    double y = 0, total_weight = 0;
+    bool weighted = method == Method::weighted_sum || method == Method::weighted_average;
+    for (const Flat& t : flat) {
+        int payload = t.tree->payload(t.tree->walk(xs, cats));
+        if (payload < 0) return false;
+        double v = t.tree->scores[payload];
+        y += weighted ? t.weight * v : v;
+        total_weight += t.weight;
     }
+    if (method == Method::average) y /= static_cast<double>(flat.size());
+    if (method == Method::weighted_average) y /= total_weight;
     r.value = Value::number(y);
     return true;
 }

@@ -42,8 +42,7 @@ public:
     static constexpr std::uint8_t binary_split = 0x80;
     /// Set on a node whose two children are complementary category tests on one string input.
     static constexpr std::uint8_t category_split = 0x40;
-    using Bin = FlatNode;
-    std::vector<Bin> bin;  ///< empty unless every split is binary (and the root is <True/>)
+    FlatTree flat;  ///< no nodes unless every split is binary (and the root is <True/>)
     static_assert(sizeof(Node) == 24, "Node is meant to stay 24 bytes");
 
     Predicates preds;  ///< only the predicates that are not numeric comparisons
@@ -86,31 +85,25 @@ public:
 
     std::size_t memory_bytes() const override {
         return CompiledModel::memory_bytes() + preds.memory_bytes() + nodes.capacity() * sizeof(Node) +
-               scores.capacity() * sizeof(double) + bin.capacity() * sizeof(Bin) + id_chars.capacity() +
-               id_end.capacity() * 4 + default_child.capacity() * 4 + dist.capacity() * 4 +
+               scores.capacity() * sizeof(double) + flat.nodes.capacity() * sizeof(FlatNode) +
+               id_chars.capacity() + id_end.capacity() * 4 + default_child.capacity() * 4 +
+               dist.capacity() * 4 +
                (probs_.capacity() + counts_.capacity() + confidences_.capacity() + record_count.capacity()) *
                    sizeof(double) +
                has_conf_.capacity();
     }
 
-    const FlatNode* flat_tree(const double** score_table) const override {
-        if (bin.empty()) return nullptr;
-        *score_table = scores.data();
-        return bin.data();
-    }
+    const FlatTree* flat_tree() const override { return flat.nodes.empty() ? nullptr : &flat; }
 
     int quick(Ctx& ctx, int& category, double& value) const override {
-        if (!bin.empty()) {
-            int i = walk_flat(bin.data(), ctx.s->xs.data(), ctx.s->cats.data());
-            if (i >= 0) {
-                int payload = bin[static_cast<std::size_t>(i)].next;
-                if (payload < 0) return 0;
-                if (classification())
-                    category = payload;
-                else
-                    value = scores[static_cast<std::size_t>(payload)];
-                return 1;
-            }
+        if (!flat.nodes.empty() && flat.applies(*ctx.s)) {
+            int payload = flat.payload(flat.walk(ctx.s->xs.data(), ctx.s->cats.data()));
+            if (payload < 0) return 0;
+            if (classification())
+                category = payload;
+            else
+                value = scores[static_cast<std::size_t>(payload)];
+            return 1;
         }
         int penalties = 0;
         bool aggregate = false;
@@ -447,40 +440,87 @@ void TreeModelImpl::seal(const Program& prog) {
             strict[k] = 1;
         }
     }
-    bool all_binary = !nodes.empty() && nodes[0].kind == Node::always && nodes.size() < (1u << 28);
-    for (const auto& n : nodes)
-        if (n.n_children != 0 && !(n.mask & (binary_split | category_split))) all_binary = false;
-    if (all_binary) {
-        for (const auto& n : nodes)
-            if ((n.kind == Node::direct || n.kind == Node::category) && n.arg >= (1 << 26))
-                all_binary = false;
-    }
-    if (!all_binary) return;
-    bin.resize(nodes.size());
-    for (std::size_t i = 0; i < nodes.size(); ++i) {
+    // The flat form: every internal node a binary split the walk can decide with one comparison or
+    // one set lookup, on inputs load_inputs mirrors into EvalScratch::xs / cats.
+    flat = FlatTree{};
+    bool ok = !nodes.empty() && nodes[0].kind == Node::always && nodes.size() < (1u << 27);
+    auto mirrored = [&](int slot) {
+        auto i = static_cast<std::size_t>(slot);
+        const SlotDef& d = prog.layout.slots[i];
+        return d.kind == SlotDef::Kind::input && d.source >= 0 &&
+               static_cast<std::size_t>(d.source) < prog.input_slots.size() &&
+               prog.input_slots[static_cast<std::size_t>(d.source)] == slot && slot < (1 << 26);
+    };
+    std::vector<FlatNode> out(ok ? nodes.size() : 0);
+    for (std::size_t i = 0; ok && i < nodes.size(); ++i) {
         const Node& n = nodes[i];
         if (n.n_children == 0) {
-            bin[i] = Bin{0.0, -1, n.payload};
-        } else {
-            const Node& left = nodes[static_cast<std::size_t>(n.first_child)];
-            if (n.mask & category_split) {
-                Bin b{0.0, (left.arg << 4) | 8 | (strict[i] ? 4 : 0) | (left.mask & 1), n.first_child};
-                std::memcpy(&b.value, &left.bits, sizeof b.value);
-                bin[i] = b;
-            } else {
-                bin[i] = Bin{left.value, (left.arg << 4) | (left.mask & 7), n.first_child};
+            out[i] = FlatNode{0.0, FlatNode::leaf, n.payload};
+            continue;
+        }
+        if (n.n_children != 2 || !(n.mask & (binary_split | category_split))) {
+            ok = false;
+            break;
+        }
+        const Node& left = nodes[static_cast<std::size_t>(n.first_child)];
+        if (!mirrored(left.arg)) {
+            ok = false;
+            break;
+        }
+        std::uint64_t bit = std::uint64_t{1} << (left.arg & 63);
+        flat.used |= bit;
+        if (n.mask & category_split) {
+            // Bit 63 stands for strings no set lists: it must not be a listed category itself.
+            std::uint64_t listed = (left.mask & 1) ? ~left.bits : left.bits;
+            if ((listed >> 63) != 0 || (strict[i] && symbol_count(left.arg) > 63)) {
+                ok = false;
+                break;
             }
+            std::uint64_t bits =
+                (left.bits & ~(std::uint64_t{1} << 63)) | (static_cast<std::uint64_t>(left.mask & 1) << 63);
+            FlatNode f{0.0, (left.arg << 4) | FlatNode::category, n.first_child};
+            std::memcpy(&f.value, &bits, sizeof bits);
+            out[i] = f;
+            if (strict[i]) flat.strict |= bit;
+            continue;
+        }
+        double t = left.value;
+        if (!std::isfinite(t)) {
+            ok = false;
+            break;
+        }
+        double below = std::nextafter(t, -HUGE_VAL);
+        switch (left.mask & 7) {
+            case 5:  // x <= t
+                out[i] = FlatNode{t, left.arg << 4, n.first_child};
+                break;
+            case 4:  // x < t
+                out[i] = FlatNode{below, left.arg << 4, n.first_child};
+                break;
+            case 2:  // x > t
+                out[i] = FlatNode{t, (left.arg << 4) | FlatNode::flip, n.first_child};
+                break;
+            case 3:  // x >= t
+                out[i] = FlatNode{below, (left.arg << 4) | FlatNode::flip, n.first_child};
+                break;
+            default:  // equal / notEqual
+                ok = false;
+                break;
         }
     }
+    if (!ok) {
+        flat = FlatTree{};
+        return;
+    }
+    flat.nodes = std::move(out);
+    flat.scores = scores.data();
 }
 
 /// Returns the selected node (-1: no prediction); sets `aggregate` when a missing value under the
 /// aggregateNodes/weightedConfidence strategies requires visiting several leaves.
 int TreeModelImpl::select(Ctx& ctx, int& penalties, bool& aggregate) const {
-    if (!bin.empty()) {
-        int i = walk_flat(bin.data(), ctx.s->xs.data(), ctx.s->cats.data());
-        if (i >= 0) return i;  // else a missing input: the general walk applies the strategy
-    }
+    if (!flat.nodes.empty() && flat.applies(*ctx.s))  // else the general walk applies the strategy
+        return flat.walk(ctx.s->xs.data(), ctx.s->cats.data());
     if (nodes.empty()) return -1;
     if (test(ctx, nodes[0]) != Truth::yes) return -1;
     int cur = 0;
