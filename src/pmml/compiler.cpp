@@ -323,6 +323,14 @@ CompiledModel* Compiler::model(pugi::xml_node n, Scope& parent, int depth, bool 
         m = compile_general_regression_model(mc);
     else if (kind == "NeuralNetwork")
         m = compile_neural_network(mc);
+    else if (kind == "RuleSetModel")
+        m = compile_ruleset_model(mc);
+    else if (kind == "AssociationModel")
+        m = compile_association_model(mc);
+    else if (kind == "Scorecard")
+        m = compile_scorecard(mc);
+    else if (kind == "NearestNeighborModel")
+        m = compile_nearest_neighbor_model(mc);
     else
         unsupported(n, "model element <" + std::string(kind) + "> is not supported");
     if (!m) unsupported(n, "model element <" + std::string(kind) + "> is not supported");
@@ -343,6 +351,10 @@ void Compiler::init_model(CompiledModel& m, ModelContext& mc) {
         m.function = MiningFunction::regression;
     else if (fn == "classification")
         m.function = MiningFunction::classification;
+    else if (fn == "associationRules" && m.kind == "AssociationModel")
+        m.function = MiningFunction::association_rules;
+    else if (fn == "mixed" && m.kind == "NearestNeighborModel")
+        m.function = MiningFunction::mixed;
     else if (fn == "clustering" || fn == "mixed" || fn == "associationRules" || fn == "sequences" ||
              fn == "timeSeries")
         unsupported(n, "functionName '" + std::string(fn) + "' is not supported for <" + m.kind + ">");
@@ -377,6 +389,7 @@ void Compiler::read_mining_schema(CompiledModel& m, ModelContext& mc, bool top_l
             if (m.target_name.empty()) m.target_name = name;
             continue;
         }
+        if (usage == "group" && top_level && group_field.empty()) group_field = name;
         if (usage != "active") {
             if (usage == "supplementary" || usage == "group" || usage == "order" ||
                 usage == "frequencyWeight" || usage == "analysisWeight")
@@ -549,7 +562,9 @@ void Compiler::read_output(CompiledModel& m, ModelContext& mc) {
         auto d = std::make_unique<OutputDef>();
         d->model = &m;
         auto feature = attr(of, "feature");
-        if (feature.empty() || feature == "predictedValue")
+        if (m.parse_output(*this, of, *d))
+            d->feature = OutputDef::Feature::family;
+        else if (feature.empty() || feature == "predictedValue")
             d->feature = OutputDef::Feature::predicted_value;
         else if (feature == "predictedDisplayValue")
             d->feature = OutputDef::Feature::predicted_display_value;

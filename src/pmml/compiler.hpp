@@ -160,6 +160,7 @@ public:
     std::vector<int> top_outputs;  ///< final output slots of the top model
     std::vector<std::string> top_output_names;
     std::string top_kind;
+    std::string group_field;      ///< the top model's MiningField with usageType="group", if any
     pugi::xml_node verification;  ///< ModelVerification of the top model, if any
 
 private:
@@ -180,5 +181,9 @@ std::unique_ptr<CompiledModel> compile_regression_model(ModelContext& mc);
 std::unique_ptr<CompiledModel> compile_mining_model(ModelContext& mc);
 std::unique_ptr<CompiledModel> compile_general_regression_model(ModelContext& mc);
 std::unique_ptr<CompiledModel> compile_neural_network(ModelContext& mc);
+std::unique_ptr<CompiledModel> compile_ruleset_model(ModelContext& mc);
+std::unique_ptr<CompiledModel> compile_association_model(ModelContext& mc);
+std::unique_ptr<CompiledModel> compile_scorecard(ModelContext& mc);
+std::unique_ptr<CompiledModel> compile_nearest_neighbor_model(ModelContext& mc);
 
 }  // namespace scorestream::pmml::detail

@@ -495,6 +495,8 @@ Value OutputDef::eval(Ctx& ctx) const {
         case Feature::entity_id:
             if (r.entity_id.empty()) return Value::missing();
             return Value::string(r.entity_id);
+        case Feature::family:
+            return model->family_output(ctx, *this, r);
         case Feature::transformed_value:
         case Feature::decision:
             break;

@@ -33,7 +33,7 @@ enum class DataType : std::uint8_t {
     unknown
 };
 enum class OpType : std::uint8_t { categorical, ordinal, continuous, unknown };
-enum class MiningFunction : std::uint8_t { regression, classification, clustering, mixed };
+enum class MiningFunction : std::uint8_t { regression, classification, clustering, mixed, association_rules };
 
 inline bool is_numeric(DataType t) noexcept {
     return t == DataType::integer || t == DataType::float_ || t == DataType::double_ ||

@@ -10,7 +10,14 @@
 #include <string_view>
 #include <vector>
 
+namespace pugi {
+class xml_node;
+}
+
 namespace scorestream::pmml::detail {
+
+class Compiler;
+struct OutputDef;
 
 /// A class label of a classification model. The text is owned here for the life of the model, so
 /// a Value pointing at it stays valid.
@@ -126,6 +133,18 @@ public:
     virtual void finalize(Layout& /*layout*/) {}
     /// Called for every model once the whole document is compiled (nested models first).
     virtual void seal(const Program& /*prog*/) {}
+    /// Families with OutputFields of their own (rule features, reason codes, ranked neighbours):
+    /// claims `of` by setting d.feature = Feature::family and its parameters, or returns false to
+    /// leave it to the shared features. Called before the shared features are read.
+    virtual bool parse_output(Compiler& /*c*/, const pugi::xml_node& /*of*/, OutputDef& /*d*/) {
+        return false;
+    }
+    /// Value of an OutputField this model claimed in parse_output, for the current record.
+    virtual Value family_output(Ctx& /*ctx*/, const OutputDef& /*d*/, const ModelResult& /*r*/) const {
+        return Value::missing();
+    }
+    /// One line on the model's structure for describe() (rules, characteristics, ...); "" for none.
+    virtual std::string summary() const { return {}; }
     /// Estimated heap and object bytes of this model's compiled form (not counting nested models).
     virtual std::size_t memory_bytes() const {
         std::size_t n = sizeof(*this) + categories.capacity() * sizeof(Category);
@@ -150,6 +169,7 @@ struct OutputDef {
         transformed_value,
         decision,
         entity_id,
+        family,  ///< claimed by the model's parse_output; evaluated by its family_output
     };
     Feature feature = Feature::predicted_value;
     const CompiledModel* model = nullptr;
@@ -157,6 +177,10 @@ struct OutputDef {
     ExprPtr expr;       ///< transformedValue / decision
     DataType type = DataType::unknown;
     int buffer = -1;
+    int rank = 1;                   ///< family outputs: the rank the OutputField asks for
+    int param = 0, param2 = 0;      ///< family outputs: what the model's parse_output recorded
+    int work = -1;                  ///< family outputs: a numeric work area the model reserved
+    std::string_view feature_name;  ///< family outputs: the feature as describe() reports it
 
     Value eval(Ctx& ctx) const;
 };

@@ -45,6 +45,8 @@ const char* feature_name(OutputDef::Feature f) {
             return "decision";
         case OutputDef::Feature::entity_id:
             return "entityId";
+        case OutputDef::Feature::family:
+            return "";
     }
     return "";
 }
@@ -127,7 +129,25 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
     d.producer = c.producer;
     d.model_kind = c.top_kind;
     d.model_name = c.top->name;
-    d.function = c.top->classification() ? "classification" : "regression";
+    switch (c.top->function) {
+        case MiningFunction::classification:
+            d.function = "classification";
+            break;
+        case MiningFunction::association_rules:
+            d.function = "associationRules";
+            break;
+        case MiningFunction::clustering:
+            d.function = "clustering";
+            break;
+        case MiningFunction::mixed:
+            d.function = "mixed";
+            break;
+        case MiningFunction::regression:
+            d.function = "regression";
+            break;
+    }
+    d.group_field = c.group_field;
+    d.details = c.top->summary();
     for (std::size_t i = 0; i < c.input_names.size(); ++i) {
         FieldDescription f;
         f.name = c.input_names[i];
@@ -143,7 +163,8 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
         const auto& def = slots[static_cast<std::size_t>(slot)];
         OutputDescription o;
         o.name = def.name;
-        o.feature = feature_name(def.output->feature);
+        o.feature = def.output->feature == OutputDef::Feature::family ? std::string(def.output->feature_name)
+                                                                      : feature_name(def.output->feature);
         if (def.type != DataType::unknown) o.data_type = to_string(def.type);
         d.outputs.push_back(std::move(o));
     }
@@ -176,6 +197,27 @@ PmmlModelPtr load_file(const std::filesystem::path& path, const LoadOptions& opt
     LoadOptions o = options;
     if (o.identity.name.empty()) o.identity.name = path.stem().string();
     return load(os.str(), o);
+}
+
+std::string item_list(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) {
+        if (!out.empty()) out.push_back(' ');
+        bool quote = item.empty();
+        for (char ch : item)
+            quote = quote || ch == '"' || ch == '\\' || std::isspace(static_cast<unsigned char>(ch));
+        if (!quote) {
+            out += item;
+            continue;
+        }
+        out.push_back('"');
+        for (char ch : item) {
+            if (ch == '"' || ch == '\\') out.push_back('\\');
+            out.push_back(ch);
+        }
+        out.push_back('"');
+    }
+    return out;
 }
 
 // ---- ModelVerification ------------------------------------------------------------------------------

@@ -33,12 +33,19 @@ int main() {
                            "rattle-DecisionTreeXformIris",
                            "knime-GeneralRegressionAudit",
                            "rattle-NeuralNetworkIris",
-                           "sas-LogisticRegressionIris"};
+                           "sas-LogisticRegressionIris",
+                           "knime-RuleSetIris",
+                           "knime-RuleSetAudit",
+                           "rapidminer-RuleSetAudit",
+                           "rattle-AssociationRulesShopping"};
     int failures = 0;
     for (const char* name : cases) {
         const std::string base = dir + "/" + name;
         auto model = pmml::load_file(base + "/model.pmml");
         auto table = pmml::tools::read_csv(base + "/input.csv");
+        // Association rules read one basket per transaction (grouped input).
+        if (const auto& group = model->describe().group_field; !group.empty())
+            table = pmml::tools::group_rows(table, table.column(group), {"NA"});
         const auto& inputs = model->schema().inputs;
         std::vector<Value> rows(table.rows.size() * inputs.size());
         for (std::size_t r = 0; r < table.rows.size(); ++r)
@@ -59,6 +66,39 @@ int main() {
         pass();
         long count = scorestream::testing::allocations_so_far() - before;
         std::printf("%-34s %5zu records x 2: %ld heap allocations\n", name, table.rows.size(), count);
+        if (count != 0) ++failures;
+    }
+    // Scorecard and k-NN: the test documents of tests/pmml/data over a grid of records (with missing
+    // values), which exercises reason codes, ComplexPartialScore and the neighbour outputs.
+    const std::string data = SCORESTREAM_PMML_TEST_DATA;
+    for (const char* name : {"scorecard.pmml", "knn.pmml"}) {
+        auto model = pmml::load_file(data + "/" + name);
+        const auto& inputs = model->schema().inputs;
+        const char* departments[] = {"engineering", "marketing", "business"};
+        std::vector<Value> rows;
+        for (int r = 0; r < 300; ++r)
+            for (const auto& in : inputs) {
+                double x = (r * 37 % 101) * (in == "income" ? 40.0 : 0.06);
+                if (r % 17 == 0 && in != "department")
+                    rows.push_back(Value::missing());
+                else if (in == "department")
+                    rows.push_back(Value::string(departments[r % 3]));
+                else
+                    rows.push_back(Value::number(x));
+            }
+        Prediction p;
+        auto pass = [&] {
+            for (std::size_t r = 0; r < 300; ++r) {
+                model->score(FeatureRow(rows.data() + r * inputs.size(), inputs.size()), p);
+                if (!p.ok()) std::printf("%s: record %zu: %s\n", name, r, p.error.c_str());
+            }
+        };
+        pass();
+        long before = scorestream::testing::allocations_so_far();
+        pass();
+        pass();
+        long count = scorestream::testing::allocations_so_far() - before;
+        std::printf("%-34s %5d records x 2: %ld heap allocations\n", name, 300, count);
         if (count != 0) ++failures;
     }
     std::printf("pmml allocations: %s\n", failures ? "FAILED" : "zero per record on every model");

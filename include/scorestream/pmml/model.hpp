@@ -54,12 +54,16 @@ struct Description {
     std::string producer;    ///< Header/Application name and version
     std::string model_kind;  ///< "TreeModel", "MiningModel", ...
     std::string model_name;
-    std::string function;  ///< "classification" or "regression"
+    std::string function;  ///< "classification", "regression", "associationRules", "mixed"
     std::vector<FieldDescription> inputs;
     std::string target;  ///< empty when the model has none
     std::vector<std::string> target_categories;
     std::vector<OutputDescription> outputs;
-    std::size_t nested_models = 0;   ///< models inside segmentations
+    std::size_t nested_models = 0;  ///< models inside segmentations
+    /// The MiningField with usageType="group" (an AssociationModel's transaction id), or empty.
+    /// A record is then one group: see item_list().
+    std::string group_field;
+    std::string details;             ///< the model's structure in one line (rules, characteristics, ...)
     bool has_verification = false;   ///< the document carries a ModelVerification block
     std::size_t text_bytes = 0;      ///< size of the PMML text
     std::size_t compiled_bytes = 0;  ///< estimated memory of the compiled form
@@ -94,6 +98,12 @@ private:
 };
 
 using PmmlModelPtr = std::shared_ptr<const PmmlModel>;
+
+/// The value an AssociationModel reads from its item field for one transaction (the records of
+/// one group_field value): the items separated by spaces, an item holding a blank, a quote or a
+/// backslash written in double quotes with `\"` and `\\` escapes (the PMML Array convention).
+/// Example: {"beer", "frozen meal"} gives `beer "frozen meal"`.
+std::string item_list(const std::vector<std::string>& items);
 
 /// Compiles a PMML document held in memory.
 PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options = {});

@@ -150,8 +150,6 @@ ConformanceSummary run_conformance(const ConformanceOptions& opt, std::ostream& 
         try {
             std::string text = read_text(base + "/model.pmml");
             if (status == "quirk") text = apply_sas_quirk(std::move(text));
-            if (status == "grouped-input")
-                throw unsupported_error("grouped-input cases (association rules) are not supported");
             LoadOptions lo;
             lo.identity.name = name;
             model = load(text, lo);
@@ -176,6 +174,14 @@ ConformanceSummary run_conformance(const ConformanceOptions& opt, std::ostream& 
             CsvTable input = read_csv(base + "/input.csv");
             CsvTable expected = read_csv(base + "/expected.csv");
             const auto& schema = model->schema();
+            const std::vector<std::string> markers = {"NA", "N/A"};
+            // Grouped input (status grouped-input): one record per group, in order of first
+            // appearance, as the model's group field says.
+            if (const auto& group = model->describe().group_field; !group.empty()) {
+                int g = input.column(group);
+                if (g < 0) throw parse_error("input.csv has no column '" + group + "' to group records by");
+                input = group_rows(input, g, markers);
+            }
             // Which expected columns to compare, and against what: -1 = target, >= 0 = output index.
             std::vector<std::pair<int, int>> compare;  // (expected column, source)
             std::string problem;
@@ -216,7 +222,6 @@ ConformanceSummary run_conformance(const ConformanceOptions& opt, std::ostream& 
             for (const auto& n : schema.inputs) in_cols.push_back(input.column(n));
             std::vector<Value> row(schema.inputs.size());
             Prediction p;
-            const std::vector<std::string> markers = {"NA", "N/A"};
             std::string mismatch;
             for (std::size_t r = 0; r < input.rows.size() && mismatch.empty(); ++r) {
                 for (std::size_t i = 0; i < in_cols.size(); ++i)

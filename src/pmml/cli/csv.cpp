@@ -1,10 +1,12 @@
 #include "csv.hpp"
 
 #include <scorestream/error.hpp>
+#include <scorestream/pmml/model.hpp>
 
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <unordered_map>
 
 namespace scorestream::pmml::tools {
 
@@ -108,6 +110,31 @@ std::string value_text(const Value& v) {
         }
     }
     return {};
+}
+
+CsvTable group_rows(const CsvTable& table, int group, const std::vector<std::string>& missing_markers) {
+    CsvTable out;
+    out.header = table.header;
+    std::unordered_map<std::string, std::size_t> index;
+    std::vector<std::vector<std::vector<std::string>>> items;  // group -> column -> cells
+    auto g = static_cast<std::size_t>(group);
+    for (const auto& row : table.rows) {
+        if (g >= row.size()) continue;
+        auto [it, fresh] = index.emplace(row[g], out.rows.size());
+        if (fresh) {
+            out.rows.emplace_back(table.header.size());
+            out.rows.back()[g] = row[g];
+            items.emplace_back(table.header.size());
+        }
+        for (std::size_t j = 0; j < row.size() && j < table.header.size(); ++j) {
+            if (j == g || cell_value(row[j], missing_markers).is_missing()) continue;
+            items[it->second][j].push_back(row[j]);
+        }
+    }
+    for (std::size_t r = 0; r < out.rows.size(); ++r)
+        for (std::size_t j = 0; j < table.header.size(); ++j)
+            if (j != g) out.rows[r][j] = item_list(items[r][j]);
+    return out;
 }
 
 }  // namespace scorestream::pmml::tools

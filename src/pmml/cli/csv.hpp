@@ -29,6 +29,11 @@ std::string csv_cell(std::string_view text);
 /// its text) when the cell parses as one, a string otherwise. The Value points into `cell`.
 Value cell_value(const std::string& cell, const std::vector<std::string>& missing_markers);
 
+/// Grouped input (a model with a MiningField of usageType="group"): one row per distinct value of
+/// column `group`, in order of first appearance; every other column holds the group's non-missing
+/// cells as one item list (scorestream::pmml::item_list), or stays empty when it has none.
+CsvTable group_rows(const CsvTable& table, int group, const std::vector<std::string>& missing_markers);
+
 /// Full-precision text of a value for output files.
 std::string value_text(const Value& v);
 

@@ -38,6 +38,9 @@ int cmd_describe(const std::string& path) {
               << "PMML version: " << d.pmml_version << "\n"
               << "producer:     " << (d.producer.empty() ? "-" : d.producer) << "\n";
     if (d.nested_models) std::cout << "nested models: " << d.nested_models << "\n";
+    if (!d.details.empty()) std::cout << "structure:    " << d.details << "\n";
+    if (!d.group_field.empty())
+        std::cout << "grouped by:   " << d.group_field << " (one record per group; items as a list)\n";
     std::cout << "inputs (" << d.inputs.size() << "):\n";
     for (const auto& f : d.inputs) {
         std::cout << "  " << f.name << "  " << f.optype << " " << f.data_type;
@@ -85,8 +88,17 @@ struct Rows {
     std::vector<int> cols;
 };
 
-Rows read_rows(const PmmlModel& model, const std::string& input) {
+Rows read_rows(const PmmlModel& model, const std::string& input,
+               const std::vector<std::string>& markers = {"NA", "N/A"}) {
     Rows r{read_csv(input), {}};
+    // A model reading grouped input (transactions) scores one record per group.
+    const auto& group = model.describe().group_field;
+    if (!group.empty()) {
+        int g = r.table.column(group);
+        if (g < 0)
+            throw parse_error("input '" + input + "' has no column '" + group + "' to group records by");
+        r.table = group_rows(r.table, g, markers);
+    }
     for (const auto& n : model.schema().inputs) r.cols.push_back(r.table.column(n));
     return r;
 }
@@ -102,8 +114,8 @@ void fill_row(const Rows& rows, std::size_t i, const std::vector<std::string>& m
 int cmd_score(const std::string& path, const std::string& input, const std::string& output,
               const std::string& marker) {
     auto model = load_file(path);
-    auto rows = read_rows(*model, input);
     auto markers = markers_from(marker);
+    auto rows = read_rows(*model, input, markers);
     std::ofstream file;
     std::ostream* out = &std::cout;
     if (!output.empty() && output != "-") {
