@@ -398,27 +398,27 @@ TEST_CASE("Scorecard: pointsAbove, initialScore, model-level baseline, useReason
 TEST_CASE("Scorecard: malformed documents are refused with element and line", "[pmml][scorecard]") {
     auto doc = read_data("scorecard.pmml");
     CHECK_THAT(load_error<invalid_value_error>(replace(doc, "pointsBelow", "pointsSideways")),
-               Catch::Contains("<Scorecard> at line 13") && Catch::Contains("pointsSideways"));
+               Catch::Contains("<Scorecard> at line 12") && Catch::Contains("pointsSideways"));
     CHECK_THAT(load_error<invalid_value_error>(
                    replace(doc, "baselineMethod=\"other\"", "baselineMethod=\"median\"")),
-               Catch::Contains("<Scorecard> at line 13"));
+               Catch::Contains("<Scorecard> at line 12"));
     CHECK_THAT(load_error<parse_error>(replace(doc, "<Attribute partialScore=\"19\">", "<Attribute>")),
-               Catch::Contains("<Attribute> at line 28") && Catch::Contains("partialScore"));
+               Catch::Contains("<Attribute> at line 30") && Catch::Contains("partialScore"));
     CHECK_THAT(load_error<invalid_value_error>(
                    replace(doc, "reasonCode=\"RC3\" baselineScore=\"10\"", "reasonCode=\"RC3\"")),
                Catch::Contains("<Characteristic> at line 45") && Catch::Contains("baselineScore"));
     CHECK_THAT(load_error<invalid_value_error>(
                    replace(doc, "name=\"departmentScore\" reasonCode=\"RC1\"", "name=\"departmentScore\"")),
-               Catch::Contains("<Attribute> at line 27") && Catch::Contains("reasonCode"));
+               Catch::Contains("<Attribute> at line 29") && Catch::Contains("reasonCode"));
     CHECK_THAT(
         load_error<parse_error>(replace(doc,
                                         "<Attribute partialScore=\"6\"><SimplePredicate field=\"department\" "
                                         "operator=\"equal\" value=\"business\"/></Attribute>",
                                         "<Attribute partialScore=\"6\"></Attribute>")),
-        Catch::Contains("<Attribute> at line 30") && Catch::Contains("predicate"));
+        Catch::Contains("<Attribute> at line 32") && Catch::Contains("predicate"));
     CHECK_THAT(load_error<unsupported_error>(
                    replace(doc, "functionName=\"regression\"", "functionName=\"classification\"")),
-               Catch::Contains("<Scorecard> at line 13"));
+               Catch::Contains("<Scorecard> at line 12"));
 }
 
 // ---- NearestNeighborModel ----------------------------------------------------------------------
@@ -582,14 +582,14 @@ TEST_CASE("NearestNeighborModel: malformed documents are refused with element an
     auto doc = read_data("knn.pmml");
     CHECK_THAT(
         load_error<invalid_value_error>(replace(doc, "numberOfNeighbors=\"3\"", "numberOfNeighbors=\"0\"")),
-        Catch::Contains("<NearestNeighborModel> at line 14"));
+        Catch::Contains("<NearestNeighborModel> at line 13"));
     CHECK_THAT(load_error<invalid_value_error>(replace(doc, "<euclidean/>", "<jaccard/>")),
                Catch::Contains("<ComparisonMeasure> at line"));
     CHECK_THAT(load_error<unsupported_error>(replace(doc, "<euclidean/>", "<mahalanobis/>")),
                Catch::Contains("<mahalanobis> at line"));
     CHECK_THAT(
         load_error<invalid_value_error>(replace(doc, "<data:x1>1</data:x1>", "<data:x1>one</data:x1>")),
-        Catch::Contains("<row> at line 36") && Catch::Contains("'one'"));
+        Catch::Contains("<row> at line 35") && Catch::Contains("'one'"));
     CHECK_THAT(load_error<invalid_value_error>(replace(doc, "<data:x2>5</data:x2>", "")),
                Catch::Contains("<row> at line 38") && Catch::Contains("x2"));
     CHECK_THAT(
@@ -599,5 +599,5 @@ TEST_CASE("NearestNeighborModel: malformed documents are refused with element an
                Catch::Contains("<OutputField> at line") && Catch::Contains("numberOfNeighbors"));
     CHECK_THAT(load_error<invalid_value_error>(
                    replace(doc, "continuousScoringMethod=\"average\"", "continuousScoringMethod=\"mode\"")),
-               Catch::Contains("<NearestNeighborModel> at line 14") && Catch::Contains("mode"));
+               Catch::Contains("<NearestNeighborModel> at line 13") && Catch::Contains("mode"));
 }
