@@ -89,7 +89,21 @@ public:
 
     void finalize(Layout& layout) override {
         present = layout.add_work(static_cast<int>(items.size()));
-        for (auto* d : pending_) d->work = layout.add_work(static_cast<int>(rules.size()));
+        // Outputs that select and rank alike (algorithm, rankBasis, rankOrder) share one ranking
+        // per record: [ranked yet?, selected count, how many are sorted, rule indexes...].
+        std::vector<std::pair<int, int>> keys;  // (param, order bits) -> work area
+        std::vector<int> areas;
+        for (auto* d : pending_) {
+            std::pair<int, int> key(d->param, d->param2 & 15);
+            auto it = std::find(keys.begin(), keys.end(), key);
+            if (it == keys.end()) {
+                keys.push_back(key);
+                areas.push_back(layout.add_work(3 + static_cast<int>(rules.size())));
+                it = keys.end() - 1;
+            }
+            d->work = areas[static_cast<std::size_t>(it - keys.begin())];
+        }
+        rankings_ = areas;
         pending_.clear();
     }
 
@@ -212,23 +226,34 @@ public:
 
     Value family_output(Ctx& ctx, const OutputDef& d, const ModelResult& /*r*/) const override {
         const double* in = ctx.work(present);
-        double* picked = ctx.work(d.work);
+        double* area = ctx.work(d.work);
+        double* picked = area + 3;
         int basis = d.param2 & 7, feat = d.param2 >> 8;
         bool ascending = (d.param2 & 8) != 0, multi = (d.param2 & 16) != 0;
-        std::size_t n = 0;
-        for (std::size_t i = 0; i < rules.size(); ++i)
-            if (selected(in, rules[i], d.param) && !std::isnan(basis_value(rules[i], basis)))
-                picked[n++] = static_cast<double>(i);
+        if (area[0] == 0.0) {  // not ranked yet for this record (evaluate() clears the flag)
+            std::size_t count = 0;
+            for (std::size_t i = 0; i < rules.size(); ++i)
+                if (selected(in, rules[i], d.param) && !std::isnan(basis_value(rules[i], basis)))
+                    picked[count++] = static_cast<double>(i);
+            area[0] = 1.0;
+            area[1] = static_cast<double>(count);
+            area[2] = 0.0;
+        }
+        auto n = static_cast<std::size_t>(area[1]);
         auto want = static_cast<std::size_t>(d.rank);
         if (!multi && n < want) return Value::missing();
         std::size_t top = std::min(n, want);
-        // Best first by the rank basis; equal values keep the document's order.
-        std::partial_sort(picked, picked + top, picked + n, [&](double a, double b) {
-            double x = basis_value(rules[static_cast<std::size_t>(a)], basis);
-            double y = basis_value(rules[static_cast<std::size_t>(b)], basis);
-            if (x != y) return ascending ? x < y : x > y;
-            return a < b;
-        });
+        if (static_cast<std::size_t>(area[2]) < top) {
+            // Best first by the rank basis; equal values keep the document's order. The order is
+            // total, so sorting a longer prefix later keeps the shorter one.
+            std::partial_sort(picked, picked + top, picked + n, [&](double a, double b) {
+                double x = basis_value(rules[static_cast<std::size_t>(a)], basis);
+                double y = basis_value(rules[static_cast<std::size_t>(b)], basis);
+                if (x != y) return ascending ? x < y : x > y;
+                return a < b;
+            });
+            area[2] = static_cast<double>(top);
+        }
         if (!multi) {
             const Rule& rule = rules[static_cast<std::size_t>(picked[want - 1])];
             switch (feat) {
@@ -276,6 +301,7 @@ protected:
     void evaluate(Ctx& ctx, ModelResult& /*r*/) const override {
         double* in = ctx.work(present);
         std::fill(in, in + items.size(), 0.0);
+        for (int area : rankings_) *ctx.work(area) = 0.0;
         for (std::size_t i = 0; i < items.size(); ++i) {
             const Item& item = items[i];
             if (item.slot < 0) continue;
@@ -336,6 +362,7 @@ private:
     }
 
     std::vector<OutputDef*> pending_;  ///< ruleValue outputs waiting for their work areas
+    std::vector<int> rankings_;        ///< work areas of the shared rankings
 };
 
 }  // namespace
