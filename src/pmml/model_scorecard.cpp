@@ -59,12 +59,13 @@ public:
         const double* points = ctx.work(work);
         const double* used = points + reasons.size();
         // The rank-th reason code by points, highest first; equal points keep the order in which
-        // the codes first appear in the document. Walks the order without sorting.
+        // the codes first appear in the document; codes with negative points are not reported.
+        // Walks the order without sorting.
         int prev = -1;
         for (int step = 0; step < d.rank; ++step) {
             int best = -1;
             for (std::size_t i = 0; i < reasons.size(); ++i) {
-                if (used[i] == 0.0) continue;
+                if (used[i] == 0.0 || points[i] < 0.0) continue;  // negative points explain nothing
                 int k = static_cast<int>(i);
                 if (prev >= 0) {
                     double p = points[prev];

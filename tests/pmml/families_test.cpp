@@ -340,14 +340,15 @@ TEST_CASE("Scorecard sums partial scores and ranks reason codes (pointsBelow)", 
     CHECK(m->describe().details ==
           "3 characteristics, 12 attributes, 4 reason codes (pointsBelow, baselineMethod other)");
     // engineering (3), age 25 (18 < 25 <= 29: 0), income 500 (<= 1000: 26): 3 + 0 + 26 = 29.
-    // Points below the baselines: RC1 19 - 3 = 16, RC2 18 - 0 = 18, RC3 10 - 26 = -16.
+    // Points below the baselines: RC1 19 - 3 = 16, RC2 18 - 0 = 18, RC3 10 - 26 = -16 (negative:
+    // the income raised the score, it is no reason for it; not reported).
     auto p = pmml_test::score(*m, {{"department", "engineering"}, {"age", 25.0}, {"income", 500.0}});
     REQUIRE(p.ok());
     CHECK(p.value.as_number() == 29.0);
     CHECK(number_out(*m, p, "Final Score") == 29.0);
     CHECK(text_out(*m, p, "Reason Code 1") == "RC2");
     CHECK(text_out(*m, p, "Reason Code 2") == "RC1");
-    CHECK(text_out(*m, p, "Reason Code 3") == "RC3");
+    CHECK(text_out(*m, p, "Reason Code 3") == "<missing>");
     CHECK(text_out(*m, p, "Reason Code 4") == "<missing>");
     // marketing (19), age 40 (> 29: 12), income 3000 (> 2500: 5, the Attribute's own code RC2_3):
     // 19 + 12 + 5 = 36. Points: RC1 19 - 19 = 0, RC2 18 - 12 = 6, RC2_3 10 - 5 = 5.
@@ -374,13 +375,18 @@ TEST_CASE("Scorecard: pointsAbove, initialScore, model-level baseline, useReason
     auto above = pmml::load(
         replace(replace(doc, "pointsBelow", "pointsAbove"), "initialScore=\"0\"", "initialScore=\"100\""));
     // Same record as above: 100 + 3 + 0 + 26 = 129. Points above the baselines: RC1 3 - 19 = -16,
-    // RC2 0 - 18 = -18, RC3 26 - 10 = 16 -> RC3, RC1, RC2.
+    // RC2 0 - 18 = -18, RC3 26 - 10 = 16 -> RC3 only (the negative ones are not reported).
     auto p = pmml_test::score(*above, {{"department", "engineering"}, {"age", 25.0}, {"income", 500.0}});
     REQUIRE(p.ok());
     CHECK(p.value.as_number() == 129.0);
     CHECK(text_out(*above, p, "Reason Code 1") == "RC3");
-    CHECK(text_out(*above, p, "Reason Code 2") == "RC1");
-    CHECK(text_out(*above, p, "Reason Code 3") == "RC2");
+    CHECK(text_out(*above, p, "Reason Code 2") == "<missing>");
+    // marketing (19), age 40 (12), income 3000 (5, RC2_3): points above RC1 0, RC2 -6, RC2_3 -5 ->
+    // RC1 (zero points are reported).
+    p = pmml_test::score(*above, {{"department", "marketing"}, {"age", 40.0}, {"income", 3000.0}});
+    CHECK(p.value.as_number() == 136.0);
+    CHECK(text_out(*above, p, "Reason Code 1") == "RC1");
+    CHECK(text_out(*above, p, "Reason Code 2") == "<missing>");
     // The ageScore baseline removed: the Scorecard's baselineScore="30" applies to it.
     auto model_level =
         pmml::load(replace(replace(doc, "reasonCode=\"RC2\" baselineScore=\"18\"", "reasonCode=\"RC2\""),
