@@ -607,3 +607,41 @@ TEST_CASE("NearestNeighborModel: malformed documents are refused with element an
                    replace(doc, "continuousScoringMethod=\"average\"", "continuousScoringMethod=\"mode\"")),
                Catch::Contains("<NearestNeighborModel> at line 13") && Catch::Contains("mode"));
 }
+
+TEST_CASE("NearestNeighborModel: categorical inputs by delta, no target (neighbour ids only)",
+          "[pmml][knn]") {
+    const std::string dict =
+        "<DataField name=\"color\" optype=\"categorical\" dataType=\"string\"/>\n"
+        "<DataField name=\"size\" optype=\"continuous\" dataType=\"double\"/>\n"
+        "<DataField name=\"key\" optype=\"categorical\" dataType=\"string\"/>\n";
+    const std::string body =
+        "<NearestNeighborModel functionName=\"mixed\" numberOfNeighbors=\"2\" instanceIdVariable=\"key\">\n"
+        "<MiningSchema><MiningField name=\"color\"/><MiningField name=\"size\"/></MiningSchema>\n"
+        "<Output><OutputField name=\"n1\" feature=\"entityId\" rank=\"1\"/>"
+        "<OutputField name=\"n2\" feature=\"entityId\" rank=\"2\"/>"
+        "<OutputField name=\"d1\" feature=\"affinity\" rank=\"1\"/></Output>\n"
+        "<TrainingInstances><InstanceFields><InstanceField field=\"key\"/><InstanceField field=\"color\"/>"
+        "<InstanceField field=\"size\"/></InstanceFields>\n<InlineTable>"
+        "<row><key>k1</key><color>red</color><size>1</size></row>"
+        "<row><key>k2</key><color>blue</color><size>1.5</size></row>"
+        "<row><key>k3</key><color>red</color><size>4</size></row>"
+        "</InlineTable></TrainingInstances>\n"
+        "<ComparisonMeasure kind=\"distance\" compareFunction=\"absDiff\"><cityBlock/></ComparisonMeasure>\n"
+        "<KNNInputs><KNNInput field=\"color\" compareFunction=\"delta\" fieldWeight=\"3\"/>"
+        "<KNNInput field=\"size\"/></KNNInputs>\n"
+        "</NearestNeighborModel>\n";
+    auto m = pmml::load(document(dict, body));
+    // (red, 2): k1 3 * 0 + |2 - 1| = 1, k2 3 * 1 + 0.5 = 3.5, k3 3 * 0 + 2 = 2 -> k1, k3.
+    auto p = pmml_test::score(*m, {{"color", "red"}, {"size", 2.0}});
+    REQUIRE(p.ok());
+    CHECK(p.value.is_missing());
+    CHECK(text_out(*m, p, "n1") == "k1");
+    CHECK(text_out(*m, p, "n2") == "k3");
+    CHECK(number_out(*m, p, "d1") == 1.0);
+    // (green, 1.5): a colour no instance has differs from all: k1 3 + 0.5, k2 3 + 0, k3 3 + 2.5 -> k2, k1.
+    p = pmml_test::score(*m, {{"color", "green"}, {"size", 1.5}});
+    CHECK(text_out(*m, p, "n1") == "k2");
+    CHECK(text_out(*m, p, "n2") == "k1");
+    CHECK(number_out(*m, p, "d1") == 3.0);
+    CHECK(m->describe().function == "mixed");
+}
