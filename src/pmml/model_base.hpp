@@ -1,7 +1,8 @@
 #pragma once
 // The interface between the framework and the model families. Every family (TreeModel,
-// RegressionModel, MiningModel, GeneralRegressionModel, NeuralNetwork) derives CompiledModel and
-// implements evaluate(); the framework runs Targets post-processing and computes Output fields.
+// RegressionModel, MiningModel, GeneralRegressionModel, NeuralNetwork, RuleSetModel,
+// AssociationModel, Scorecard, NearestNeighborModel) derives CompiledModel and implements
+// evaluate(); the framework runs Targets post-processing and computes Output fields.
 
 #include "core.hpp"
 
