@@ -447,6 +447,8 @@ std::unique_ptr<CompiledModel> compile_nearest_neighbor_model(ModelContext& mc) 
                 in, "compareFunction 'gaussSim' needs a similarityScale, which a KNNInput cannot carry");
         x.categorical = def.type == DataType::string || def.optype == OpType::categorical;
         if (is_similarity(m->measure)) x.categorical = false;  // binary inputs: 0 / non-zero
+        if (x.categorical && x.compare == Compare::abs_diff)
+            c.invalid(in, "categorical KNN input '" + field + "' needs compareFunction 'delta' or 'equal'");
         auto col = column_of.find(field);
         if (col == column_of.end()) c.invalid(in, "KNN input '" + field + "' has no InstanceField");
         input_columns.push_back(col->second);

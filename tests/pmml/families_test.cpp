@@ -644,4 +644,8 @@ TEST_CASE("NearestNeighborModel: categorical inputs by delta, no target (neighbo
     CHECK(text_out(*m, p, "n2") == "k1");
     CHECK(number_out(*m, p, "d1") == 3.0);
     CHECK(m->describe().function == "mixed");
+    // A categorical input compared by absDiff (the measure's default) has no meaning: refused.
+    CHECK_THAT(load_error<invalid_value_error>(
+                   replace(document(dict, body), " compareFunction=\"delta\" fieldWeight", " fieldWeight")),
+               Catch::Contains("<KNNInput> at line") && Catch::Contains("color"));
 }
