@@ -70,7 +70,10 @@ void BM_pipeline(benchmark::State& state) {
 BENCHMARK(BM_pipeline)->Arg(1)->Arg(0)->ArgName("time_every")->Unit(benchmark::kMillisecond);
 
 // The same work written by hand, as tightly as a user reasonably would: records are pulled from
-// the same kind of source, then routed, gathered, scored, timed, counted and tagged.
+// the same kind of source, then routed, gathered, scored, timed, counted and tagged. "The same
+// work" means the same observable results: each record leaves as a Scored<wine> with its status,
+// the model that answered and the prediction (a failed prediction says why and is counted), and
+// the records in/out, usage and durations are counted as the pipeline counts them.
 void BM_hand_loop(benchmark::State& state) {
     const auto records = make_records();
     const bool timed = state.range(0) != 0;
@@ -83,34 +86,41 @@ void BM_hand_loop(benchmark::State& state) {
         auto reader = control.source();
         ModelPtr current;
         model_stats stats;
+        pipeline_counters counters;
         ModelDescriptor msg;
         std::vector<Value> row(2);
-        Prediction prediction;
-        struct result {
-            wine record;
-            ModelPtr model;
-            double score;
-        } out;
+        Scored<wine> out;
         wine r;
         state.ResumeTiming();
         // Records arrive one at a time from a source, as they would from any stream.
         while (input.next(r) == pull::item) {
+            ++counters.records_in;
             if (reader.next(msg) == pull::item) current = registry().build(msg);
             if (!current || r.type != current->identity().data_type) continue;
             row[0] = Value::number(r.acidity);
             row[1] = Value::number(r.alcohol);
+            out.record = std::move(r);
             std::chrono::steady_clock::time_point t0;
             if (timed) t0 = std::chrono::steady_clock::now();
-            current->score(FeatureRow(row.data(), row.size()), prediction);
-            if (timed)
-                stats.record_duration(
-                    static_cast<std::uint64_t>((std::chrono::steady_clock::now() - t0).count()));
+            current->score(FeatureRow(row.data(), row.size()), out.prediction);
+            if (timed) {
+                out.duration = std::chrono::steady_clock::now() - t0;
+                stats.record_duration(static_cast<std::uint64_t>(out.duration.count()));
+            }
             ++stats.usage;
-            out.record = std::move(r);
             out.model = current;
-            out.score = prediction.value.as_number();
-            sum += out.score;
+            if (out.prediction.ok()) {
+                out.status = score_status::scored;
+            } else {
+                out.status = score_status::failed;
+                out.reason = out.prediction.error;
+                ++stats.failures;
+            }
+            sum += out.prediction.value.as_number();
+            ++counters.records_out;
         }
+        benchmark::DoNotOptimize(counters);
+        benchmark::DoNotOptimize(stats);
     }
     benchmark::DoNotOptimize(sum);
     state.SetItemsProcessed(state.iterations() * records_per_run);

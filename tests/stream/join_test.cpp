@@ -151,6 +151,36 @@ TEST_CASE("a rejected update keeps the previous state and is reported", "[stream
     REQUIRE(p.counters().rejected_updates == 2);
 }
 
+TEST_CASE("max_keys bounds the keys with state; updates of known keys still apply", "[stream][join]") {
+    script<data_t, ctrl_t> s;
+    s.control({"a", 1})
+        .control({"b", 2})
+        .control({"c", 3})  // a third key: refused
+        .data({"c", 1})
+        .control({"a", 10})  // a known key: applied
+        .data({"a", 2})
+        .data({"b", 3});
+    join_options o;
+    o.max_keys = 2;
+    o.name = "rooms";
+    std::vector<std::pair<int, int>> got;
+    std::vector<std::string> errors;
+    auto p =
+        s.data_source() | join<int>(s.control_source(), set_value, keys, o) |
+        sink([&](Joined<data_t, int>&& j) { got.emplace_back(j.record.second, j.state ? *j.state : -1); });
+    p.on_error([&](error_kind k, const record_error& e) {
+        REQUIRE(k == error_kind::rejected_update);
+        errors.push_back(e.to_string());
+    });
+    run_all(p);
+    REQUIRE(got == std::vector<std::pair<int, int>>{{1, -1}, {2, 10}, {3, 2}});
+    REQUIRE(errors == std::vector<std::string>{
+                          "rooms:key 'c': update for a new key refused: the join already holds state for "
+                          "max_keys (2) keys"});
+    REQUIRE(p.counters().rejected_updates == 1);
+    REQUIRE(p.counters().control_messages == 4);
+}
+
 TEST_CASE("an update function that throws is a rejection", "[stream][join]") {
     script<data_t, ctrl_t> s;
     s.control({"a", 1}).control({"a", 2}).data({"a", 1});

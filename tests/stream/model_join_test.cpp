@@ -289,3 +289,32 @@ TEST_CASE("score timing can be sampled or switched off; usage stays exact", "[st
     REQUIRE(m.usage == 10);
     REQUIRE(m.timed == 2);
 }
+
+TEST_CASE("a model join serves at most max_keys data types; others are refused and reported",
+          "[stream][score]") {
+    auto reg = linear_registry();
+    script<rec, ModelDescriptor> s;
+    s.control(version(1, "t"))
+        .control(version(2, "u"))  // a second data type beyond max_keys = 1: refused
+        .data({1, "u", 0, 0})
+        .control(version(3, "t"))  // the data type already served: replaced as usual
+        .data({2, "t", 0, 0});
+    model_join_options o;
+    o.max_keys = 1;
+    std::vector<result> out;
+    std::vector<std::string> errors;
+    auto p = s.data_source() | join(s.control_source(), reg, o) | score() | collect(out);
+    p.on_error([&](error_kind k, const record_error& e) {
+        REQUIRE(k == error_kind::rejected_update);
+        errors.push_back(e.to_string());
+    });
+    drain(p);
+    REQUIRE(out.size() == 2);
+    REQUIRE(out[0].status == score_status::no_model);
+    REQUIRE(out[0].reason == "no model for data type 'u'");
+    REQUIRE(out[1].status == score_status::scored);
+    REQUIRE(out[1].version == "3");
+    REQUIRE(errors.size() == 1);
+    REQUIRE_THAT(errors[0], Catch::Contains("key 'u'") && Catch::Contains("max_keys (1)"));
+    REQUIRE(p.counters().rejected_updates == 1);
+}

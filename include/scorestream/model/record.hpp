@@ -15,6 +15,9 @@
 //         all bound fields at once (index[k] == npos means missing), when that is cheaper
 //     static std::shared_ptr<const void> schema_owner(const T& r);
 //         for layouts that can be freed: a binding holds it, so schema() stays unique while bound
+//     static field_access access(const T& sample, std::size_t index);
+//         how to read field `index` without a lookup: a plain data member at a byte offset, or a
+//         function; a binding then reads fields straight from the record (struct_record does this)
 //
 // Ready-made: io::row (CSV, JSON lines), protobuf messages (reflection), and user structs through
 // struct_record<T> below.
@@ -22,6 +25,8 @@
 #include <scorestream/model/value.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -35,6 +40,119 @@ namespace scorestream {
 
 template <class T, class Enable = void>
 struct record_traits;  // specialize for your record type
+
+/// How a binding reads one field of a record, resolved at bind time: a data member of a plain
+/// type at a byte offset from the record's address (read with one load, no call), or a function.
+struct field_access {
+    enum class kind : std::uint8_t {
+        missing,
+        f64,
+        f32,
+        i64,
+        i32,
+        i16,
+        i8,
+        u64,
+        u32,
+        u16,
+        u8,
+        boolean,
+        string,
+        call
+    };
+    kind how = kind::missing;
+    std::uint32_t offset = 0;  ///< kinds f64 .. string
+    /// kind call: call(context, record, out)
+    void (*call)(const void* context, const void* record, Value& out) = nullptr;
+    const void* context = nullptr;
+
+    /// The access kind of a data member type, or kind::call when it is not a plain type.
+    template <class V>
+    static constexpr kind kind_of() noexcept {
+        using K = kind;
+        if constexpr (std::is_same_v<V, double>)
+            return K::f64;
+        else if constexpr (std::is_same_v<V, float>)
+            return K::f32;
+        else if constexpr (std::is_same_v<V, bool>)
+            return K::boolean;
+        else if constexpr (std::is_integral_v<V> && std::is_signed_v<V> && sizeof(V) == 8)
+            return K::i64;
+        else if constexpr (std::is_integral_v<V> && std::is_signed_v<V> && sizeof(V) == 4)
+            return K::i32;
+        else if constexpr (std::is_integral_v<V> && std::is_signed_v<V> && sizeof(V) == 2)
+            return K::i16;
+        else if constexpr (std::is_integral_v<V> && std::is_signed_v<V> && sizeof(V) == 1)
+            return K::i8;
+        else if constexpr (std::is_integral_v<V> && sizeof(V) == 8)
+            return K::u64;
+        else if constexpr (std::is_integral_v<V> && sizeof(V) == 4)
+            return K::u32;
+        else if constexpr (std::is_integral_v<V> && sizeof(V) == 2)
+            return K::u16;
+        else if constexpr (std::is_integral_v<V> && sizeof(V) == 1)
+            return K::u8;
+        else if constexpr (std::is_same_v<V, std::string>)
+            return K::string;
+        else
+            return K::call;
+    }
+
+    /// Reads the field from `record` (the address of the whole record) into `out`.
+    void read(const void* record, Value& out) const noexcept {
+        const char* p = static_cast<const char*>(record) + offset;
+        switch (how) {
+            case kind::f64:
+                out = Value::number(load<double>(p));
+                return;
+            case kind::f32:
+                out = Value::number(static_cast<double>(load<float>(p)));
+                return;
+            case kind::i64:
+                out = Value::number(static_cast<double>(load<std::int64_t>(p)));
+                return;
+            case kind::i32:
+                out = Value::number(static_cast<double>(load<std::int32_t>(p)));
+                return;
+            case kind::i16:
+                out = Value::number(static_cast<double>(load<std::int16_t>(p)));
+                return;
+            case kind::i8:
+                out = Value::number(static_cast<double>(load<std::int8_t>(p)));
+                return;
+            case kind::u64:
+                out = Value::number(static_cast<double>(load<std::uint64_t>(p)));
+                return;
+            case kind::u32:
+                out = Value::number(static_cast<double>(load<std::uint32_t>(p)));
+                return;
+            case kind::u16:
+                out = Value::number(static_cast<double>(load<std::uint16_t>(p)));
+                return;
+            case kind::u8:
+                out = Value::number(static_cast<double>(load<std::uint8_t>(p)));
+                return;
+            case kind::boolean:
+                out = Value::number(load<bool>(p) ? 1.0 : 0.0);
+                return;
+            case kind::string:
+                out = Value::string(*reinterpret_cast<const std::string*>(p));
+                return;
+            case kind::call:
+                call(context, record, out);
+                return;
+            case kind::missing:
+                out = Value::missing();
+                return;
+        }
+    }
+
+private:
+    template <class V>
+    static V load(const char* p) noexcept {
+        return *reinterpret_cast<const V*>(p);
+    }
+};
 
 namespace detail {
 template <class T, class = void>
@@ -64,6 +182,12 @@ struct has_schema_owner : std::false_type {};
 template <class T>
 struct has_schema_owner<T, std::void_t<decltype(record_traits<T>::schema_owner(std::declval<const T&>()))>>
     : std::true_type {};
+template <class T, class = void>
+struct has_field_access : std::false_type {};
+template <class T>
+struct has_field_access<
+    T, std::void_t<decltype(record_traits<T>::access(std::declval<const T&>(), std::size_t{}))>>
+    : std::true_type {};
 }  // namespace detail
 
 template <class T>
@@ -90,7 +214,7 @@ public:
     /// A field read by a function: `Value(const T&)`.
     field_table&& add(std::string name, getter get) && {
         names_.push_back(std::move(name));
-        fields_.push_back({get, nullptr});
+        fields_.push_back({get, nullptr, field_access::kind::call, nullptr});
         return std::move(*this);
     }
 
@@ -98,8 +222,14 @@ public:
     /// std::optional members missing when empty.
     template <auto Member>
     field_table&& add(std::string name) && {
+        using V = std::remove_cv_t<std::remove_reference_t<decltype(std::declval<const T&>().*Member)>>;
         names_.push_back(std::move(name));
-        fields_.push_back({nullptr, +[](const T& r, Value& out) { out = to_value(r.*Member); }});
+        fields_.push_back(
+            {nullptr, +[](const T& r, Value& out) { out = to_value(r.*Member); }, field_access::kind_of<V>(),
+             +[](const T& r) noexcept {
+                 return static_cast<std::ptrdiff_t>(reinterpret_cast<const char*>(&(r.*Member)) -
+                                                    reinterpret_cast<const char*>(&r));
+             }});
         return std::move(*this);
     }
 
@@ -126,6 +256,33 @@ public:
             out = f.get(r);
     }
 
+    /// How to read field i of records laid out like `sample` without going through the table:
+    /// plain data members by offset, everything else through a call into this table (which must
+    /// outlive the binding: tables returned by record_traits<T>::fields() are static).
+    field_access access(const T& sample, std::size_t i) const noexcept {
+        const auto& f = fields_[i];
+        field_access a;
+        if (f.kind != field_access::kind::call && f.offset) {
+            const std::ptrdiff_t off = f.offset(sample);
+            if (off >= 0 && off <= static_cast<std::ptrdiff_t>(UINT32_MAX)) {
+                a.how = f.kind;
+                a.offset = static_cast<std::uint32_t>(off);
+                return a;
+            }
+        }
+        a.how = field_access::kind::call;
+        a.context = &f;
+        a.call = +[](const void* context, const void* record, Value& out) noexcept {
+            const auto& acc = *static_cast<const accessor*>(context);
+            const T& r = *static_cast<const T*>(record);
+            if (acc.put)
+                acc.put(r, out);
+            else
+                out = acc.get(r);
+        };
+        return a;
+    }
+
     template <class V>
     static Value to_value(const V& v) noexcept {
         if constexpr (std::is_arithmetic_v<V>) {
@@ -140,8 +297,10 @@ public:
 
 private:
     struct accessor {
-        getter get;                     // user function
-        void (*put)(const T&, Value&);  // data member, written in place
+        getter get;                                   // user function
+        void (*put)(const T&, Value&);                // data member, written in place
+        field_access::kind kind;                      // data member: how it reads directly
+        std::ptrdiff_t (*offset)(const T&) noexcept;  // data member: its offset in a record
     };
     std::vector<std::string> names_;
     std::vector<accessor> fields_;
@@ -159,6 +318,10 @@ struct struct_record {
         return record_traits<T>::fields().index_of(name);
     }
     static Value field(const T& r, std::size_t i) noexcept { return record_traits<T>::fields().get(r, i); }
+    /// Field i read directly (see field_table::access); bindings use this on the per-record path.
+    static field_access access(const T& sample, std::size_t i) noexcept {
+        return record_traits<T>::fields().access(sample, i);
+    }
     /// All of a binding's fields at once: one table lookup per record instead of one per field.
     static void gather(const T& r, const std::size_t* index, std::size_t n, Value* out) noexcept {
         const auto& table = record_traits<T>::fields();
@@ -175,10 +338,19 @@ struct struct_record {
 struct feature_binding {
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
+    static double read_f64(const char* p) noexcept {
+        double x;
+        std::memcpy(&x, p, sizeof x);
+        return x;
+    }
+
     const void* schema = nullptr;
     std::shared_ptr<const void> schema_owner;  ///< keeps `schema` alive when the layout is owned
     std::vector<std::size_t> index;
-    std::vector<std::string> absent;  ///< input names the record layout does not have
+    std::vector<field_access> access;    ///< per input, when record_traits<T>::access exists
+    bool all_f64 = false;                ///< every access is a double member: gather by offsets alone
+    std::vector<std::uint32_t> offsets;  ///< when all_f64: the members' offsets
+    std::vector<std::string> absent;     ///< input names the record layout does not have
 
     template <class T>
     static feature_binding resolve(const T& sample, const std::vector<std::string>& inputs) {
@@ -191,6 +363,15 @@ struct feature_binding {
             auto i = record_traits<T>::field_index(sample, name);
             b.index.push_back(i ? *i : npos);
             if (!i) b.absent.push_back(name);
+            if constexpr (detail::has_field_access<T>::value)
+                b.access.push_back(i ? record_traits<T>::access(sample, *i) : field_access{});
+        }
+        if constexpr (detail::has_field_access<T>::value) {
+            b.all_f64 = true;
+            for (const auto& a : b.access) {
+                b.all_f64 = b.all_f64 && a.how == field_access::kind::f64;
+                b.offsets.push_back(a.offset);
+            }
         }
         return b;
     }
@@ -198,7 +379,18 @@ struct feature_binding {
     /// Fills `row` (sized to the model's inputs) from record r.
     template <class T>
     void gather(const T& r, std::vector<Value>& row) const noexcept {
-        if constexpr (detail::has_bulk_gather<T>::value) {
+        if constexpr (detail::has_field_access<T>::value) {
+            const void* base = std::addressof(r);
+            Value* out = row.data();
+            if (all_f64) {
+                // The common case of numeric features: one load and one store per field.
+                const char* bytes = static_cast<const char*>(base);
+                for (std::uint32_t off : offsets) *out++ = Value::number(read_f64(bytes + off));
+                return;
+            }
+            for (const field_access& a : access) a.read(base, *out++);
+            return;
+        } else if constexpr (detail::has_bulk_gather<T>::value) {
             record_traits<T>::gather(r, index.data(), index.size(), row.data());
             return;
         }

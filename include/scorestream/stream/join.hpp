@@ -21,6 +21,7 @@
 #include <scorestream/stream/pipe.hpp>
 
 #include <cstddef>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <map>
@@ -63,7 +64,11 @@ struct join_options {
     std::size_t max_held = 10000;         ///< hold buffer bound (policy hold)
     std::size_t control_check_every = 1;  ///< check the control source before every Nth record
     std::size_t control_batch = 64;       ///< control messages applied per check, at most
-    std::string name = "join";            ///< names this join in error reports
+    /// Keys with state, at most: an update for a new key beyond this is rejected (reported and
+    /// counted as a rejected update), so a control stream of ever-new keys cannot grow the join
+    /// without limit. Updates for keys that already have state are always applied.
+    std::size_t max_keys = 1000000;
+    std::string name = "join";  ///< names this join in error reports
 };
 
 /// A data record with the state current for its key (state == nullptr when unjoined).
@@ -122,8 +127,13 @@ struct has_equal<A, B, std::void_t<decltype(std::declval<const A&>() == std::dec
     : std::true_type {};
 
 template <class A, class B>
-bool keys_equal(const A& a, const B& b) {
-    if constexpr (has_equal<A, B>::value)
+inline bool keys_equal(const A& a, const B& b) {
+    if constexpr (std::is_convertible_v<const A&, std::string_view> &&
+                  std::is_convertible_v<const B&, std::string_view>) {
+        // Text keys (data types): length first, then the bytes; inline, no three-way compare.
+        const std::string_view x(a), y(b);
+        return x.size() == y.size() && (x.empty() || std::memcmp(x.data(), y.data(), x.size()) == 0);
+    } else if constexpr (has_equal<A, B>::value)
         return a == b;
     else
         return !std::less<>{}(a, b) && !std::less<>{}(b, a);
@@ -191,15 +201,63 @@ public:
           ctx_(&ctx) {
         if (opts_.control_check_every == 0) opts_.control_check_every = 1;
         if (opts_.control_batch == 0) opts_.control_batch = 1;
+        until_check_ = opts_.control_check_every;
         if constexpr (detail::has_bind_context<Update, State, control_type>::value) update_.bind_context(ctx);
     }
 
-    void push(In&& x) {
+    SCORESTREAM_HOT_INLINE void push(In&& x) {
         decltype(auto) key = std::invoke(data_key_, std::as_const(x));
         if (State* s = find(key)) {
             next_.push(output_type{x, s, unjoined_reason::none, {}});
             return;
         }
+        push_without_state(std::move(x), key);
+    }
+
+    SCORESTREAM_HOT_INLINE void poll_control() {
+        if (--until_check_ == 0) {
+            until_check_ = opts_.control_check_every;
+            drain_control();
+        }
+        next_.poll_control();
+    }
+
+    void finish() {
+        drain_control();  // what the control stream still has: held records get their chance
+
+        while (!held_.empty()) {
+            In x = std::move(held_.front());
+            held_.pop_front();
+            --ctx_->counters.held;
+            auto k = detail::key_text(std::invoke(data_key_, std::as_const(x)));
+            emit_unjoined(std::move(x), unjoined_reason::ended_while_held, std::move(k));
+        }
+        next_.finish();
+    }
+
+    /// The state for a key, or nullptr (for tests and queries on the pipeline thread).
+    template <class K>
+    SCORESTREAM_HOT_INLINE State* find(const K& key) {
+        // One-entry cache: streams are usually long runs of one key. (Comparing key addresses
+        // instead of contents would be wrong: the pipeline reuses one record object, so different
+        // keys can live at the same address.)
+        if (cached_ && detail::keys_equal(*cached_key_, key)) return cached_;
+        return find_in_table(key);
+    }
+
+private:
+    template <class K>
+    State* find_in_table(const K& key) {
+        auto it = table_.find(key);
+        if (it == table_.end()) return nullptr;
+        cached_key_ = &it->first;
+        cached_ = &it->second;
+        return cached_;
+    }
+
+    // A record whose key has no state yet: the before_state policy.
+    template <class K>
+    SCORESTREAM_COLD void push_without_state(In&& x, const K& key) {
         switch (opts_.policy) {
             case before_state::emit:
                 emit_unjoined(std::move(x), unjoined_reason::no_state, detail::key_text(key));
@@ -226,46 +284,17 @@ public:
         }
     }
 
-    void poll_control() {
-        if (++tick_ >= opts_.control_check_every) {
-            tick_ = 0;
-            drain_control();
-        }
-        next_.poll_control();
+    // Applies up to control_batch control messages that are available now. The usual answer is
+    // "nothing": that check stays inline, applying messages does not.
+    SCORESTREAM_HOT_INLINE void drain_control() {
+        const pull first = control_.next(msg_);
+        if (first == pull::idle || first == pull::end) return;
+        drain_control_from(first);
     }
 
-    void finish() {
-        drain_control();  // what the control stream still has: held records get their chance
-
-        while (!held_.empty()) {
-            In x = std::move(held_.front());
-            held_.pop_front();
-            --ctx_->counters.held;
-            auto k = detail::key_text(std::invoke(data_key_, std::as_const(x)));
-            emit_unjoined(std::move(x), unjoined_reason::ended_while_held, std::move(k));
-        }
-        next_.finish();
-    }
-
-    /// The state for a key, or nullptr (for tests and queries on the pipeline thread).
-    template <class K>
-    State* find(const K& key) {
-        // One-entry cache: streams are usually long runs of one key. (Comparing key addresses
-        // instead of contents would be wrong: the pipeline reuses one record object, so different
-        // keys can live at the same address.)
-        if (cached_ && detail::keys_equal(*cached_key_, key)) return cached_;
-        auto it = table_.find(key);
-        if (it == table_.end()) return nullptr;
-        cached_key_ = &it->first;
-        cached_ = &it->second;
-        return cached_;
-    }
-
-private:
-    // Applies up to control_batch control messages that are available now.
-    void drain_control() {
+    SCORESTREAM_COLD void drain_control_from(pull first) {
         for (std::size_t i = 0; i < opts_.control_batch; ++i) {
-            const pull r = control_.next(msg_);
+            const pull r = i == 0 ? first : control_.next(msg_);
             if (r == pull::item) {
                 ++ctx_->counters.control_messages;
                 apply(std::move(msg_));
@@ -281,6 +310,15 @@ private:
         key_type key = std::invoke(control_key_, std::as_const(msg));
         auto it = table_.find(key);
         const bool created = it == table_.end();
+        if (created && table_.size() >= opts_.max_keys) {
+            record_error e;
+            e.source = opts_.name;
+            e.where = "key '" + detail::key_text(key) + "'";
+            e.message = "update for a new key refused: the join already holds state for max_keys (" +
+                        std::to_string(opts_.max_keys) + ") keys";
+            ctx_->report(error_kind::rejected_update, e);
+            return;
+        }
         if (created) it = table_.emplace(key, State{}).first;
         update_result r = detail::apply_update(update_, it->second, std::move(msg));
         if (!r.accepted) {
@@ -334,7 +372,7 @@ private:
     pipeline_context* ctx_;
     std::map<key_type, State, std::less<>> table_;
     std::deque<In> held_;
-    std::size_t tick_ = 0;
+    std::size_t until_check_ = 1;  // records until the next control check
     control_type msg_{};
     const key_type* cached_key_ = nullptr;
     State* cached_ = nullptr;

@@ -125,7 +125,7 @@ public:
     void stop() noexcept { ctx_->stop_requested.store(true, std::memory_order_relaxed); }
 
     /// Ends the stream now, as if the source had ended: held records are emitted, sinks flush.
-    void finish() {
+    SCORESTREAM_COLD void finish() {
         if (finished_) return;
         finished_ = true;
         chain_.finish();

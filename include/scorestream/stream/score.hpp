@@ -49,6 +49,9 @@ struct model_join_options {
     std::size_t max_held = 10000;
     std::size_t control_check_every = 1;
     std::size_t control_batch = 64;
+    /// Data types with a model, at most (updates for further new data types are rejected); the
+    /// serving stats track the same number of data types by name.
+    std::size_t max_keys = serving_stats::max_data_types;
     std::string name = "models";
 };
 
@@ -60,6 +63,13 @@ struct model_update {
     std::string error;
 };
 
+namespace detail {
+template <class O, class = void>
+struct has_max_keys : std::false_type {};
+template <class O>
+struct has_max_keys<O, std::void_t<decltype(std::declval<const O&>().max_keys)>> : std::true_type {};
+}  // namespace detail
+
 /// The join options of a model-serving options struct (model_join_options, serve::serve_options).
 template <class Options>
 join_options join_options_from(const Options& o) {
@@ -68,6 +78,7 @@ join_options join_options_from(const Options& o) {
     jo.max_held = o.max_held;
     jo.control_check_every = o.control_check_every;
     jo.control_batch = o.control_batch;
+    if constexpr (detail::has_max_keys<Options>::value) jo.max_keys = o.max_keys;
     jo.name = o.name;
     return jo;
 }
@@ -205,27 +216,22 @@ public:
     score_stage(score_options opts, Next next, pipeline_context& ctx)
         : opts_(opts), next_(std::move(next)), ctx_(&ctx) {}
 
-    void push(Joined<T, model_slot>&& j) {
-        out_.record = std::move(j.record);
-        out_.answered_by.clear();
-        out_.duration = std::chrono::nanoseconds(0);
+    SCORESTREAM_HOT_INLINE void push(Joined<T, model_slot>&& j) {
         model_slot* slot = j.state;
         if (slot == nullptr || !slot->model) {
-            unscored(slot, j);
-            next_.push(std::move(out_));
+            push_unscored(j.record, slot, j.reason, j.key);  // by parts: j itself stays in registers
             return;
         }
         model_slot& s = *slot;
-        if (record_traits<T>::schema(out_.record) != s.binding.schema) rebind(s);
-        s.binding.gather(out_.record, s.row);
+        if (record_traits<T>::schema(j.record) != s.binding.schema) rebind(s, j.record);
+        s.binding.gather(j.record, s.row);
+        detail::move_record(out_.record, j.record);
         if (out_.model != s.model) out_.model = s.model;  // usually the same: skip the refcount traffic
-        out_.reason.clear();
 
-        // Lend this slot's model scratch to the prediction, so alternating data types do not
-        // make their models rebuild it.
-        using std::swap;
-        swap(out_.prediction.scratch, s.scratch);
-        swap(out_.prediction.scratch_owner, s.scratch_owner);
+        // Lend this slot's model scratch to the prediction, so alternating data types do not make
+        // their models rebuild it. (Outside the call it lives in the slot, never in out_, which a
+        // sink may move away.)
+        if (s.scratch) lend_scratch(s);
         const bool timed = opts_.time_every != 0 && ++tick_ >= opts_.time_every;
         std::chrono::steady_clock::time_point t0;
         if (timed) {
@@ -239,21 +245,21 @@ public:
         } catch (...) {
             out_.prediction.error = "model threw a non-standard exception";
         }
+        if (out_.prediction.scratch) return_scratch(s);
         if (timed) {
             out_.duration = std::chrono::steady_clock::now() - t0;
             s.current->record_duration(static_cast<std::uint64_t>(out_.duration.count()));
+        } else {
+            out_.duration = std::chrono::nanoseconds(0);
         }
         ++s.current->usage;
         if (out_.prediction.ok()) {
             out_.status = score_status::scored;
+            if (!out_.reason.empty()) out_.reason.clear();
         } else {
-            out_.status = score_status::failed;
-            out_.reason = out_.prediction.error;
-            ++s.current->failures;
-            s.stats->note_error(out_.reason);
+            failed(s);
         }
-        swap(out_.prediction.scratch, s.scratch);
-        swap(out_.prediction.scratch_owner, s.scratch_owner);
+        if (!out_.answered_by.empty()) out_.answered_by.clear();
         next_.push(std::move(out_));
     }
 
@@ -261,22 +267,44 @@ public:
     void finish() { next_.finish(); }
 
 private:
-    void unscored(model_slot* slot, const Joined<T, model_slot>& j) {
+    SCORESTREAM_COLD void push_unscored(T& record, model_slot* slot, unjoined_reason why,
+                                        std::string_view key) {
+        out_.record = std::move(record);
+        out_.answered_by.clear();
+        out_.duration = std::chrono::nanoseconds(0);
         out_.status = score_status::no_model;
         out_.model.reset();
         out_.prediction.value = Value::missing();
         out_.prediction.outputs.clear();
         out_.prediction.error.clear();
-        const std::string_view dt = slot ? std::string_view(slot->data_type) : j.key;
+        const std::string_view dt = slot ? std::string_view(slot->data_type) : key;
         out_.reason.assign("no model for data type '").append(dt).append("'");
-        if (j.reason == unjoined_reason::hold_overflow || j.reason == unjoined_reason::ended_while_held)
-            out_.reason += std::string(" (") + to_string(j.reason) + ")";
+        if (why == unjoined_reason::hold_overflow || why == unjoined_reason::ended_while_held)
+            out_.reason += std::string(" (") + to_string(why) + ")";
         ++ctx_->stats.of(dt).unscored;
+        next_.push(std::move(out_));
+    }
+
+    SCORESTREAM_COLD void failed(model_slot& s) {
+        out_.status = score_status::failed;
+        out_.reason = out_.prediction.error;
+        ++s.current->failures;
+        s.stats->note_error(out_.reason);
+    }
+
+    void lend_scratch(model_slot& s) noexcept {
+        out_.prediction.scratch = std::move(s.scratch);
+        out_.prediction.scratch_owner = s.scratch_owner;
+    }
+    void return_scratch(model_slot& s) noexcept {
+        s.scratch = std::move(out_.prediction.scratch);
+        s.scratch_owner = out_.prediction.scratch_owner;
+        out_.prediction.scratch_owner = 0;
     }
 
     // Resolves the model's inputs against this record's layout; runs once per (layout, model).
-    void rebind(model_slot& s) {
-        s.binding = feature_binding::resolve(out_.record, s.model->schema().inputs);
+    SCORESTREAM_COLD void rebind(model_slot& s, const T& record) {
+        s.binding = feature_binding::resolve(record, s.model->schema().inputs);
         if (!s.binding.absent.empty()) {
             s.current->absent_inputs = s.binding.absent;
             std::string names;

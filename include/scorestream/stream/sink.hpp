@@ -37,7 +37,7 @@ template <class In, class S>
 class sink_stage {
 public:
     sink_stage(S s, pipeline_context& ctx) : s_(std::move(s)), ctx_(&ctx) {}
-    void push(In&& x) {
+    SCORESTREAM_HOT_INLINE void push(In&& x) {
         auto& s = detail::unwrap(s_);
         using target = std::decay_t<decltype(s)>;
         try {

@@ -25,7 +25,7 @@ public:
     explicit vector_source(std::vector<T> items) : items_(std::move(items)) {}
     pull next(T& out) {
         if (pos_ == items_.size()) return pull::end;
-        out = std::move(items_[pos_++]);
+        detail::move_record(out, items_[pos_++]);
         return pull::item;
     }
     const record_error& error() const noexcept { return error_; }
@@ -109,6 +109,12 @@ public:
             // close() is never missed.
             const bool closed = shared_->closed.load(std::memory_order_acquire);
             if (shared_->size.load(std::memory_order_acquire) == 0) return closed ? pull::end : pull::idle;
+            return take(out);
+        }
+        const record_error& error() const noexcept { return error_; }
+
+    private:
+        SCORESTREAM_COLD pull take(T& out) {
             std::lock_guard<std::mutex> lock(shared_->mutex);
             if (shared_->items.empty()) return shared_->closed.load() ? pull::end : pull::idle;
             out = std::move(shared_->items.front());
@@ -116,9 +122,7 @@ public:
             shared_->size.store(shared_->items.size(), std::memory_order_release);
             return pull::item;
         }
-        const record_error& error() const noexcept { return error_; }
 
-    private:
         std::shared_ptr<shared> shared_;
         record_error error_;
     };
