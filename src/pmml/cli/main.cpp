@@ -86,6 +86,7 @@ int cmd_verify(const std::string& path) {
 struct Rows {
     CsvTable table;
     std::vector<int> cols;
+    int group = -1;  ///< grouped input: the column holding each row's group key
 };
 
 Rows read_rows(const PmmlModel& model, const std::string& input,
@@ -98,6 +99,7 @@ Rows read_rows(const PmmlModel& model, const std::string& input,
         if (g < 0)
             throw parse_error("input '" + input + "' has no column '" + group + "' to group records by");
         r.table = group_rows(r.table, g, markers);
+        r.group = g;
     }
     for (const auto& n : model.schema().inputs) r.cols.push_back(r.table.column(n));
     return r;
@@ -125,6 +127,8 @@ int cmd_score(const std::string& path, const std::string& input, const std::stri
     }
     const auto& schema = model->schema();
     bool has_target = !schema.target.empty();
+    // Grouped input: each output row starts with its group key (transaction id).
+    if (rows.group >= 0) *out << csv_cell(model->describe().group_field) << ",";
     *out << csv_cell(has_target ? schema.target : "prediction");
     for (const auto& o : schema.outputs) *out << "," << csv_cell(o);
     *out << ",error\n";
@@ -137,6 +141,8 @@ int cmd_score(const std::string& path, const std::string& input, const std::stri
     for (std::size_t i = 0; i < n; ++i) {
         fill_row(rows, i, markers, row);
         model->score(FeatureRow(row.data(), row.size()), p);
+        if (rows.group >= 0)
+            *out << csv_cell(rows.table.rows[i][static_cast<std::size_t>(rows.group)]) << ",";
         *out << csv_cell(value_text(p.value));
         for (const auto& v : p.outputs) *out << "," << csv_cell(value_text(v));
         *out << "," << csv_cell(p.error) << "\n";
