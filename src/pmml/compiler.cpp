@@ -661,6 +661,10 @@ void Compiler::compile_document() {
         if (def.kind == SlotDef::Kind::input)
             prog.input_slots[static_cast<std::size_t>(def.source)] = static_cast<int>(i);
     }
+    // Every plain string input gets its interned strings, so load_inputs checks validity and finds
+    // the category index with one hash lookup, whether or not a model compares the input.
+    for (std::size_t i = 0; i < prog.layout.slots.size(); ++i)
+        if (prog.layout.slots[i].plain) symbols(static_cast<int>(i));
     prog.symbols.resize(prog.layout.slots.size());
     for (auto& sym : prog.symbols)
         if (sym) sym->finish();

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <string>
@@ -242,10 +243,32 @@ struct Symbols {
         texts.push_back(std::make_unique<std::string>(t));
         return static_cast<int>(texts.size()) - 1;
     }
+    /// Eight bytes per step, the tail read as overlapping words (category values are short):
+    /// multiply-xorshift mixing of 64-bit words.
     static std::uint64_t hash(std::string_view t) noexcept {
-        std::uint64_t h = 1469598103934665603ull;  // FNV-1a
-        for (unsigned char ch : t) h = (h ^ ch) * 1099511628211ull;
-        return h;
+        const char* p = t.data();
+        std::size_t n = t.size();
+        std::uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xC2B2AE3D27D4EB4Full);
+        std::uint64_t w = 0;
+        if (n >= 8) {
+            for (; n > 8; p += 8, n -= 8) {
+                std::memcpy(&w, p, 8);
+                h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+                h ^= h >> 32;
+            }
+            std::memcpy(&w, p + n - 8, 8);  // the last 8 bytes (overlapping what was mixed)
+        } else if (n >= 4) {
+            std::uint32_t a, b;
+            std::memcpy(&a, p, 4);
+            std::memcpy(&b, p + n - 4, 4);
+            w = a | (static_cast<std::uint64_t>(b) << 32);
+        } else if (n > 0) {
+            w = static_cast<unsigned char>(p[0]) |
+                (static_cast<std::uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8) |
+                (static_cast<std::uint64_t>(static_cast<unsigned char>(p[n - 1])) << 16);
+        }
+        h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
+        return h ^ (h >> 29);
     }
     void finish() {
         std::size_t size = 8;
@@ -295,6 +318,18 @@ public:
     void build_plan();
     std::vector<std::uint8_t> direct;               ///< per slot: a numeric input mirrored in EvalScratch::xs
     std::vector<std::unique_ptr<Symbols>> symbols;  ///< per slot: string inputs' interned strings
+
+    /// True when load_inputs mirrors this slot into EvalScratch::xs (numeric) or cats (string):
+    /// a top-level input that every reader sees without conversion.
+    bool mirrored(int slot) const noexcept {
+        auto i = static_cast<std::size_t>(slot);
+        if (slot < 0 || i >= layout.slots.size()) return false;
+        const SlotDef& d = layout.slots[i];
+        return d.kind == SlotDef::Kind::input && d.source >= 0 &&
+               static_cast<std::size_t>(d.source) < input_slots.size() &&
+               input_slots[static_cast<std::size_t>(d.source)] == slot &&
+               ((i < direct.size() && direct[i]) || (i < symbols.size() && symbols[i]));
+    }
 
     void compute(Ctx& ctx, int slot) const;
     /// Reads and treats every input of the row (in row order) and fills the numeric view.

@@ -4,6 +4,9 @@
 #include "compiler.hpp"
 #include "link.hpp"
 
+#include <cstdint>
+#include <vector>
+
 namespace scorestream::pmml::detail {
 namespace {
 
@@ -13,6 +16,7 @@ public:
         int slot;
         double coef;
         double exponent;
+        bool mirrored = false;  ///< read from EvalScratch::xs (set by seal)
     };
     struct CatTerm {
         int slot;
@@ -26,12 +30,22 @@ public:
         std::vector<int> slots;
         double coef;
     };
+    /// The categorical terms of one string input, when each of its values has at most one term and
+    /// its terms are contiguous in the document: coefs[k] is the coefficient of category index k
+    /// (0 for values without a term), so the term that matches costs one indexed load.
+    struct CatGroup {
+        int slot;
+        std::uint32_t size;    ///< number of category indexes covered
+        std::uint32_t offset;  ///< into Table::group_coefs
+    };
     struct Table {
         double intercept = 0.0;
         int category = -1;
         std::vector<NumTerm> nums;
         std::vector<CatTerm> cats;
         std::vector<InterTerm> inters;
+        std::vector<CatGroup> groups;  ///< replaces `cats` on the typed path when not empty
+        std::vector<double> group_coefs;
     };
     std::vector<Table> tables;
     Normalization norm = Normalization::none;
@@ -40,13 +54,23 @@ public:
     /// False when a numeric input is missing.
     bool table_value(Ctx& ctx, const Table& t, double& y) const {
         double acc = t.intercept;
+        const double* xs = ctx.s->xs.data();
         for (const auto& term : t.nums) {
-            const Value& v = ctx.get(term.slot);
-            double x;
-            if (!as_double(v, x)) return false;
+            double x = term.mirrored ? xs[static_cast<std::size_t>(term.slot)] : nan_v;
+            if (x != x && !as_double(ctx.get(term.slot), x)) return false;  // missing, or not mirrored
             acc += term.coef * (term.exponent == 1.0 ? x : std::pow(x, term.exponent));
         }
+        if (!t.groups.empty()) {
+            const std::int32_t* cats = ctx.s->cats.data();
+            const double* coefs = t.group_coefs.data();
+            for (const auto& g : t.groups) {
+                // -1 (unlisted) and -2 (missing) become large: no term matches them
+                auto k = static_cast<std::uint32_t>(cats[static_cast<std::size_t>(g.slot)]);
+                if (k < g.size) acc += coefs[g.offset + k];
+            }
+        }
         for (const auto& term : t.cats) {
+            if (!t.groups.empty()) break;
             if (term.index >= 0) {
                 if (ctx.s->cats[static_cast<std::size_t>(term.slot)] == term.index) acc += term.coef;
                 continue;
@@ -67,6 +91,46 @@ public:
         }
         y = acc;
         return true;
+    }
+
+    void seal(const Program& prog) override {
+        for (auto& t : tables) {
+            for (auto& term : t.nums)
+                term.mirrored = prog.mirrored(term.slot) && prog.direct[static_cast<std::size_t>(term.slot)];
+            group(prog, t);
+        }
+    }
+
+    /// Builds Table::groups when every categorical term reads a mirrored string input by category
+    /// index, each input's terms are contiguous and no value has two terms (then the sum adds the
+    /// matching coefficients in the document's order, as the term loop does).
+    static void group(const Program& prog, Table& t) {
+        t.groups.clear();
+        t.group_coefs.clear();
+        std::vector<CatGroup> groups;
+        std::vector<double> coefs;
+        for (std::size_t i = 0; i < t.cats.size(); ++i) {
+            const CatTerm& term = t.cats[i];
+            auto slot = static_cast<std::size_t>(term.slot);
+            if (term.index < 0 || !prog.mirrored(term.slot) || slot >= prog.symbols.size() ||
+                !prog.symbols[slot])
+                return;
+            if (groups.empty() || groups.back().slot != term.slot) {
+                for (const auto& g : groups)
+                    if (g.slot == term.slot) return;  // not contiguous
+                auto n = static_cast<std::uint32_t>(prog.symbols[slot]->texts.size());
+                groups.push_back({term.slot, n, static_cast<std::uint32_t>(coefs.size())});
+                coefs.resize(coefs.size() + n, 0.0);
+                coefs.resize(coefs.size() + n, 0.0);  // second half: which indexes have a term
+            }
+            const CatGroup& g = groups.back();
+            auto k = static_cast<std::uint32_t>(term.index);
+            if (k >= g.size || coefs[g.offset + g.size + k] != 0.0) return;  // a value with two terms
+            coefs[g.offset + k] = term.coef;
+            coefs[g.offset + g.size + k] = 1.0;
+        }
+        t.groups = std::move(groups);
+        t.group_coefs = std::move(coefs);
     }
 
 protected:

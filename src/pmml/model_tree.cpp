@@ -54,9 +54,9 @@ public:
     std::vector<std::int32_t> dist;           ///< per node: row in probs_/counts_, or -1
     std::vector<double> probs_;               ///< rows of `stride` probabilities
     std::vector<double> counts_;              ///< rows of `stride` record counts (aggregateNodes)
-    std::vector<double> confidences_;         ///< rows of `stride` (NaN: not given)
-    std::vector<std::uint8_t> has_conf_;
-    std::vector<double> record_count;  ///< per node (weightedConfidence only)
+    std::vector<double> confidences_;         ///< rows of `stride`; empty when none is given
+    std::vector<std::uint8_t> has_conf_;      ///< compile time: per row, some confidence is given
+    std::vector<double> record_count;         ///< per node (weightedConfidence only)
     Missing missing = Missing::none;
     bool no_true_child_last = false;
     double penalty = 1.0;
@@ -369,11 +369,15 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
             n.payload = best;
         }
     }
-    if (!has_conf_.empty() &&
-        std::none_of(has_conf_.begin(), has_conf_.end(), [](auto b) { return b != 0; })) {
+    if (std::none_of(has_conf_.begin(), has_conf_.end(), [](auto b) { return b != 0; })) {
         confidences_.clear();
-        has_conf_.clear();
+    } else {
+        // Confidences not given default to the probabilities: resolved once here.
+        for (std::size_t k = 0; k < confidences_.size(); ++k)
+            if (std::isnan(confidences_[k])) confidences_[k] = probs_[k];
     }
+    has_conf_.clear();
+    has_conf_.shrink_to_fit();
     // ids, packed
     id_end.resize(total_nodes);
     for (std::size_t i = 0; i < total_nodes; ++i) {
@@ -444,13 +448,7 @@ void TreeModelImpl::seal(const Program& prog) {
     // one set lookup, on inputs load_inputs mirrors into EvalScratch::xs / cats.
     flat = FlatTree{};
     bool ok = !nodes.empty() && nodes[0].kind == Node::always && nodes.size() < (1u << 27);
-    auto mirrored = [&](int slot) {
-        auto i = static_cast<std::size_t>(slot);
-        const SlotDef& d = prog.layout.slots[i];
-        return d.kind == SlotDef::Kind::input && d.source >= 0 &&
-               static_cast<std::size_t>(d.source) < prog.input_slots.size() &&
-               prog.input_slots[static_cast<std::size_t>(d.source)] == slot && slot < (1 << 26);
-    };
+    auto mirrored = [&](int slot) { return prog.mirrored(slot) && slot < (1 << 26); };
     std::vector<FlatNode> out(ok ? nodes.size() : 0);
     for (std::size_t i = 0; ok && i < nodes.size(); ++i) {
         const Node& n = nodes[i];
@@ -646,12 +644,12 @@ void TreeModelImpl::evaluate(Ctx& ctx, ModelResult& r) const {
     const double* p = probs_.data() + static_cast<std::size_t>(row) * nc;
     std::copy(p, p + nc, r.probs.begin());
     r.has_probs = true;
-    double factor = penalties ? std::pow(penalty, penalties) : 1.0;
-    if (!has_conf_.empty() && has_conf_[static_cast<std::size_t>(row)]) {
-        const double* cf = confidences_.data() + static_cast<std::size_t>(row) * nc;
-        for (std::size_t i = 0; i < nc; ++i) r.confidences[i] = (std::isnan(cf[i]) ? p[i] : cf[i]) * factor;
+    const double* cf = confidences_.empty() ? p : confidences_.data() + static_cast<std::size_t>(row) * nc;
+    if (penalties) {
+        double factor = std::pow(penalty, penalties);
+        for (std::size_t i = 0; i < nc; ++i) r.confidences[i] = cf[i] * factor;
     } else {
-        for (std::size_t i = 0; i < nc; ++i) r.confidences[i] = p[i] * factor;
+        std::copy(cf, cf + nc, r.confidences.begin());
     }
     r.has_confidences = true;
 }

@@ -23,8 +23,14 @@ struct PmmlModel::Impl {
     const CompiledModel* top = nullptr;
     std::vector<int> input_slots;
     std::vector<int> output_slots;
-    std::vector<const OutputDef*> direct_outputs;  ///< per output: evaluated without its slot
-    std::string verification_xml;                  ///< the ModelVerification element, re-parsed by verify()
+    /// Per output: how score() computes it. `slot`: through its slot (conversions, expressions);
+    /// `eval`: OutputDef::eval without the slot; `probability`: read straight from the model's
+    /// probabilities when it has them; `number` / `string`: the predicted value as is when it already
+    /// has the output's type (else through the slot).
+    enum class Path : std::uint8_t { slot, eval, probability, number, string };
+    std::vector<Path> output_paths;
+    std::vector<const OutputDef*> output_defs;
+    std::string verification_xml;  ///< the ModelVerification element, re-parsed by verify()
 };
 
 namespace {
@@ -64,7 +70,11 @@ std::string PmmlModel::to_bytes() const { return impl_->text; }
 void PmmlModel::score(const FeatureRow& row, Prediction& out) const {
     const Impl& m = *impl_;
     auto& s = scratch_for<EvalScratch>(out, [&] { return m.prog.make_scratch(); });
-    out.reset(m.output_slots.size());
+    // Every output is written below; clear only what a failed record could leave behind.
+    out.value = Value::missing();
+    out.error.clear();
+    if (out.outputs.size() != m.output_slots.size())
+        out.outputs.assign(m.output_slots.size(), Value::missing());
     if (++s.epoch == 0) {
         std::fill(s.stamps.begin(), s.stamps.end(), 0u);
         for (auto& r : s.results) r.epoch = 0;
@@ -81,9 +91,40 @@ void PmmlModel::score(const FeatureRow& row, Prediction& out) const {
         m.prog.load_inputs(ctx);
         const ModelResult& r = m.top->run(ctx);
         out.value = r.value;
+        using Path = Impl::Path;
         for (std::size_t i = 0; i < m.output_slots.size(); ++i) {
-            const OutputDef* d = m.direct_outputs[i];
-            out.outputs[i] = d ? d->eval(ctx) : ctx.get(m.output_slots[i]);
+            const OutputDef* d = m.output_defs[i];
+            Value& o = out.outputs[i];
+            switch (m.output_paths[i]) {
+                case Path::probability: {
+                    const ModelResult& mr = s.results[static_cast<std::size_t>(d->model->result)];
+                    if (mr.epoch == s.epoch && mr.has_probs) {
+                        o = Value::number(mr.probs[static_cast<std::size_t>(d->category)]);
+                        continue;
+                    }
+                    o = d->eval(ctx);
+                    continue;
+                }
+                case Path::number:
+                case Path::string: {
+                    const ModelResult& mr = s.results[static_cast<std::size_t>(d->model->result)];
+                    bool want_number = m.output_paths[i] == Path::number;
+                    if (mr.epoch == s.epoch &&
+                        (mr.value.is_missing() ||
+                         (want_number ? mr.value.is_number() : mr.value.is_string()))) {
+                        o = mr.value;
+                        continue;
+                    }
+                    o = ctx.get(m.output_slots[i]);
+                    continue;
+                }
+                case Path::eval:
+                    o = d->eval(ctx);
+                    continue;
+                case Path::slot:
+                    o = ctx.get(m.output_slots[i]);
+                    continue;
+            }
         }
     } catch (const EvalFailure& f) {
         out.reset(m.output_slots.size());
@@ -118,10 +159,19 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
         const auto& def = impl->prog.layout.slots[static_cast<std::size_t>(slot)];
         using F = OutputDef::Feature;
         bool numeric_type = def.type == DataType::unknown || def.type == DataType::double_;
+        using Path = PmmlModel::Impl::Path;
         bool direct = (def.output->feature == F::probability || def.output->feature == F::confidence)
                           ? numeric_type
                           : def.output->feature == F::predicted_value && def.type == DataType::unknown;
-        impl->direct_outputs.push_back(direct ? def.output : nullptr);
+        Path path = direct ? Path::eval : Path::slot;
+        if (direct && def.output->feature == F::probability && def.output->category >= 0)
+            path = Path::probability;
+        if (def.output->feature == F::predicted_value && def.output->model) {
+            if (def.type == DataType::double_) path = Path::number;
+            if (def.type == DataType::string) path = Path::string;
+        }
+        impl->output_paths.push_back(path);
+        impl->output_defs.push_back(def.output);
     }
 
     Description& d = impl->description;
