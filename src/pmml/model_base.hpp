@@ -42,13 +42,22 @@ struct TargetPost {
 
 /// 16-byte node of the flat form of a tree whose every split is binary (the usual R and KNIME
 /// output), with every test reduced to "does the record go to the first child". Internal nodes hold
-/// (value, slot << 4 | flags, index of the first child; the second child follows it); leaves hold
-/// (-, leaf, payload: class index or index into the scores, -1 for none). Numeric splits go first
-/// when (x <= value) != flip: x < t is stored as x <= the next double below t, and x > t / x >= t as
-/// the flipped forms, which is exact for every number. Category splits hold in `value` the 64-bit set
-/// of category indexes going first, bit 63 standing for every string the set does not list.
+/// (value, slot << 4 | flags, index of the first child; the second child follows it). Numeric splits
+/// go first when (x <= value) != flip: x < t is stored as x <= the next double below t, and x > t /
+/// x >= t as the flipped forms, which is exact for every number. Category splits hold in `value` the
+/// 64-bit set of category indexes going first, bit 63 standing for every string the set does not
+/// list. A leaf is a flipped numeric test against a NaN, which always goes "first" to `next`, its own
+/// index: walking on from a leaf stays there, so several trees can be walked in lockstep without a
+/// branch per tree. The NaN's low 32 bits hold the leaf's payload (class index or index into the
+/// scores; -1 for none).
 struct FlatNode {
     static constexpr std::int32_t flip = 1, category = 2, leaf = 4;
+    static FlatNode make_leaf(std::int32_t self, std::int32_t payload) noexcept {
+        std::uint64_t bits = 0x7FF8000000000000ull | static_cast<std::uint32_t>(payload);
+        FlatNode n{0.0, leaf | flip, self};
+        std::memcpy(&n.value, &bits, sizeof bits);
+        return n;
+    }
     double value;
     std::int32_t slot_flags;
     std::int32_t next;
@@ -88,7 +97,11 @@ struct FlatTree {
         return i;
     }
     /// The leaf's payload: class index or score index (-1: none).
-    int payload(int leaf) const noexcept { return nodes[static_cast<std::size_t>(leaf)].next; }
+    int payload(int leaf) const noexcept {
+        std::uint64_t bits;
+        std::memcpy(&bits, &nodes[static_cast<std::size_t>(leaf)].value, sizeof bits);
+        return static_cast<std::int32_t>(static_cast<std::uint32_t>(bits));
+    }
 };
 
 class CompiledModel {

@@ -52,6 +52,9 @@ public:
     };
     std::vector<Flat> flat;
     std::uint64_t flat_used = 0, flat_strict = 0;  ///< union of the trees' FlatTree::used / strict
+    /// Walk the trees four at a time (deep trees: the walks' load chains overlap) rather than one
+    /// after the other (shallow trees, where the interleaving costs more than it hides).
+    bool lockstep = false;
 
     void seal(const Program& /*prog*/) override {
         flat.clear();
@@ -71,6 +74,9 @@ public:
             flat_strict |= tree->strict;
         }
         if (!ok) flat.clear();
+        std::size_t total = 0;
+        for (const auto& f : flat) total += f.tree->nodes.size();
+        lockstep = !flat.empty() && total / flat.size() > 64;
     }
 
     /// Returns false when some input is missing or a tree gives no prediction (the general loop then
@@ -121,36 +127,66 @@ double weighted_median(double* v, double* w, std::size_t n) {
     return v[n - 1];
 }
 
+/// Walks `lanes` trees at once, one level of each per round, until all stand on a leaf (a leaf
+/// steps to itself). A tree walk is a chain of dependent loads; interleaving several lets the
+/// processor overlap them, and the only branch per round is the loop's own.
+template <std::size_t lanes>
+void walk_lockstep(const FlatNode* const* trees, int* at, const double* xs, const std::int32_t* cats) {
+    for (std::size_t k = 0; k < lanes; ++k) at[k] = 0;
+    for (;;) {
+        int inner = 0;
+        for (std::size_t k = 0; k < lanes; ++k) {
+            const FlatNode& n = trees[k][at[k]];
+            inner |= ~n.slot_flags & FlatNode::leaf;
+            at[k] = FlatTree::step(n, xs, cats);
+        }
+        if (!inner) return;
+    }
+}
+
 bool MiningModelImpl::evaluate_flat(Ctx& ctx, ModelResult& r) const {
     const EvalScratch& s = *ctx.s;
     if (((s.missing_bits & flat_used) | (s.outside_bits & flat_strict)) != 0) return false;
     const double* xs = s.xs.data();
     const std::int32_t* cats = s.cats.data();
-    if (classification()) {
-        double* acc = r.probs.data();
-        bool weighted = method == Method::weighted_majority_vote;
-        double total_weight = 0;
-        for (const Flat& t : flat) {
-            int payload = t.tree->payload(t.tree->walk(xs, cats));
-            if (payload < 0) return false;
-            double w = weighted ? t.weight : 1.0;
-            acc[t.cat_map[payload]] += w;
-            total_weight += w;
+    bool cls = classification();
+    double* acc = r.probs.data();
+    bool weighted = cls ? method == Method::weighted_majority_vote
+                        : method == Method::weighted_sum || method == Method::weighted_average;
+    double y = 0, total_weight = 0;
+    constexpr std::size_t lanes = 4;
+    static const FlatNode idle = FlatNode::make_leaf(0, -1);  // pads the last group
+    const FlatNode* trees[lanes];
+    int at[lanes];
+    for (std::size_t base = 0; base < flat.size(); base += lanes) {
+        std::size_t n = std::min(lanes, flat.size() - base);
+        for (std::size_t k = 0; k < lanes; ++k) trees[k] = k < n ? flat[base + k].tree->nodes.data() : &idle;
+        if (lockstep) {
+            walk_lockstep<lanes>(trees, at, xs, cats);
+        } else {
+            for (std::size_t k = 0; k < n; ++k) at[k] = flat[base + k].tree->walk(xs, cats);
         }
+        // Same operations in the same order as the general path, so both give identical results.
+        for (std::size_t k = 0; k < n; ++k) {
+            const Flat& t = flat[base + k];
+            int payload = t.tree->payload(at[k]);
+            if (payload < 0) return false;
+            if (cls) {
+                double w = weighted ? t.weight : 1.0;
+                acc[t.cat_map[payload]] += w;
+                total_weight += w;
+            } else {
+                double v = t.tree->scores[payload];
+                y += weighted ? t.weight * v : v;
+                total_weight += t.weight;
+            }
+        }
+    }
+    if (cls) {
         for (std::size_t c = 0; c < categories.size(); ++c) acc[c] /= total_weight;
         r.has_probs = true;
         pick_best(r);
         return true;
-    }
-    // Same operations in the same order as the general path, so both give identical sums.
-    double y = 0, total_weight = 0;
-    bool weighted = method == Method::weighted_sum || method == Method::weighted_average;
-    for (const Flat& t : flat) {
-        int payload = t.tree->payload(t.tree->walk(xs, cats));
-        if (payload < 0) return false;
-        double v = t.tree->scores[payload];
-        y += weighted ? t.weight * v : v;
-        total_weight += t.weight;
     }
     if (method == Method::average) y /= static_cast<double>(flat.size());
     if (method == Method::weighted_average) y /= total_weight;

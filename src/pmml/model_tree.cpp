@@ -453,7 +453,7 @@ void TreeModelImpl::seal(const Program& prog) {
     for (std::size_t i = 0; ok && i < nodes.size(); ++i) {
         const Node& n = nodes[i];
         if (n.n_children == 0) {
-            out[i] = FlatNode{0.0, FlatNode::leaf, n.payload};
+            out[i] = FlatNode::make_leaf(static_cast<std::int32_t>(i), n.payload);
             continue;
         }
         if (n.n_children != 2 || !(n.mask & (binary_split | category_split))) {
