@@ -649,3 +649,25 @@ TEST_CASE("NearestNeighborModel: categorical inputs by delta, no target (neighbo
                    replace(document(dict, body), " compareFunction=\"delta\" fieldWeight", " fieldWeight")),
                Catch::Contains("<KNNInput> at line") && Catch::Contains("color"));
 }
+
+TEST_CASE("RuleSetModel as a segment of a MiningModel", "[pmml][ruleset]") {
+    // Two segments: records with s == "k" go to a firstHit rule set, the others to a weightedMax
+    // one (selectFirst). The rule sets are those of the tests above, without their Output.
+    auto strip = [](std::string body) {
+        auto b = body.find("<Output>"), e = body.find("</Output>");
+        return body.erase(b, e + 9 - b);
+    };
+    std::string body =
+        "<MiningModel functionName=\"classification\">\n<MiningSchema><MiningField name=\"x\"/>"
+        "<MiningField name=\"s\"/><MiningField name=\"c\" usageType=\"predicted\"/></MiningSchema>\n"
+        "<Segmentation multipleModelMethod=\"selectFirst\">\n"
+        "<Segment id=\"1\"><SimplePredicate field=\"s\" operator=\"equal\" value=\"k\"/>\n" +
+        strip(ruleset("firstHit")) + "</Segment>\n<Segment id=\"2\"><True/>\n" +
+        strip(ruleset("weightedMax")) + "</Segment>\n</Segmentation>\n</MiningModel>\n";
+    auto m = pmml::load(document(rules_dict, body));
+    // s = "k", x = 20: firstHit -> r1 (a); the weightedMax set would say b (r2, weight 0.9).
+    CHECK(to_string(pmml_test::score(*m, {{"x", 20.0}, {"s", "k"}}).value) == "a");
+    // s = "q", x = 20: weightedMax over r1 (0.5) and r4 (0.2) -> a; x = 7: only r4 -> b.
+    CHECK(to_string(pmml_test::score(*m, {{"x", 20.0}, {"s", "q"}}).value) == "a");
+    CHECK(to_string(pmml_test::score(*m, {{"x", 7.0}, {"s", "q"}}).value) == "b");
+}
