@@ -1,5 +1,6 @@
 // Kafka serving on the embedded cluster (loopback):
 //   BM_raw_consume          librdkafka alone reads the data topic (the ceiling)
+//   BM_score_only           the same records through join | score in memory (the model's own cost)
 //   BM_serve_topic_to_topic the scoring loop: data topic -> join(models) -> score(tree ensemble) ->
 //                           results topic, delivery reports and commits included
 //   BM_end_to_end_latency   records produced at a fixed rate; time from produce to the result being
@@ -143,6 +144,7 @@ void BM_raw_consume(benchmark::State& state) {
     for (auto _ : state) {
         state.PauseTiming();
         kafka::consumer cons(bc.client, "");
+        cons.batch(1024);  // as the data source takes them
         cons.assign({{"bench-data", 0, kafka::offset_beginning}});
         kafka::message_view m;
         std::string err;
@@ -213,6 +215,39 @@ BENCHMARK(BM_serve_topic_to_topic)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(3);
+
+// The model alone: the same records, decoded beforehand, through join | score in memory (no Kafka).
+// What the serving loop costs beyond this is the connector's.
+void BM_score_only(benchmark::State& state) {
+    ModelRegistry registry;
+    pmml::register_pmml(registry);
+    kafka::csv_decoder decode(csv_options());
+    std::vector<kafka::record<io::row>> rows(records);
+    std::mt19937 rng(1);
+    std::string why;
+    for (std::size_t i = 0; i < records; ++i) {
+        const std::string line = csv_line(rng, i);
+        kafka::message_view m;
+        m.payload = line;
+        decode(m, rows[i].value, why);
+    }
+    std::size_t scored = 0;
+    for (auto _ : state) {
+        state.PauseTiming();
+        auto input = rows;
+        scored = 0;
+        auto p = from(std::move(input)) |
+                 join(from(std::vector<ModelDescriptor>{forest_descriptor()}), registry) |
+                 score(score_options{0}) | sink([&](const Scored<kafka::record<io::row>>& s) {
+                     scored += s.status == score_status::scored ? 1 : 0;
+                 });
+        state.ResumeTiming();
+        p.run();
+    }
+    if (scored != records) state.SkipWithError("not every record was scored");
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * records));
+}
+BENCHMARK(BM_score_only)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
 // Latency at a fixed input rate: the producer stamps each record's key with its send time; the
 // reader takes the result's key (the input key) and its own clock.

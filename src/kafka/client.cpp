@@ -2,10 +2,12 @@
 
 #include <scorestream/kafka/client.hpp>
 
+#include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -87,20 +89,81 @@ private:
 
 // ---- consumer ---------------------------------------------------------------------------------
 
+// Messages are taken from librdkafka's consumer queue with its C API: rd_kafka_consume_batch_queue
+// hands over up to `batch` messages per queue lock, and their topic names are librdkafka's own
+// strings, so a message costs no allocation here. The C++ handle is kept for the rest (commits,
+// metadata, the rebalance and event callbacks, which librdkafka runs while the queue is served).
 struct consumer::impl : RdKafka::RebalanceCb, RdKafka::EventCb {
     std::unique_ptr<RdKafka::KafkaConsumer> handle;
-    std::unique_ptr<RdKafka::Message> last;
-    std::string topic;
+    rd_kafka_t* rk = nullptr;
+    rd_kafka_queue_t* queue = nullptr;
+    std::vector<rd_kafka_message_t*> buffered;  // fetched, not yet returned (in order)
+    std::size_t buffered_at = 0;
+    std::size_t batch = 1;
+    rd_kafka_message_t* last = nullptr;  // returned by the last poll(); destroyed by the next
     rebalance_fn rebalance;
     std::deque<std::string> events;
+    bool in_batch_call = false;
+    std::vector<topic_partition> revoked_in_batch;
     bool closed = false;
+
+    ~impl() override { release_all(); }
+
+    void release_last() {
+        if (last) rd_kafka_message_destroy(last);
+        last = nullptr;
+    }
+    void release_all() {
+        release_last();
+        for (std::size_t i = buffered_at; i < buffered.size(); ++i) rd_kafka_message_destroy(buffered[i]);
+        buffered.clear();
+        buffered_at = 0;
+        if (queue) rd_kafka_queue_destroy(queue);
+        queue = nullptr;
+    }
+
+    rd_kafka_message_t* take_buffered() {
+        if (buffered_at < buffered.size()) return buffered[buffered_at++];
+        return nullptr;
+    }
+
+    // One batch without waiting. A partition revoked while librdkafka served the queue (the
+    // rebalance callback runs inside the call) may leave messages fetched before the revocation in
+    // the batch: they are dropped here. Nothing was committed past them, so whoever owns the
+    // partition next reads them again.
+    void fill() {
+        buffered.resize(batch);
+        in_batch_call = true;
+        const ssize_t n = rd_kafka_consume_batch_queue(queue, 0, buffered.data(), batch);
+        in_batch_call = false;
+        buffered.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+        buffered_at = 0;
+        if (revoked_in_batch.empty()) return;
+        std::size_t kept = 0;
+        for (auto* m : buffered) {
+            const bool gone =
+                m->rkt &&
+                std::any_of(revoked_in_batch.begin(), revoked_in_batch.end(), [&](const topic_partition& p) {
+                    return p.partition == m->partition && p.topic == rd_kafka_topic_name(m->rkt);
+                });
+            if (gone)
+                rd_kafka_message_destroy(m);
+            else
+                buffered[kept++] = m;
+        }
+        buffered.resize(kept);
+        revoked_in_batch.clear();
+    }
 
     void rebalance_cb(RdKafka::KafkaConsumer* c, RdKafka::ErrorCode err,
                       std::vector<RdKafka::TopicPartition*>& parts) override {
         const bool assigned = err == RdKafka::ERR__ASSIGN_PARTITIONS;
+        auto list = convert(parts);
+        if (!assigned && in_batch_call)
+            revoked_in_batch.insert(revoked_in_batch.end(), list.begin(), list.end());
         if (rebalance) {
             try {
-                rebalance(assigned, convert(parts));
+                rebalance(assigned, list);
             } catch (...) {
                 // The callback's owner reports its own problems; the assignment must go on regardless.
             }
@@ -138,11 +201,16 @@ consumer::consumer(const client_config& config, const std::string& group_id,
     set_callback(*conf, "event_cb", static_cast<RdKafka::EventCb*>(impl_.get()));
     impl_->handle.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
     if (!impl_->handle) throw kafka_error("kafka: cannot create a consumer: " + err);
+    impl_->rk = impl_->handle->c_ptr();
+    impl_->queue = rd_kafka_queue_get_consumer(impl_->rk);
+    if (!impl_->queue) throw kafka_error("kafka: the consumer has no queue");
 }
 
 consumer::~consumer() { close(); }
 
 void consumer::on_rebalance(rebalance_fn f) { impl_->rebalance = std::move(f); }
+
+void consumer::batch(std::size_t max_messages) { impl_->batch = std::max<std::size_t>(1, max_messages); }
 
 void consumer::subscribe(const std::vector<std::string>& topics) {
     auto err = impl_->handle->subscribe(topics);
@@ -156,48 +224,54 @@ void consumer::assign(const std::vector<topic_partition>& partitions) {
 }
 
 consumer::status consumer::poll(int timeout_ms, message_view& out, std::string& error) {
-    impl_->last.reset();
-    if (!impl_->events.empty()) {
-        error = std::move(impl_->events.front());
-        impl_->events.pop_front();
+    impl& s = *impl_;
+    s.release_last();
+    if (s.closed) return status::none;
+    if (!s.events.empty()) {
+        error = std::move(s.events.front());
+        s.events.pop_front();
         return status::error;
     }
-    impl_->last.reset(impl_->handle->consume(timeout_ms));
-    RdKafka::Message* m = impl_->last.get();
-    if (!m) return status::none;
-    switch (m->err()) {
-        case RdKafka::ERR_NO_ERROR:
-            break;
-        case RdKafka::ERR__TIMED_OUT:
-        case RdKafka::ERR__PARTITION_EOF:
-            return status::none;
-        default:
-            error = RdKafka::err2str(m->err()) + ": " + m->errstr();
-            if (!m->topic_name().empty()) error = m->topic_name() + ": " + error;
-            return status::error;
+    rd_kafka_message_t* m = s.take_buffered();
+    if (!m && s.batch > 1) {
+        s.fill();
+        m = s.take_buffered();
     }
-    impl_->topic = m->topic_name();  // returned by value: keep it for the view
-    out.topic = impl_->topic;
-    out.partition = m->partition();
-    out.offset = m->offset();
-    if (m->key_pointer())
-        out.key = std::string_view(static_cast<const char*>(m->key_pointer()), m->key_len());
+    // Waiting is for one message: a batch call would wait for a full batch.
+    if (!m && (s.batch == 1 || timeout_ms > 0)) m = rd_kafka_consumer_poll(s.rk, timeout_ms);
+    if (!m) return status::none;
+    s.last = m;
+    if (m->err) {
+        if (m->err == RD_KAFKA_RESP_ERR__TIMED_OUT || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+            return status::none;
+        error = std::string(rd_kafka_err2str(m->err)) + ": " + rd_kafka_message_errstr(m);
+        if (m->rkt) error = std::string(rd_kafka_topic_name(m->rkt)) + ": " + error;
+        return status::error;
+    }
+    out.topic = m->rkt ? std::string_view(rd_kafka_topic_name(m->rkt)) : std::string_view();
+    out.partition = m->partition;
+    out.offset = m->offset;
+    if (m->key)
+        out.key = std::string_view(static_cast<const char*>(m->key), m->key_len);
     else
         out.key.reset();
-    out.payload = m->payload() ? std::string_view(static_cast<const char*>(m->payload()), m->len())
-                               : std::string_view();
-    out.timestamp_ms = m->timestamp().timestamp;
+    out.payload =
+        m->payload ? std::string_view(static_cast<const char*>(m->payload), m->len) : std::string_view();
+    out.timestamp_ms = rd_kafka_message_timestamp(m, nullptr);
     return status::message;
 }
 
 std::vector<header> consumer::headers() const {
     std::vector<header> out;
-    if (!impl_->last) return out;
-    if (RdKafka::Headers* h = impl_->last->headers())
-        for (const auto& x : h->get_all())
-            out.push_back({x.key(), x.value()
-                                        ? std::string(static_cast<const char*>(x.value()), x.value_size())
-                                        : std::string()});
+    rd_kafka_headers_t* hs = nullptr;
+    if (!impl_->last || rd_kafka_message_headers(impl_->last, &hs) != RD_KAFKA_RESP_ERR_NO_ERROR || !hs)
+        return out;
+    const char* name = nullptr;
+    const void* value = nullptr;
+    std::size_t size = 0;
+    for (std::size_t i = 0;
+         rd_kafka_header_get_all(hs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
+        out.push_back({name, value ? std::string(static_cast<const char*>(value), size) : std::string()});
     return out;
 }
 
@@ -266,7 +340,7 @@ void consumer::position(std::vector<topic_partition>& partitions) {
 void consumer::close() {
     if (!impl_ || impl_->closed) return;
     impl_->closed = true;
-    impl_->last.reset();
+    impl_->release_all();
     impl_->handle->close();
 }
 
@@ -288,6 +362,27 @@ struct producer::impl : RdKafka::DeliveryReportCb, RdKafka::EventCb {
     std::deque<retry> retries;
     std::size_t queued = 0;  // produced, delivery report not yet served
     problem_limiter limiter;
+    // Topic handles, made once: producing by name would look the topic up (under a lock) per message.
+    std::vector<std::pair<std::string, rd_kafka_topic_t*>> topics;
+    std::size_t last_topic = 0;
+
+    ~impl() override {
+        for (auto& t : topics) rd_kafka_topic_destroy(t.second);
+    }
+
+    rd_kafka_topic_t* topic_handle(const std::string& name) {
+        if (last_topic < topics.size() && topics[last_topic].first == name) return topics[last_topic].second;
+        for (std::size_t i = 0; i < topics.size(); ++i)
+            if (topics[i].first == name) {
+                last_topic = i;
+                return topics[i].second;
+            }
+        rd_kafka_topic_t* t = rd_kafka_topic_new(handle->c_ptr(), name.c_str(), nullptr);
+        if (!t) return nullptr;
+        topics.emplace_back(name, t);
+        last_topic = topics.size() - 1;
+        return t;
+    }
 
     void report(const std::string& topic, const std::string& what) {
         if (problem && limiter.admit(what)) {
@@ -321,22 +416,32 @@ struct producer::impl : RdKafka::DeliveryReportCb, RdKafka::EventCb {
     }
 
     // One attempt; QUEUE_FULL is returned to the caller, which polls and tries again.
-    RdKafka::ErrorCode attempt(const std::string& topic, std::int32_t partition,
-                               const std::optional<std::string_view>& key, std::string_view payload,
-                               const std::vector<header>& hs, void* opaque) {
-        RdKafka::Headers* h = nullptr;
-        if (!hs.empty()) {
-            h = RdKafka::Headers::create();
-            for (const auto& x : hs) h->add(x.name, x.value.data(), x.value.size());
+    rd_kafka_resp_err_t attempt(const std::string& topic, std::int32_t partition,
+                                const std::optional<std::string_view>& key, std::string_view payload,
+                                const std::vector<header>& hs, void* opaque) {
+        rd_kafka_topic_t* rkt = topic_handle(topic);
+        if (!rkt) return rd_kafka_last_error();
+        const std::int32_t part = partition < 0 ? RD_KAFKA_PARTITION_UA : partition;
+        void* data = const_cast<char*>(payload.data());
+        const void* k = key ? key->data() : nullptr;
+        const std::size_t klen = key ? key->size() : 0;
+        rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+        if (hs.empty()) {
+            if (rd_kafka_produce(rkt, part, RD_KAFKA_MSG_F_COPY, data, payload.size(), k, klen, opaque) != 0)
+                err = rd_kafka_last_error();
+        } else {
+            rd_kafka_headers_t* h = rd_kafka_headers_new(hs.size());
+            for (const auto& x : hs)
+                rd_kafka_header_add(h, x.name.data(), static_cast<ssize_t>(x.name.size()), x.value.data(),
+                                    static_cast<ssize_t>(x.value.size()));
+            err = rd_kafka_producev(handle->c_ptr(), RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(part),
+                                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                    RD_KAFKA_V_VALUE(data, payload.size()), RD_KAFKA_V_KEY(k, klen),
+                                    RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+            if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+                rd_kafka_headers_destroy(h);  // owned by the message on success
         }
-        auto err =
-            handle->produce(topic, partition < 0 ? RdKafka::Topic::PARTITION_UA : partition,
-                            RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(payload.data()), payload.size(),
-                            key ? key->data() : nullptr, key ? key->size() : 0, 0, h, opaque);
-        if (err != RdKafka::ERR_NO_ERROR)
-            delete h;
-        else
-            ++queued;
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) ++queued;
         return err;
     }
 
@@ -346,11 +451,11 @@ struct producer::impl : RdKafka::DeliveryReportCb, RdKafka::EventCb {
             std::optional<std::string_view> key;
             if (r.key) key = *r.key;
             auto err = attempt(r.topic, r.partition, key, r.payload, r.headers, r.opaque);
-            if (err == RdKafka::ERR__QUEUE_FULL) return;
-            if (err != RdKafka::ERR_NO_ERROR) {
+            if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) return;
+            if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
                 // Refused for good (the topic is gone?): keep it and try later; it stays in flight, so
                 // the offset it belongs to is never committed.
-                report(r.topic, "cannot produce again: " + RdKafka::err2str(err));
+                report(r.topic, std::string("cannot produce again: ") + rd_kafka_err2str(err));
                 return;
             }
             retries.pop_front();
@@ -384,9 +489,9 @@ bool producer::produce(const std::string& topic, std::int32_t partition, std::op
     int wait_ms = 1;
     for (;;) {
         auto err = impl_->attempt(topic, partition, key, payload, headers, opaque);
-        if (err == RdKafka::ERR_NO_ERROR) return true;
-        if (err != RdKafka::ERR__QUEUE_FULL) {
-            error = RdKafka::err2str(err);
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return true;
+        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            error = rd_kafka_err2str(err);
             return false;
         }
         // Backpressure: serve delivery reports (which frees room) and try again, waiting longer while

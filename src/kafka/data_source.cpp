@@ -109,6 +109,7 @@ source_core::source_core(data_source_options o) : tracker_(offset_tracker::creat
                                                  std::map<std::string, std::string>{
                                                      {"auto.offset.reset", op.auto_offset_reset},
                                                  });
+        impl_->cons->batch(op.consume_batch);
         impl_->cons->on_rebalance([this](bool assigned, const std::vector<topic_partition>& parts) {
             impl_->on_rebalance(assigned, parts);
         });
@@ -185,7 +186,7 @@ source_core::step source_core::fetch(message_view& m, offset_ref& ref) {
     }
     s.idle_before = false;
     ++stats_.messages;
-    const std::uint32_t slot = tracker_->slot(std::string(m.topic), m.partition);
+    const std::uint32_t slot = tracker_->slot(m.topic, m.partition);
     ref = tracker_->open(slot, m.offset);
     return step::message;
 }

@@ -24,15 +24,19 @@ csv_decoder::csv_decoder(csv_decoder_options o) : o_(std::move(o)) {
         if (!i) throw invalid_value_error("csv_decoder: numeric column '" + n + "' is not a column");
         numeric_.push_back(*i);
     }
+    shape_.assign(schema_, 0);
+    shape_.push_string(std::string(32 * schema_->size(), ' '));
+    for (std::size_t k = 1; k < schema_->size(); ++k) shape_.push_missing();
 }
 
 bool csv_decoder::operator()(const message_view& m, io::row& out, std::string& why) const {
+    // A row the pipeline moved away arrives without storage: give it a full row's capacity at once
+    // (two allocations) instead of letting every cell and byte grow it.
+    if (out.schema() != schema_) out = shape_;
     out.assign(schema_, 0);
     std::string_view line = m.payload;
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-    std::string cell;
-    std::size_t i = 0;
-    auto push = [&](bool quoted) {
+    auto push = [&](std::string_view cell, bool quoted) {
         const bool missing = !quoted && std::find(o_.missing_values.begin(), o_.missing_values.end(), cell) !=
                                             o_.missing_values.end();
         double x = 0;
@@ -43,27 +47,26 @@ bool csv_decoder::operator()(const message_view& m, io::row& out, std::string& w
             out.push_number(x, text);
         else
             out.push_string(cell);
-        cell.clear();
     };
-    bool quoted = false;
+    std::size_t i = 0;
     for (;;) {
         // one cell
         if (i < line.size() && line[i] == o_.quote) {
-            quoted = true;
             ++i;
+            quoted_.clear();
             bool closed = false;
             while (i < line.size()) {
                 char c = line[i++];
                 if (c == o_.quote) {
                     if (i < line.size() && line[i] == o_.quote) {
-                        cell.push_back(o_.quote);
+                        quoted_.push_back(o_.quote);
                         ++i;
                     } else {
                         closed = true;
                         break;
                     }
                 } else {
-                    cell.push_back(c);
+                    quoted_.push_back(c);
                 }
             }
             if (!closed) {
@@ -75,11 +78,14 @@ bool csv_decoder::operator()(const message_view& m, io::row& out, std::string& w
                       std::to_string(out.size() + 1);
                 return false;
             }
+            push(quoted_, true);
         } else {
-            quoted = false;
-            while (i < line.size() && line[i] != o_.separator) cell.push_back(line[i++]);
+            // unquoted: the cell is the text up to the next separator, read in place
+            std::size_t end = line.find(o_.separator, i);
+            if (end == std::string_view::npos) end = line.size();
+            push(line.substr(i, end - i), false);
+            i = end;
         }
-        push(quoted);
         if (i >= line.size()) break;
         ++i;  // the separator
     }

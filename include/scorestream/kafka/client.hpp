@@ -75,6 +75,9 @@ public:
     consumer& operator=(const consumer&) = delete;
 
     void on_rebalance(rebalance_fn f);
+    /// poll() takes up to `max_messages` messages from librdkafka at a time (one queue lock for
+    /// all of them) and returns them one by one. Default 1.
+    void batch(std::size_t max_messages);
     void subscribe(const std::vector<std::string>& topics);
     void assign(const std::vector<topic_partition>& partitions);
 

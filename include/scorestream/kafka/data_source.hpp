@@ -50,6 +50,9 @@ struct data_source_options {
     std::chrono::milliseconds commit_interval{1000};
     /// How long one next() may wait inside the consumer when nothing is available.
     std::chrono::milliseconds idle_wait{5};
+    /// Messages taken from librdkafka's consumer queue at a time (one queue lock for all of them);
+    /// they are still decoded and emitted one by one.
+    std::size_t consume_batch = 1024;
     /// Poison records go here; empty: they are only reported (and their offsets committed).
     std::string dead_letter_topic;
     /// Client for the dead-letter producer; default: `client`.

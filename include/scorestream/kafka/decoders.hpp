@@ -51,6 +51,8 @@ private:
     csv_decoder_options o_;
     io::schema_ptr schema_;
     std::vector<std::size_t> numeric_;
+    io::row shape_;               // a full row's storage, copied into rows that arrive empty
+    mutable std::string quoted_;  // the text of a quoted cell (a decoder is used by one thread)
 };
 
 struct json_decoder_options {

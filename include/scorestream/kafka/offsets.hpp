@@ -25,6 +25,7 @@
 #include <deque>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -91,7 +92,7 @@ public:
     }
 
     /// The slot of a partition (created on first use). Slots are never removed.
-    std::uint32_t slot(const std::string& topic, std::int32_t partition) {
+    std::uint32_t slot(std::string_view topic, std::int32_t partition) {
         if (last_ < slots_.size() && slots_[last_].partition == partition && slots_[last_].topic == topic)
             return static_cast<std::uint32_t>(last_);
         for (std::size_t i = 0; i < slots_.size(); ++i)
@@ -99,7 +100,7 @@ public:
                 last_ = i;
                 return static_cast<std::uint32_t>(i);
             }
-        slots_.push_back(partition_state{topic, partition, 0, -1, -1, {}, true});
+        slots_.push_back(partition_state{std::string(topic), partition, 0, -1, -1, {}, true});
         last_ = slots_.size() - 1;
         return static_cast<std::uint32_t>(last_);
     }

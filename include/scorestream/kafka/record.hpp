@@ -15,6 +15,7 @@
 #include <scorestream/model/record.hpp>
 #include <scorestream/stream/scored.hpp>
 
+#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -36,7 +37,18 @@ struct record {
     std::int64_t offset() const noexcept { return ref.offset(); }
     /// "topic/partition/offset": the record's identity in results and dead letters.
     std::string id() const {
-        return ref.topic() + "/" + std::to_string(ref.partition()) + "/" + std::to_string(ref.offset());
+        std::string s;
+        id(s);
+        return s;
+    }
+    /// The same into `out` (replacing its content, reusing its capacity).
+    void id(std::string& out) const {
+        char digits[24];
+        out.assign(ref.topic());
+        out += '/';
+        out.append(digits, std::to_chars(digits, digits + sizeof digits, ref.partition()).ptr);
+        out += '/';
+        out.append(digits, std::to_chars(digits, digits + sizeof digits, ref.offset()).ptr);
     }
 
     operator const T&() const noexcept { return value; }  // NOLINT: lets T's functions take records

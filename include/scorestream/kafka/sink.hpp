@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -92,6 +93,29 @@ private:
         outgoing msg;
         std::uint64_t written = 0;
         std::uint64_t acknowledged = 0;
+        // The offset_ref of every message in flight, at the index its opaque names (index + 1;
+        // nullptr = no ref). Freed places are reused: no allocation and O(1) per delivery report.
+        std::vector<offset_ref> pending;
+        std::vector<std::uint32_t> free_places;
+
+        void* hold(offset_ref&& r) {
+            std::uint32_t at;
+            if (!free_places.empty()) {
+                at = free_places.back();
+                free_places.pop_back();
+                pending[at] = std::move(r);
+            } else {
+                at = static_cast<std::uint32_t>(pending.size());
+                pending.push_back(std::move(r));
+            }
+            return reinterpret_cast<void*>(static_cast<std::uintptr_t>(at) + 1);
+        }
+        void release(void* opaque) noexcept {
+            if (!opaque) return;
+            const auto at = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(opaque) - 1);
+            pending[at].reset();
+            free_places.push_back(at);  // capacity kept from hold(): never reallocates
+        }
 
         state(sink_options o, encoder<E> e)
             : opts(std::move(o)),
@@ -100,7 +124,7 @@ private:
                   opts.client,
                   [this](void* opaque) {
                       ++acknowledged;
-                      delete static_cast<offset_ref*>(opaque);
+                      release(opaque);
                   },
                   [this](const std::string& topic, const std::string& what) {
                       problem((topic.empty() ? opts.topic : topic) + ": " + what);
@@ -111,7 +135,8 @@ private:
         }
         ~state() {
             prod.flush(static_cast<int>(std::min<long long>(opts.flush_timeout.count(), 5000)));
-            prod.discard([](void* opaque) { delete static_cast<offset_ref*>(opaque); });
+            prod.discard([this](void* opaque) { release(opaque); });
+            pending.clear();
             if (tracker) {
                 tracker->remove_poller(poller);
                 tracker->drop();
@@ -142,10 +167,11 @@ private:
             msg.clear();
             encode(e, msg);
             const offset_ref* ref = delivery_ref(e);
-            offset_ref* opaque = nullptr;
+            void* opaque = nullptr;
             if (ref && *ref) {
                 attach(ref->tracker());
-                opaque = takeable ? new offset_ref(std::move(*takeable)) : new offset_ref(*ref);
+                opaque = takeable ? hold(std::move(*takeable)) : hold(offset_ref(*ref));
+                if (free_places.capacity() < pending.size()) free_places.reserve(pending.capacity());
             }
             std::optional<std::string_view> key;
             if (msg.key) key = *msg.key;
@@ -180,11 +206,16 @@ enum class result_format { protobuf, json };
 /// "topic/partition/offset"; the message key is the input's key.
 template <class T>
 encoder<Scored<record<T>>> scored_protobuf_encoder() {
-    auto result = std::make_shared<proto::ScoredResult>();
-    return [result](const Scored<record<T>>& s, outgoing& out) {
-        io::to_scored_result(s, *result);
-        result->set_record_key(s.record.id());
-        result->SerializeToString(&out.payload);
+    struct scratch {
+        proto::ScoredResult result;
+        std::string id;
+    };
+    auto x = std::make_shared<scratch>();
+    return [x](const Scored<record<T>>& s, outgoing& out) {
+        io::to_scored_result(s, x->result);
+        s.record.id(x->id);
+        x->result.set_record_key(x->id);
+        x->result.SerializeToString(&out.payload);
         if (!s.record.key.empty()) out.key = s.record.key;
     };
 }
