@@ -217,6 +217,14 @@ source_core::step source_core::poison(const message_view& m, offset_ref ref, std
     return step::error;
 }
 
+std::vector<topic_partition> source_core::committed() const {
+    std::vector<topic_partition> out;
+    for (std::uint32_t s = 0; s < tracker_->slot_count(); ++s)
+        if (tracker_->committed(s) >= 0)
+            out.push_back({tracker_->topic(s), tracker_->partition(s), tracker_->committed(s)});
+    return out;
+}
+
 void source_core::commit(bool synchronous) {
     if (!impl_ || impl_->closed) return;
     impl_->poll_acknowledgements();

@@ -99,6 +99,8 @@ public:
 
     const record_error& error() const noexcept { return error_; }
     const data_source_stats& stats() const noexcept { return stats_; }
+    void restore_stats(const data_source_stats& s) noexcept { stats_ = s; }
+    std::vector<topic_partition> committed() const;
     offset_tracker& tracker() noexcept { return *tracker_; }
 
 private:
@@ -185,6 +187,10 @@ public:
     void close(std::chrono::milliseconds timeout = std::chrono::seconds(10)) { core_->close(timeout); }
 
     const data_source_stats& stats() const noexcept { return core_->stats(); }
+    /// Counting goes on from `s` (the stats of a checkpoint, control_source::restored_data_stats()).
+    void restore_stats(const data_source_stats& s) noexcept { core_->restore_stats(s); }
+    /// The positions committed so far (the next offset to read, per partition).
+    std::vector<topic_partition> committed() const { return core_->committed(); }
     offset_tracker& tracker() noexcept { return core_->tracker(); }
 
 private:

@@ -1,6 +1,7 @@
 #pragma once
 // Everything of scorestream::kafka: log-centric serving on Kafka topics (see docs/kafka.md).
 
+#include <scorestream/kafka/checkpoint.hpp>
 #include <scorestream/kafka/client.hpp>
 #include <scorestream/kafka/control_source.hpp>
 #include <scorestream/kafka/data_source.hpp>

@@ -146,6 +146,8 @@ public:
     }
     /// Sets the committed position known from the broker (at assignment), so it is not sent again.
     void set_committed(std::uint32_t slot, std::int64_t offset) { slots_[slot].committed = offset; }
+    /// The last position committed for a slot, -1 when none.
+    std::int64_t committed(std::uint32_t slot) const noexcept { return slots_[slot].committed; }
 
     std::size_t slot_count() const noexcept { return slots_.size(); }
     const std::string& topic(std::uint32_t slot) const noexcept { return slots_[slot].topic; }
