@@ -360,6 +360,11 @@ void Compiler::init_model(CompiledModel& m, ModelContext& mc) {
         unsupported(n, "functionName '" + std::string(fn) + "' is not supported for <" + m.kind + ">");
     else
         invalid(n, "unknown functionName '" + std::string(fn) + "'");
+    auto math = attr(n, "x-mathContext");
+    if (math == "float")
+        m.float_math = true;
+    else if (!math.empty() && math != "double")
+        invalid(n, "unknown x-mathContext '" + std::string(math) + "' (float or double)");
     m.result = prog.layout.results++;
     read_mining_schema(m, mc, read_mining_schema_top_);
     read_mining_schema_top_ = false;

@@ -403,7 +403,12 @@ void CompiledModel::apply_targets(ModelResult& r) const {
         double x = r.value.as_number();
         if (x < post.min) x = post.min;
         if (x > post.max) x = post.max;
-        x = x * post.factor + post.constant;
+        if (float_math) {
+            float y = static_cast<float>(x) * static_cast<float>(post.factor);
+            x = static_cast<double>(y + static_cast<float>(post.constant));
+        } else {
+            x = x * post.factor + post.constant;
+        }
         switch (post.cast) {
             case TargetPost::Cast::none:
                 break;

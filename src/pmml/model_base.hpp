@@ -120,6 +120,9 @@ public:
     std::vector<std::string> output_names;
     std::vector<bool> output_final;
     std::size_t segments = 0;  ///< number of nested models (for describe)
+    /// x-mathContext="float" (JPMML's extension, as XGBoost and LightGBM converters emit): the model's
+    /// constants, inputs and every sum, product and function value are rounded to float32.
+    bool float_math = false;
 
     bool classification() const noexcept { return function == MiningFunction::classification; }
 

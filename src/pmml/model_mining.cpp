@@ -105,6 +105,10 @@ private:
     }
 };
 
+void round_to_float(double* v, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<double>(static_cast<float>(v[i]));
+}
+
 double weighted_median(double* v, double* w, std::size_t n) {
     // Insertion sort by value, carrying weights (segment counts are small).
     for (std::size_t i = 1; i < n; ++i) {
@@ -125,6 +129,52 @@ double weighted_median(double* v, double* w, std::size_t n) {
         if (acc >= total / 2) return v[i];
     }
     return v[n - 1];
+}
+
+/// Combines the segments' numbers (values and weights are scratch: median sorts them). T is the
+/// arithmetic type: double, or float for x-mathContext="float". False for methods without a number.
+template <class T>
+bool combine(Method method, double* values, double* weights, std::size_t count, double& out) {
+    T y = 0;
+    switch (method) {
+        case Method::average:
+            for (std::size_t i = 0; i < count; ++i) y += static_cast<T>(values[i]);
+            y /= static_cast<T>(count);
+            break;
+        case Method::weighted_average: {
+            T w = 0;
+            for (std::size_t i = 0; i < count; ++i) {
+                y += static_cast<T>(weights[i]) * static_cast<T>(values[i]);
+                w += static_cast<T>(weights[i]);
+            }
+            y /= w;
+            break;
+        }
+        case Method::sum:
+            for (std::size_t i = 0; i < count; ++i) y += static_cast<T>(values[i]);
+            break;
+        case Method::weighted_sum:
+            for (std::size_t i = 0; i < count; ++i)
+                y += static_cast<T>(weights[i]) * static_cast<T>(values[i]);
+            break;
+        case Method::max:
+            y = static_cast<T>(values[0]);
+            for (std::size_t i = 1; i < count; ++i) y = std::max(y, static_cast<T>(values[i]));
+            break;
+        case Method::median:
+            std::sort(values, values + count);
+            y = count % 2
+                    ? static_cast<T>(values[count / 2])
+                    : (static_cast<T>(values[count / 2 - 1]) + static_cast<T>(values[count / 2])) / T(2);
+            break;
+        case Method::weighted_median:
+            y = static_cast<T>(weighted_median(values, weights, count));
+            break;
+        default:
+            return false;
+    }
+    out = static_cast<double>(y);
+    return true;
 }
 
 /// Walks `lanes` trees at once, one level of each per round, until all stand on a leaf (a leaf
@@ -151,9 +201,11 @@ bool MiningModelImpl::evaluate_flat(Ctx& ctx, ModelResult& r) const {
     const std::int32_t* cats = s.cats.data();
     bool cls = classification();
     double* acc = r.probs.data();
-    bool weighted = cls ? method == Method::weighted_majority_vote
-                        : method == Method::weighted_sum || method == Method::weighted_average;
-    double y = 0, total_weight = 0;
+    bool weighted = method == Method::weighted_majority_vote;
+    double total_weight = 0;
+    double* values = ctx.work(work);
+    double* weights = values + segs.size();
+    std::size_t count = 0;
     constexpr std::size_t lanes = 4;
     static const FlatNode idle = FlatNode::make_leaf(0, -1);  // pads the last group
     const FlatNode* trees[lanes];
@@ -176,20 +228,23 @@ bool MiningModelImpl::evaluate_flat(Ctx& ctx, ModelResult& r) const {
                 acc[t.cat_map[payload]] += w;
                 total_weight += w;
             } else {
-                double v = t.tree->scores[payload];
-                y += weighted ? t.weight * v : v;
-                total_weight += t.weight;
+                values[count] = t.tree->scores[payload];
+                weights[count] = t.weight;
+                ++count;
             }
         }
     }
     if (cls) {
         for (std::size_t c = 0; c < categories.size(); ++c) acc[c] /= total_weight;
+        if (float_math) round_to_float(acc, categories.size());
         r.has_probs = true;
         pick_best(r);
         return true;
     }
-    if (method == Method::average) y /= static_cast<double>(flat.size());
-    if (method == Method::weighted_average) y /= total_weight;
+    double y;
+    if (!(float_math ? combine<float>(method, values, weights, count, y)
+                     : combine<double>(method, values, weights, count, y)))
+        return false;
     r.value = Value::number(y);
     return true;
 }
@@ -310,50 +365,15 @@ void MiningModelImpl::evaluate(Ctx& ctx, ModelResult& r) const {
     if (classification()) {
         if (method != Method::max)
             for (std::size_t i = 0; i < nc; ++i) acc[i] /= total_weight;
+        if (float_math) round_to_float(acc, nc);
         r.has_probs = true;
         pick_best(r);
         return;
     }
-    double y = 0;
-    switch (method) {
-        case Method::average:
-            for (std::size_t i = 0; i < count; ++i) y += values[i];
-            y /= static_cast<double>(count);
-            break;
-        case Method::weighted_average: {
-            double w = 0;
-            for (std::size_t i = 0; i < count; ++i) {
-                y += weights[i] * values[i];
-                w += weights[i];
-            }
-            y /= w;
-            break;
-        }
-        case Method::sum:
-            for (std::size_t i = 0; i < count; ++i) y += values[i];
-            break;
-        case Method::weighted_sum:
-            for (std::size_t i = 0; i < count; ++i) y += weights[i] * values[i];
-            break;
-        case Method::max:
-            y = values[0];
-            for (std::size_t i = 1; i < count; ++i) y = std::max(y, values[i]);
-            break;
-        case Method::median:
-            for (std::size_t i = 0; i < count; ++i) weights[i] = 1.0;
-            [[fallthrough]];
-        case Method::weighted_median: {
-            if (method == Method::median) {
-                std::sort(values, values + count);
-                y = count % 2 ? values[count / 2] : (values[count / 2 - 1] + values[count / 2]) / 2.0;
-            } else {
-                y = weighted_median(values, weights, count);
-            }
-            break;
-        }
-        default:
-            return;
-    }
+    double y;
+    if (!(float_math ? combine<float>(method, values, weights, count, y)
+                     : combine<double>(method, values, weights, count, y)))
+        return;
     r.value = Value::number(y);
 }
 

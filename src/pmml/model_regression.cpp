@@ -4,11 +4,64 @@
 #include "compiler.hpp"
 #include "link.hpp"
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
 namespace scorestream::pmml::detail {
 namespace {
+
+/// apply_link in float32 arithmetic (x-mathContext="float"): each operation and function value is
+/// rounded to float, as float evaluators (XGBoost's own sigmoid, 1 / (1 + exp(-x)) in float) do.
+float link_float(Normalization norm, float y) noexcept {
+    switch (norm) {
+        case Normalization::none:
+        case Normalization::simplemax:
+            return y;
+        case Normalization::softmax:
+        case Normalization::logit:
+            return 1.0f / (1.0f + std::exp(-y));
+        case Normalization::probit:
+            return static_cast<float>(normal_cdf(static_cast<double>(y)));
+        case Normalization::cloglog:
+            return 1.0f - std::exp(-std::exp(y));
+        case Normalization::loglog:
+            return std::exp(-std::exp(-y));
+        case Normalization::cauchit:
+            return 0.5f + std::atan(y) / static_cast<float>(M_PI);
+        case Normalization::exp:
+            return std::exp(y);
+    }
+    return y;
+}
+
+/// normalize_classes in float32 arithmetic; ys hold float values on entry and on return.
+void normalize_classes_float(Normalization norm, double* ys, std::size_t k) noexcept {
+    if (k == 0) return;
+    float v[64];
+    if (k > 64) {  // beyond the stack buffer: double arithmetic, rounded
+        normalize_classes(norm, ys, k);
+        for (std::size_t i = 0; i < k; ++i) ys[i] = static_cast<double>(static_cast<float>(ys[i]));
+        return;
+    }
+    for (std::size_t i = 0; i < k; ++i) v[i] = static_cast<float>(ys[i]);
+    if (norm == Normalization::softmax || norm == Normalization::simplemax) {
+        float sum = 0;
+        for (std::size_t i = 0; i < k; ++i) {
+            if (norm == Normalization::softmax) v[i] = std::exp(v[i]);
+            sum += v[i];
+        }
+        for (std::size_t i = 0; i < k; ++i) v[i] /= sum;
+    } else {
+        float rest = 1.0f;
+        for (std::size_t i = 0; i + 1 < k; ++i) {
+            v[i] = link_float(norm, v[i]);
+            rest -= v[i];
+        }
+        v[k - 1] = rest;
+    }
+    for (std::size_t i = 0; i < k; ++i) ys[i] = static_cast<double>(v[i]);
+}
 
 class RegressionModelImpl final : public CompiledModel {
 public:
@@ -51,14 +104,18 @@ public:
     Normalization norm = Normalization::none;
     int work = -1;
 
-    /// False when a numeric input is missing.
+    /// False when a numeric input is missing. T is the arithmetic type: double, or float for
+    /// x-mathContext="float" (every constant, input, product and sum rounded to float32).
+    template <class T>
     bool table_value(Ctx& ctx, const Table& t, double& y) const {
-        double acc = t.intercept;
+        T acc = static_cast<T>(t.intercept);
         const double* xs = ctx.s->xs.data();
         for (const auto& term : t.nums) {
             double x = term.mirrored ? xs[static_cast<std::size_t>(term.slot)] : nan_v;
             if (x != x && !as_double(ctx.get(term.slot), x)) return false;  // missing, or not mirrored
-            acc += term.coef * (term.exponent == 1.0 ? x : std::pow(x, term.exponent));
+            T xt = static_cast<T>(x);
+            acc += static_cast<T>(term.coef) *
+                   (term.exponent == 1.0 ? xt : static_cast<T>(std::pow(xt, static_cast<T>(term.exponent))));
         }
         if (!t.groups.empty()) {
             const std::int32_t* cats = ctx.s->cats.data();
@@ -66,31 +123,35 @@ public:
             for (const auto& g : t.groups) {
                 // -1 (unlisted) and -2 (missing) become large: no term matches them
                 auto k = static_cast<std::uint32_t>(cats[static_cast<std::size_t>(g.slot)]);
-                if (k < g.size) acc += coefs[g.offset + k];
+                if (k < g.size) acc += static_cast<T>(coefs[g.offset + k]);
             }
         }
         for (const auto& term : t.cats) {
             if (!t.groups.empty()) break;
             if (term.index >= 0) {
-                if (ctx.s->cats[static_cast<std::size_t>(term.slot)] == term.index) acc += term.coef;
+                if (ctx.s->cats[static_cast<std::size_t>(term.slot)] == term.index)
+                    acc += static_cast<T>(term.coef);
                 continue;
             }
             const Value& v = ctx.get(term.slot);
             if (v.is_missing()) continue;
             bool match = v.is_number() && term.has_num ? v.as_number() == term.num : v.text() == term.text;
-            if (match) acc += term.coef;
+            if (match) acc += static_cast<T>(term.coef);
         }
         for (const auto& term : t.inters) {
-            double prod = term.coef;
+            T prod = static_cast<T>(term.coef);
             for (int s : term.slots) {
                 double x;
                 if (!as_double(ctx.get(s), x)) return false;
-                prod *= x;
+                prod *= static_cast<T>(x);
             }
             acc += prod;
         }
-        y = acc;
+        y = static_cast<double>(acc);
         return true;
+    }
+    bool table_value(Ctx& ctx, const Table& t, double& y) const {
+        return float_math ? table_value<float>(ctx, t, y) : table_value<double>(ctx, t, y);
     }
 
     void seal(const Program& prog) override {
@@ -138,14 +199,18 @@ protected:
         if (!classification()) {
             double y;
             if (!table_value(ctx, tables[0], y)) return;
-            r.value = Value::number(apply_link(norm, y));
+            r.value = Value::number(float_math ? static_cast<double>(link_float(norm, static_cast<float>(y)))
+                                               : apply_link(norm, y));
             return;
         }
         std::size_t k = tables.size();
         double* ys = ctx.work(work);
         for (std::size_t i = 0; i < k; ++i)
             if (!table_value(ctx, tables[i], ys[i])) return;
-        normalize_classes(norm, ys, k);
+        if (float_math)
+            normalize_classes_float(norm, ys, k);
+        else
+            normalize_classes(norm, ys, k);
         for (std::size_t i = 0; i < k; ++i) r.probs[static_cast<std::size_t>(tables[i].category)] = ys[i];
         r.has_probs = true;
         pick_best(r);

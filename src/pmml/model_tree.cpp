@@ -300,7 +300,7 @@ void TreeModelImpl::compile_node(ModelContext& mc, pugi::xml_node xn, int index,
             double v;
             if (!parse_double(s, v)) c.invalid(xn, "score '" + std::string(s) + "' is not a number");
             n.payload = static_cast<std::int32_t>(scores.size());
-            scores.push_back(v);
+            scores.push_back(float_math ? static_cast<double>(static_cast<float>(v)) : v);
         }
     }
     if (!dists.empty() && classification()) {
@@ -378,6 +378,10 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
     }
     has_conf_.clear();
     has_conf_.shrink_to_fit();
+    if (float_math) {
+        for (double& p : probs_) p = static_cast<double>(static_cast<float>(p));
+        for (double& p : confidences_) p = static_cast<double>(static_cast<float>(p));
+    }
     // ids, packed
     id_end.resize(total_nodes);
     for (std::size_t i = 0; i < total_nodes; ++i) {
