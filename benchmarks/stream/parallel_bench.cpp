@@ -1,10 +1,16 @@
 // The parallel runtime: scaling from 1 to 2 partitions on a CPU-heavy model, and data latency
 // during a storm of model updates against the same with none. Each run also checks that every
-// record came out exactly once (the counters "lost" and "duplicated" must be 0).
+// record came out exactly once (the counters "lost" and "duplicated" must be 0). Besides wall time,
+// each benchmark reports CPU time per record (getrusage), which depends far less on what else the
+// machine runs.
 #include <benchmark/benchmark.h>
 #include <scorestream/scorestream.hpp>
 #include <scorestream/stream/parallel.hpp>
 
+#include <sys/resource.h>
+#include <sys/time.h>
+
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -97,46 +103,76 @@ const ModelRegistry& registry() {
     return r;
 }
 
-// Counts outputs per partition (no sharing between partitions on the hot path).
-struct tally {
+// Counts outputs per partition. Each partition's tally has its own cache lines, so the partitions
+// share nothing on the hot path.
+struct alignas(64) tally {
     std::uint64_t count = 0;
     std::uint64_t id_sum = 0;
     std::vector<std::int64_t> latencies;
 };
 
-void check_exactly_once(benchmark::State& state, const std::vector<tally>& t, std::uint64_t n) {
+bool exactly_once(const std::vector<tally>& t, std::uint64_t n, std::uint64_t& lost,
+                  std::uint64_t& duplicated) {
     std::uint64_t count = 0, sum = 0;
     for (const auto& x : t) {
         count += x.count;
         sum += x.id_sum;
     }
-    const std::uint64_t want_sum = n * (n - 1) / 2;
-    state.counters["lost"] = count < n ? double(n - count) : 0;
-    state.counters["duplicated"] = count > n ? double(count - n) : 0;
-    if (count != n || sum != want_sum) state.SkipWithError("records lost or duplicated");
+    lost += count < n ? n - count : 0;
+    duplicated += count > n ? count - n : 0;
+    return count == n && sum == n * (n - 1) / 2;
 }
 
-// Throughput of the same CPU-heavy model on 1 or 2 partitions.
-void BM_parallel_scaling(benchmark::State& state) {
-    const auto partitions = static_cast<std::size_t>(state.range(0));
-    constexpr std::uint64_t n = 20000;
-    for (auto _ : state) {
-        std::uint64_t next = 0;
-        auto source = generate([&]() -> std::optional<reading> {
-            if (next == n) return std::nullopt;
-            const std::uint64_t id = next++;
-            return reading{id, double(id % 100), 0};
-        });
-        control_queue<ModelDescriptor> control;
-        control.push(heavy(48, 1));
-        control.close();
-        std::vector<tally> t(partitions);
-        parallel_options o;
-        o.partitions = partitions;
-        o.queue_capacity = 1024;
-        model_join_options mo;
-        mo.data_type = "readings";
-        mo.policy = before_state::hold;
+// CPU time of this thread (the dispatcher: run() dispatches on the calling thread) and of the whole
+// process, and how often this thread went to sleep. Unlike wall time, these barely move with the
+// machine's load: they say how much work the runtime adds, not how long it waited for a core.
+struct cpu_sample {
+    double thread_s = 0;
+    double process_s = 0;
+    long thread_sleeps = 0;   // voluntary context switches of this thread
+    long process_sleeps = 0;  // ... of every thread of the process
+
+    static double seconds(const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; }
+    static cpu_sample now() {
+        cpu_sample c;
+        rusage self{}, thread{};
+        getrusage(RUSAGE_SELF, &self);
+        getrusage(RUSAGE_THREAD, &thread);
+        c.process_s = seconds(self.ru_utime) + seconds(self.ru_stime);
+        c.thread_s = seconds(thread.ru_utime) + seconds(thread.ru_stime);
+        c.thread_sleeps = thread.ru_nvcsw;
+        c.process_sleeps = self.ru_nvcsw;
+        return c;
+    }
+    cpu_sample operator-(const cpu_sample& o) const {
+        return {thread_s - o.thread_s, process_s - o.process_s, thread_sleeps - o.thread_sleeps,
+                process_sleeps - o.process_sleeps};
+    }
+};
+
+// One run of the scaling workload: n records through the CPU-heavy model on `partitions`
+// partitions. Returns the wall time in seconds; adds the CPU figures to `cpu`.
+double scaling_run(std::size_t partitions, std::uint64_t n, cpu_sample& cpu, std::uint64_t& lost,
+                   std::uint64_t& duplicated, bool& ok) {
+    std::uint64_t next = 0;
+    auto source = generate([&]() -> std::optional<reading> {
+        if (next == n) return std::nullopt;
+        const std::uint64_t id = next++;
+        return reading{id, double(id % 100), 0};
+    });
+    control_queue<ModelDescriptor> control;
+    control.push(heavy(48, 1));
+    control.close();
+    std::vector<tally> t(partitions);
+    parallel_options o;
+    o.partitions = partitions;
+    o.queue_capacity = 1024;
+    model_join_options mo;
+    mo.data_type = "readings";
+    mo.policy = before_state::hold;
+    const auto c0 = cpu_sample::now();
+    const auto start = std::chrono::steady_clock::now();
+    {
         auto p = parallel(
             std::move(source), control.source(), round_robin{},
             [&](auto data, auto ctl, std::size_t i) {
@@ -148,9 +184,33 @@ void BM_parallel_scaling(benchmark::State& state) {
             },
             o);
         p->run();
-        check_exactly_once(state, t, n);
-    }
-    state.SetItemsProcessed(std::int64_t(state.iterations()) * std::int64_t(n));
+    }  // the pool's threads are joined here, so their CPU time is all counted
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const auto d = cpu_sample::now() - c0;
+    cpu.thread_s += d.thread_s;
+    cpu.process_s += d.process_s;
+    cpu.thread_sleeps += d.thread_sleeps;
+    ok = exactly_once(t, n, lost, duplicated) && ok;
+    return wall;
+}
+
+constexpr std::uint64_t scaling_records = 40000;
+
+// Throughput of the same CPU-heavy model on 1 or 2 partitions.
+void BM_parallel_scaling(benchmark::State& state) {
+    const auto partitions = static_cast<std::size_t>(state.range(0));
+    cpu_sample cpu;
+    std::uint64_t lost = 0, duplicated = 0;
+    bool ok = true;
+    for (auto _ : state) scaling_run(partitions, scaling_records, cpu, lost, duplicated, ok);
+    const double records = double(state.iterations()) * double(scaling_records);
+    state.SetItemsProcessed(std::int64_t(records));
+    state.counters["cpu_us_per_record"] = cpu.process_s * 1e6 / records;
+    state.counters["dispatcher_cpu_us_per_record"] = cpu.thread_s * 1e6 / records;
+    state.counters["dispatcher_sleeps_per_1k"] = double(cpu.thread_sleeps) * 1000 / records;
+    state.counters["lost"] = double(lost);
+    state.counters["duplicated"] = double(duplicated);
+    if (!ok) state.SkipWithError("records lost or duplicated");
 }
 BENCHMARK(BM_parallel_scaling)
     ->Arg(1)
@@ -159,41 +219,74 @@ BENCHMARK(BM_parallel_scaling)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
-// Data latency at a fixed input rate, with or without 1000 model updates per second.
-void BM_latency_under_update_storm(benchmark::State& state) {
-    const bool storm = state.range(0) != 0;
-    constexpr std::uint64_t n = 40000;
-    constexpr double rate_per_s = 40000;  // one second of input
-    std::vector<std::int64_t> all;
-    std::uint64_t updates_sent = 0;
+// The scaling ratio from pairs of adjacent runs (1 partition, then 2), so that a change in the
+// machine's load between the two halves of a measurement moves both: the median pair ratio, and
+// the ratio of CPU time per record (which should stay near 1: two partitions do not add work).
+void BM_parallel_scaling_pairs(benchmark::State& state) {
+    const int pairs = int(state.range(0));
+    std::vector<double> ratios;
+    cpu_sample cpu1, cpu2;
+    std::uint64_t lost = 0, duplicated = 0;
+    bool ok = true;
     for (auto _ : state) {
-        const auto start = std::chrono::steady_clock::now();
-        std::uint64_t next = 0;
-        auto source = generate([&]() -> std::optional<reading> {
-            if (next == n) return std::nullopt;
-            // Pace the input: record k enters at start + k / rate. Sleeping (not spinning) keeps the
-            // dispatcher off the cores the partitions need; records then arrive in small bursts.
-            const auto due = start + std::chrono::nanoseconds(std::int64_t(double(next) * 1e9 / rate_per_s));
-            if (std::chrono::steady_clock::now() < due) std::this_thread::sleep_until(due);
-            const std::uint64_t id = next++;
-            return reading{id, double(id % 100), now_ns()};
-        });
-        control_queue<ModelDescriptor> descriptors;
-        descriptors.push(heavy(8, 0));
-        std::atomic<bool> stop{false};
-        std::thread publisher([&] {
-            if (!storm) return;
-            std::uint64_t v = 1;
-            auto due = std::chrono::steady_clock::now();
-            while (!stop.load()) {
-                due += std::chrono::milliseconds(1);  // 1000 updates per second
-                std::this_thread::sleep_until(due);
-                descriptors.push(heavy(8, v++));
-            }
-            updates_sent = v - 1;
-        });
-        std::vector<tally> t(2);
-        for (auto& x : t) x.latencies.reserve(n);
+        for (int k = 0; k < pairs; ++k) {
+            const double one = scaling_run(1, scaling_records, cpu1, lost, duplicated, ok);
+            const double two = scaling_run(2, scaling_records, cpu2, lost, duplicated, ok);
+            ratios.push_back(one / two);
+        }
+    }
+    std::sort(ratios.begin(), ratios.end());
+    state.counters["ratio_median"] = ratios[ratios.size() / 2];
+    state.counters["ratio_min"] = ratios.front();
+    state.counters["ratio_max"] = ratios.back();
+    state.counters["cpu_ratio_2_over_1"] = cpu2.process_s / cpu1.process_s;
+    state.counters["lost"] = double(lost);
+    state.counters["duplicated"] = double(duplicated);
+    if (!ok) state.SkipWithError("records lost or duplicated");
+}
+BENCHMARK(BM_parallel_scaling_pairs)->Arg(5)->ArgName("pairs")->Iterations(1)->Unit(benchmark::kSecond);
+
+struct latency_result {
+    std::vector<std::int64_t> latencies;
+    std::uint64_t updates = 0;
+    cpu_sample cpu;
+};
+
+// One second of input at 40,000 records/s on two partitions, with or without 1000 model updates
+// per second built off the data path (built_models) and broadcast to both partitions.
+void latency_run(bool storm, latency_result& out, std::uint64_t& lost, std::uint64_t& duplicated, bool& ok) {
+    constexpr std::uint64_t n = 40000;
+    constexpr double rate_per_s = 40000;
+    const auto c0 = cpu_sample::now();
+    const auto start = std::chrono::steady_clock::now();
+    std::uint64_t next = 0;
+    auto source = generate([&]() -> std::optional<reading> {
+        if (next == n) return std::nullopt;
+        // Pace the input: record k enters at start + k / rate. Sleeping (not spinning) keeps the
+        // dispatcher off the cores the partitions need; records then arrive in small bursts.
+        const auto due = start + std::chrono::nanoseconds(std::int64_t(double(next) * 1e9 / rate_per_s));
+        if (std::chrono::steady_clock::now() < due) std::this_thread::sleep_until(due);
+        const std::uint64_t id = next++;
+        return reading{id, double(id % 100), now_ns()};
+    });
+    control_queue<ModelDescriptor> descriptors;
+    descriptors.push(heavy(8, 0));
+    std::atomic<bool> stop{false};
+    std::uint64_t updates_sent = 0;
+    std::thread publisher([&] {
+        if (!storm) return;
+        std::uint64_t v = 1;
+        auto due = std::chrono::steady_clock::now();
+        while (!stop.load()) {
+            due += std::chrono::milliseconds(1);  // 1000 updates per second
+            std::this_thread::sleep_until(due);
+            descriptors.push(heavy(8, v++));
+        }
+        updates_sent = v - 1;
+    });
+    std::vector<tally> t(2);
+    for (auto& x : t) x.latencies.reserve(n);
+    {
         parallel_options o;
         o.partitions = 2;
         model_join_options mo;
@@ -213,25 +306,55 @@ void BM_latency_under_update_storm(benchmark::State& state) {
         p->run();
         stop = true;
         publisher.join();
-        check_exactly_once(state, t, n);
-        for (auto& x : t) all.insert(all.end(), x.latencies.begin(), x.latencies.end());
     }
-    std::sort(all.begin(), all.end());
-    auto q = [&](double f) {
-        return all.empty() ? 0.0 : double(all[std::size_t(f * double(all.size() - 1))]) / 1e3;
-    };
-    state.counters["p50_us"] = q(0.5);
-    state.counters["p99_us"] = q(0.99);
-    state.counters["p999_us"] = q(0.999);
-    state.counters["updates"] = double(updates_sent);
+    const auto d = cpu_sample::now() - c0;
+    out.cpu.thread_s += d.thread_s;
+    out.cpu.process_s += d.process_s;
+    out.cpu.thread_sleeps += d.thread_sleeps;
+    out.cpu.process_sleeps += d.process_sleeps;
+    out.updates += updates_sent;
+    ok = exactly_once(t, n, lost, duplicated) && ok;
+    for (auto& x : t) out.latencies.insert(out.latencies.end(), x.latencies.begin(), x.latencies.end());
 }
-BENCHMARK(BM_latency_under_update_storm)
-    ->Arg(0)
-    ->Arg(1)
-    ->ArgName("storm")
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->Iterations(3);
+
+double quantile_us(std::vector<std::int64_t>& v, double f) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return double(v[std::size_t(f * double(v.size() - 1))]) / 1e3;
+}
+
+// Data latency with no model updates and during 1000 updates per second, in alternating rounds
+// (quiet, storm, quiet, storm, ...) so that both see the same machine.
+void BM_latency_under_update_storm(benchmark::State& state) {
+    const int rounds = int(state.range(0));
+    latency_result quiet, storm;
+    std::uint64_t lost = 0, duplicated = 0;
+    bool ok = true;
+    for (auto _ : state) {
+        for (int k = 0; k < rounds; ++k) {
+            latency_run(false, quiet, lost, duplicated, ok);
+            latency_run(true, storm, lost, duplicated, ok);
+        }
+    }
+    const double records = double(quiet.latencies.size());
+    state.counters["quiet_p50_us"] = quantile_us(quiet.latencies, 0.5);
+    state.counters["quiet_p99_us"] = quantile_us(quiet.latencies, 0.99);
+    state.counters["quiet_p999_us"] = quantile_us(quiet.latencies, 0.999);
+    state.counters["storm_p50_us"] = quantile_us(storm.latencies, 0.5);
+    state.counters["storm_p99_us"] = quantile_us(storm.latencies, 0.99);
+    state.counters["storm_p999_us"] = quantile_us(storm.latencies, 0.999);
+    state.counters["p999_ratio"] = state.counters["storm_p999_us"] / state.counters["quiet_p999_us"];
+    state.counters["updates"] = double(storm.updates);
+    state.counters["quiet_cpu_us_per_record"] = quiet.cpu.process_s * 1e6 / records;
+    state.counters["storm_cpu_us_per_record"] = storm.cpu.process_s * 1e6 / records;
+    // Threads going to sleep (and so being woken again), per record: all threads of the process.
+    state.counters["quiet_sleeps_per_record"] = double(quiet.cpu.process_sleeps) / records;
+    state.counters["storm_sleeps_per_record"] = double(storm.cpu.process_sleeps) / records;
+    state.counters["lost"] = double(lost);
+    state.counters["duplicated"] = double(duplicated);
+    if (!ok) state.SkipWithError("records lost or duplicated");
+}
+BENCHMARK(BM_latency_under_update_storm)->Arg(3)->ArgName("rounds")->Iterations(1)->Unit(benchmark::kSecond);
 
 }  // namespace
 

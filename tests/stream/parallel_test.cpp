@@ -276,3 +276,36 @@ TEST_CASE("models built once off the data path serve every partition", "[stream]
     REQUIRE(rejected == std::vector<std::size_t>{1, 1});  // each partition saw the failed update
     REQUIRE(p->partition(0).stats().find("t")->rejected_updates == 1);
 }
+
+TEST_CASE("a partition that gets no records still applies every control message", "[stream][parallel]") {
+    // Every record goes to partition 0; partition 1 is only ever woken for control messages.
+    control_queue<int> control;
+    control.push(1);
+    control.push(2);
+    control.close();
+    std::vector<keyed> input;
+    for (int i = 0; i < 500; ++i) input.push_back({0, i});
+    parallel_options o;
+    o.partitions = 2;
+    o.queue_capacity = 8;  // small: the dispatcher may wait for partition 0 while 1 has control work
+    std::vector<int> last_state(2, -1);
+    auto p = parallel(
+        from(input), control.source(), by_partition([](const keyed&) { return 0; }),
+        [&](auto data, auto ctl, std::size_t i) {
+            return std::move(data) |
+                   join<int>(std::move(ctl),
+                             [&last_state, i](int& s, int&& v) {
+                                 s = v;
+                                 last_state[i] = v;
+                             }) |
+                   sink([](Joined<keyed, int>&&) {});
+        },
+        o);
+    p->run();
+    REQUIRE(p->partition(0).counters().records_in == 500);
+    REQUIRE(p->partition(1).counters().records_in == 0);
+    for (std::size_t i = 0; i < 2; ++i) {
+        REQUIRE(p->partition(i).counters().control_messages == 2);
+        REQUIRE(last_state[i] == 2);
+    }
+}

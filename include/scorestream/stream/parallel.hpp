@@ -19,7 +19,9 @@
 // dispatched after it carry that epoch or a later one. A partition applies the message before the
 // first of its records stamped at or after that epoch, and after every record dispatched before
 // it. So in every partition, an update takes effect exactly for the records dispatched after it,
-// and records of one key (by_key) stay in order.
+// and records of one key (by_key) stay in order. A partition is not woken for a control message
+// alone: it applies it when it runs for its next record, or at the latest when poll() returns
+// (run() polls 4096 records at a time, and returns at once when the source is idle).
 //
 // Backpressure when a partition's queue is full (parallel_options::on_full): block the
 // dispatcher until there is room, drop the oldest queued record, or drop the new one. Every drop is
@@ -141,13 +143,37 @@ struct partition_channel {
         std::uint64_t epoch = 0;
     };
 
-    explicit partition_channel(std::size_t capacity) : data(capacity) {}
+    explicit partition_channel(std::size_t capacity) : data(capacity), resume_at(data.capacity() / 2) {}
 
     bounded_queue<data_item> data;
+    // Control messages, each shared by every partition: the dispatcher stores one pointer per
+    // partition, and each partition copies the message out on its own thread when it releases it.
     std::mutex control_mutex;
-    std::deque<std::pair<std::uint64_t, C>> control;
+    std::deque<std::pair<std::uint64_t, std::shared_ptr<const C>>> control;
     std::atomic<std::size_t> control_size{0};
     std::atomic<bool> closed{false};
+
+    // Backpressure `block`: a dispatcher that finds the queue full sleeps on `room` until the
+    // partition has drained to `resume_at` records (half the capacity) or finished.
+    // Waking once per half queue instead of once per freed slot keeps the dispatcher off the
+    // cores the partitions need. The flag is set under wait_mutex, so a consumer that takes the
+    // flag (exchange) and then the mutex always finds the dispatcher waiting.
+    const std::size_t resume_at;
+    std::atomic<bool> producer_waiting{false};
+    std::mutex wait_mutex;
+    std::condition_variable room;
+
+    void wake_producer() {
+        if (!producer_waiting.exchange(false)) return;
+        std::lock_guard<std::mutex> lock(wait_mutex);
+        room.notify_one();
+    }
+    // Consumer side, after each record taken and at the end of each turn: one relaxed load unless
+    // the dispatcher waits.
+    void maybe_wake_producer() {
+        if (producer_waiting.load(std::memory_order_relaxed) && data.size_approx() <= resume_at)
+            wake_producer();
+    }
 
     // Consumer side (one thread at a time): the record popped but not yet handed out, so its
     // epoch can be compared with the next control message.
@@ -157,6 +183,7 @@ struct partition_channel {
     bool fetch() {
         if (has_pending) return true;
         has_pending = data.try_pop(pending);
+        if (has_pending) maybe_wake_producer();
         return has_pending;
     }
 
@@ -213,8 +240,9 @@ public:
         const std::uint64_t epoch = ch.control.front().first;
         // Records dispatched before the message go first.
         if (ch.fetch() && ch.pending.epoch < epoch) return pull::idle;
-        out = std::move(ch.control.front().second);
+        std::shared_ptr<const C> message = std::move(ch.control.front().second);
         ch.control.pop_front();
+        out = *message;  // the copy is made here, on the partition's thread
         ch.control_size.store(ch.control.size(), std::memory_order_release);
         return pull::item;
     }
@@ -317,6 +345,7 @@ public:
                     break;
                 case pull::idle:
                     r.idle = true;
+                    wake_for_control();
                     return r;
                 case pull::end:
                     dispatch_control();
@@ -325,6 +354,7 @@ public:
                     return r;
             }
         }
+        wake_for_control();
         return r;
     }
 
@@ -425,11 +455,17 @@ private:
             if (ended) {
                 finished.store(true);
                 scheduled.store(false);
+                ch->producer_waiting.store(true);  // a waiting dispatcher must see `finished`
+                ch->wake_producer();
                 std::lock_guard<std::mutex> lock(done->mutex);
                 ++done->finished;
                 done->cv.notify_all();
                 return;
             }
+            // Checked again after a fence at the end of every turn (it pairs with the fence in
+            // wait_for_room): a dispatcher never sleeps on a partition that drained and went idle.
+            std::atomic_thread_fence(std::memory_order_seq_cst);
+            ch->maybe_wake_producer();
             if (ch->has_pending) {
                 // A record is waiting behind a control message: keep the turn and go again.
                 // (has_pending belongs to whoever holds the turn, so it is read before letting go.)
@@ -447,6 +483,7 @@ private:
         std::shared_ptr<completion> done;
         std::atomic<bool> scheduled{false};
         std::atomic<bool> finished{false};
+        bool control_due = false;  ///< control messages queued since it was last scheduled (dispatcher only)
     };
 
     void dispatch(data_type&& record) {
@@ -457,6 +494,7 @@ private:
             switch (opts_.on_full) {
                 case overflow::drop_newest:
                     ++counters_.dropped_newest;
+                    w.control_due = false;
                     w.schedule();
                     return;
                 case overflow::drop_oldest: {
@@ -467,8 +505,8 @@ private:
                 }
                 case overflow::block: {
                     ++counters_.blocked;
+                    wake_for_control();  // the other partitions may apply theirs while this one drains
                     w.schedule();
-                    auto pause = std::chrono::microseconds(1);
                     while (!w.ch->data.try_push(item)) {
                         if (w.finished.load()) {
                             // The partition died (its exception is rethrown below); nothing can drain it.
@@ -476,14 +514,14 @@ private:
                             throw error("parallel: partition " + std::to_string(i) +
                                         " finished while input was pending");
                         }
-                        std::this_thread::sleep_for(pause);
-                        pause = std::min(pause * 2, std::chrono::microseconds(200));
+                        wait_for_room(w);
                     }
                     break;
                 }
             }
         }
         ++counters_.dispatched;
+        w.control_due = false;  // its turn applies the control messages before this record
         w.schedule();
     }
 
@@ -498,15 +536,45 @@ private:
             if (r != pull::item) return;
             ++epoch_;
             ++counters_.control_broadcasts;
+            // One shared copy for every partition: the dispatcher does not copy per partition.
+            auto message = std::make_shared<const control_type>(std::move(control_item_));
+            control_item_ = control_type{};
             for (auto& w : workers_) {
                 {
                     std::lock_guard<std::mutex> lock(w->ch->control_mutex);
-                    w->ch->control.emplace_back(epoch_, control_item_);
+                    w->ch->control.emplace_back(epoch_, message);
                     w->ch->control_size.store(w->ch->control.size(), std::memory_order_release);
                 }
-                w->schedule();
+                // Not woken now: the partition applies the message when it next runs, for its next
+                // record (a record schedules it anyway) or when poll() returns (wake_for_control),
+                // so an update storm does not wake every idle partition once per update.
+                w->control_due = true;
+                control_due_ = true;
             }
         }
+    }
+
+    // Schedules the partitions that have control messages but no record to run them with.
+    void wake_for_control() {
+        if (!control_due_) return;
+        control_due_ = false;
+        for (auto& w : workers_) {
+            if (!w->control_due) continue;
+            w->control_due = false;
+            w->schedule();
+        }
+    }
+
+    // Sleeps until partition w has drained to half its queue or finished. The wait is bounded
+    // (2 ms) only as a safety net; the partition's wake-ups are what ends it.
+    static void wait_for_room(worker& w) {
+        channel& ch = *w.ch;
+        std::unique_lock<std::mutex> lock(ch.wait_mutex);
+        ch.producer_waiting.store(true, std::memory_order_relaxed);
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        if (ch.data.size_approx() > ch.resume_at && !w.finished.load())
+            ch.room.wait_for(lock, std::chrono::milliseconds(2));
+        ch.producer_waiting.store(false, std::memory_order_relaxed);
     }
 
     void wait() {
@@ -547,6 +615,7 @@ private:
     control_type control_item_{};
     std::uint64_t epoch_ = 0;
     std::size_t tick_ = 0;
+    bool control_due_ = false;  ///< some partition has control_due set
     bool closed_ = false;
     std::atomic<bool> stop_{false};
 };
