@@ -37,6 +37,39 @@ json model_detail(const model_stats& m, bool current) {
     return j;
 }
 
+json strategy_json(const serve::strategy_stats& st) {
+    json members = json::array();
+    for (const auto& m : st.members)
+        members.push_back(
+            json{{"role", m.role}, {"answered", m.answered}, {"failed", m.failed}, {"absent", m.absent}});
+    json j{{"name", st.strategy},
+           {"records", st.records},
+           {"unanswered", st.unanswered},
+           {"config_updates", st.config_updates},
+           {"rejected_config", st.rejected_config},
+           {"members", std::move(members)}};
+    // The counters of the strategy in use (all of them for a strategy this code does not know).
+    const bool any = st.strategy != "deadline" && st.strategy != "consensus" && st.strategy != "shadow" &&
+                     st.strategy != "ab_split" && st.strategy != "best_quality";
+    if (any || st.strategy == "deadline")
+        j["deadline"] = json{{"primary_in_time", st.primary_in_time}, {"fallbacks", st.fallbacks},
+                             {"over_budget", st.over_budget},         {"primary_failed", st.primary_failed},
+                             {"primary_busy", st.primary_busy},       {"late_discarded", st.late_discarded}};
+    if (any || st.strategy == "consensus")
+        j["votes"] = json{{"unanimous", st.unanimous},
+                          {"majority", st.majority},
+                          {"ties", st.ties},
+                          {"no_quorum", st.no_quorum}};
+    if (any || st.strategy == "shadow")
+        j["shadow"] = json{{"compared", st.compared},
+                           {"agreed", st.agreed},
+                           {"agreement_rate", st.agreement_rate()},
+                           {"candidate_failed", st.candidate_failed},
+                           {"numeric_compared", st.numeric_compared},
+                           {"mean_abs_diff", st.mean_abs_diff()}};
+    return j;
+}
+
 }  // namespace
 
 std::string render_models_json(const std::vector<snapshot_ptr>& snapshots) {
@@ -57,7 +90,13 @@ std::string render_state_json(const std::vector<snapshot_ptr>& snapshots, std::s
     json pipelines = json::array();
     for (const auto& snap : snapshots) {
         const data_type_stats* dt = snap->stats.find(data_type);
-        if (!dt) continue;
+        const auto strategy = snap->strategies.find(data_type);
+        const bool served = strategy != snap->strategies.end();
+        if (!dt && !served) continue;
+        // A serving strategy's group keeps its members' model stats under "<data_type>/<role>", so
+        // the data type itself may have no stats of its own: show it as empty.
+        static const data_type_stats none;
+        if (!dt) dt = &none;
         json models = json::array();
         for (std::size_t i = 0; i < dt->models.size(); ++i) {
             const bool current = dt->has_model && i + 1 == dt->models.size();
@@ -72,7 +111,8 @@ std::string render_state_json(const std::vector<snapshot_ptr>& snapshots, std::s
                                  {"last_error_ms", dt->last_error_ms},
                                  {"unscored", dt->unscored},
                                  {"dropped", dt->dropped},
-                                 {"models", std::move(models)}});
+                                 {"models", std::move(models)},
+                                 {"strategy", served ? strategy_json(strategy->second) : json(nullptr)}});
     }
     if (pipelines.empty()) return {};
     return dump(json{{"data_type", std::string(data_type)}, {"pipelines", std::move(pipelines)}});

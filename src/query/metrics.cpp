@@ -107,6 +107,117 @@ void add_model(std::vector<model_row>& rows, std::size_t first_of_type, std::str
     rows.push_back(model_row{pipeline, data_type, m, current});
 }
 
+// Serving-strategy counters, one series per (pipeline, data type, strategy[, member]). A family
+// is written only when some data type uses a strategy that moves it.
+void append_strategy_metrics(std::string& out, const std::vector<snapshot_ptr>& snapshots) {
+    struct row {
+        std::string_view pipeline;
+        std::string_view data_type;
+        const serve::strategy_stats* stats;
+    };
+    std::vector<row> rows;
+    for (const auto& snap : snapshots)
+        for (const auto& [data_type, st] : snap->strategies) rows.push_back(row{snap->name, data_type, &st});
+    if (rows.empty()) return;
+
+    auto family = [&](std::string_view name, std::string_view type, std::string_view help,
+                      std::string_view only_strategy,
+                      const std::function<double(const serve::strategy_stats&)>& value) {
+        bool header = false;
+        for (const auto& r : rows) {
+            if (!only_strategy.empty() && r.stats->strategy != only_strategy) continue;
+            if (!header) append_header(out, name, type, help);
+            header = true;
+            out += name;
+            append_labels(
+                out, {{"pipeline", r.pipeline}, {"data_type", r.data_type}, {"strategy", r.stats->strategy}});
+            out += ' ';
+            append_double(out, value(*r.stats));
+            out += '\n';
+        }
+    };
+    using st = serve::strategy_stats;
+    family("scorestream_serve_records_total", "counter", "Records served by a serving strategy.", "",
+           [](const st& s) { return double(s.records); });
+    family("scorestream_serve_unanswered_total", "counter", "Records no member of the strategy could answer.",
+           "", [](const st& s) { return double(s.unanswered); });
+    family("scorestream_serve_config_updates_total", "counter", "Strategy configuration messages applied.",
+           "", [](const st& s) { return double(s.config_updates); });
+    family("scorestream_serve_config_rejected_total", "counter", "Strategy configuration messages refused.",
+           "", [](const st& s) { return double(s.rejected_config); });
+
+    // Per member: answered (wins, arm hits, in-time answers), failed, absent (no model).
+    append_header(out, "scorestream_serve_member_records_total", "counter",
+                  "Records a strategy member answered, failed, or missed for want of a model.");
+    for (const auto& r : rows) {
+        for (const auto& m : r.stats->members) {
+            const std::pair<const char*, std::uint64_t> outcomes[] = {
+                {"answered", m.answered}, {"failed", m.failed}, {"absent", m.absent}};
+            for (const auto& [outcome, value] : outcomes) {
+                out += "scorestream_serve_member_records_total";
+                const label o{"outcome", outcome};
+                append_labels(out,
+                              {{"pipeline", r.pipeline},
+                               {"data_type", r.data_type},
+                               {"strategy", r.stats->strategy},
+                               {"member", m.role}},
+                              &o);
+                out += ' ';
+                out += std::to_string(value);
+                out += '\n';
+            }
+        }
+    }
+
+    family("scorestream_serve_primary_in_time_total", "counter",
+           "Deadline: answers of the primary within the budget.", "deadline",
+           [](const st& s) { return double(s.primary_in_time); });
+    family("scorestream_serve_fallbacks_total", "counter",
+           "Deadline: answers of the fallback, for any reason.", "deadline",
+           [](const st& s) { return double(s.fallbacks); });
+    family("scorestream_serve_over_budget_total", "counter",
+           "Deadline: primaries still running at the deadline.", "deadline",
+           [](const st& s) { return double(s.over_budget); });
+    family("scorestream_serve_primary_failed_total", "counter",
+           "Deadline: primaries that failed within the budget.", "deadline",
+           [](const st& s) { return double(s.primary_failed); });
+    family("scorestream_serve_primary_busy_total", "counter",
+           "Deadline: records sent to the fallback because every primary run slot was taken.", "deadline",
+           [](const st& s) { return double(s.primary_busy); });
+    family("scorestream_serve_late_discarded_total", "counter", "Deadline: late primary results thrown away.",
+           "deadline", [](const st& s) { return double(s.late_discarded); });
+
+    family("scorestream_serve_unanimous_total", "counter", "Consensus: records on which every answer agreed.",
+           "consensus", [](const st& s) { return double(s.unanimous); });
+    family("scorestream_serve_majority_total", "counter",
+           "Consensus: records on which more than half of the answers agreed (unanimous included).",
+           "consensus", [](const st& s) { return double(s.majority); });
+    family("scorestream_serve_ties_total", "counter", "Consensus: votes decided by member order.",
+           "consensus", [](const st& s) { return double(s.ties); });
+    family("scorestream_serve_no_quorum_total", "counter",
+           "Consensus: records with fewer answers than the quorum.", "consensus",
+           [](const st& s) { return double(s.no_quorum); });
+
+    family("scorestream_serve_shadow_compared_total", "counter",
+           "Shadow: records both the primary and the candidate answered.", "shadow",
+           [](const st& s) { return double(s.compared); });
+    family("scorestream_serve_shadow_agreed_total", "counter",
+           "Shadow: compared records on which the candidate agreed with the primary.", "shadow",
+           [](const st& s) { return double(s.agreed); });
+    family("scorestream_serve_shadow_agreement_ratio", "gauge",
+           "Shadow: agreed / compared (0 before any comparison).", "shadow",
+           [](const st& s) { return s.agreement_rate(); });
+    family("scorestream_serve_shadow_candidate_failed_total", "counter",
+           "Shadow: records the candidate failed while the primary answered.", "shadow",
+           [](const st& s) { return double(s.candidate_failed); });
+    family("scorestream_serve_shadow_abs_diff_total", "counter",
+           "Shadow: sum of |primary - candidate| over numeric comparisons.", "shadow",
+           [](const st& s) { return s.total_abs_diff; });
+    family("scorestream_serve_shadow_numeric_compared_total", "counter",
+           "Shadow: comparisons of numeric answers (the count of the sum above).", "shadow",
+           [](const st& s) { return double(s.numeric_compared); });
+}
+
 }  // namespace
 
 std::string render_metrics(const std::vector<snapshot_ptr>& snapshots, const handler_options& options) {
@@ -201,6 +312,8 @@ std::string render_metrics(const std::vector<snapshot_ptr>& snapshots, const han
                 [](const data_type_stats& s) { return double(s.dropped); });
     type_family("scorestream_has_model", "gauge", "1 when the data type has a model serving it.",
                 [](const data_type_stats& s) { return s.has_model ? 1.0 : 0.0; });
+
+    append_strategy_metrics(out, snapshots);
 
     auto append_model_labels = [&](const model_row& m, const label* extra) {
         append_labels(out,

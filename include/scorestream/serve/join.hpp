@@ -64,7 +64,10 @@ public:
                   std::shared_ptr<serve_stats> own_stats, serve_stats* stats)
         : registry_(&registry), engine_(std::move(engine)), own_stats_(std::move(own_stats)), stats_(stats) {}
 
-    void bind_context(pipeline_context& ctx) { ctx_ = &ctx; }
+    void bind_context(pipeline_context& ctx) {
+        ctx_ = &ctx;
+        ctx.strategies.push_back(stats_);  // so the pipeline's snapshots carry them
+    }
 
     update_result operator()(group<Engine>& g, ModelDescriptor&& d) {
         if (g.members.empty()) make_group(g, d.data_type());

@@ -4,6 +4,7 @@
 // Thread-safety: used by the pipeline's own thread only.
 
 #include <scorestream/model/stats.hpp>
+#include <scorestream/serve/stats.hpp>
 #include <scorestream/stream/source.hpp>
 
 #include <atomic>
@@ -12,6 +13,7 @@
 #include <iostream>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace scorestream {
 
@@ -99,6 +101,9 @@ public:
 
     pipeline_counters counters;
     serving_stats stats;
+    /// Strategy stats of the serving joins of this pipeline (serve::join registers its own), copied
+    /// into every snapshot the pipeline publishes. Each must outlive the pipeline.
+    std::vector<const serve::serve_stats*> strategies;
     std::atomic<bool> stop_requested{false};  ///< set by pipeline::stop()
 
 private:

@@ -12,6 +12,7 @@
 // Thread-safety: every member may be called from any thread.
 
 #include <scorestream/model/stats.hpp>
+#include <scorestream/serve/stats.hpp>
 #include <scorestream/stream/context.hpp>
 
 #include <chrono>
@@ -33,6 +34,10 @@ struct pipeline_snapshot {
     bool finished = false;       ///< the pipeline's stream has ended
     pipeline_counters counters;
     serving_stats stats;
+    /// Serving-strategy stats by data type (serve::join): fallbacks, votes, A/B arm counts, shadow
+    /// agreement. Empty for pipelines without a serving join. When two serving joins of one
+    /// pipeline serve the same data type, the first one's are shown.
+    std::map<std::string, serve::strategy_stats, std::less<>> strategies;
 };
 using snapshot_ptr = std::shared_ptr<const pipeline_snapshot>;
 
@@ -110,6 +115,8 @@ private:
         s->finished = finished;
         s->counters = ctx.counters;
         s->stats = ctx.stats;
+        for (const serve::serve_stats* source : ctx.strategies)
+            for (const auto& [data_type, st] : source->all()) s->strategies.emplace(data_type, st);
         return s;
     }
 
