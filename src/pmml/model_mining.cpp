@@ -180,6 +180,9 @@ bool combine(Method method, double* values, double* weights, std::size_t count, 
 /// Walks `lanes` trees at once, one level of each per round, until all stand on a leaf (a leaf
 /// steps to itself). A tree walk is a chain of dependent loads; interleaving several lets the
 /// processor overlap them, and the only branch per round is the loop's own.
+/// Pads the last group of a lockstep walk.
+const FlatNode idle_leaf = FlatNode::make_leaf(0, -1);
+
 template <std::size_t lanes>
 void walk_lockstep(const FlatNode* const* trees, int* at, const double* xs, const std::int32_t* cats) {
     for (std::size_t k = 0; k < lanes; ++k) at[k] = 0;
@@ -206,32 +209,35 @@ bool MiningModelImpl::evaluate_flat(Ctx& ctx, ModelResult& r) const {
     double* values = ctx.work(work);
     double* weights = values + segs.size();
     std::size_t count = 0;
-    constexpr std::size_t lanes = 4;
-    static const FlatNode idle = FlatNode::make_leaf(0, -1);  // pads the last group
-    const FlatNode* trees[lanes];
-    int at[lanes];
-    for (std::size_t base = 0; base < flat.size(); base += lanes) {
-        std::size_t n = std::min(lanes, flat.size() - base);
-        for (std::size_t k = 0; k < lanes; ++k) trees[k] = k < n ? flat[base + k].tree->nodes.data() : &idle;
-        if (lockstep) {
-            walk_lockstep<lanes>(trees, at, xs, cats);
+    // Same operations in the same order as the general path, so both give identical results.
+    auto take = [&](const Flat& t, int leaf) {
+        int payload = t.tree->payload(leaf);
+        if (payload < 0) return false;
+        if (cls) {
+            double w = weighted ? t.weight : 1.0;
+            acc[t.cat_map[payload]] += w;
+            total_weight += w;
         } else {
-            for (std::size_t k = 0; k < n; ++k) at[k] = flat[base + k].tree->walk(xs, cats);
+            values[count] = t.tree->scores[payload];
+            weights[count] = t.weight;
+            ++count;
         }
-        // Same operations in the same order as the general path, so both give identical results.
-        for (std::size_t k = 0; k < n; ++k) {
-            const Flat& t = flat[base + k];
-            int payload = t.tree->payload(at[k]);
-            if (payload < 0) return false;
-            if (cls) {
-                double w = weighted ? t.weight : 1.0;
-                acc[t.cat_map[payload]] += w;
-                total_weight += w;
-            } else {
-                values[count] = t.tree->scores[payload];
-                weights[count] = t.weight;
-                ++count;
-            }
+        return true;
+    };
+    if (!lockstep) {
+        for (const Flat& t : flat)
+            if (!take(t, t.tree->walk(xs, cats))) return false;
+    } else {
+        constexpr std::size_t lanes = 4;
+        const FlatNode* trees[lanes];
+        int at[lanes];
+        for (std::size_t base = 0; base < flat.size(); base += lanes) {
+            std::size_t n = std::min(lanes, flat.size() - base);
+            for (std::size_t k = 0; k < lanes; ++k)
+                trees[k] = k < n ? flat[base + k].tree->nodes.data() : &idle_leaf;
+            walk_lockstep<lanes>(trees, at, xs, cats);
+            for (std::size_t k = 0; k < n; ++k)
+                if (!take(flat[base + k], at[k])) return false;
         }
     }
     if (cls) {
