@@ -50,6 +50,11 @@ std::string_view Compiler::name_of(pugi::xml_node n) {
     return s;
 }
 
+std::string_view Compiler::local_name(std::string_view qualified) {
+    auto colon = qualified.find(':');
+    return colon == std::string_view::npos ? qualified : qualified.substr(colon + 1);
+}
+
 std::string_view Compiler::attr(pugi::xml_node n, const char* name) const {
     return n.attribute(name).value();
 }
@@ -323,6 +328,8 @@ CompiledModel* Compiler::model(pugi::xml_node n, Scope& parent, int depth, bool 
         m = compile_general_regression_model(mc);
     else if (kind == "NeuralNetwork")
         m = compile_neural_network(mc);
+    else if (kind == "AnomalyDetectionModel")
+        m = compile_anomaly_detection_model(mc);
     else if (kind == "RuleSetModel")
         m = compile_ruleset_model(mc);
     else if (kind == "AssociationModel")

@@ -94,6 +94,9 @@ public:
 
     // ---- attributes ----------------------------------------------------------------------------
     static std::string_view name_of(pugi::xml_node n);  ///< local element name (no prefix)
+    /// A name without its namespace prefix ("data:input" -> "input"). InlineTable columns and
+    /// cells are matched by local name, so converters' namespaced cells work.
+    static std::string_view local_name(std::string_view qualified);
     std::string_view attr(pugi::xml_node n, const char* name) const;
     bool has_attr(pugi::xml_node n, const char* name) const;
     std::string_view required(pugi::xml_node n, const char* name) const;
@@ -175,12 +178,16 @@ private:
     bool read_mining_schema_top_ = false;
 };
 
+/// TextIndex (text_index.cpp).
+ExprPtr compile_text_index(Compiler& c, pugi::xml_node n, Scope& scope, int depth);
+
 // ---- the model families ------------------------------------------------------------------------
 std::unique_ptr<CompiledModel> compile_tree_model(ModelContext& mc);
 std::unique_ptr<CompiledModel> compile_regression_model(ModelContext& mc);
 std::unique_ptr<CompiledModel> compile_mining_model(ModelContext& mc);
 std::unique_ptr<CompiledModel> compile_general_regression_model(ModelContext& mc);
 std::unique_ptr<CompiledModel> compile_neural_network(ModelContext& mc);
+std::unique_ptr<CompiledModel> compile_anomaly_detection_model(ModelContext& mc);
 std::unique_ptr<CompiledModel> compile_ruleset_model(ModelContext& mc);
 std::unique_ptr<CompiledModel> compile_association_model(ModelContext& mc);
 std::unique_ptr<CompiledModel> compile_scorecard(ModelContext& mc);

@@ -990,11 +990,11 @@ ExprPtr Compiler::expression(pugi::xml_node n, Scope& scope, int depth) {
         std::vector<std::string> cols;
         for (auto p : children(n, "FieldColumnPair")) {
             e->inputs.push_back(input_of(p));
-            cols.emplace_back(required(p, "column"));
+            cols.emplace_back(local_name(required(p, "column")));
         }
         if (e->inputs.empty() || e->inputs.size() > 8)
             invalid(n, "MapValues needs 1 to 8 FieldColumnPair elements");
-        std::string out_col(required(n, "outputColumn"));
+        std::string out_col(local_name(required(n, "outputColumn")));
         auto table = child(n, "InlineTable");
         if (!table) {
             if (child(n, "TableLocator")) unsupported(n, "TableLocator is not supported");
@@ -1105,6 +1105,7 @@ ExprPtr Compiler::expression(pugi::xml_node n, Scope& scope, int depth) {
         e->buffer = prog.layout.add_buffer();
         return e;
     }
+    if (name == "TextIndex") return compile_text_index(*this, n, scope, depth);
     unsupported(n, "expression <" + std::string(name) + "> is not supported");
 }
 
