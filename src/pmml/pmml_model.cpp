@@ -283,38 +283,47 @@ VerificationReport PmmlModel::verify() const {
         return rep;
     }
     auto mv = doc.document_element();
+    double declared = 0;
+    if (parse_double(mv.attribute("recordCount").value(), declared) && declared > 0)
+        rep.declared_records = static_cast<std::size_t>(declared);
     struct Col {
         std::string field, column;
-        double precision = 1e-6, zero = 1e-16;
-        int input = -1;   // index in schema.inputs
-        int output = -2;  // -1: target, >= 0: output index
+        double precision = 1e-6, zero = 1e-16;  // the spec's defaults
+        int input = -1;                         // index in schema.inputs
+        int output = -2;                        // -1: target, >= 0: output index
     };
     std::vector<Col> cols;
     auto vfs = Compiler::child(mv, "VerificationFields");
     for (auto vf : Compiler::children(vfs, "VerificationField")) {
         Col col;
         col.field = vf.attribute("field").value();
-        col.column = vf.attribute("column").empty() ? col.field : vf.attribute("column").value();
+        col.column = std::string(Compiler::local_name(
+            vf.attribute("column").empty() ? col.field : vf.attribute("column").value()));
         parse_double(vf.attribute("precision").value(), col.precision);
         parse_double(vf.attribute("zeroThreshold").value(), col.zero);
         for (std::size_t i = 0; i < m.schema.inputs.size(); ++i)
             if (m.schema.inputs[i] == col.field) col.input = static_cast<int>(i);
-        if (col.field == m.schema.target) col.output = -1;
+        if (!m.schema.target.empty() && col.field == m.schema.target) col.output = -1;
         for (std::size_t i = 0; i < m.schema.outputs.size(); ++i)
             if (m.schema.outputs[i] == col.field) col.output = static_cast<int>(i);
+        if (col.input < 0 && col.output < -1) rep.unchecked.push_back(col.field);
         cols.push_back(std::move(col));
     }
     auto table = Compiler::child(mv, "InlineTable");
     std::vector<std::string> cells(cols.size());
+    std::vector<bool> present(cols.size());
     std::vector<Value> row(m.schema.inputs.size());
     Prediction p;
     for (auto r : Compiler::children(table, "row")) {
         ++rep.records;
         for (std::size_t j = 0; j < cols.size(); ++j) {
             cells[j].clear();
+            present[j] = false;
             for (auto cell : r.children())
-                if (cell.type() == pugi::node_element && Compiler::name_of(cell) == cols[j].column)
+                if (cell.type() == pugi::node_element && Compiler::name_of(cell) == cols[j].column) {
                     cells[j] = cell.child_value();
+                    present[j] = true;
+                }
         }
         std::fill(row.begin(), row.end(), Value::missing());
         for (std::size_t j = 0; j < cols.size(); ++j) {
@@ -324,26 +333,39 @@ VerificationReport PmmlModel::verify() const {
                 parse_double(cells[j], x) ? Value::number(x, cells[j]) : Value::string(cells[j]);
         }
         score(FeatureRow(row.data(), row.size()), p);
-        bool ok = p.ok();
-        std::string why = p.error;
-        for (std::size_t j = 0; j < cols.size() && ok; ++j) {
-            if (cols[j].output < -1) continue;
-            const Value& v =
-                cols[j].output == -1 ? p.value : p.outputs[static_cast<std::size_t>(cols[j].output)];
+        std::size_t before = rep.mismatches.size();
+        for (std::size_t j = 0; j < cols.size(); ++j) {
+            const Col& col = cols[j];
+            if (col.output < -1) continue;
+            const Value& v = col.output == -1 ? p.value : p.outputs[static_cast<std::size_t>(col.output)];
+            bool ok;
+            std::string actual =
+                p.ok() ? (v.is_missing() ? std::string() : scorestream::to_string(v)) : "error: " + p.error;
             double e, a;
-            if (parse_double(cells[j], e) && as_double(v, a)) {
-                double tol = std::fabs(e) * cols[j].precision;
-                ok =
-                    (std::fabs(e) <= cols[j].zero && std::fabs(a) <= cols[j].zero) || std::fabs(a - e) <= tol;
+            if (!p.ok()) {
+                ok = false;
+            } else if (!present[j] || cells[j].empty()) {
+                ok = v.is_missing();  // no expected value: the result must be missing too
+            } else if (parse_double(cells[j], e) && as_double(v, a)) {
+                // The spec's definitions: values smaller than zeroThreshold in magnitude are zero;
+                // otherwise the actual value must lie within precision * |expected| of the expected.
+                bool e_zero = std::fabs(e) < col.zero, a_zero = std::fabs(a) < col.zero;
+                ok = (e_zero && a_zero) || std::fabs(a - e) <= col.precision * std::fabs(e);
             } else {
-                ok = scorestream::to_string(v) == cells[j];
+                ok = actual == cells[j];
             }
-            if (!ok) why = cols[j].field + ": expected " + cells[j] + ", got " + scorestream::to_string(v);
+            if (!ok)
+                rep.mismatches.push_back({rep.records, col.field, present[j] ? cells[j] : std::string(),
+                                          actual, col.precision, col.zero});
         }
-        if (ok)
+        if (rep.mismatches.size() == before) {
             ++rep.passed;
-        else if (rep.failures.size() < 10)
-            rep.failures.push_back("record " + std::to_string(rep.records) + ": " + why);
+        } else if (rep.failures.size() < 10) {
+            const auto& mm = rep.mismatches[before];
+            rep.failures.push_back("record " + std::to_string(rep.records) + ": " + mm.field + ": expected " +
+                                   (mm.expected.empty() ? "missing" : mm.expected) + ", got " +
+                                   (mm.actual.empty() ? "missing" : mm.actual));
+        }
     }
     return rep;
 }

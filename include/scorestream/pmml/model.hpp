@@ -69,13 +69,30 @@ struct Description {
     std::size_t compiled_bytes = 0;  ///< estimated memory of the compiled form
 };
 
-/// Result of running the document's ModelVerification block.
+/// One value of a verification record that differs from what the model computes.
+struct VerificationMismatch {
+    std::size_t record = 0;  ///< 1-based row of the verification InlineTable
+    std::string field;       ///< the VerificationField's field
+    std::string expected;    ///< the cell as written ("" when the row has none: a missing value)
+    std::string actual;      ///< the computed value, "" when missing, or "error: ..." for a failed record
+    double precision = 0, zero_threshold = 0;  ///< the VerificationField's tolerances
+};
+
+/// Result of running the document's ModelVerification block. A numeric result matches when
+/// |actual - expected| <= precision * |expected|, or when both are below zeroThreshold in
+/// magnitude (the VerificationField's attributes, defaults 1e-6 and 1e-16); other values match
+/// as text.
 struct VerificationReport {
     bool present = false;
     std::size_t records = 0;
     std::size_t passed = 0;
-    std::vector<std::string> failures;  ///< one line per mismatch (first few)
-    bool ok() const noexcept { return present && passed == records; }
+    std::size_t declared_records = 0;              ///< the block's recordCount (0 when absent)
+    std::vector<VerificationMismatch> mismatches;  ///< every mismatching value, in record order
+    std::vector<std::string> unchecked;  ///< VerificationFields that name neither an input nor a result
+    std::vector<std::string> failures;   ///< one line per failing record (first 10)
+    bool ok() const noexcept {
+        return present && passed == records && (declared_records == 0 || declared_records == records);
+    }
 };
 
 class PmmlModel final : public Model {

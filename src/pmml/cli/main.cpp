@@ -77,9 +77,20 @@ int cmd_verify(const std::string& path) {
         std::cout << path << ": no ModelVerification block\n";
         return 0;
     }
-    for (const auto& f : rep.failures) std::cout << "  " << f << "\n";
+    for (const auto& f : rep.unchecked)
+        std::cout << "  note: VerificationField '" << f
+                  << "' names neither an input nor a result; not checked\n";
+    for (const auto& mm : rep.mismatches)
+        std::cout << "  record " << mm.record << ": " << mm.field << ": expected "
+                  << (mm.expected.empty() ? "missing" : mm.expected) << ", actual "
+                  << (mm.actual.empty() ? "missing" : mm.actual) << " (precision " << mm.precision
+                  << ", zeroThreshold " << mm.zero_threshold << ")\n";
+    if (rep.declared_records != 0 && rep.declared_records != rep.records)
+        std::cout << "  the block declares recordCount=" << rep.declared_records << " but holds "
+                  << rep.records << " records\n";
     std::cout << path << ": verification " << (rep.ok() ? "passed" : "FAILED") << ": " << rep.passed << " of "
-              << rep.records << " records match\n";
+              << rep.records << " records match, " << rep.mismatches.size() << " mismatching value"
+              << (rep.mismatches.size() == 1 ? "" : "s") << "\n";
     return rep.ok() ? 0 : 1;
 }
 
