@@ -38,12 +38,29 @@ struct Token {
 struct Tokenizer {
     bool tokenize = true;
     bool word_re = false;  ///< `re` matches words (x-wordRE) rather than separators
+    bool blanks = false;   ///< the separator is "\s+" or "\s": split by hand (no regex, no recursion)
     std::regex re;
 
     void split(std::string_view text, std::vector<Token>& out) const {
         out.clear();
         if (!tokenize) {
             if (!text.empty()) out.push_back({0, text.size()});
+            return;
+        }
+        std::size_t at = 0;
+        auto piece = [&](std::size_t b, std::size_t e) {
+            while (b < e && is_sentence_punct(text[b])) ++b;
+            while (e > b && is_sentence_punct(text[e - 1])) --e;
+            if (e > b) out.push_back({b, e - b});
+        };
+        if (blanks) {
+            // ECMAScript's \s on ASCII text: blank, tab, newline, vertical tab, form feed, return.
+            for (std::size_t i = 0; i < text.size(); ++i)
+                if (std::isspace(static_cast<unsigned char>(text[i]))) {
+                    piece(at, i);
+                    at = i + 1;
+                }
+            piece(at, text.size());
             return;
         }
         using It = std::string_view::const_iterator;
@@ -55,12 +72,6 @@ struct Tokenizer {
                         {static_cast<std::size_t>(it->position(0)), static_cast<std::size_t>(it->length(0))});
             return;
         }
-        std::size_t at = 0;
-        auto piece = [&](std::size_t b, std::size_t e) {
-            while (b < e && is_sentence_punct(text[b])) ++b;
-            while (e > b && is_sentence_punct(text[e - 1])) --e;
-            if (e > b) out.push_back({b, e - b});
-        };
         for (; it != end; ++it) {
             auto p = static_cast<std::size_t>(it->position(0));
             auto n = static_cast<std::size_t>(it->length(0));
@@ -312,6 +323,7 @@ void read_tokenizer(Compiler& c, pugi::xml_node n, Tokenizer& t, bool case_sensi
         t.re = parent->re;
     } else {
         t.re = compile_regex(c, n, sep, true, "wordSeparatorCharacterRE");
+        t.blanks = sep == "\\s+" || sep == "\\s";
     }
 }
 

@@ -134,6 +134,10 @@ TEST_CASE("TextIndex: separators, x-wordRE and tokenize=false", "[pmml]") {
     // word characters, so in "a cat, a hat; the cat!" the tokens are cat hat the cat.
     CHECK(num(text_index("x-wordRE=\"(?u)\\b\\w\\w+\\b\"", "cat"), {{"doc", "a cat, a hat; the cat!"}}) == 2);
     CHECK(num(text_index("x-wordRE=\"(?u)\\b\\w\\w+\\b\"", "a"), {{"doc", "a cat, a hat; the cat!"}}) == 0);
+    // The default separator is split without std::regex: a long run of blanks is fine.
+    std::string blanks(200000, ' ');
+    blanks += "a";
+    CHECK(num(text_index("", "a"), {{"doc", blanks.c_str()}}) == 1);
     // tokenize=false counts non-overlapping occurrences anywhere: "abcabcab" holds "abc" twice.
     CHECK(num(text_index("tokenize=\"false\"", "abc"), {{"doc", "abcabcab"}}) == 2);
     CHECK(num(text_index("tokenize=\"false\"", "ABC"), {{"doc", "abcabcab"}}) == 2);
