@@ -338,12 +338,18 @@ CompiledModel* Compiler::model(pugi::xml_node n, Scope& parent, int depth, bool 
         m = compile_scorecard(mc);
     else if (kind == "NearestNeighborModel")
         m = compile_nearest_neighbor_model(mc);
+    else if (kind == "SupportVectorMachineModel")
+        m = compile_support_vector_machine_model(mc);
+    else if (kind == "NaiveBayesModel")
+        m = compile_naive_bayes_model(mc);
+    else if (kind == "ClusteringModel")
+        m = compile_clustering_model(mc);
     else
         unsupported(n, "model element <" + std::string(kind) + "> is not supported");
     if (!m) unsupported(n, "model element <" + std::string(kind) + "> is not supported");
     read_output(*m, mc);
     m->finalize(prog.layout);
-    if (m->classification())
+    if (m->categorical())
         prog.layout.result_sizes.emplace_back(m->result, static_cast<int>(m->categories.size()));
     models.push_back(std::move(m));
     return models.back().get();
@@ -362,6 +368,8 @@ void Compiler::init_model(CompiledModel& m, ModelContext& mc) {
         m.function = MiningFunction::association_rules;
     else if (fn == "mixed" && m.kind == "NearestNeighborModel")
         m.function = MiningFunction::mixed;
+    else if (fn == "clustering" && (m.kind == "ClusteringModel" || m.kind == "MiningModel"))
+        m.function = MiningFunction::clustering;
     else if (fn == "clustering" || fn == "mixed" || fn == "associationRules" || fn == "sequences" ||
              fn == "timeSeries")
         unsupported(n, "functionName '" + std::string(fn) + "' is not supported for <" + m.kind + ">");

@@ -192,5 +192,8 @@ std::unique_ptr<CompiledModel> compile_ruleset_model(ModelContext& mc);
 std::unique_ptr<CompiledModel> compile_association_model(ModelContext& mc);
 std::unique_ptr<CompiledModel> compile_scorecard(ModelContext& mc);
 std::unique_ptr<CompiledModel> compile_nearest_neighbor_model(ModelContext& mc);
+std::unique_ptr<CompiledModel> compile_support_vector_machine_model(ModelContext& mc);
+std::unique_ptr<CompiledModel> compile_naive_bayes_model(ModelContext& mc);
+std::unique_ptr<CompiledModel> compile_clustering_model(ModelContext& mc);
 
 }  // namespace scorestream::pmml::detail

@@ -125,6 +125,11 @@ public:
     bool float_math = false;
 
     bool classification() const noexcept { return function == MiningFunction::classification; }
+    /// Classification or clustering: the model predicts one of its categories (clusters are the
+    /// categories of a clustering model; its ModelResult::probs hold the affinities).
+    bool categorical() const noexcept {
+        return function == MiningFunction::classification || function == MiningFunction::clustering;
+    }
 
     /// Evaluates for the current record (once) and returns the result.
     const ModelResult& run(Ctx& ctx) const;

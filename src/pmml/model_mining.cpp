@@ -89,7 +89,7 @@ protected:
 private:
     void copy_result(const Segment& s, const ModelResult& sr, ModelResult& r) const {
         r.entity_id = sr.entity_id;
-        if (!classification()) {
+        if (!categorical()) {
             r.value = sr.value;
             return;
         }
@@ -284,7 +284,7 @@ void MiningModelImpl::evaluate(Ctx& ctx, ModelResult& r) const {
             }
             if (q == 1) {
                 ++evaluated;
-                if (classification()) {
+                if (categorical()) {
                     int c = s.cat_map[static_cast<std::size_t>(cat)];
                     double w = method == Method::weighted_majority_vote ? s.weight : 1.0;
                     acc[c] += w;
@@ -317,7 +317,7 @@ void MiningModelImpl::evaluate(Ctx& ctx, ModelResult& r) const {
             last_result = &sr;
             continue;
         }
-        if (classification()) {
+        if (categorical()) {
             int cat = sr.category >= 0 && !s.cat_map.empty()
                           ? s.cat_map[static_cast<std::size_t>(sr.category)]
                           : -1;
@@ -368,7 +368,7 @@ void MiningModelImpl::evaluate(Ctx& ctx, ModelResult& r) const {
         return;
     }
     if (count == 0) return;
-    if (classification()) {
+    if (categorical()) {
         if (method != Method::max)
             for (std::size_t i = 0; i < nc; ++i) acc[i] /= total_weight;
         if (float_math) round_to_float(acc, nc);
@@ -425,7 +425,7 @@ std::unique_ptr<CompiledModel> compile_mining_model(ModelContext& mc) {
         c.unsupported(seg, "multipleModelMethod 'selectAll' is not supported (it has no single result)");
     else
         c.invalid(seg, "unknown multipleModelMethod '" + std::string(method) + "'");
-    bool cls = m->classification();
+    bool cls = m->categorical();  // clustering ensembles vote on cluster ids like classes
     if (cls && (m->method == Method::sum || m->method == Method::weighted_sum ||
                 m->method == Method::weighted_median))
         c.invalid(seg, "multipleModelMethod '" + std::string(method) + "' needs a regression MiningModel");
@@ -468,7 +468,7 @@ std::unique_ptr<CompiledModel> compile_mining_model(ModelContext& mc) {
             e.slot = sm->output_slots[i];
             mc.scope.names[sm->output_names[i]] = e;
         }
-        if (cls && sm->classification())
+        if (cls && sm->categorical())
             for (const auto& cat : sm->categories) segment.cat_map.push_back(m->intern_category(cat.text));
         // The fast path skips the segment's ModelResult: only when nothing reads it (no output
         // fields) and the method needs just the predicted class or value.
@@ -477,9 +477,9 @@ std::unique_ptr<CompiledModel> compile_mining_model(ModelContext& mc) {
                                 m->method == Method::average || m->method == Method::weighted_average ||
                                 m->method == Method::median || m->method == Method::weighted_median ||
                                 m->method == Method::max);
-        segment.quick = sm->output_slots.empty() && !sm->post.present &&
-                        ((votes && sm->classification() && !segment.cat_map.empty()) ||
-                         (numeric && !sm->classification()));
+        segment.quick =
+            sm->output_slots.empty() && !sm->post.present &&
+            ((votes && sm->categorical() && !segment.cat_map.empty()) || (numeric && !sm->classification()));
         m->segments += 1 + sm->segments;
         m->segs.push_back(std::move(segment));
     }
