@@ -1,8 +1,9 @@
 #pragma once
 // The interface between the framework and the model families. Every family (TreeModel,
 // RegressionModel, MiningModel, GeneralRegressionModel, NeuralNetwork, RuleSetModel,
-// AssociationModel, Scorecard, NearestNeighborModel) derives CompiledModel and implements
-// evaluate(); the framework runs Targets post-processing and computes Output fields.
+// AssociationModel, Scorecard, NearestNeighborModel, SupportVectorMachineModel, NaiveBayesModel,
+// ClusteringModel) derives CompiledModel and implements evaluate(); the framework runs Targets
+// post-processing and computes Output fields.
 
 #include "core.hpp"
 

@@ -117,6 +117,12 @@ public:
         return Value::number(r.probs[static_cast<std::size_t>(c)]);
     }
 
+    std::string summary() const override {
+        return std::to_string(k) + " clusters, " + measure_name(measure) +
+               (is_similarity(measure) ? " similarity" : " distance") + " over " +
+               std::to_string(fields.size()) + " fields";
+    }
+
     /// The compare function c(x, y) of field f against the center value of cluster j.
     double compare(const Field& f, std::size_t field, std::size_t j, double x, const Value& v) const {
         std::size_t at = j * fields.size() + field;
@@ -470,7 +476,6 @@ std::unique_ptr<CompiledModel> compile_clustering_model(ModelContext& mc) {
     if (c.has_attr(n, "numberOfClusters") && c.integer(n, "numberOfClusters", 0) != static_cast<long>(m->k))
         c.invalid(n, "numberOfClusters says " + std::string(c.attr(n, "numberOfClusters")) +
                          " but there are " + std::to_string(m->k) + " Cluster elements");
-    (void)measure_name;
     return m;
 }
 

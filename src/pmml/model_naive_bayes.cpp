@@ -12,6 +12,7 @@
 #include "compiler.hpp"
 
 #include <cmath>
+#include <cstdio>
 
 namespace scorestream::pmml::detail {
 namespace {
@@ -51,6 +52,16 @@ public:
                  in.by_symbol.capacity() * sizeof(int) + in.stats.capacity() * sizeof(Stat) +
                  in.nums.capacity() * sizeof(double);
         return n;
+    }
+
+    std::string summary() const override {
+        std::size_t continuous = 0;
+        for (const auto& in : inputs) continuous += in.continuous ? 1 : 0;
+        char t[32];
+        std::snprintf(t, sizeof t, "%g", threshold);
+        return std::to_string(inputs.size()) + " inputs (" + std::to_string(inputs.size() - continuous) +
+               " with PairCounts, " + std::to_string(continuous) + " with TargetValueStats), " +
+               std::to_string(nc) + " classes, threshold " + t;
     }
 
     /// The row of a discrete input for this record's value, or -1.

@@ -12,6 +12,7 @@
 #include "compiler.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <unordered_map>
 
 namespace scorestream::pmml::detail {
@@ -70,6 +71,23 @@ public:
         return CompiledModel::memory_bytes() + fields.capacity() * sizeof(Field) +
                vectors.capacity() * sizeof(double) + vec.capacity() * sizeof(std::uint32_t) +
                coef.capacity() * sizeof(double) + machines.capacity() * sizeof(Machine);
+    }
+
+    std::string summary() const override {
+        char params[96] = "";
+        if (kernel == Kernel::polynomial)
+            std::snprintf(params, sizeof params, " (gamma %g, coef0 %g, degree %g)", gamma, coef0, degree);
+        else if (kernel == Kernel::radial_basis)
+            std::snprintf(params, sizeof params, " (gamma %g)", gamma);
+        else if (kernel == Kernel::sigmoid)
+            std::snprintf(params, sizeof params, " (gamma %g, coef0 %g)", gamma, coef0);
+        std::string s = std::string(kernel_name(kernel)) + " kernel" + params;
+        s +=
+            coefficients_form ? ", coefficients form" : ", " + std::to_string(n_vectors) + " support vectors";
+        s += " over " + std::to_string(fields.size()) + " fields, " + std::to_string(machines.size()) +
+             (machines.size() == 1 ? " machine" : " machines");
+        if (classification()) s += one_against_one ? ", one-against-one" : ", one-against-all";
+        return s;
     }
 
     double kernel_value(const double* x, const double* y, std::size_t n) const noexcept {
@@ -388,7 +406,6 @@ std::unique_ptr<CompiledModel> compile_support_vector_machine_model(ModelContext
         m->n_vectors = 0;
     }
     m->nc = m->categories.size();
-    (void)kernel_name;
     return m;
 }
 

@@ -63,9 +63,9 @@ TEST_CASE("wrong root, namespace or version is refused", "[pmml]") {
 }
 
 TEST_CASE("unsupported model elements name the element and line", "[pmml]") {
-    auto text = document(dict, "<SupportVectorMachineModel functionName=\"regression\"/>\n");
+    auto text = document(dict, "<GaussianProcessModel functionName=\"regression\"/>\n");
     auto msg = load_error<unsupported_error>(text);
-    CHECK_THAT(msg, Catch::Contains("<SupportVectorMachineModel> at line 8"));
+    CHECK_THAT(msg, Catch::Contains("<GaussianProcessModel> at line 8"));
 }
 
 TEST_CASE("references to undefined fields and functions are refused", "[pmml]") {

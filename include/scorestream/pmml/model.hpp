@@ -54,7 +54,7 @@ struct Description {
     std::string producer;    ///< Header/Application name and version
     std::string model_kind;  ///< "TreeModel", "MiningModel", ...
     std::string model_name;
-    std::string function;  ///< "classification", "regression", "associationRules", "mixed"
+    std::string function;  ///< "classification", "regression", "clustering", "associationRules", "mixed"
     std::vector<FieldDescription> inputs;
     std::string target;  ///< empty when the model has none
     std::vector<std::string> target_categories;
