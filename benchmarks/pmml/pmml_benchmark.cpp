@@ -2,7 +2,10 @@
 //  - corpus models the issue anchors on, on typed feature rows and starting from strings;
 //  - a synthetic 7-tree forest (written here, not taken from the corpus) evaluated as PMML and as
 //    hand-written straight-line code: the physical limit to compare against;
-//  - compiled-model bytes next to PMML text bytes for the ensemble cases (as counters).
+//  - compiled-model bytes next to PMML text bytes for the ensemble cases (as counters);
+//  - SVM, neural network, naive Bayes and clustering corpus models, and the SVM's dense kernel step
+//    (a radial-basis kernel over 842 x 45 support vectors, the shape of rattle-LibSVMAudit) as plain
+//    loops against Eigen, with the largest relative difference between the two as a counter.
 
 #include "csv.hpp"
 
@@ -10,6 +13,10 @@
 
 #include <benchmark/benchmark.h>
 
+#include <Eigen/Dense>
+
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -240,6 +247,87 @@ void synthetic_straight_line(benchmark::State& state) {
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 
+// ---- dense kernel step: plain loops against Eigen ------------------------------------------------------
+
+struct KernelData {
+    std::size_t n_sv = 842, n_f = 45;
+    double gamma = 0.0222222222222222;
+    std::vector<double> sv;    // n_sv x n_f, row-major
+    std::vector<double> coef;  // n_sv
+    std::vector<double> xs;    // 64 records x n_f
+    KernelData() {
+        std::mt19937 gen(7);
+        std::normal_distribution<double> d(0.0, 1.0);
+        std::uniform_real_distribution<double> c(-1.0, 1.0);
+        sv.resize(n_sv * n_f);
+        for (auto& v : sv) v = d(gen);
+        for (std::size_t j = 0; j < n_sv; ++j) coef.push_back(c(gen));
+        xs.resize(64 * n_f);
+        for (auto& v : xs) v = d(gen);
+    }
+};
+
+const KernelData& kernel_data() {
+    static const KernelData k;
+    return k;
+}
+
+// What model_svm.cpp does: one kernel value per support vector, sums in document order.
+double kernel_plain(const KernelData& k, const double* x) {
+    double s = 0;
+    for (std::size_t j = 0; j < k.n_sv; ++j) {
+        const double* v = k.sv.data() + j * k.n_f;
+        double d = 0;
+        for (std::size_t i = 0; i < k.n_f; ++i) {
+            double z = x[i] - v[i];
+            d += z * z;
+        }
+        s += k.coef[j] * std::exp(-k.gamma * d);
+    }
+    return s;
+}
+
+using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// The same with Eigen: squared distances as a vectorized row-wise reduction, then a dot product.
+double kernel_eigen(const KernelData& k, const double* x, Eigen::VectorXd& work) {
+    Eigen::Map<const RowMatrix> sv(k.sv.data(), static_cast<Eigen::Index>(k.n_sv),
+                                   static_cast<Eigen::Index>(k.n_f));
+    Eigen::Map<const Eigen::RowVectorXd> row(x, static_cast<Eigen::Index>(k.n_f));
+    Eigen::Map<const Eigen::VectorXd> coef(k.coef.data(), static_cast<Eigen::Index>(k.n_sv));
+    work.noalias() = (sv.rowwise() - row).rowwise().squaredNorm();
+    work = (work.array() * -k.gamma).exp().matrix();
+    return coef.dot(work);
+}
+
+void kernel_step_plain(benchmark::State& state) {
+    const auto& k = kernel_data();
+    std::size_t i = 0;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(kernel_plain(k, k.xs.data() + i * k.n_f));
+        if (++i == 64) i = 0;
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
+void kernel_step_eigen(benchmark::State& state) {
+    const auto& k = kernel_data();
+    Eigen::VectorXd work(static_cast<Eigen::Index>(k.n_sv));
+    double worst = 0;
+    for (std::size_t r = 0; r < 64; ++r) {
+        double a = kernel_plain(k, k.xs.data() + r * k.n_f),
+               b = kernel_eigen(k, k.xs.data() + r * k.n_f, work);
+        worst = std::max(worst, std::fabs(a - b) / std::fabs(a));
+    }
+    std::size_t i = 0;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(kernel_eigen(k, k.xs.data() + i * k.n_f, work));
+        if (++i == 64) i = 0;
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+    state.counters["max_rel_diff_vs_plain"] = worst;
+}
+
 const char* const anchors[] = {"rattle-DecisionTreeIris",        "rattle-DecisionTreeAudit",
                                "rattle-LogisticRegressionAudit", "rattle-RandomForestIris",
                                "rattle-RandomForestAudit",       "knime-DecisionTreeEnsembleIris"};
@@ -250,12 +338,22 @@ const char* const ensembles[] = {"rattle-RandomForestIris",
                                  "knime-DecisionTreeEnsembleIris",
                                  "knime-DecisionTreeEnsembleAudit",
                                  "knime-GBTAuto"};
+const char* const dense_models[] = {
+    "rattle-KernlabSVMIris",    "rattle-LibSVMIris",         "rattle-KernlabSVMAudit",
+    "rattle-LibSVMAudit",       "rattle-KernlabSVMAuto",     "knime-SupportVectorMachineIris",
+    "rattle-NeuralNetworkIris", "rattle-NeuralNetworkAudit", "knime-NeuralNetworkIris",
+    "rattle-NaiveBayesAudit",   "rattle-KMeansIris",         "rattle-HierarchicalClusteringIris",
+    "knime-KMeansEnsembleIris"};
 
 int register_all() {
     for (const char* c : anchors) {
         benchmark::RegisterBenchmark((std::string("typed/") + c).c_str(), corpus_typed, std::string(c));
         benchmark::RegisterBenchmark((std::string("strings/") + c).c_str(), corpus_strings, std::string(c));
     }
+    for (const char* c : dense_models)
+        benchmark::RegisterBenchmark((std::string("typed/") + c).c_str(), corpus_typed, std::string(c));
+    benchmark::RegisterBenchmark("svm_kernel_step/plain_loops", kernel_step_plain);
+    benchmark::RegisterBenchmark("svm_kernel_step/eigen", kernel_step_eigen);
     benchmark::RegisterBenchmark("synthetic_forest/pmml_typed", synthetic_pmml);
     benchmark::RegisterBenchmark("synthetic_forest/straight_line", synthetic_straight_line);
     for (const char* c : ensembles)
