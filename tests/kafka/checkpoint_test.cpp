@@ -122,8 +122,8 @@ struct serving {
 
 // Scores what arrives until `results` results were written, then checkpoints (when asked) and shuts
 // down cleanly.
-void serve(const kafka::client_config& client, const ModelRegistry& registry,
-           const std::string& checkpoint_file, std::uint64_t results, bool write, serving& out) {
+void run_scorer(const kafka::client_config& client, const ModelRegistry& registry,
+                const std::string& checkpoint_file, std::uint64_t results, bool write, serving& out) {
     kafka::control_source_options co;
     co.client = client;
     co.topics = {"models"};
@@ -174,7 +174,7 @@ TEST_CASE("kafka: a restart from a checkpoint serves the latest model without re
     produce(client, "data", csv_records(0, 100));
 
     serving first;
-    serve(client, registry, file, 100, true, first);
+    run_scorer(client, registry, file, 100, true, first);
     CHECK(first.log->read == 30);
     CHECK(first.log->restored == 0);
     CHECK(first.problems.empty());
@@ -194,7 +194,7 @@ TEST_CASE("kafka: a restart from a checkpoint serves the latest model without re
     // Restart from the checkpoint: the model comes from the file, nothing from the control topic.
     produce(client, "data", csv_records(100, 50));
     serving second;
-    serve(client, registry, file, 50, true, second);
+    run_scorer(client, registry, file, 50, true, second);
     CHECK(second.log->restored == 1);
     CHECK(second.log->read == 0);
     CHECK(second.problems.empty());
@@ -205,7 +205,7 @@ TEST_CASE("kafka: a restart from a checkpoint serves the latest model without re
     spit(file, bytes.substr(0, bytes.size() - 5));
     produce(client, "data", csv_records(150, 50));
     serving third;
-    serve(client, registry, file, 50, false, third);
+    run_scorer(client, registry, file, 50, false, third);
     CHECK(third.log->restored == 0);
     CHECK(third.log->read == 30);
     REQUIRE(third.problems.size() == 1);
