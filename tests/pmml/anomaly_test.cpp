@@ -9,6 +9,7 @@
 
 using namespace scorestream;
 using pmml_test::document;
+using pmml_test::load_error;
 using pmml_test::number_out;
 using pmml_test::text_out;
 
@@ -53,19 +54,6 @@ std::string iforest(const std::string& attrs = "sampleDataSize=\"256\"",
            "<MiningSchema><MiningField name=\"x\"/><MiningField name=\"z\"/></MiningSchema>"
            "<Segmentation multipleModelMethod=\"" +
            method + "\">" + trees + "</Segmentation></MiningModel>\n</AnomalyDetectionModel>\n";
-}
-
-template <class E>
-std::string load_error(const std::string& text) {
-    try {
-        pmml::load(text);
-    } catch (const E& e) {
-        return e.what();
-    } catch (const std::exception& e) {
-        FAIL("wrong exception type: " << e.what());
-    }
-    FAIL("no exception");
-    return {};
 }
 
 // c(256) = 2 (ln 255 + 0.5772156649) - 2 * 255 / 256

@@ -12,6 +12,7 @@
 using namespace scorestream;
 using pmml_test::document;
 using pmml_test::In;
+using pmml_test::load_error;
 using pmml_test::number_out;
 using pmml_test::text_out;
 
@@ -29,19 +30,6 @@ std::string replace(std::string s, const std::string& from, const std::string& t
     auto at = s.find(from);
     REQUIRE(at != std::string::npos);
     return s.replace(at, from.size(), to);
-}
-
-template <class E>
-std::string load_error(const std::string& text) {
-    try {
-        pmml::load(text);
-    } catch (const E& e) {
-        return e.what();
-    } catch (const std::exception& e) {
-        FAIL("wrong exception type: " << e.what());
-    }
-    FAIL("no exception");
-    return {};
 }
 
 // ---- RuleSetModel ------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 
 using namespace scorestream;
 using pmml_test::document;
+using pmml_test::load_error;
 
 namespace {
 
@@ -18,19 +19,6 @@ std::string regression(const std::string& inner,
     return "<RegressionModel functionName=\"regression\">\n<MiningSchema>\n<MiningField name=\"x\"/>\n"
            "<MiningField name=\"y\" usageType=\"predicted\"/>\n</MiningSchema>\n" +
            inner + "<RegressionTable intercept=\"1\">" + table + "</RegressionTable>\n</RegressionModel>\n";
-}
-
-template <class E>
-std::string load_error(const std::string& text) {
-    try {
-        pmml::load(text);
-    } catch (const E& e) {
-        return e.what();
-    } catch (const std::exception& e) {
-        FAIL("wrong exception type: " << e.what());
-    }
-    FAIL("no exception");
-    return {};
 }
 
 }  // namespace

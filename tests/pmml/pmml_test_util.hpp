@@ -22,6 +22,21 @@ inline std::string document(const std::string& dictionary, const std::string& bo
            "</PMML>\n";
 }
 
+/// Loads `text` and returns the message of the exception of type E it must throw (the test
+/// fails on no exception or another type).
+template <class E>
+std::string load_error(const std::string& text) {
+    try {
+        scorestream::pmml::load(text);
+    } catch (const E& e) {
+        return e.what();
+    } catch (const std::exception& e) {
+        FAIL("wrong exception type: " << e.what());
+    }
+    FAIL("no exception");
+    return {};
+}
+
 /// A named input: a number, a string, or missing (name only).
 struct In {
     std::string name;

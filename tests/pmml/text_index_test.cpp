@@ -10,6 +10,7 @@
 
 using namespace scorestream;
 using pmml_test::document;
+using pmml_test::load_error;
 
 namespace {
 
@@ -58,19 +59,6 @@ double num(const std::string& expr, std::initializer_list<pmml_test::In> in,
 std::string text_index(const std::string& attrs, const std::string& term, const std::string& inner = "") {
     return "<TextIndex textField=\"doc\" " + attrs + ">" + inner + "<Constant dataType=\"string\">" + term +
            "</Constant></TextIndex>";
-}
-
-template <class E>
-std::string load_error(const std::string& text) {
-    try {
-        pmml::load(text);
-    } catch (const E& e) {
-        return e.what();
-    } catch (const std::exception& e) {
-        FAIL("wrong exception type: " << e.what());
-    }
-    FAIL("no exception");
-    return {};
 }
 
 const char* fox_text =
