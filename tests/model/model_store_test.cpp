@@ -3,13 +3,17 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
+#include <string>
 
 using namespace scorestream;
 namespace fs = std::filesystem;
 
 namespace {
 struct temp_tree {
-    fs::path base = fs::temp_directory_path() / "scorestream-store-test";
+    // One directory per test case: ctest runs the cases of this file in parallel processes.
+    fs::path base =
+        fs::temp_directory_path() / ("scorestream-store-test-" + std::to_string(std::random_device{}()));
     fs::path root = base / "root";
     temp_tree() {
         fs::remove_all(base);
