@@ -115,14 +115,7 @@ TEST_CASE("NaiveBayesModel: a DerivedField bins a continuous input", "[pmml][nai
 }
 
 TEST_CASE("NaiveBayesModel: malformed documents are refused with element and line", "[pmml][naive_bayes]") {
-    auto error_of = [](const std::string& body) -> std::string {
-        try {
-            pmml::load(document(dict, body));
-        } catch (const scorestream::error& e) {
-            return e.what();
-        }
-        return "no error";
-    };
+    auto error_of = [](const std::string& body) { return pmml_test::error_text(document(dict, body)); };
     SECTION("no threshold") {
         CHECK_THROWS_AS(pmml::load(document(dict, model(c_input, ""))), parse_error);
         CHECK_THAT(error_of(model(c_input, "")),

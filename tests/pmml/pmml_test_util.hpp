@@ -1,6 +1,7 @@
 #pragma once
 // Helpers for the PMML tests: wrap a model element into a document, score rows by name.
 
+#include <scorestream/error.hpp>
 #include <scorestream/pmml/model.hpp>
 
 #include <catch2/catch.hpp>
@@ -35,6 +36,16 @@ std::string load_error(const std::string& text) {
     }
     FAIL("no exception");
     return {};
+}
+
+/// The message of the scorestream::error loading `text` throws, or "no error".
+inline std::string error_text(const std::string& text) {
+    try {
+        scorestream::pmml::load(text);
+    } catch (const scorestream::error& e) {
+        return e.what();
+    }
+    return "no error";
 }
 
 /// A named input: a number, a string, or missing (name only).
