@@ -8,6 +8,7 @@
 // result does not carry: refused at load. The inner model runs through its own evaluator.
 
 #include "compiler.hpp"
+#include "float_math.hpp"
 
 namespace scorestream::pmml::detail {
 namespace {
@@ -27,10 +28,17 @@ protected:
         const ModelResult& ir = inner->run(ctx);
         double x;
         if (!as_double(ir.value, x)) return;  // no inner prediction: no score
-        if (algorithm == Algorithm::iforest)
+        if (float_math) {
+            // x-mathContext="float": the score 2^(-x / c(n)) with x and c(n) as floats, the quotient
+            // in float and the power evaluated in double, rounded to float
+            float xf = static_cast<float>(x);
+            if (algorithm == Algorithm::iforest) xf = fm::pow(2.0f, -xf / static_cast<float>(c_n));
+            r.value = Value::number(static_cast<double>(xf));
+        } else if (algorithm == Algorithm::iforest) {
             r.value = Value::number(std::pow(2.0, -x / c_n));
-        else
+        } else {
             r.value = Value::number(x);
+        }
     }
 };
 

@@ -10,8 +10,10 @@
 // (q: the missing-value weights, 1 when none are given) and missing inputs are left out.
 
 #include "compiler.hpp"
+#include "float_math.hpp"
 
 #include <cmath>
+#include <limits>
 
 namespace scorestream::pmml::detail {
 namespace {
@@ -123,31 +125,34 @@ public:
                std::to_string(fields.size()) + " fields";
     }
 
-    /// The compare function c(x, y) of field f against the center value of cluster j.
-    double compare(const Field& f, std::size_t field, std::size_t j, double x, const Value& v) const {
+    /// The compare function c(x, y) of field f against the center value of cluster j, in T (x is a
+    /// T value).
+    template <class T>
+    T compare(const Field& f, std::size_t field, std::size_t j, T x, const Value& v) const {
         std::size_t at = j * fields.size() + field;
         switch (f.compare) {
             case Compare::abs_diff:
-                return std::fabs(x - centers[at]);
+                return std::fabs(x - fm::num<T>(centers[at]));
             case Compare::gauss_sim: {
-                double z = x - centers[at];
-                return std::exp(-std::log(2.0) * (z * z) / (f.scale * f.scale));
+                T z = x - fm::num<T>(centers[at]);
+                T scale = fm::num<T>(f.scale);
+                return fm::exp(-fm::log(T(2)) * (z * z) / (scale * scale));
             }
             case Compare::delta:
             case Compare::equal: {
                 bool same = f.text ? (v.is_string() || v.is_number()) && text_of(v) == center_text[at]
-                                   : x == centers[at];
-                return (same == (f.compare == Compare::equal)) ? 1.0 : 0.0;
+                                   : x == fm::num<T>(centers[at]);
+                return (same == (f.compare == Compare::equal)) ? T(1) : T(0);
             }
             case Compare::table: {
                 int row = index_in(f, text_of(v));
                 int col = index_in(f, center_text[at]);
-                if (row < 0 || col < 0) return nan_v;
-                return f.table[static_cast<std::size_t>(row) * f.table_values.size() +
-                               static_cast<std::size_t>(col)];
+                if (row < 0 || col < 0) return std::numeric_limits<T>::quiet_NaN();
+                return fm::num<T>(f.table[static_cast<std::size_t>(row) * f.table_values.size() +
+                                          static_cast<std::size_t>(col)]);
             }
         }
-        return nan_v;
+        return std::numeric_limits<T>::quiet_NaN();
     }
 
     static std::string_view text_of(const Value& v) { return v.text(); }
@@ -159,10 +164,20 @@ public:
 
 protected:
     void evaluate(Ctx& ctx, ModelResult& r) const override {
+        if (float_math)
+            evaluate_as<float>(ctx, r);
+        else
+            evaluate_as<double>(ctx, r);
+    }
+
+    /// The model in T: double, or float for x-mathContext="float" (inputs, centers, weights, every
+    /// term, sum, power and root in float; the similarity counts are exact in either).
+    template <class T>
+    void evaluate_as(Ctx& ctx, ModelResult& r) const {
         std::size_t n = fields.size();
         double* xs = ctx.work(work);
         double* present = xs + n;
-        double q_all = 0, q_present = 0;
+        T q_all = 0, q_present = 0;
         bool any = false;
         for (std::size_t i = 0; i < n; ++i) {
             const Field& f = fields[i];
@@ -172,21 +187,22 @@ protected:
             if (here && !f.text) {
                 if (!as_double(v, xs[i]))
                     fail("clustering field '" + name_of_slot(ctx, f.slot) + "' is not a number");
+                xs[i] = static_cast<double>(fm::num<T>(xs[i]));
             }
             present[i] = here ? 1.0 : 0.0;
             any = any || here;
-            q_all += f.missing_weight;
-            q_present += here ? f.missing_weight : 0.0;
+            q_all += fm::num<T>(f.missing_weight);
+            q_present += here ? fm::num<T>(f.missing_weight) : T(0);
         }
         if (!any) return;  // nothing to compare: no prediction
-        double adjustment = q_all / q_present;
+        T adjustment = q_all / q_present;
         bool similarity = is_similarity(measure);
         int best = -1;
-        double best_value = 0;
+        T best_value = 0;
         for (std::size_t j = 0; j < k; ++j) {
-            double d;
+            T d;
             if (similarity) {
-                double a11 = 0, a10 = 0, a01 = 0, a00 = 0;
+                T a11 = 0, a10 = 0, a01 = 0, a00 = 0;
                 for (std::size_t i = 0; i < n; ++i) {
                     if (present[i] == 0.0) continue;
                     bool x1 = xs[i] != 0.0;
@@ -208,33 +224,36 @@ protected:
                         d = a11 / (a11 + a10 + a01);
                         break;
                     case Measure::tanimoto:
-                        d = (a11 + a00) / (a11 + 2.0 * (a10 + a01) + a00);
+                        d = (a11 + a00) / (a11 + T(2) * (a10 + a01) + a00);
                         break;
-                    default:
-                        d = (c11 * a11 + c10 * a10 + c01 * a01 + c00 * a00) /
-                            (d11 * a11 + d10 * a10 + d01 * a01 + d00 * a00);
+                    default: {
+                        auto t = [](double c) { return fm::num<T>(c); };
+                        d = (t(c11) * a11 + t(c10) * a10 + t(c01) * a01 + t(c00) * a00) /
+                            (t(d11) * a11 + t(d10) * a10 + t(d01) * a01 + t(d00) * a00);
                         break;
+                    }
                 }
             } else {
-                double acc = 0;
+                T acc = 0;
                 bool first = true;
                 for (std::size_t i = 0; i < n; ++i) {
                     if (present[i] == 0.0) continue;
                     const Field& f = fields[i];
-                    double c = compare(f, i, j, xs[i], f.text ? ctx.get(f.slot) : Value::missing());
+                    T c = compare<T>(f, i, j, fm::num<T>(xs[i]), f.text ? ctx.get(f.slot) : Value::missing());
+                    T w = fm::num<T>(f.weight);
                     switch (measure) {
                         case Measure::euclidean:
                         case Measure::squared_euclidean:
-                            acc += f.weight * (c * c);
+                            acc += w * (c * c);
                             break;
                         case Measure::city_block:
-                            acc += f.weight * c;
+                            acc += w * c;
                             break;
                         case Measure::minkowski:
-                            acc += f.weight * std::pow(c, p);
+                            acc += w * fm::pow(c, fm::num<T>(p));
                             break;
                         default: {  // chebychev
-                            double t = f.weight * c;
+                            T t = w * c;
                             if (first || t > acc) acc = t;
                             first = false;
                             break;
@@ -243,17 +262,17 @@ protected:
                 }
                 switch (measure) {
                     case Measure::euclidean:
-                        d = std::sqrt(acc * adjustment);
+                        d = fm::sqrt(acc * adjustment);
                         break;
                     case Measure::minkowski:
-                        d = std::pow(acc * adjustment, 1.0 / p);
+                        d = fm::pow(acc * adjustment, T(1) / fm::num<T>(p));
                         break;
                     default:
                         d = acc * adjustment;
                         break;
                 }
             }
-            r.probs[j] = d;
+            r.probs[j] = static_cast<double>(d);
             bool better = similarity ? d > best_value : d < best_value;
             if (best < 0 || better) {
                 best = static_cast<int>(j);

@@ -7,6 +7,7 @@
 // producers' own sums, which keeps results exact at the corpus tolerances.
 
 #include "compiler.hpp"
+#include "float_math.hpp"
 #include "link.hpp"
 
 #include <algorithm>
@@ -81,64 +82,82 @@ public:
     int end_time_slot = -1, strata_slot = -1;
     std::vector<Stratum> strata;
     double reference_sum = 0.0;
+    double reference_sum_float = 0.0;  ///< the same sum in float arithmetic (x-mathContext="float")
 
-    double inverse_link(double eta) const {
+    /// The inverse link in T (see float_math.hpp).
+    template <class T>
+    T inverse_link(T eta) const {
+        const T one = 1;
         switch (link) {
             case Link::identity:
                 return eta;
             case Link::log:
-                return std::exp(eta);
+                return fm::exp(eta);
             case Link::logit:
-                return 1.0 / (1.0 + std::exp(-eta));
+                return one / (one + fm::exp(-eta));
             case Link::probit:
-                return normal_cdf(eta);
+                return static_cast<T>(normal_cdf(static_cast<double>(eta)));
             case Link::cloglog:
-                return 1.0 - std::exp(-std::exp(eta));
+                return one - fm::exp(-fm::exp(eta));
             case Link::loglog:
-                return std::exp(-std::exp(-eta));
+                return fm::exp(-fm::exp(-eta));
             case Link::cauchit:
-                return 0.5 + std::atan(eta) / M_PI;
+                return fm::num<T>(0.5) + fm::atan(eta) / fm::num<T>(M_PI);
             case Link::logc:
-                return 1.0 - std::exp(eta);
+                return one - fm::exp(eta);
             case Link::negbin:
-                return 1.0 / (dist_parameter * (std::exp(-eta) - 1.0));
-            case Link::oddspower:
-                if (link_parameter == 0) return 1.0 / (1.0 + std::exp(-eta));
-                return 1.0 / (1.0 + std::pow(1.0 + link_parameter * eta, -1.0 / link_parameter));
+                return one / (fm::num<T>(dist_parameter) * (fm::exp(-eta) - one));
+            case Link::oddspower: {
+                if (link_parameter == 0) return one / (one + fm::exp(-eta));
+                T lp = fm::num<T>(link_parameter);
+                return one / (one + fm::pow(one + lp * eta, -one / lp));
+            }
             case Link::power:
-                if (link_parameter == 0) return std::exp(eta);
-                return std::pow(eta, 1.0 / link_parameter);
+                if (link_parameter == 0) return fm::exp(eta);
+                return fm::pow(eta, one / fm::num<T>(link_parameter));
         }
         return eta;
     }
 
-    /// Fills x (one value per parameter); false when an input is missing.
+    /// Fills x (one value per parameter, each a T value); false when an input is missing.
+    template <class T>
     bool parameter_values(Ctx& ctx, double* x) const {
         for (std::size_t j = 0; j < params.size(); ++j) {
-            double v = 1.0;
+            T v = 1;
             for (const auto& t : params[j].terms) {
                 const Value& in = ctx.get(t.slot);
                 if (in.is_missing()) return false;
                 if (t.factor) {
                     bool match = in.is_number() && t.has_num ? in.as_number() == t.num : in.text() == t.text;
                     if (!match) {
-                        v = 0.0;
+                        v = 0;
                         break;
                     }
                 } else {
                     double a;
                     if (!as_double(in, a)) fail("covariate '" + std::string(in.text()) + "' is not a number");
-                    v *= t.exponent == 1.0 ? a : std::pow(a, t.exponent);
+                    T at = fm::num<T>(a);
+                    v *= t.exponent == 1.0 ? at : fm::pow(at, fm::num<T>(t.exponent));
                 }
             }
-            x[j] = v;
+            x[j] = static_cast<double>(v);
         }
         return true;
     }
 
-    double dot(const Row& row, const double* x) const {
-        double s = 0.0;
-        for (const auto& c : row.cells) s += c.beta * x[c.param];
+    template <class T>
+    T dot(const Row& row, const double* x) const {
+        T s = 0;
+        for (const auto& c : row.cells) s += fm::num<T>(c.beta) * fm::num<T>(x[c.param]);
+        return s;
+    }
+
+    /// sum beta * referencePoint of the Cox model, in T.
+    template <class T>
+    T reference() const {
+        T s = 0;
+        for (const auto& cell : rows[0].cells)
+            s += fm::num<T>(cell.beta) * fm::num<T>(params[static_cast<std::size_t>(cell.param)].reference);
         return s;
     }
 
@@ -158,13 +177,24 @@ public:
 
 protected:
     void evaluate(Ctx& ctx, ModelResult& r) const override {
+        if (float_math)
+            evaluate_as<float>(ctx, r);
+        else
+            evaluate_as<double>(ctx, r);
+    }
+
+private:
+    /// The model in T: double, or float for x-mathContext="float".
+    template <class T>
+    void evaluate_as(Ctx& ctx, ModelResult& r) const {
+        const T one = 1;
         double* x = ctx.work(work);
-        if (!parameter_values(ctx, x)) return;
+        if (!parameter_values<T>(ctx, x)) return;
         switch (type) {
             case GrType::regression:
             case GrType::general_linear:
             case GrType::generalized_linear: {
-                double eta = dot(rows[0], x);
+                T eta = dot<T>(rows[0], x);
                 double offset = offset_value, trials = trials_value;
                 if (offset_slot >= 0) {
                     const Value& v = ctx.get(offset_slot);
@@ -174,26 +204,26 @@ protected:
                     const Value& v = ctx.get(trials_slot);
                     if (v.is_missing() || !as_double(v, trials)) return;
                 }
-                if (offset_slot >= 0 || has_offset_value) eta += offset;
+                if (offset_slot >= 0 || has_offset_value) eta += fm::num<T>(offset);
                 if (type != GrType::generalized_linear) {
                     if (!classification()) {
-                        r.value = Value::number(eta);
+                        r.value = Value::number(static_cast<double>(eta));
                         return;
                     }
                 }
-                double mu = type == GrType::generalized_linear ? inverse_link(eta) : eta;
+                T mu = type == GrType::generalized_linear ? inverse_link(eta) : eta;
                 if (!classification()) {
-                    if (trials_slot >= 0 || has_trials_value) mu *= trials;
-                    r.value = Value::number(mu);
+                    if (trials_slot >= 0 || has_trials_value) mu *= fm::num<T>(trials);
+                    r.value = Value::number(static_cast<double>(mu));
                     return;
                 }
                 // binomial: the event category gets mu, the other(s) share the rest
                 std::size_t nc = categories.size();
                 for (std::size_t i = 0; i < nc; ++i) r.probs[i] = 0.0;
-                r.probs[static_cast<std::size_t>(event)] = mu;
+                r.probs[static_cast<std::size_t>(event)] = static_cast<double>(mu);
                 for (std::size_t i = 0; i < nc; ++i)
                     if (static_cast<int>(i) != event) {
-                        r.probs[i] = 1.0 - mu;
+                        r.probs[i] = static_cast<double>(one - mu);
                         break;
                     }
                 r.has_probs = true;
@@ -205,29 +235,31 @@ protected:
                 std::size_t nc = categories.size();
                 double* eta = x + params.size();
                 for (std::size_t i = 0; i < nc; ++i) eta[i] = 0.0;
-                for (const auto& row : rows) eta[row.category] = dot(row, x);
-                double sum = 0.0;
+                for (const auto& row : rows) eta[row.category] = static_cast<double>(dot<T>(row, x));
+                T sum = 0;
                 for (std::size_t i = 0; i < nc; ++i) {
-                    eta[i] = std::exp(eta[i]);
-                    sum += eta[i];
+                    T e = fm::exp(fm::num<T>(eta[i]));
+                    eta[i] = static_cast<double>(e);
+                    sum += e;
                 }
-                for (std::size_t i = 0; i < nc; ++i) r.probs[i] = eta[i] / sum;
+                for (std::size_t i = 0; i < nc; ++i)
+                    r.probs[i] = static_cast<double>(fm::num<T>(eta[i]) / sum);
                 r.has_probs = true;
                 pick_best(r);
                 return;
             }
             case GrType::ordinal: {
                 std::size_t nc = categories.size();
-                double prev = 0.0;
+                T prev = 0;
                 for (std::size_t i = 0; i + 1 < nc; ++i) {
                     const Row* row = nullptr;
                     for (const auto& rw : rows)
                         if (rw.category == static_cast<int>(i)) row = &rw;
-                    double cum = row ? inverse_link(dot(*row, x)) : 1.0;
-                    r.probs[i] = cum - prev;
+                    T cum = row ? inverse_link(dot<T>(*row, x)) : one;
+                    r.probs[i] = static_cast<double>(cum - prev);
                     prev = cum;
                 }
-                r.probs[nc - 1] = 1.0 - prev;
+                r.probs[nc - 1] = static_cast<double>(one - prev);
                 r.has_probs = true;
                 pick_best(r);
                 return;
@@ -255,8 +287,9 @@ protected:
                 double h0 = it == st->times.begin()
                                 ? 0.0
                                 : st->hazards[static_cast<std::size_t>(it - st->times.begin()) - 1];
-                double eta = dot(rows[0], x);
-                r.value = Value::number(h0 * std::exp(eta - reference_sum));
+                T eta = dot<T>(rows[0], x);
+                T ref = float_math ? fm::num<T>(reference_sum_float) : fm::num<T>(reference_sum);
+                r.value = Value::number(static_cast<double>(fm::num<T>(h0) * fm::exp(eta - ref)));
                 return;
             }
         }
@@ -420,8 +453,8 @@ std::unique_ptr<CompiledModel> compile_general_regression_model(ModelContext& mc
         m->end_time_slot = c.resolve_slot(mc.scope, c.required(n, "endTimeVariable"), n);
         if (c.has_attr(n, "baselineStrataVariable"))
             m->strata_slot = c.resolve_slot(mc.scope, c.attr(n, "baselineStrataVariable"), n);
-        for (const auto& cell : m->rows[0].cells)
-            m->reference_sum += cell.beta * m->params[static_cast<std::size_t>(cell.param)].reference;
+        m->reference_sum = m->reference<double>();
+        m->reference_sum_float = static_cast<double>(m->reference<float>());
         auto tables = Compiler::child(n, "BaseCumHazardTables");
         if (!tables) c.parse_fail(n, "CoxRegression without BaseCumHazardTables");
         auto read_cells = [&](pugi::xml_node parent, GeneralRegressionImpl::Stratum& s) {

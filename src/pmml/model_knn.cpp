@@ -10,8 +10,10 @@
 // The ComparisonMeasure here is self-contained; ClusteringModel reads the same element.
 
 #include "compiler.hpp"
+#include "float_math.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace scorestream::pmml::detail {
 namespace {
@@ -118,16 +120,19 @@ public:
     }
 
 protected:
-    /// Distance or similarity between the record (x) and instance `row`.
-    double compare(const double* x, std::size_t row) const {
+    /// Distance or similarity between the record (x, T values) and instance `row`, in T (see
+    /// float_math.hpp).
+    template <class T>
+    T compare(const double* x, std::size_t row) const {
         const double* y = table.data() + row * inputs.size();
         if (is_similarity(measure)) {
-            double a[4] = {0, 0, 0, 0};  // a00 a01 a10 a11 (record value first)
+            T a[4] = {0, 0, 0, 0};  // a00 a01 a10 a11 (record value first)
             for (std::size_t j = 0; j < inputs.size(); ++j) {
                 if (std::isnan(x[j]) || std::isnan(y[j])) continue;
                 int xi = x[j] != 0.0 ? 2 : 0, yi = y[j] != 0.0 ? 1 : 0;
-                a[xi + yi] += 1.0;
+                a[xi + yi] += 1;
             }
+            auto t = [](double v) { return fm::num<T>(v); };
             switch (measure) {
                 case Measure::simple_matching:
                     return (a[3] + a[0]) / (a[0] + a[1] + a[2] + a[3]);
@@ -136,63 +141,76 @@ protected:
                 case Measure::tanimoto:
                     return (a[3] + a[0]) / (a[3] + 2 * (a[1] + a[2]) + a[0]);
                 default:
-                    return (c[3] * a[3] + c[2] * a[2] + c[1] * a[1] + c[0] * a[0]) /
-                           (d[3] * a[3] + d[2] * a[2] + d[1] * a[1] + d[0] * a[0]);
+                    return (t(c[3]) * a[3] + t(c[2]) * a[2] + t(c[1]) * a[1] + t(c[0]) * a[0]) /
+                           (t(d[3]) * a[3] + t(d[2]) * a[2] + t(d[1]) * a[1] + t(d[0]) * a[0]);
             }
         }
-        double acc = 0.0, all = 0.0, seen = 0.0;
+        T acc = 0, all = 0, seen = 0;
         for (std::size_t j = 0; j < inputs.size(); ++j) {
             const Input& in = inputs[j];
-            all += in.weight;
+            T weight = fm::num<T>(in.weight);
+            all += weight;
             if (std::isnan(x[j]) || std::isnan(y[j])) continue;
-            seen += in.weight;
-            double v;
+            seen += weight;
+            T xj = fm::num<T>(x[j]), yj = fm::num<T>(y[j]);
+            T v;
             switch (in.compare) {
                 case Compare::abs_diff:
-                    v = std::fabs(x[j] - y[j]);
+                    v = std::fabs(xj - yj);
                     break;
                 case Compare::gauss_sim: {
-                    double z = x[j] - y[j];
-                    v = std::exp(-std::log(2.0) * z * z / (in.scale * in.scale));
+                    T z = xj - yj;
+                    T scale = fm::num<T>(in.scale);
+                    v = fm::exp(-fm::log(T(2)) * z * z / (scale * scale));
                     break;
                 }
                 case Compare::delta:
-                    v = x[j] == y[j] ? 0.0 : 1.0;
+                    v = xj == yj ? T(0) : T(1);
                     break;
                 default:
-                    v = x[j] == y[j] ? 1.0 : 0.0;
+                    v = xj == yj ? T(1) : T(0);
                     break;
             }
             switch (measure) {
                 case Measure::chebychev:
-                    acc = std::max(acc, in.weight * v);
+                    acc = std::max(acc, weight * v);
                     break;
                 case Measure::city_block:
-                    acc += in.weight * v;
+                    acc += weight * v;
                     break;
                 case Measure::minkowski:
-                    acc += in.weight * std::pow(v, p);
+                    acc += weight * fm::pow(v, fm::num<T>(p));
                     break;
                 default:
-                    acc += in.weight * v * v;
+                    acc += weight * v * v;
                     break;
             }
         }
         // Missing values: the sum over the compared inputs is scaled up by the share of the
         // total field weight they carry (as for cluster distances).
-        if (seen == 0.0) return nan_v;
+        if (seen == 0) return std::numeric_limits<T>::quiet_NaN();
         if (measure != Measure::chebychev) acc *= all / seen;
         switch (measure) {
             case Measure::euclidean:
-                return std::sqrt(acc);
+                return fm::sqrt(acc);
             case Measure::minkowski:
-                return std::pow(acc, 1.0 / p);
+                return fm::pow(acc, T(1) / fm::num<T>(p));
             default:
                 return acc;
         }
     }
 
     void evaluate(Ctx& ctx, ModelResult& r) const override {
+        if (float_math)
+            evaluate_as<float>(ctx, r);
+        else
+            evaluate_as<double>(ctx, r);
+    }
+
+    /// The model in T: double, or float for x-mathContext="float" (inputs, table cells, distances,
+    /// neighbour weights, averages and vote shares in float; the median picks a float value).
+    template <class T>
+    void evaluate_as(Ctx& ctx, ModelResult& r) const {
         double* w = ctx.work(work);
         double* x = w + row_at();
         for (std::size_t j = 0; j < inputs.size(); ++j) {
@@ -211,13 +229,15 @@ protected:
                 fail("KNN input '" +
                      std::string(ctx.prog->layout.slots[static_cast<std::size_t>(in.slot)].name) +
                      "' is not a number");
+            } else {
+                x[j] = static_cast<double>(fm::num<T>(x[j]));
             }
         }
         double* dist = w + dist_at();
         double* order = w + order_at();
         std::size_t n = 0;
         for (std::size_t i = 0; i < instances; ++i) {
-            dist[i] = compare(x, i);
+            dist[i] = static_cast<double>(compare<T>(x, i));
             if (!std::isnan(dist[i])) order[n++] = static_cast<double>(i);
         }
         bool sim = is_similarity(measure);
@@ -231,8 +251,8 @@ protected:
         w[vote_at() + categories.size()] = static_cast<double>(kk);
         if (kk == 0 || !has_target) return;
         auto weight_of = [&](std::size_t i) {
-            double dd = dist[i];
-            return sim ? dd : 1.0 / (dd + threshold);
+            T dd = fm::num<T>(dist[i]);
+            return sim ? dd : T(1) / (dd + fm::num<T>(threshold));
         };
         if (!classification()) {
             double result;
@@ -242,29 +262,30 @@ protected:
                 // fits, else fall back to a selection per half.
                 double lo = 0, hi = 0;
                 select_median(order, kk, lo, hi);
-                result = kk % 2 ? hi : (lo + hi) / 2;
+                result = kk % 2 ? static_cast<double>(fm::num<T>(hi))
+                                : static_cast<double>((fm::num<T>(lo) + fm::num<T>(hi)) / T(2));
             } else {
-                double sum = 0, wsum = 0;
+                T sum = 0, wsum = 0;
                 for (std::size_t j = 0; j < kk; ++j) {
                     auto i = static_cast<std::size_t>(order[j]);
-                    double wt = continuous == Continuous::weighted_average ? weight_of(i) : 1.0;
-                    sum += wt * target_num[i];
+                    T wt = continuous == Continuous::weighted_average ? weight_of(i) : T(1);
+                    sum += wt * fm::num<T>(target_num[i]);
                     wsum += wt;
                 }
-                result = sum / wsum;
+                result = static_cast<double>(sum / wsum);
             }
             r.value = Value::number(result);
             return;
         }
         double* votes = w + vote_at();
         std::fill(votes, votes + categories.size(), 0.0);
-        double total = 0;
+        T total = 0;
         for (std::size_t j = 0; j < kk; ++j) {
             auto i = static_cast<std::size_t>(order[j]);
             int cat = target_cat[i];
             if (cat < 0) continue;
-            double wt = weighted_vote ? weight_of(i) : 1.0;
-            votes[cat] += wt;
+            T wt = weighted_vote ? weight_of(i) : T(1);
+            votes[cat] = static_cast<double>(fm::num<T>(votes[cat]) + wt);
             total += wt;
         }
         if (total <= 0) return;
@@ -274,7 +295,8 @@ protected:
             int cat = target_cat[static_cast<std::size_t>(order[j])];
             if (cat >= 0 && (best < 0 || votes[cat] > votes[best])) best = cat;
         }
-        for (std::size_t cc = 0; cc < categories.size(); ++cc) r.probs[cc] = votes[cc] / total;
+        for (std::size_t cc = 0; cc < categories.size(); ++cc)
+            r.probs[cc] = static_cast<double>(fm::num<T>(votes[cc]) / total);
         r.has_probs = true;
         r.category = best;
         r.value = category_value(best);

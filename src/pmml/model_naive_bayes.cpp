@@ -10,6 +10,7 @@
 // missing input, or a value no PairCounts lists, contributes nothing.
 
 #include "compiler.hpp"
+#include "float_math.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -80,44 +81,61 @@ public:
         return -1;
     }
 
-    double density(const Stat& s, double x) const {
+    /// The density of s at x, in T (see float_math.hpp); the Stat holds T values.
+    template <class T>
+    static T density(const Stat& s, T x) {
         switch (s.dist) {
             case Dist::gaussian: {
-                double z = (x - s.mean) / s.sd;
-                return std::exp(-0.5 * z * z - s.log_norm);
+                T z = (x - fm::num<T>(s.mean)) / fm::num<T>(s.sd);
+                return fm::exp(fm::num<T>(-0.5) * z * z - fm::num<T>(s.log_norm));
             }
-            case Dist::poisson:
-                if (x < 0 || x != std::floor(x)) return 0.0;
-                return std::exp(x * std::log(s.mean) - s.mean - std::lgamma(x + 1.0));
+            case Dist::poisson: {
+                if (x < 0 || x != std::floor(x)) return 0;
+                T mean = fm::num<T>(s.mean);
+                return fm::exp(x * fm::log(mean) - mean - fm::lgamma(x + T(1)));
+            }
             case Dist::none:
                 break;
         }
-        return 1.0;
+        return 1;
     }
 
 protected:
     void evaluate(Ctx& ctx, ModelResult& r) const override {
+        if (float_math)
+            evaluate_as<float>(ctx, r);
+        else
+            evaluate_as<double>(ctx, r);
+    }
+
+private:
+    /// The model in T: double, or float for x-mathContext="float" (then the load-time tables hold
+    /// float values, and the log-likelihood sums, densities and the normalization are in float).
+    template <class T>
+    void evaluate_as(Ctx& ctx, ModelResult& r) const {
         double* l = r.probs.data();
         for (std::size_t k = 0; k < nc; ++k) l[k] = log_prior[k];
         for (const auto& in : inputs) {
             Value v = in.derived ? in.derived->eval(ctx) : ctx.get(in.slot);
             if (v.is_missing()) continue;
             if (in.continuous) {
-                double x;
-                if (!as_double(v, x)) continue;
+                double xd;
+                if (!as_double(v, xd)) continue;
+                T x = fm::num<T>(xd);
                 for (std::size_t k = 0; k < nc; ++k) {
                     const Stat& s = in.stats[k];
                     if (s.dist == Dist::none) continue;
-                    double p = density(s, x);
-                    if (p < threshold) p = threshold;
-                    l[k] += std::log(p);
+                    T p = density<T>(s, x);
+                    if (p < fm::num<T>(threshold)) p = fm::num<T>(threshold);
+                    l[k] = static_cast<double>(fm::num<T>(l[k]) + fm::log(p));
                 }
                 continue;
             }
             int row = row_of(ctx, in, v);
             if (row < 0) continue;
             const double* lp = in.logp.data() + static_cast<std::size_t>(row) * nc;
-            for (std::size_t k = 0; k < nc; ++k) l[k] += lp[k];
+            for (std::size_t k = 0; k < nc; ++k)
+                l[k] = static_cast<double>(fm::num<T>(l[k]) + fm::num<T>(lp[k]));
         }
         double max = -HUGE_VAL;
         for (std::size_t k = 0; k < nc; ++k)
@@ -126,17 +144,34 @@ protected:
             std::fill(l, l + nc, 0.0);
             return;  // every class has likelihood zero: no prediction
         }
-        double sum = 0;
+        T sum = 0;
         for (std::size_t k = 0; k < nc; ++k) {
-            l[k] = std::exp(l[k] - max);
-            sum += l[k];
+            T e = fm::exp(fm::num<T>(l[k]) - fm::num<T>(max));
+            l[k] = static_cast<double>(e);
+            sum += e;
         }
-        if (sum != 1.0)
-            for (std::size_t k = 0; k < nc; ++k) l[k] /= sum;
+        if (sum != 1)
+            for (std::size_t k = 0; k < nc; ++k) l[k] = static_cast<double>(fm::num<T>(l[k]) / sum);
         r.has_probs = true;
         pick_best(r);
     }
 };
+
+/// A Gaussian distribution's standard deviation and ln(sd) + ln(2 pi) / 2, computed in T.
+template <class T>
+void gaussian_terms(NaiveBayesModelImpl::Stat& s, double variance) {
+    T sd = fm::sqrt(fm::num<T>(variance));
+    s.sd = static_cast<double>(sd);
+    s.log_norm =
+        static_cast<double>(fm::log(sd) + fm::num<T>(0.5) * fm::log(fm::num<T>(2.0) * fm::num<T>(M_PI)));
+    s.mean = static_cast<double>(fm::num<T>(s.mean));
+}
+
+/// ln(count / sum) in T (ln count when sum is 1).
+template <class T>
+double log_share(double count, double sum) {
+    return static_cast<double>(fm::log(fm::num<T>(count) / fm::num<T>(sum)));
+}
 
 /// Reads a TargetValueCounts element: (category, count) pairs.
 std::vector<std::pair<int, double>> read_counts(Compiler& c, CompiledModel& m, pugi::xml_node tvcs,
@@ -164,7 +199,10 @@ std::unique_ptr<CompiledModel> compile_naive_bayes_model(ModelContext& mc) {
     if (!m->classification()) c.invalid(n, "a NaiveBayesModel needs functionName=\"classification\"");
     m->threshold = c.required_number(n, "threshold");
     if (!(m->threshold >= 0)) c.invalid(n, "threshold must not be negative");
-    m->log_threshold = std::log(m->threshold);
+    const bool fl = m->float_math;
+    if (fl) m->threshold = static_cast<double>(static_cast<float>(m->threshold));
+    m->log_threshold =
+        fl ? static_cast<double>(fm::log(static_cast<float>(m->threshold))) : std::log(m->threshold);
 
     auto out = Compiler::child(n, "BayesOutput");
     if (!out) c.parse_fail(n, "NaiveBayesModel without a BayesOutput");
@@ -178,7 +216,9 @@ std::unique_ptr<CompiledModel> compile_naive_bayes_model(ModelContext& mc) {
     std::size_t nc = m->categories.size();
     m->nc = nc;
     m->log_prior.assign(nc, -HUGE_VAL);
-    for (auto [k, count] : priors) m->log_prior[static_cast<std::size_t>(k)] = std::log(count);
+    for (auto [k, count] : priors)
+        m->log_prior[static_cast<std::size_t>(k)] =
+            fl ? static_cast<double>(fm::log(static_cast<float>(count))) : std::log(count);
 
     auto ins = Compiler::child(n, "BayesInputs");
     if (!ins) c.parse_fail(n, "NaiveBayesModel without BayesInputs");
@@ -208,12 +248,15 @@ std::unique_ptr<CompiledModel> compile_naive_bayes_model(ModelContext& mc) {
                     s.mean = c.required_number(g, "mean");
                     double var = c.required_number(g, "variance");
                     if (!(var > 0)) c.invalid(g, "variance must be positive");
-                    s.sd = std::sqrt(var);
-                    s.log_norm = std::log(s.sd) + 0.5 * std::log(2.0 * M_PI);
+                    if (fl)
+                        gaussian_terms<float>(s, var);
+                    else
+                        gaussian_terms<double>(s, var);
                 } else if (auto p = Compiler::child(tvs, "PoissonDistribution")) {
                     s.dist = NaiveBayesModelImpl::Dist::poisson;
                     s.mean = c.required_number(p, "mean");
                     if (!(s.mean > 0)) c.invalid(p, "mean must be positive");
+                    if (fl) s.mean = static_cast<double>(static_cast<float>(s.mean));
                 } else {
                     pugi::xml_node other;
                     for (auto k2 : tvs.children())
@@ -243,7 +286,11 @@ std::unique_ptr<CompiledModel> compile_naive_bayes_model(ModelContext& mc) {
             auto tvcs = Compiler::child(pc, "TargetValueCounts");
             if (!tvcs) c.parse_fail(pc, "PairCounts without TargetValueCounts");
             rows.push_back(read_counts(c, *m, tvcs, false));
-            for (auto [k, count] : rows.back()) sums[static_cast<std::size_t>(k)] += count;
+            for (auto [k, count] : rows.back())
+                sums[static_cast<std::size_t>(k)] =
+                    fl ? static_cast<double>(static_cast<float>(sums[static_cast<std::size_t>(k)]) +
+                                             static_cast<float>(count))
+                       : sums[static_cast<std::size_t>(k)] + count;
             double x = 0;
             bool num = c.slot_type(in.slot) != DataType::string && parse_double(value, x);
             in.values.push_back(value);
@@ -255,7 +302,8 @@ std::unique_ptr<CompiledModel> compile_naive_bayes_model(ModelContext& mc) {
             for (auto [k, count] : rows[i])
                 if (count != 0)
                     in.logp[i * nc + static_cast<std::size_t>(k)] =
-                        std::log(count / sums[static_cast<std::size_t>(k)]);
+                        fl ? log_share<float>(count, sums[static_cast<std::size_t>(k)])
+                           : log_share<double>(count, sums[static_cast<std::size_t>(k)]);
         if (!in.derived)
             if (Symbols* sym = c.symbols(in.slot)) {
                 for (std::size_t i = 0; i < in.values.size(); ++i) {

@@ -4,6 +4,7 @@
 // regression). Neurons are flattened into arrays; values live in one work area per record.
 
 #include "compiler.hpp"
+#include "float_math.hpp"
 
 #include <unordered_map>
 
@@ -79,36 +80,40 @@ public:
     std::vector<Output> outputs;
     int work = -1;
 
-    static double activate(const Layer& l, const Neuron& n, double z) {
+    /// The neuron's activation in T (see float_math.hpp).
+    template <class T>
+    static T activate(const Layer& l, const Neuron& n, T z) {
+        const T one = 1;
         switch (l.activation) {
             case Activation::threshold:
-                return z > l.threshold ? 1.0 : 0.0;
+                return z > fm::num<T>(l.threshold) ? one : T(0);
             case Activation::logistic:
-                return 1.0 / (1.0 + std::exp(-z));
+                return one / (one + fm::exp(-z));
             case Activation::tanh:
-                return std::tanh(z);
+                return fm::tanh(z);
             case Activation::identity:
                 return z;
             case Activation::exponential:
-                return std::exp(z);
+                return fm::exp(z);
             case Activation::reciprocal:
-                return 1.0 / z;
+                return one / z;
             case Activation::square:
                 return z * z;
             case Activation::gauss:
-                return std::exp(-(z * z));
+                return fm::exp(-(z * z));
             case Activation::sine:
-                return std::sin(z);
+                return fm::sin(z);
             case Activation::cosine:
-                return std::cos(z);
+                return fm::cos(z);
             case Activation::elliott:
-                return z / (1.0 + std::fabs(z));
+                return z / (one + std::fabs(z));
             case Activation::arctan:
-                return 2.0 * std::atan(z) / M_PI;
+                return fm::num<T>(2.0) * fm::atan(z) / fm::num<T>(M_PI);
             case Activation::rectifier:
-                return z > 0 ? z : 0.0;
+                return z > 0 ? z : T(0);
             case Activation::radial_basis:
-                return std::exp(static_cast<double>(n.n_cons) * std::log(n.altitude) - z);
+                return fm::exp(fm::num<T>(static_cast<double>(n.n_cons)) * fm::log(fm::num<T>(n.altitude)) -
+                               z);
         }
         return z;
     }
@@ -125,65 +130,79 @@ public:
 
 protected:
     void evaluate(Ctx& ctx, ModelResult& r) const override {
+        if (float_math)
+            evaluate_as<float>(ctx, r);
+        else
+            evaluate_as<double>(ctx, r);
+    }
+
+private:
+    /// The network in T: double, or float for x-mathContext="float". The value area holds T values.
+    template <class T>
+    void evaluate_as(Ctx& ctx, ModelResult& r) const {
         double* v = ctx.work(work);
         for (std::size_t i = 0; i < inputs.size(); ++i) {
             Value x = inputs[i]->eval(ctx);
             if (x.is_missing() || !as_double(x, v[i])) return;
+            v[i] = static_cast<double>(fm::num<T>(v[i]));
         }
         std::size_t base = inputs.size();
         for (const auto& l : layers) {
             for (int k = l.first; k < l.first + l.count; ++k) {
                 const Neuron& n = neurons[static_cast<std::size_t>(k)];
-                double z;
+                T z = 0;
                 if (l.activation == Activation::radial_basis) {
-                    z = 0.0;
                     for (int j = n.first_con; j < n.first_con + n.n_cons; ++j) {
-                        double d = v[cons[static_cast<std::size_t>(j)].first] -
-                                   cons[static_cast<std::size_t>(j)].second;
+                        T d = fm::num<T>(v[cons[static_cast<std::size_t>(j)].first]) -
+                              fm::num<T>(cons[static_cast<std::size_t>(j)].second);
                         z += d * d;
                     }
-                    z /= 2.0 * n.width * n.width;
+                    T w = fm::num<T>(n.width);
+                    z /= fm::num<T>(2.0) * w * w;
                 } else {
                     // Connections first, then the bias: the producers' summation order.
-                    z = 0.0;
                     for (int j = n.first_con; j < n.first_con + n.n_cons; ++j)
-                        z += v[cons[static_cast<std::size_t>(j)].first] *
-                             cons[static_cast<std::size_t>(j)].second;
-                    z += n.bias;
+                        z += fm::num<T>(v[cons[static_cast<std::size_t>(j)].first]) *
+                             fm::num<T>(cons[static_cast<std::size_t>(j)].second);
+                    z += fm::num<T>(n.bias);
                 }
-                v[base + static_cast<std::size_t>(k)] = activate(l, n, z);
+                v[base + static_cast<std::size_t>(k)] = static_cast<double>(activate<T>(l, n, z));
             }
             double* out = v + base + l.first;
             auto count = static_cast<std::size_t>(l.count);
             if (l.norm == LayerNorm::softmax) {
-                double sum = 0.0;
+                T sum = 0;
                 for (std::size_t i = 0; i < count; ++i) {
-                    out[i] = std::exp(out[i]);
-                    sum += out[i];
+                    T e = fm::exp(fm::num<T>(out[i]));
+                    out[i] = static_cast<double>(e);
+                    sum += e;
                 }
-                for (std::size_t i = 0; i < count; ++i) out[i] /= sum;
+                for (std::size_t i = 0; i < count; ++i)
+                    out[i] = static_cast<double>(fm::num<T>(out[i]) / sum);
             } else if (l.norm == LayerNorm::simplemax) {
-                double sum = 0.0;
-                for (std::size_t i = 0; i < count; ++i) sum += out[i];
-                for (std::size_t i = 0; i < count; ++i) out[i] /= sum;
+                T sum = 0;
+                for (std::size_t i = 0; i < count; ++i) sum += fm::num<T>(out[i]);
+                for (std::size_t i = 0; i < count; ++i)
+                    out[i] = static_cast<double>(fm::num<T>(out[i]) / sum);
             }
         }
         if (!classification()) {
             const Output& o = outputs[0];
-            double y = v[o.neuron];
+            T y = fm::num<T>(v[o.neuron]);
             if (!o.orig.empty()) {
                 // invert the piecewise-linear NormContinuous
                 std::size_t n = o.norm.size(), i = 1;
-                if (y < o.norm[0])
+                if (y < fm::num<T>(o.norm[0]))
                     i = 1;
-                else if (y > o.norm[n - 1])
+                else if (y > fm::num<T>(o.norm[n - 1]))
                     i = n - 1;
                 else
-                    while (i < n - 1 && y > o.norm[i]) ++i;
-                y = o.orig[i - 1] +
-                    (y - o.norm[i - 1]) * (o.orig[i] - o.orig[i - 1]) / (o.norm[i] - o.norm[i - 1]);
+                    while (i < n - 1 && y > fm::num<T>(o.norm[i])) ++i;
+                T orig0 = fm::num<T>(o.orig[i - 1]), orig1 = fm::num<T>(o.orig[i]);
+                T norm0 = fm::num<T>(o.norm[i - 1]), norm1 = fm::num<T>(o.norm[i]);
+                y = orig0 + (y - norm0) * (orig1 - orig0) / (norm1 - norm0);
             }
-            r.value = Value::number(y);
+            r.value = Value::number(static_cast<double>(y));
             return;
         }
         for (const auto& o : outputs) r.probs[static_cast<std::size_t>(o.category)] = v[o.neuron];

@@ -2,6 +2,7 @@
 // normalizationMethod of the spec.
 
 #include "compiler.hpp"
+#include "float_math.hpp"
 #include "link.hpp"
 
 #include <cmath>
@@ -11,8 +12,9 @@
 namespace scorestream::pmml::detail {
 namespace {
 
-/// apply_link in float32 arithmetic (x-mathContext="float"): each operation and function value is
-/// rounded to float, as float evaluators (XGBoost's own sigmoid, 1 / (1 + exp(-x)) in float) do.
+/// apply_link in float32 arithmetic (x-mathContext="float"): each operation is a float operation,
+/// each function value is computed in double on the float argument and rounded to float (see
+/// float_math.hpp), as JPMML's float values compute them.
 float link_float(Normalization norm, float y) noexcept {
     switch (norm) {
         case Normalization::none:
@@ -20,17 +22,17 @@ float link_float(Normalization norm, float y) noexcept {
             return y;
         case Normalization::softmax:
         case Normalization::logit:
-            return 1.0f / (1.0f + std::exp(-y));
+            return 1.0f / (1.0f + fm::exp(-y));
         case Normalization::probit:
             return static_cast<float>(normal_cdf(static_cast<double>(y)));
         case Normalization::cloglog:
-            return 1.0f - std::exp(-std::exp(y));
+            return 1.0f - fm::exp(-fm::exp(y));
         case Normalization::loglog:
-            return std::exp(-std::exp(-y));
+            return fm::exp(-fm::exp(-y));
         case Normalization::cauchit:
-            return 0.5f + std::atan(y) / static_cast<float>(M_PI);
+            return 0.5f + fm::atan(y) / static_cast<float>(M_PI);
         case Normalization::exp:
-            return std::exp(y);
+            return fm::exp(y);
     }
     return y;
 }
@@ -48,7 +50,7 @@ void normalize_classes_float(Normalization norm, double* ys, std::size_t k) noex
     if (norm == Normalization::softmax || norm == Normalization::simplemax) {
         float sum = 0;
         for (std::size_t i = 0; i < k; ++i) {
-            if (norm == Normalization::softmax) v[i] = std::exp(v[i]);
+            if (norm == Normalization::softmax) v[i] = fm::exp(v[i]);
             sum += v[i];
         }
         for (std::size_t i = 0; i < k; ++i) v[i] /= sum;
@@ -115,7 +117,7 @@ public:
             if (x != x && !as_double(ctx.get(term.slot), x)) return false;  // missing, or not mirrored
             T xt = static_cast<T>(x);
             acc += static_cast<T>(term.coef) *
-                   (term.exponent == 1.0 ? xt : static_cast<T>(std::pow(xt, static_cast<T>(term.exponent))));
+                   (term.exponent == 1.0 ? xt : fm::pow(xt, static_cast<T>(term.exponent)));
         }
         if (!t.groups.empty()) {
             const std::int32_t* cats = ctx.s->cats.data();

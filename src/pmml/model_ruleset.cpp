@@ -154,7 +154,8 @@ protected:
         bool given = true;
         for (int i = 0; i < rule.dist_count; ++i) {
             const Dist& d = dists[static_cast<std::size_t>(rule.dist_first + i)];
-            total += d.count;
+            total = float_math ? static_cast<double>(static_cast<float>(total) + static_cast<float>(d.count))
+                               : total + d.count;
             given = given && !std::isnan(d.probability);
             if (!std::isnan(d.confidence)) {
                 r.confidences[static_cast<std::size_t>(d.category)] = d.confidence;
@@ -163,8 +164,12 @@ protected:
         }
         for (int i = 0; i < rule.dist_count; ++i) {
             const Dist& d = dists[static_cast<std::size_t>(rule.dist_first + i)];
-            r.probs[static_cast<std::size_t>(d.category)] =
-                given ? d.probability : (total > 0 ? d.count / total : 0.0);
+            double share = 0.0;
+            if (total > 0)
+                share = float_math
+                            ? static_cast<double>(static_cast<float>(d.count) / static_cast<float>(total))
+                            : d.count / total;
+            r.probs[static_cast<std::size_t>(d.category)] = given ? d.probability : share;
         }
         r.has_probs = given || total > 0;
         if (r.has_confidences) r.confidence = rule.confidence;
@@ -203,7 +208,10 @@ protected:
             const Rule& rule = rules[static_cast<std::size_t>(e.rule)];
             ++fired;
             if (totals)
-                totals[rule.category] += rule.weight;
+                totals[rule.category] = float_math
+                                            ? static_cast<double>(static_cast<float>(totals[rule.category]) +
+                                                                  static_cast<float>(rule.weight))
+                                            : totals[rule.category] + rule.weight;
             else if (!best || rule.weight > best->weight)
                 best = &rule;  // the first of equally weighted rules wins
         }
@@ -222,9 +230,13 @@ protected:
             if (totals[c] > totals[win]) win = static_cast<int>(c);
         r.category = win;
         r.value = category_value(win);
-        for (std::size_t c = 0; c < categories.size(); ++c) r.confidences[c] = totals[c] / fired;
+        auto share = [&](double t) {
+            return float_math ? static_cast<double>(static_cast<float>(t) / static_cast<float>(fired))
+                              : t / fired;
+        };
+        for (std::size_t c = 0; c < categories.size(); ++c) r.confidences[c] = share(totals[c]);
         r.has_confidences = true;
-        r.confidence = totals[win] / fired;
+        r.confidence = share(totals[win]);
     }
 };
 
@@ -254,6 +266,21 @@ std::unique_ptr<CompiledModel> compile_ruleset_model(ModelContext& mc) {
     m->fallback.confidence = c.number(rs, "defaultConfidence", nan_v);
     m->read_dists(c, rs, m->fallback);
     m->compile_rules(mc, rs, mc.depth + 1);
+    if (m->float_math) {
+        // x-mathContext="float": the document's numbers are float32 values (NaN stays NaN)
+        auto f = [](double& x) { x = static_cast<double>(static_cast<float>(x)); };
+        f(m->fallback.confidence);
+        f(m->fallback.weight);
+        for (auto& rule : m->rules) {
+            f(rule.confidence);
+            f(rule.weight);
+        }
+        for (auto& d : m->dists) {
+            f(d.count);
+            f(d.probability);
+            f(d.confidence);
+        }
+    }
     return m;
 }
 

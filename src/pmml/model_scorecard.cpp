@@ -2,6 +2,7 @@
 // ComplexPartialScore expression) to initialScore, and reason codes ranked by the points each
 // characteristic lies below (pointsBelow) or above (pointsAbove) its baselineScore.
 
+#include "float_math.hpp"
 #include "predicate.hpp"
 
 namespace scorestream::pmml::detail {
@@ -99,9 +100,20 @@ public:
 
 protected:
     void evaluate(Ctx& ctx, ModelResult& r) const override {
+        if (float_math)
+            evaluate_as<float>(ctx, r);
+        else
+            evaluate_as<double>(ctx, r);
+    }
+
+private:
+    /// The score in T: double, or float for x-mathContext="float" (initialScore, partial scores,
+    /// baselines, the sum and the reason code points in float).
+    template <class T>
+    void evaluate_as(Ctx& ctx, ModelResult& r) const {
         double* points = use_reasons ? ctx.work(work) : nullptr;
         if (points) std::fill(points, points + 2 * reasons.size(), 0.0);
-        double total = initial;
+        T total = fm::num<T>(initial);
         for (const auto& ch : characteristics) {
             const Attribute* hit = nullptr;
             for (int i = 0; i < ch.count && !hit; ++i) {
@@ -109,19 +121,22 @@ protected:
                 if (preds.eval(ctx, a.pred) == Truth::yes) hit = &a;
             }
             if (!hit) fail("no Attribute of Characteristic '" + ch.name + "' matches the record");
-            double partial = hit->score;
+            double partial_in = hit->score;
             if (hit->complex) {
                 Value v = hit->complex->eval(ctx);
-                if (!as_double(v, partial))
+                if (!as_double(v, partial_in))
                     fail("the ComplexPartialScore of Characteristic '" + ch.name + "' gave no number");
             }
+            T partial = fm::num<T>(partial_in);
             total += partial;
             if (!points) continue;
             int code = hit->reason >= 0 ? hit->reason : ch.reason;
-            points[code] += points_above ? partial - ch.baseline : ch.baseline - partial;
+            T baseline = fm::num<T>(ch.baseline);
+            points[code] = static_cast<double>(fm::num<T>(points[code]) +
+                                               (points_above ? partial - baseline : baseline - partial));
             points[reasons.size() + static_cast<std::size_t>(code)] = 1.0;
         }
-        r.value = Value::number(total);
+        r.value = Value::number(static_cast<double>(total));
     }
 };
 

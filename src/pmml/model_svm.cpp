@@ -10,9 +10,11 @@
 // sums coefficient * kernel in document order and adds b (Coefficients absoluteValue) last.
 
 #include "compiler.hpp"
+#include "float_math.hpp"
 
 #include <cmath>
 #include <cstdio>
+#include <type_traits>
 #include <unordered_map>
 
 namespace scorestream::pmml::detail {
@@ -90,24 +92,26 @@ public:
         return s;
     }
 
-    double kernel_value(const double* x, const double* y, std::size_t n) const noexcept {
+    /// K(x, y) in T (see float_math.hpp); x holds T values.
+    template <class T>
+    T kernel_value(const double* x, const double* y, std::size_t n) const noexcept {
         if (kernel == Kernel::radial_basis) {
-            double d = 0;
+            T d = 0;
             for (std::size_t i = 0; i < n; ++i) {
-                double z = x[i] - y[i];
+                T z = fm::num<T>(x[i]) - fm::num<T>(y[i]);
                 d += z * z;
             }
-            return std::exp(-gamma * d);
+            return fm::exp(-fm::num<T>(gamma) * d);
         }
-        double dot = 0;
-        for (std::size_t i = 0; i < n; ++i) dot += x[i] * y[i];
+        T dot = 0;
+        for (std::size_t i = 0; i < n; ++i) dot += fm::num<T>(x[i]) * fm::num<T>(y[i]);
         switch (kernel) {
             case Kernel::linear:
                 return dot;
             case Kernel::polynomial:
-                return std::pow(gamma * dot + coef0, degree);
+                return fm::pow(fm::num<T>(gamma) * dot + fm::num<T>(coef0), fm::num<T>(degree));
             case Kernel::sigmoid:
-                return std::tanh(gamma * dot + coef0);
+                return fm::tanh(fm::num<T>(gamma) * dot + fm::num<T>(coef0));
             case Kernel::radial_basis:
                 break;
         }
@@ -131,25 +135,42 @@ public:
         return true;
     }
 
-    double machine_value(const Machine& m, const double* x, const double* k) const noexcept {
-        double s = 0;
+    /// The machine's decision value in T; x and k hold T values.
+    template <class T>
+    T machine_value(const Machine& m, const double* x, const double* k) const noexcept {
+        T s = 0;
         if (coefficients_form) {
-            for (std::size_t i = 0; i < m.count; ++i) s += coef[m.first + i] * x[i];
+            for (std::size_t i = 0; i < m.count; ++i) s += fm::num<T>(coef[m.first + i]) * fm::num<T>(x[i]);
         } else {
-            for (std::size_t i = m.first; i < m.first + m.count; ++i) s += coef[i] * k[vec[i]];
+            for (std::size_t i = m.first; i < m.first + m.count; ++i)
+                s += fm::num<T>(coef[i]) * fm::num<T>(k[vec[i]]);
         }
-        return s + m.b;
+        return s + fm::num<T>(m.b);
     }
 
 protected:
     void evaluate(Ctx& ctx, ModelResult& r) const override {
+        if (float_math)
+            evaluate_as<float>(ctx, r);
+        else
+            evaluate_as<double>(ctx, r);
+    }
+
+private:
+    /// The model in T: double, or float for x-mathContext="float" (inputs, kernel values, sums and
+    /// vote shares rounded to float; votes are counted exactly).
+    template <class T>
+    void evaluate_as(Ctx& ctx, ModelResult& r) const {
         std::size_t nf = fields.size();
         double* x = ctx.work(work);
         double* k = x + nf;
         if (!load(ctx, x)) return;
-        for (std::size_t j = 0; j < n_vectors; ++j) k[j] = kernel_value(x, vectors.data() + j * nf, nf);
+        if (!std::is_same<T, double>::value)
+            for (std::size_t i = 0; i < nf; ++i) x[i] = static_cast<double>(fm::num<T>(x[i]));
+        for (std::size_t j = 0; j < n_vectors; ++j)
+            k[j] = static_cast<double>(kernel_value<T>(x, vectors.data() + j * nf, nf));
         if (!classification()) {
-            r.value = Value::number(machine_value(machines[0], x, k));
+            r.value = Value::number(static_cast<double>(machine_value<T>(machines[0], x, k)));
             return;
         }
         double* score = k + n_vectors;  // per category: votes, or the one-against-all value
@@ -160,15 +181,15 @@ protected:
             double total = 0;
             for (std::size_t i = 0; i < machines.size(); ++i) {
                 const Machine& m = machines[i];
-                double y = machine_value(m, x, k);
-                auto winner = static_cast<std::size_t>(y < m.threshold ? m.target : m.alternate);
+                T y = machine_value<T>(m, x, k);
+                auto winner = static_cast<std::size_t>(y < fm::num<T>(m.threshold) ? m.target : m.alternate);
                 score[winner] += 1.0;
                 if (order[winner] == HUGE_VAL) order[winner] = static_cast<double>(i);
                 total += 1.0;
             }
             int best = -1;
             for (std::size_t c = 0; c < nc; ++c) {
-                r.probs[c] = score[c] / total;
+                r.probs[c] = static_cast<double>(fm::num<T>(score[c]) / fm::num<T>(total));
                 if (score[c] == 0) continue;
                 auto b = static_cast<std::size_t>(best);
                 if (best < 0 || score[c] > score[b] || (score[c] == score[b] && order[c] < order[b]))
@@ -180,9 +201,9 @@ protected:
             return;
         }
         int best = -1;
-        double best_value = 0;
+        T best_value = 0;
         for (const Machine& m : machines) {
-            double y = machine_value(m, x, k);
+            T y = machine_value<T>(m, x, k);
             if (best < 0 || (max_wins ? y > best_value : y < best_value)) {
                 best = m.target;
                 best_value = y;

@@ -68,9 +68,10 @@ TEST_CASE("x-mathContext=float: tree sums, target rescaling and the logistic lin
     for (const Case& c : {Case{0.2, 0.1f, 0.2f, 0.1, 0.2}, Case{1.0, -0.7f, 0.2f, -0.7, 0.2},
                           Case{2.0, -0.7f, 0.45f, -0.7, 0.45}}) {
         INFO("x = " << c.x);
-        // float: leaf + leaf, then * 1 + 0.3 (rescaleConstant), then 1 / (1 + exp(-margin))
+        // float: leaf + leaf, then * 1 + 0.3 (rescaleConstant), then 1 / (1 + exp(-margin)) with
+        // exp evaluated in double on the float argument and rounded to float
         float margin = (c.first + c.second) * 1.0f + 0.3f;
-        float p1 = 1.0f / (1.0f + std::exp(-margin));
+        float p1 = 1.0f / (1.0f + static_cast<float>(std::exp(static_cast<double>(-margin))));
         float p0 = 1.0f - p1;
         auto pf = pmml_test::score(*f, {{"x", c.x}});
         REQUIRE(pf.ok());
@@ -99,7 +100,8 @@ TEST_CASE("x-mathContext=float: a regression table and an average of trees in fl
     double x = 1.1;
     float xf = static_cast<float>(x);
     float expect = 0.1f + 0.7f * xf;
-    expect = expect + 0.01f * std::pow(xf, 2.0f);
+    // x^2 evaluated in double on the float x, rounded to float
+    expect = expect + 0.01f * static_cast<float>(std::pow(static_cast<double>(xf), 2.0));
     auto p = pmml_test::score(*m, {{"x", x}});
     REQUIRE(p.ok());
     CHECK(p.value.as_number() == static_cast<double>(expect));
