@@ -11,6 +11,7 @@
 #include "link.hpp"
 
 #include <algorithm>
+#include <type_traits>
 #include <unordered_map>
 
 namespace scorestream::pmml::detail {
@@ -178,10 +179,12 @@ public:
 protected:
     void evaluate(Ctx& ctx, ModelResult& r) const override {
         if (float_math)
-            evaluate_as<float>(ctx, r);
+            evaluate_float(ctx, r);
         else
             evaluate_as<double>(ctx, r);
     }
+    /// The float path out of line, so the double path compiles as if it were alone.
+    [[gnu::noinline]] void evaluate_float(Ctx& ctx, ModelResult& r) const { evaluate_as<float>(ctx, r); }
 
 private:
     /// The model in T: double, or float for x-mathContext="float".
@@ -288,7 +291,7 @@ private:
                                 ? 0.0
                                 : st->hazards[static_cast<std::size_t>(it - st->times.begin()) - 1];
                 T eta = dot<T>(rows[0], x);
-                T ref = float_math ? fm::num<T>(reference_sum_float) : fm::num<T>(reference_sum);
+                T ref = fm::num<T>(std::is_same<T, float>::value ? reference_sum_float : reference_sum);
                 r.value = Value::number(static_cast<double>(fm::num<T>(h0) * fm::exp(eta - ref)));
                 return;
             }

@@ -103,10 +103,12 @@ public:
 protected:
     void evaluate(Ctx& ctx, ModelResult& r) const override {
         if (float_math)
-            evaluate_as<float>(ctx, r);
+            evaluate_float(ctx, r);
         else
             evaluate_as<double>(ctx, r);
     }
+    /// The float path out of line, so the double path compiles as if it were alone.
+    [[gnu::noinline]] void evaluate_float(Ctx& ctx, ModelResult& r) const { evaluate_as<float>(ctx, r); }
 
 private:
     /// The model in T: double, or float for x-mathContext="float" (then the load-time tables hold
@@ -127,7 +129,8 @@ private:
                     if (s.dist == Dist::none) continue;
                     T p = density<T>(s, x);
                     if (p < fm::num<T>(threshold)) p = fm::num<T>(threshold);
-                    l[k] = static_cast<double>(fm::num<T>(l[k]) + fm::log(p));
+                    // the logarithm first, so l[k] is read after the call (same sum: + commutes)
+                    l[k] = static_cast<double>(fm::log(p) + fm::num<T>(l[k]));
                 }
                 continue;
             }

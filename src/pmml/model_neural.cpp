@@ -131,10 +131,12 @@ public:
 protected:
     void evaluate(Ctx& ctx, ModelResult& r) const override {
         if (float_math)
-            evaluate_as<float>(ctx, r);
+            evaluate_float(ctx, r);
         else
             evaluate_as<double>(ctx, r);
     }
+    /// The float path out of line, so the double path compiles as if it were alone.
+    [[gnu::noinline]] void evaluate_float(Ctx& ctx, ModelResult& r) const { evaluate_as<float>(ctx, r); }
 
 private:
     /// The network in T: double, or float for x-mathContext="float". The value area holds T values.
@@ -151,19 +153,18 @@ private:
             for (int k = l.first; k < l.first + l.count; ++k) {
                 const Neuron& n = neurons[static_cast<std::size_t>(k)];
                 T z = 0;
+                const auto* con = cons.data() + n.first_con;
+                const auto* end = con + n.n_cons;
                 if (l.activation == Activation::radial_basis) {
-                    for (int j = n.first_con; j < n.first_con + n.n_cons; ++j) {
-                        T d = fm::num<T>(v[cons[static_cast<std::size_t>(j)].first]) -
-                              fm::num<T>(cons[static_cast<std::size_t>(j)].second);
+                    for (; con != end; ++con) {
+                        T d = fm::num<T>(v[con->first]) - fm::num<T>(con->second);
                         z += d * d;
                     }
                     T w = fm::num<T>(n.width);
                     z /= fm::num<T>(2.0) * w * w;
                 } else {
                     // Connections first, then the bias: the producers' summation order.
-                    for (int j = n.first_con; j < n.first_con + n.n_cons; ++j)
-                        z += fm::num<T>(v[cons[static_cast<std::size_t>(j)].first]) *
-                             fm::num<T>(cons[static_cast<std::size_t>(j)].second);
+                    for (; con != end; ++con) z += fm::num<T>(v[con->first]) * fm::num<T>(con->second);
                     z += fm::num<T>(n.bias);
                 }
                 v[base + static_cast<std::size_t>(k)] = static_cast<double>(activate<T>(l, n, z));

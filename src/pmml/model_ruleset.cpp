@@ -2,6 +2,7 @@
 // whose predicate fails skips its whole subtree), the selection criteria firstHit, weightedSum and
 // weightedMax, defaultScore/defaultConfidence, ScoreDistribution, and the rule outputs.
 
+#include "float_math.hpp"
 #include "predicate.hpp"
 
 #include <algorithm>
@@ -154,8 +155,7 @@ protected:
         bool given = true;
         for (int i = 0; i < rule.dist_count; ++i) {
             const Dist& d = dists[static_cast<std::size_t>(rule.dist_first + i)];
-            total = float_math ? static_cast<double>(static_cast<float>(total) + static_cast<float>(d.count))
-                               : total + d.count;
+            total += d.count;
             given = given && !std::isnan(d.probability);
             if (!std::isnan(d.confidence)) {
                 r.confidences[static_cast<std::size_t>(d.category)] = d.confidence;
@@ -164,18 +164,26 @@ protected:
         }
         for (int i = 0; i < rule.dist_count; ++i) {
             const Dist& d = dists[static_cast<std::size_t>(rule.dist_first + i)];
-            double share = 0.0;
-            if (total > 0)
-                share = float_math
-                            ? static_cast<double>(static_cast<float>(d.count) / static_cast<float>(total))
-                            : d.count / total;
-            r.probs[static_cast<std::size_t>(d.category)] = given ? d.probability : share;
+            r.probs[static_cast<std::size_t>(d.category)] =
+                given ? d.probability : (total > 0 ? d.count / total : 0.0);
         }
         r.has_probs = given || total > 0;
         if (r.has_confidences) r.confidence = rule.confidence;
     }
 
     void evaluate(Ctx& ctx, ModelResult& r) const override {
+        if (float_math)
+            evaluate_float(ctx, r);
+        else
+            evaluate_as<double>(ctx, r);
+    }
+    /// The float path out of line, so the double path compiles as if it were alone.
+    [[gnu::noinline]] void evaluate_float(Ctx& ctx, ModelResult& r) const { evaluate_as<float>(ctx, r); }
+
+    /// The rules in T: double, or float for x-mathContext="float" (the weightedSum totals and their
+    /// division; the document's numbers were rounded to float at load).
+    template <class T>
+    void evaluate_as(Ctx& ctx, ModelResult& r) const {
         const int n = static_cast<int>(entries.size());
         if (criterion == Criterion::first_hit) {
             for (int i = 0; i < n;) {
@@ -208,10 +216,8 @@ protected:
             const Rule& rule = rules[static_cast<std::size_t>(e.rule)];
             ++fired;
             if (totals)
-                totals[rule.category] = float_math
-                                            ? static_cast<double>(static_cast<float>(totals[rule.category]) +
-                                                                  static_cast<float>(rule.weight))
-                                            : totals[rule.category] + rule.weight;
+                totals[rule.category] =
+                    static_cast<double>(fm::num<T>(totals[rule.category]) + fm::num<T>(rule.weight));
             else if (!best || rule.weight > best->weight)
                 best = &rule;  // the first of equally weighted rules wins
         }
@@ -230,10 +236,7 @@ protected:
             if (totals[c] > totals[win]) win = static_cast<int>(c);
         r.category = win;
         r.value = category_value(win);
-        auto share = [&](double t) {
-            return float_math ? static_cast<double>(static_cast<float>(t) / static_cast<float>(fired))
-                              : t / fired;
-        };
+        auto share = [&](double t) { return static_cast<double>(fm::num<T>(t) / fm::num<T>(fired)); };
         for (std::size_t c = 0; c < categories.size(); ++c) r.confidences[c] = share(totals[c]);
         r.has_confidences = true;
         r.confidence = share(totals[win]);
@@ -280,6 +283,22 @@ std::unique_ptr<CompiledModel> compile_ruleset_model(ModelContext& mc) {
             f(d.probability);
             f(d.confidence);
         }
+        // A ScoreDistribution without probabilities scores count / total: its float value is fixed
+        // per rule, so it is computed here (sum and quotient in float) and stored as given.
+        auto shares = [&](const RuleSetModelImpl::Rule& rule) {
+            auto* first = m->dists.data() + rule.dist_first;
+            float total = 0.0f;
+            bool given = true;
+            for (int i = 0; i < rule.dist_count; ++i) {
+                total += static_cast<float>(first[i].count);
+                given = given && !std::isnan(first[i].probability);
+            }
+            if (given || !(total > 0)) return;
+            for (int i = 0; i < rule.dist_count; ++i)
+                first[i].probability = static_cast<double>(static_cast<float>(first[i].count) / total);
+        };
+        shares(m->fallback);
+        for (const auto& rule : m->rules) shares(rule);
     }
     return m;
 }

@@ -101,10 +101,12 @@ public:
 protected:
     void evaluate(Ctx& ctx, ModelResult& r) const override {
         if (float_math)
-            evaluate_as<float>(ctx, r);
+            evaluate_float(ctx, r);
         else
             evaluate_as<double>(ctx, r);
     }
+    /// The float path out of line, so the double path compiles as if it were alone.
+    [[gnu::noinline]] void evaluate_float(Ctx& ctx, ModelResult& r) const { evaluate_as<float>(ctx, r); }
 
 private:
     /// The score in T: double, or float for x-mathContext="float" (initialScore, partial scores,

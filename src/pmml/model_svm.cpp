@@ -150,11 +150,14 @@ public:
 
 protected:
     void evaluate(Ctx& ctx, ModelResult& r) const override {
+        if (!load(ctx, ctx.work(work))) return;
         if (float_math)
-            evaluate_as<float>(ctx, r);
+            evaluate_float(ctx, r);
         else
             evaluate_as<double>(ctx, r);
     }
+    /// The float path out of line, so the double path compiles as if it were alone.
+    [[gnu::noinline]] void evaluate_float(Ctx& ctx, ModelResult& r) const { evaluate_as<float>(ctx, r); }
 
 private:
     /// The model in T: double, or float for x-mathContext="float" (inputs, kernel values, sums and
@@ -162,9 +165,8 @@ private:
     template <class T>
     void evaluate_as(Ctx& ctx, ModelResult& r) const {
         std::size_t nf = fields.size();
-        double* x = ctx.work(work);
+        double* x = ctx.work(work);  // the inputs, as load() left them
         double* k = x + nf;
-        if (!load(ctx, x)) return;
         if (!std::is_same<T, double>::value)
             for (std::size_t i = 0; i < nf; ++i) x[i] = static_cast<double>(fm::num<T>(x[i]));
         for (std::size_t j = 0; j < n_vectors; ++j)

@@ -429,6 +429,26 @@ TEST_CASE("x-mathContext=float: Scorecard and RuleSetModel", "[pmml][float]") {
     CHECK(number_out(*rules.f, pf, "conf") == static_cast<double>(conf));
     CHECK(number_out(*rules.d, pd, "conf") == conf_d);
     CHECK(number_out(*rules.f, pf, "conf") != number_out(*rules.d, pd, "conf"));
+
+    // firstHit with a ScoreDistribution of record counts only: P = count / total
+    auto dist = load_both(
+        "<RuleSetModel functionName=\"classification\" MATH><MiningSchema><MiningField name=\"x\"/>"
+        "<MiningField name=\"T\" usageType=\"predicted\"/></MiningSchema>"
+        "<Output><OutputField name=\"Pp\" feature=\"probability\" value=\"p\"/>"
+        "<OutputField name=\"Pq\" feature=\"probability\" value=\"q\"/></Output>"
+        "<RuleSet><RuleSelectionMethod criterion=\"firstHit\"/>"
+        "<SimpleRule id=\"r1\" score=\"q\"><True/><ScoreDistribution value=\"p\" recordCount=\"1\"/>"
+        "<ScoreDistribution value=\"q\" recordCount=\"2\"/></SimpleRule></RuleSet></RuleSetModel>\n");
+    float counts = 0.0f;
+    counts += 1.0f;
+    counts += 2.0f;
+    pf = run(*dist.f, {{"x", 1.0}});
+    pd = run(*dist.d, {{"x", 1.0}});
+    CHECK(number_out(*dist.f, pf, "Pp") == static_cast<double>(1.0f / counts));
+    CHECK(number_out(*dist.f, pf, "Pq") == static_cast<double>(2.0f / counts));
+    CHECK(number_out(*dist.d, pd, "Pp") == 1.0 / (0.0 + 1.0 + 2.0));
+    CHECK(number_out(*dist.d, pd, "Pq") == 2.0 / (0.0 + 1.0 + 2.0));
+    CHECK(number_out(*dist.f, pf, "Pp") != number_out(*dist.d, pd, "Pp"));
 }
 
 TEST_CASE("x-mathContext=float: AnomalyDetectionModel (isolation forest score)", "[pmml][float]") {
