@@ -9,6 +9,7 @@
 // D = adjustment * max_i w_i * c(x_i, y_i), where adjustment = sum_i q_i / sum_i q_i [x_i present]
 // (q: the missing-value weights, 1 when none are given) and missing inputs are left out.
 
+#include "comparison.hpp"
 #include "compiler.hpp"
 #include "float_math.hpp"
 
@@ -17,48 +18,6 @@
 
 namespace scorestream::pmml::detail {
 namespace {
-
-enum class Measure : std::uint8_t {
-    euclidean,
-    squared_euclidean,
-    chebychev,
-    city_block,
-    minkowski,
-    simple_matching,
-    jaccard,
-    tanimoto,
-    binary_similarity
-};
-enum class Compare : std::uint8_t { abs_diff, gauss_sim, delta, equal, table };
-
-bool is_similarity(Measure m) noexcept {
-    return m == Measure::simple_matching || m == Measure::jaccard || m == Measure::tanimoto ||
-           m == Measure::binary_similarity;
-}
-
-const char* measure_name(Measure m) noexcept {
-    switch (m) {
-        case Measure::euclidean:
-            return "euclidean";
-        case Measure::squared_euclidean:
-            return "squaredEuclidean";
-        case Measure::chebychev:
-            return "chebychev";
-        case Measure::city_block:
-            return "cityBlock";
-        case Measure::minkowski:
-            return "minkowski";
-        case Measure::simple_matching:
-            return "simpleMatching";
-        case Measure::jaccard:
-            return "jaccard";
-        case Measure::tanimoto:
-            return "tanimoto";
-        case Measure::binary_similarity:
-            return "binarySimilarity";
-    }
-    return "";
-}
 
 class ClusteringModelImpl final : public CompiledModel {
 public:
@@ -73,9 +32,7 @@ public:
         std::vector<double> table;
         bool text = false;  ///< centers of this field are strings (delta/equal/table on categories)
     };
-    Measure measure = Measure::squared_euclidean;
-    double p = 2.0;  ///< minkowski p-parameter
-    double c00 = 0, c01 = 0, c10 = 0, c11 = 0, d00 = 0, d01 = 0, d10 = 0, d11 = 0;
+    ComparisonMeasure cmp;
     std::vector<Field> fields;
     std::size_t k = 0;                     ///< clusters
     std::vector<double> centers;           ///< k x fields, row-major
@@ -120,9 +77,9 @@ public:
     }
 
     std::string summary() const override {
-        return std::to_string(k) + " clusters, " + measure_name(measure) +
-               (is_similarity(measure) ? " similarity" : " distance") + " over " +
-               std::to_string(fields.size()) + " fields";
+        return std::to_string(k) + " clusters, " + measure_name(cmp.measure) +
+               (cmp.similarity() ? " similarity" : " distance") + " over " + std::to_string(fields.size()) +
+               " fields";
     }
 
     /// The compare function c(x, y) of field f against the center value of cluster j, in T (x is a
@@ -130,29 +87,17 @@ public:
     template <class T>
     T compare(const Field& f, std::size_t field, std::size_t j, T x, const Value& v) const {
         std::size_t at = j * fields.size() + field;
-        switch (f.compare) {
-            case Compare::abs_diff:
-                return std::fabs(x - fm::num<T>(centers[at]));
-            case Compare::gauss_sim: {
-                T z = x - fm::num<T>(centers[at]);
-                T scale = fm::num<T>(f.scale);
-                return fm::exp(-fm::log(T(2)) * (z * z) / (scale * scale));
-            }
-            case Compare::delta:
-            case Compare::equal: {
-                bool same = f.text ? (v.is_string() || v.is_number()) && text_of(v) == center_text[at]
-                                   : x == fm::num<T>(centers[at]);
-                return (same == (f.compare == Compare::equal)) ? T(1) : T(0);
-            }
-            case Compare::table: {
-                int row = index_in(f, text_of(v));
-                int col = index_in(f, center_text[at]);
-                if (row < 0 || col < 0) return std::numeric_limits<T>::quiet_NaN();
-                return fm::num<T>(f.table[static_cast<std::size_t>(row) * f.table_values.size() +
-                                          static_cast<std::size_t>(col)]);
-            }
+        if (!f.text) return compare_numbers(f.compare, x, fm::num<T>(centers[at]), fm::num<T>(f.scale));
+        if (f.compare == Compare::table) {
+            int row = index_in(f, text_of(v));
+            int col = index_in(f, center_text[at]);
+            if (row < 0 || col < 0) return std::numeric_limits<T>::quiet_NaN();
+            return fm::num<T>(f.table[static_cast<std::size_t>(row) * f.table_values.size() +
+                                      static_cast<std::size_t>(col)]);
         }
-        return std::numeric_limits<T>::quiet_NaN();
+        // delta or equal on categories
+        bool same = (v.is_string() || v.is_number()) && text_of(v) == center_text[at];
+        return (same == (f.compare == Compare::equal)) ? T(1) : T(0);
     }
 
     static std::string_view text_of(const Value& v) { return v.text(); }
@@ -165,10 +110,12 @@ public:
 protected:
     void evaluate(Ctx& ctx, ModelResult& r) const override {
         if (float_math)
-            evaluate_as<float>(ctx, r);
+            evaluate_float(ctx, r);
         else
             evaluate_as<double>(ctx, r);
     }
+    /// The float path out of line, so the double path compiles as if it were alone.
+    [[gnu::noinline]] void evaluate_float(Ctx& ctx, ModelResult& r) const { evaluate_as<float>(ctx, r); }
 
     /// The model in T: double, or float for x-mathContext="float" (inputs, centers, weights, every
     /// term, sum, power and root in float; the similarity counts are exact in either).
@@ -196,43 +143,19 @@ protected:
         }
         if (!any) return;  // nothing to compare: no prediction
         T adjustment = q_all / q_present;
-        bool similarity = is_similarity(measure);
+        bool similarity = cmp.similarity();
         int best = -1;
         T best_value = 0;
         for (std::size_t j = 0; j < k; ++j) {
             T d;
             if (similarity) {
-                T a11 = 0, a10 = 0, a01 = 0, a00 = 0;
+                T a[4] = {0, 0, 0, 0};  // a00 a01 a10 a11 (record value first)
                 for (std::size_t i = 0; i < n; ++i) {
                     if (present[i] == 0.0) continue;
-                    bool x1 = xs[i] != 0.0;
-                    bool y1 = centers[j * n + i] != 0.0;
-                    if (x1 && y1)
-                        a11 += 1;
-                    else if (x1)
-                        a10 += 1;
-                    else if (y1)
-                        a01 += 1;
-                    else
-                        a00 += 1;
+                    int x1 = xs[i] != 0.0 ? 2 : 0, y1 = centers[j * n + i] != 0.0 ? 1 : 0;
+                    a[x1 + y1] += 1;
                 }
-                switch (measure) {
-                    case Measure::simple_matching:
-                        d = (a11 + a00) / (a11 + a10 + a01 + a00);
-                        break;
-                    case Measure::jaccard:
-                        d = a11 / (a11 + a10 + a01);
-                        break;
-                    case Measure::tanimoto:
-                        d = (a11 + a00) / (a11 + T(2) * (a10 + a01) + a00);
-                        break;
-                    default: {
-                        auto t = [](double c) { return fm::num<T>(c); };
-                        d = (t(c11) * a11 + t(c10) * a10 + t(c01) * a01 + t(c00) * a00) /
-                            (t(d11) * a11 + t(d10) * a10 + t(d01) * a01 + t(d00) * a00);
-                        break;
-                    }
-                }
+                d = cmp.similarity_of(a);
             } else {
                 T acc = 0;
                 bool first = true;
@@ -240,37 +163,9 @@ protected:
                     if (present[i] == 0.0) continue;
                     const Field& f = fields[i];
                     T c = compare<T>(f, i, j, fm::num<T>(xs[i]), f.text ? ctx.get(f.slot) : Value::missing());
-                    T w = fm::num<T>(f.weight);
-                    switch (measure) {
-                        case Measure::euclidean:
-                        case Measure::squared_euclidean:
-                            acc += w * (c * c);
-                            break;
-                        case Measure::city_block:
-                            acc += w * c;
-                            break;
-                        case Measure::minkowski:
-                            acc += w * fm::pow(c, fm::num<T>(p));
-                            break;
-                        default: {  // chebychev
-                            T t = w * c;
-                            if (first || t > acc) acc = t;
-                            first = false;
-                            break;
-                        }
-                    }
+                    cmp.fold(acc, first, fm::num<T>(f.weight), c);
                 }
-                switch (measure) {
-                    case Measure::euclidean:
-                        d = fm::sqrt(acc * adjustment);
-                        break;
-                    case Measure::minkowski:
-                        d = fm::pow(acc * adjustment, T(1) / fm::num<T>(p));
-                        break;
-                    default:
-                        d = acc * adjustment;
-                        break;
-                }
+                d = cmp.distance(acc, adjustment);
             }
             r.probs[j] = static_cast<double>(d);
             bool better = similarity ? d > best_value : d < best_value;
@@ -290,15 +185,6 @@ private:
         return ctx.prog->layout.slots[static_cast<std::size_t>(slot)].name;
     }
 };
-
-Compare parse_compare(Compiler& c, pugi::xml_node n, std::string_view s) {
-    if (s == "absDiff") return Compare::abs_diff;
-    if (s == "gaussSim") return Compare::gauss_sim;
-    if (s == "delta") return Compare::delta;
-    if (s == "equal") return Compare::equal;
-    if (s == "table") return Compare::table;
-    c.invalid(n, "unknown compareFunction '" + std::string(s) + "'");
-}
 
 /// The rows of a Matrix element (Array rows or MatCell cells; kind any, symmetric or diagonal) as a
 /// size x size row-major table.
@@ -370,54 +256,8 @@ std::unique_ptr<CompiledModel> compile_clustering_model(ModelContext& mc) {
 
     auto cm = Compiler::child(n, "ComparisonMeasure");
     if (!cm) c.parse_fail(n, "ClusteringModel without a ComparisonMeasure");
-    auto kind = c.required(cm, "kind");
-    if (kind != "distance" && kind != "similarity") c.invalid(cm, "unknown kind '" + std::string(kind) + "'");
-    pugi::xml_node measure;
-    for (auto k : cm.children())
-        if (k.type() == pugi::node_element && Compiler::name_of(k) != "Extension") {
-            measure = k;
-            break;
-        }
-    if (!measure) c.parse_fail(cm, "ComparisonMeasure without a measure element");
-    auto mn = Compiler::name_of(measure);
-    if (mn == "euclidean")
-        m->measure = Measure::euclidean;
-    else if (mn == "squaredEuclidean")
-        m->measure = Measure::squared_euclidean;
-    else if (mn == "chebychev")
-        m->measure = Measure::chebychev;
-    else if (mn == "cityBlock")
-        m->measure = Measure::city_block;
-    else if (mn == "minkowski") {
-        m->measure = Measure::minkowski;
-        m->p = c.required_number(measure, "p-parameter");
-        if (!(m->p > 0)) c.invalid(measure, "p-parameter must be positive");
-    } else if (mn == "simpleMatching")
-        m->measure = Measure::simple_matching;
-    else if (mn == "jaccard")
-        m->measure = Measure::jaccard;
-    else if (mn == "tanimoto")
-        m->measure = Measure::tanimoto;
-    else if (mn == "binarySimilarity") {
-        m->measure = Measure::binary_similarity;
-        m->c00 = c.required_number(measure, "c00-parameter");
-        m->c01 = c.required_number(measure, "c01-parameter");
-        m->c10 = c.required_number(measure, "c10-parameter");
-        m->c11 = c.required_number(measure, "c11-parameter");
-        m->d00 = c.required_number(measure, "d00-parameter");
-        m->d01 = c.required_number(measure, "d01-parameter");
-        m->d10 = c.required_number(measure, "d10-parameter");
-        m->d11 = c.required_number(measure, "d11-parameter");
-    } else
-        c.invalid(measure, "unknown comparison measure <" + std::string(mn) + ">");
-    if ((kind == "similarity") != is_similarity(m->measure))
-        c.invalid(measure,
-                  "measure <" + std::string(mn) + "> does not fit kind=\"" + std::string(kind) + "\"");
-    Compare default_compare = c.has_attr(cm, "compareFunction")
-                                  ? parse_compare(c, cm, c.attr(cm, "compareFunction"))
-                                  : Compare::abs_diff;
-    if (default_compare == Compare::gauss_sim || default_compare == Compare::table)
-        c.invalid(cm, "compareFunction gaussSim and table need a ClusteringField's own parameters");
+    m->cmp = read_comparison_measure(c, cm);
+    const Compare default_compare = m->cmp.compare;
 
     for (auto cf : Compiler::children(n, "ClusteringField")) {
         if (c.attr(cf, "isCenterField") == "false") continue;
@@ -446,7 +286,7 @@ std::unique_ptr<CompiledModel> compile_clustering_model(ModelContext& mc) {
         }
         if (f.text && (f.compare == Compare::abs_diff || f.compare == Compare::gauss_sim))
             c.invalid(cf, "compareFunction absDiff and gaussSim need a numeric field");
-        if (f.text && is_similarity(m->measure))
+        if (f.text && m->cmp.similarity())
             c.invalid(cf, "binary similarity measures need numeric 0/1 fields");
         m->fields.push_back(std::move(f));
     }

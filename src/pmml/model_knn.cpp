@@ -7,8 +7,9 @@
 // predicted value, probabilities (vote shares), and per neighbour rank its entityId (the
 // instanceIdVariable) and affinity (its distance or similarity).
 //
-// The ComparisonMeasure here is self-contained; ClusteringModel reads the same element.
+// The ComparisonMeasure (its reading and formulas) is shared with ClusteringModel: comparison.hpp.
 
+#include "comparison.hpp"
 #include "compiler.hpp"
 #include "float_math.hpp"
 
@@ -17,21 +18,6 @@
 
 namespace scorestream::pmml::detail {
 namespace {
-
-enum class Measure : std::uint8_t {
-    euclidean,
-    squared_euclidean,
-    chebychev,
-    city_block,
-    minkowski,
-    simple_matching,
-    jaccard,
-    tanimoto,
-    binary_similarity
-};
-enum class Compare : std::uint8_t { abs_diff, gauss_sim, delta, equal };
-
-bool is_similarity(Measure m) { return m >= Measure::simple_matching; }
 
 class NearestNeighborImpl final : public CompiledModel {
 public:
@@ -57,9 +43,7 @@ public:
     std::vector<int> target_cat;     ///< per instance (classification; -1: missing)
     std::vector<std::string> ids;    ///< per instance: the instanceIdVariable cell
     bool has_target = false;
-    Measure measure = Measure::euclidean;
-    double p = 2.0;               ///< minkowski
-    double c[4] = {}, d[4] = {};  ///< binarySimilarity c00 c01 c10 c11 and d00 ... d11
+    ComparisonMeasure cmp;
     int k = 1;
     enum class Continuous : std::uint8_t {
         average,
@@ -104,11 +88,8 @@ public:
     }
 
     std::string summary() const override {
-        static const char* names[] = {"euclidean", "squaredEuclidean", "chebychev",
-                                      "cityBlock", "minkowski",        "simpleMatching",
-                                      "jaccard",   "tanimoto",         "binarySimilarity"};
         return std::to_string(instances) + " training instances, " + std::to_string(inputs.size()) +
-               " inputs, k=" + std::to_string(k) + ", " + names[static_cast<int>(measure)];
+               " inputs, k=" + std::to_string(k) + ", " + measure_name(cmp.measure);
     }
 
     std::size_t memory_bytes() const override {
@@ -125,87 +106,40 @@ protected:
     template <class T>
     T compare(const double* x, std::size_t row) const {
         const double* y = table.data() + row * inputs.size();
-        if (is_similarity(measure)) {
+        if (cmp.similarity()) {
             T a[4] = {0, 0, 0, 0};  // a00 a01 a10 a11 (record value first)
             for (std::size_t j = 0; j < inputs.size(); ++j) {
                 if (std::isnan(x[j]) || std::isnan(y[j])) continue;
                 int xi = x[j] != 0.0 ? 2 : 0, yi = y[j] != 0.0 ? 1 : 0;
                 a[xi + yi] += 1;
             }
-            auto t = [](double v) { return fm::num<T>(v); };
-            switch (measure) {
-                case Measure::simple_matching:
-                    return (a[3] + a[0]) / (a[0] + a[1] + a[2] + a[3]);
-                case Measure::jaccard:
-                    return a[3] / (a[3] + a[1] + a[2]);
-                case Measure::tanimoto:
-                    return (a[3] + a[0]) / (a[3] + 2 * (a[1] + a[2]) + a[0]);
-                default:
-                    return (t(c[3]) * a[3] + t(c[2]) * a[2] + t(c[1]) * a[1] + t(c[0]) * a[0]) /
-                           (t(d[3]) * a[3] + t(d[2]) * a[2] + t(d[1]) * a[1] + t(d[0]) * a[0]);
-            }
+            return cmp.similarity_of(a);
         }
         T acc = 0, all = 0, seen = 0;
+        bool first = true;
         for (std::size_t j = 0; j < inputs.size(); ++j) {
             const Input& in = inputs[j];
             T weight = fm::num<T>(in.weight);
             all += weight;
             if (std::isnan(x[j]) || std::isnan(y[j])) continue;
             seen += weight;
-            T xj = fm::num<T>(x[j]), yj = fm::num<T>(y[j]);
-            T v;
-            switch (in.compare) {
-                case Compare::abs_diff:
-                    v = std::fabs(xj - yj);
-                    break;
-                case Compare::gauss_sim: {
-                    T z = xj - yj;
-                    T scale = fm::num<T>(in.scale);
-                    v = fm::exp(-fm::log(T(2)) * z * z / (scale * scale));
-                    break;
-                }
-                case Compare::delta:
-                    v = xj == yj ? T(0) : T(1);
-                    break;
-                default:
-                    v = xj == yj ? T(1) : T(0);
-                    break;
-            }
-            switch (measure) {
-                case Measure::chebychev:
-                    acc = std::max(acc, weight * v);
-                    break;
-                case Measure::city_block:
-                    acc += weight * v;
-                    break;
-                case Measure::minkowski:
-                    acc += weight * fm::pow(v, fm::num<T>(p));
-                    break;
-                default:
-                    acc += weight * v * v;
-                    break;
-            }
+            T v = compare_numbers(in.compare, fm::num<T>(x[j]), fm::num<T>(y[j]), fm::num<T>(in.scale));
+            cmp.fold(acc, first, weight, v);
         }
         // Missing values: the sum over the compared inputs is scaled up by the share of the
-        // total field weight they carry (as for cluster distances).
+        // total field weight they carry (as for cluster distances); chebychev is not scaled.
         if (seen == 0) return std::numeric_limits<T>::quiet_NaN();
-        if (measure != Measure::chebychev) acc *= all / seen;
-        switch (measure) {
-            case Measure::euclidean:
-                return fm::sqrt(acc);
-            case Measure::minkowski:
-                return fm::pow(acc, T(1) / fm::num<T>(p));
-            default:
-                return acc;
-        }
+        return cmp.distance(acc, cmp.measure == Measure::chebychev ? T(1) : all / seen);
     }
 
     void evaluate(Ctx& ctx, ModelResult& r) const override {
         if (float_math)
-            evaluate_as<float>(ctx, r);
+            evaluate_float(ctx, r);
         else
             evaluate_as<double>(ctx, r);
     }
+    /// The float path out of line, so the double path compiles as if it were alone.
+    [[gnu::noinline]] void evaluate_float(Ctx& ctx, ModelResult& r) const { evaluate_as<float>(ctx, r); }
 
     /// The model in T: double, or float for x-mathContext="float" (inputs, table cells, distances,
     /// neighbour weights, averages and vote shares in float; the median picks a float value).
@@ -240,7 +174,7 @@ protected:
             dist[i] = static_cast<double>(compare<T>(x, i));
             if (!std::isnan(dist[i])) order[n++] = static_cast<double>(i);
         }
-        bool sim = is_similarity(measure);
+        bool sim = cmp.similarity();
         std::size_t kk = std::min(n, static_cast<std::size_t>(k));
         // The k nearest (largest similarity); equal measures keep the training order.
         std::partial_sort(order, order + kk, order + n, [&](double a, double b) {
@@ -321,15 +255,6 @@ protected:
     }
 };
 
-Compare parse_compare(Compiler& cc, pugi::xml_node n, std::string_view s) {
-    if (s == "absDiff") return Compare::abs_diff;
-    if (s == "gaussSim") return Compare::gauss_sim;
-    if (s == "delta") return Compare::delta;
-    if (s == "equal") return Compare::equal;
-    if (s == "table") cc.unsupported(n, "compareFunction 'table' is not supported");
-    cc.invalid(n, "unknown compareFunction '" + std::string(s) + "'");
-}
-
 /// The cell of an InlineTable row for `column` (an element of that local name, any namespace
 /// prefix, or the row's attribute of that name).
 bool cell_of(pugi::xml_node row, std::string_view column, std::string_view& out) {
@@ -382,49 +307,8 @@ std::unique_ptr<CompiledModel> compile_nearest_neighbor_model(ModelContext& mc) 
     // ---- ComparisonMeasure
     auto cm = Compiler::child(n, "ComparisonMeasure");
     if (!cm) c.parse_fail(n, "NearestNeighborModel without a ComparisonMeasure");
-    auto kind = c.required(cm, "kind");
-    if (kind != "distance" && kind != "similarity") c.invalid(cm, "unknown kind '" + std::string(kind) + "'");
-    Compare default_compare =
-        parse_compare(c, cm, c.has_attr(cm, "compareFunction") ? c.attr(cm, "compareFunction") : "absDiff");
-    pugi::xml_node mn;
-    for (auto x : cm.children())
-        if (x.type() == pugi::node_element && Compiler::name_of(x) != "Extension") {
-            mn = x;
-            break;
-        }
-    if (!mn) c.parse_fail(cm, "ComparisonMeasure without a measure");
-    auto mname = Compiler::name_of(mn);
-    if (mname == "euclidean")
-        m->measure = Measure::euclidean;
-    else if (mname == "squaredEuclidean")
-        m->measure = Measure::squared_euclidean;
-    else if (mname == "chebychev")
-        m->measure = Measure::chebychev;
-    else if (mname == "cityBlock")
-        m->measure = Measure::city_block;
-    else if (mname == "minkowski") {
-        m->measure = Measure::minkowski;
-        m->p = c.required_number(mn, "p-parameter");
-        if (!(m->p > 0)) c.invalid(mn, "p-parameter must be positive");
-    } else if (mname == "simpleMatching")
-        m->measure = Measure::simple_matching;
-    else if (mname == "jaccard")
-        m->measure = Measure::jaccard;
-    else if (mname == "tanimoto")
-        m->measure = Measure::tanimoto;
-    else if (mname == "binarySimilarity") {
-        m->measure = Measure::binary_similarity;
-        static const char* cs[] = {"c00-parameter", "c01-parameter", "c10-parameter", "c11-parameter"};
-        static const char* ds[] = {"d00-parameter", "d01-parameter", "d10-parameter", "d11-parameter"};
-        for (int i = 0; i < 4; ++i) {
-            m->c[i] = c.required_number(mn, cs[i]);
-            m->d[i] = c.required_number(mn, ds[i]);
-        }
-    } else
-        c.unsupported(mn, "comparison measure <" + std::string(mname) + "> is not supported");
-    if (is_similarity(m->measure) != (kind == "similarity"))
-        c.invalid(cm,
-                  "measure <" + std::string(mname) + "> does not match kind=\"" + std::string(kind) + "\"");
+    m->cmp = read_comparison_measure(c, cm);
+    const Compare default_compare = m->cmp.compare;
 
     // ---- TrainingInstances
     auto ti = Compiler::child(n, "TrainingInstances");
@@ -467,8 +351,10 @@ std::unique_ptr<CompiledModel> compile_nearest_neighbor_model(ModelContext& mc) 
         if (x.compare == Compare::gauss_sim)
             c.unsupported(
                 in, "compareFunction 'gaussSim' needs a similarityScale, which a KNNInput cannot carry");
+        if (x.compare == Compare::table)
+            c.unsupported(in, "compareFunction 'table' is not supported (a KNNInput carries no Comparisons)");
         x.categorical = def.type == DataType::string || def.optype == OpType::categorical;
-        if (is_similarity(m->measure)) x.categorical = false;  // binary inputs: 0 / non-zero
+        if (m->cmp.similarity()) x.categorical = false;  // binary inputs: 0 / non-zero
         if (x.categorical && x.compare == Compare::abs_diff)
             c.invalid(in, "categorical KNN input '" + field + "' needs compareFunction 'delta' or 'equal'");
         auto col = column_of.find(field);

@@ -579,8 +579,12 @@ TEST_CASE("NearestNeighborModel: malformed documents are refused with element an
         Catch::Contains("<NearestNeighborModel> at line 13"));
     CHECK_THAT(load_error<invalid_value_error>(replace(doc, "<euclidean/>", "<jaccard/>")),
                Catch::Contains("<ComparisonMeasure> at line"));
-    CHECK_THAT(load_error<unsupported_error>(replace(doc, "<euclidean/>", "<mahalanobis/>")),
-               Catch::Contains("<mahalanobis> at line"));
+    CHECK_THAT(load_error<invalid_value_error>(replace(doc, "<euclidean/>", "<mahalanobis/>")),
+               Catch::Contains("<mahalanobis> at line") && Catch::Contains("unknown comparison measure"));
+    CHECK_THAT(load_error<invalid_value_error>(replace(doc, "<ComparisonMeasure kind=\"distance\">",
+                                                       "<ComparisonMeasure kind=\"distance\" "
+                                                       "compareFunction=\"table\">")),
+               Catch::Contains("<ComparisonMeasure> at line") && Catch::Contains("table"));
     CHECK_THAT(
         load_error<invalid_value_error>(replace(doc, "<data:x1>1</data:x1>", "<data:x1>one</data:x1>")),
         Catch::Contains("<row> at line 35") && Catch::Contains("'one'"));
