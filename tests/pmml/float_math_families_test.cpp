@@ -473,3 +473,96 @@ TEST_CASE("x-mathContext=float: AnomalyDetectionModel (isolation forest score)",
     CHECK(got_d == score_d);
     CHECK(got_f != got_d);
 }
+
+TEST_CASE("x-mathContext=float: radial-basis network with NormContinuous, Cox regression, binary similarity",
+          "[pmml][float]") {
+    const double x = 0.9;
+    const float xf = static_cast<float>(x);
+    // One radialBasis neuron centred at 0.4 (width 1.3, altitude 1.1), an identity output
+    // 1.7 h + 0.2, and the output's NormContinuous (0 -> 0.1, 10 -> 0.9) inverted.
+    auto rbf = load_both(
+        "<NeuralNetwork functionName=\"regression\" activationFunction=\"identity\" MATH>"
+        "<MiningSchema><MiningField name=\"x\"/><MiningField name=\"y\" "
+        "usageType=\"predicted\"/></MiningSchema>"
+        "<NeuralInputs><NeuralInput id=\"i\"><DerivedField optype=\"continuous\" dataType=\"double\">"
+        "<FieldRef field=\"x\"/></DerivedField></NeuralInput></NeuralInputs>"
+        "<NeuralLayer activationFunction=\"radialBasis\" width=\"1.3\" altitude=\"1.1\">"
+        "<Neuron id=\"h\"><Con from=\"i\" weight=\"0.4\"/></Neuron></NeuralLayer>"
+        "<NeuralLayer><Neuron id=\"o\" bias=\"0.2\"><Con from=\"h\" weight=\"1.7\"/></Neuron></NeuralLayer>"
+        "<NeuralOutputs><NeuralOutput outputNeuron=\"o\"><DerivedField optype=\"continuous\" "
+        "dataType=\"double\"><NormContinuous field=\"y\"><LinearNorm orig=\"0\" norm=\"0.1\"/>"
+        "<LinearNorm orig=\"10\" norm=\"0.9\"/></NormContinuous></DerivedField></NeuralOutput>"
+        "</NeuralOutputs></NeuralNetwork>\n");
+    // float: z = (x - 0.4)^2 / (2 * 1.3 * 1.3), h = exp(1 * ln 1.1 - z)
+    float d = xf - 0.4f;
+    float z = 0.0f;
+    z += d * d;
+    z /= 2.0f * 1.3f * 1.3f;
+    float h = fexp(1.0f * flog(1.1f) - z);
+    float o = 0.0f;
+    o += h * 1.7f;
+    o += 0.2f;
+    float y = 0.0f + (o - 0.1f) * (10.0f - 0.0f) / (0.9f - 0.1f);
+    double z_d = (0.0 + (x - 0.4) * (x - 0.4)) / (2.0 * 1.3 * 1.3);
+    double o_d = 0.0 + std::exp(1.0 * std::log(1.1) - z_d) * 1.7 + 0.2;
+    double y_d = 0.0 + (o_d - 0.1) * (10.0 - 0.0) / (0.9 - 0.1);
+    double got_f = run(*rbf.f, {{"x", x}}).value.as_number();
+    double got_d = run(*rbf.d, {{"x", x}}).value.as_number();
+    CHECK(got_f == static_cast<double>(y));
+    CHECK(got_d == y_d);
+    CHECK(got_f != got_d);
+
+    // Cox: hazard = h0(t) * exp(0.7 x - 0.7 * 0.3) with h0(2) = 0.15 (the cell of time 1)
+    auto cox = load_both(
+        "<GeneralRegressionModel functionName=\"regression\" modelType=\"CoxRegression\" "
+        "endTimeVariable=\"z\" "
+        "MATH><MiningSchema><MiningField name=\"x\"/><MiningField name=\"z\"/><MiningField name=\"y\" "
+        "usageType=\"predicted\"/></MiningSchema>"
+        "<ParameterList><Parameter name=\"p1\" referencePoint=\"0.3\"/></ParameterList>"
+        "<CovariateList><Predictor name=\"x\"/></CovariateList>"
+        "<PPMatrix><PPCell value=\"1\" predictorName=\"x\" parameterName=\"p1\"/></PPMatrix>"
+        "<ParamMatrix><PCell parameterName=\"p1\" beta=\"0.7\"/></ParamMatrix>"
+        "<BaseCumHazardTables maxTime=\"10\"><BaselineCell time=\"1\" cumHazard=\"0.15\"/>"
+        "<BaselineCell time=\"5\" cumHazard=\"0.45\"/></BaseCumHazardTables></GeneralRegressionModel>\n");
+    float eta = 0.0f + 0.7f * xf;
+    float ref = 0.0f + 0.7f * 0.3f;
+    float hazard = 0.15f * fexp(eta - ref);
+    double hazard_d = 0.15 * std::exp((0.0 + 0.7 * x) - (0.0 + 0.7 * 0.3));
+    got_f = run(*cox.f, {{"x", x}, {"z", 2.0}}).value.as_number();
+    got_d = run(*cox.d, {{"x", x}, {"z", 2.0}}).value.as_number();
+    CHECK(got_f == static_cast<double>(hazard));
+    CHECK(got_d == hazard_d);
+    CHECK(got_f != got_d);
+
+    // binarySimilarity over 0/1 inputs: clusters A (1, 0) and B (1, 1); the record (1, 1) has
+    // a11 = 1, a10 = 1 against A and a11 = 2 against B
+    auto sim = load_both(
+        "<ClusteringModel functionName=\"clustering\" modelClass=\"centerBased\" MATH>"
+        "<MiningSchema><MiningField name=\"x\"/><MiningField name=\"z\"/></MiningSchema>"
+        "<Output><OutputField name=\"toA\" feature=\"clusterAffinity\" value=\"A\"/>"
+        "<OutputField name=\"toB\" feature=\"clusterAffinity\" value=\"B\"/></Output>"
+        "<ComparisonMeasure kind=\"similarity\"><binarySimilarity c00-parameter=\"0.3\" "
+        "c01-parameter=\"0.2\" "
+        "c10-parameter=\"0.1\" c11-parameter=\"0.7\" d00-parameter=\"0.9\" d01-parameter=\"0.5\" "
+        "d10-parameter=\"0.6\" d11-parameter=\"1.1\"/></ComparisonMeasure>"
+        "<ClusteringField field=\"x\"/><ClusteringField field=\"z\"/>"
+        "<Cluster id=\"A\"><Array n=\"2\" type=\"real\">1 0</Array></Cluster>"
+        "<Cluster id=\"B\"><Array n=\"2\" type=\"real\">1 1</Array></Cluster></ClusteringModel>\n");
+    // (c11 a11 + c10 a10 + c01 a01 + c00 a00) / (d11 a11 + d10 a10 + d01 a01 + d00 a00)
+    auto ratio = [](float a11, float a10) {
+        return (0.7f * a11 + 0.1f * a10 + 0.2f * 0.0f + 0.3f * 0.0f) /
+               (1.1f * a11 + 0.6f * a10 + 0.5f * 0.0f + 0.9f * 0.0f);
+    };
+    auto ratio_d = [](double a11, double a10) {
+        return (0.7 * a11 + 0.1 * a10 + 0.2 * 0.0 + 0.3 * 0.0) /
+               (1.1 * a11 + 0.6 * a10 + 0.5 * 0.0 + 0.9 * 0.0);
+    };
+    auto pf = run(*sim.f, {{"x", 1.0}, {"z", 1.0}});
+    auto pd = run(*sim.d, {{"x", 1.0}, {"z", 1.0}});
+    CHECK(to_string(pf.value) == "B");
+    CHECK(number_out(*sim.f, pf, "toA") == static_cast<double>(ratio(1.0f, 1.0f)));
+    CHECK(number_out(*sim.f, pf, "toB") == static_cast<double>(ratio(2.0f, 0.0f)));
+    CHECK(number_out(*sim.d, pd, "toA") == ratio_d(1.0, 1.0));
+    CHECK(number_out(*sim.d, pd, "toB") == ratio_d(2.0, 0.0));
+    CHECK(number_out(*sim.f, pf, "toA") != number_out(*sim.d, pd, "toA"));
+}
