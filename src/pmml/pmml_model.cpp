@@ -198,6 +198,8 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
     }
     d.group_field = c.group_field;
     d.details = c.top->summary();
+    if (c.top->float_math)  // x-mathContext="float": said in the structure line, results differ from double
+        d.details += std::string(d.details.empty() ? "" : "; ") + "float32 arithmetic (x-mathContext)";
     for (std::size_t i = 0; i < c.input_names.size(); ++i) {
         FieldDescription f;
         f.name = c.input_names[i];

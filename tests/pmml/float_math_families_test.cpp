@@ -326,6 +326,10 @@ TEST_CASE("x-mathContext=float: ClusteringModel (weighted euclidean)", "[pmml][f
     auto pf = run(*km.f, {{"x", x}, {"z", z}});
     auto pd = run(*km.d, {{"x", x}, {"z", z}});
     CHECK(to_string(pf.value) == "A");
+    CHECK(km.f->describe().details ==
+          "2 clusters, euclidean distance over 2 fields; float32 arithmetic "
+          "(x-mathContext)");
+    CHECK(km.d->describe().details == "2 clusters, euclidean distance over 2 fields");
     CHECK(number_out(*km.f, pf, "toA") == static_cast<double>(distance(0.1f, 0.2f)));
     CHECK(number_out(*km.f, pf, "toB") == static_cast<double>(distance(1.1f, 0.9f)));
     CHECK(number_out(*km.d, pd, "toA") == distance_d(0.1, 0.2));
