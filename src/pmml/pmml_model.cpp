@@ -5,7 +5,9 @@
 #include <scorestream/pmml/factory.hpp>
 #include <scorestream/pmml/model.hpp>
 
+#include <cmath>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace scorestream::pmml {
@@ -286,8 +288,16 @@ VerificationReport PmmlModel::verify() const {
     }
     auto mv = doc.document_element();
     double declared = 0;
-    if (parse_double(mv.attribute("recordCount").value(), declared) && declared > 0)
-        rep.declared_records = static_cast<std::size_t>(declared);
+    if (parse_double(mv.attribute("recordCount").value(), declared) && declared > 0) {
+        if (declared == std::floor(declared) && declared <= 1e15) {
+            rep.declared_records = static_cast<std::size_t>(declared);
+        } else {
+            // No table holds that many rows (or a fraction of one): it can never match.
+            rep.declared_records = std::numeric_limits<std::size_t>::max();
+            rep.failures.push_back(std::string("recordCount '") + mv.attribute("recordCount").value() +
+                                   "' is not a number of records");
+        }
+    }
     struct Col {
         std::string field, column;
         double precision = 1e-6, zero = 1e-16;  // the spec's defaults

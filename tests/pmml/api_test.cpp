@@ -104,6 +104,21 @@ TEST_CASE("ModelVerification runs and reports", "[pmml]") {
     CHECK_THAT(rep.failures[0], Catch::Contains("P_yes"));
 }
 
+TEST_CASE("ModelVerification: a recordCount that is no number of rows fails verification", "[pmml]") {
+    // 1e300 used to be converted to std::size_t as is (undefined behaviour; found by the fuzzer).
+    for (const char* count : {"1e300", "2.5", "1e16"}) {
+        auto body = model_body;
+        body.replace(body.find("recordCount=\"2\""), 15, std::string("recordCount=\"") + count + "\"");
+        auto rep = pmml::load(document(dict, body))->verify();
+        CHECK(rep.present);
+        CHECK(rep.records == 2);
+        CHECK(rep.passed == 2);
+        CHECK_FALSE(rep.ok());
+        REQUIRE(rep.failures.size() == 1);
+        CHECK_THAT(rep.failures[0], Catch::Contains(count) && Catch::Contains("not a number of records"));
+    }
+}
+
 TEST_CASE("a short row is an error result, not an exception", "[pmml]") {
     auto m = pmml::load(document(dict, model_body));
     Prediction p;
