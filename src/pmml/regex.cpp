@@ -1,0 +1,995 @@
+// The Regex compiler (pattern -> syntax tree -> Pike VM program) and the VM.
+//
+// Compilation is two passes over a small syntax tree: the first computes the size the program
+// would have (counted repetitions copy their body), so that `(a{1000}){1000}` is refused before
+// anything is allocated for it; the second emits the program. Parsing recurses over the pattern's
+// nesting, which is bounded (Regex::max_nesting); matching never recurses over the text.
+
+#include "regex.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+namespace scorestream::pmml::detail {
+namespace {
+
+constexpr std::size_t npos = RegexSpan::npos;
+constexpr std::uint32_t no_slot = 0xffffffffu;
+
+bool is_word(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool is_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+bool is_alpha(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+unsigned char other_case(unsigned char c) {
+    if (c >= 'a' && c <= 'z') return static_cast<unsigned char>(c - 'a' + 'A');
+    if (c >= 'A' && c <= 'Z') return static_cast<unsigned char>(c - 'A' + 'a');
+    return c;
+}
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+using ByteSet = Regex::ByteSet;
+
+ByteSet class_set(char kind) {
+    ByteSet s;
+    for (int c = 0; c < 256; ++c) {
+        auto u = static_cast<unsigned char>(c);
+        bool in = false;
+        switch (kind) {
+            case 'd':
+            case 'D':
+                in = is_digit(u);
+                break;
+            case 'w':
+            case 'W':
+                in = is_word(u);
+                break;
+            default:
+                in = is_space(u);
+                break;
+        }
+        if (kind == 'D' || kind == 'W' || kind == 'S') in = !in;
+        if (in) s.add(u);
+    }
+    return s;
+}
+
+struct Node {
+    enum Kind : std::uint8_t {
+        empty,
+        byte,
+        set,
+        any,
+        cat,
+        alt,
+        repeat,
+        group,
+        bol,
+        eol,
+        word,
+        not_word,
+        look
+    };
+    Kind kind = empty;
+    unsigned char c = 0;
+    bool greedy = true;
+    bool negate = false;
+    std::uint32_t index = 0;                   ///< set index, group number, or look index
+    std::uint32_t min = 0, max = 0;            ///< repeat bounds (max == unbounded: no upper bound)
+    std::uint32_t group_lo = 0, group_hi = 0;  ///< capturing groups inside [lo, hi)
+    std::vector<int> kids;
+};
+constexpr std::uint32_t unbounded = 0xffffffffu;
+
+}  // namespace
+
+/// Recursive-descent parser of the pattern into Nodes, then the program emitter.
+class RegexCompiler {
+public:
+    RegexCompiler(std::string_view pattern, bool icase, Regex& out, RegexError& error)
+        : p_(pattern), icase_(icase), re_(out), error_(error) {}
+
+    bool compile() {
+        int root = alternation(0);
+        if (failed_) return false;
+        if (at_ < p_.size()) return fail_malformed("unmatched ')'");
+        re_.slots_ = 2 * (static_cast<std::size_t>(groups_) + 1);
+        std::uint64_t size = 4 + program_size(root);
+        if (size > Regex::max_instructions)
+            return fail_at(RegexError::Kind::unsupported, 0,
+                           "regular expression too large: its program would exceed " +
+                               std::to_string(Regex::max_instructions) +
+                               " instructions (counted repetitions copy their body)");
+        if (size * re_.slots_ > Regex::max_capture_cells)
+            return fail_at(RegexError::Kind::unsupported, 0,
+                           "regular expression too large: too many groups for its size");
+        auto& prog = re_.prog_;
+        prog.reserve(static_cast<std::size_t>(size));
+        emit_op(Regex::Op::save, 0);
+        emit(root);
+        emit_op(Regex::Op::save, 1);
+        emit_op(Regex::Op::match);
+        // Lookahead bodies after the main program (a body may queue nested ones).
+        for (std::size_t i = 0; i < pending_looks_.size(); ++i) {
+            int node = pending_looks_[i];
+            const Node& n = nodes_[static_cast<std::size_t>(node)];
+            re_.looks_[n.index].start = static_cast<std::uint32_t>(prog.size());
+            emit(n.kids[0]);
+            emit_op(Regex::Op::match);
+        }
+        re_.look_depth_ = static_cast<std::size_t>(max_look_depth_);
+        return true;
+    }
+
+private:
+    // --- errors ---
+    bool fail_at(RegexError::Kind kind, std::size_t offset, std::string msg) {
+        if (!failed_) {
+            failed_ = true;
+            error_.kind = kind;
+            error_.offset = offset;
+            error_.message = std::move(msg);
+        }
+        return false;
+    }
+    bool fail_malformed(std::string msg) { return fail_at(RegexError::Kind::malformed, at_, std::move(msg)); }
+    bool fail_unsupported(std::size_t offset, std::string msg) {
+        return fail_at(RegexError::Kind::unsupported, offset, std::move(msg));
+    }
+
+    // --- nodes ---
+    int add(Node n) {
+        nodes_.push_back(std::move(n));
+        return static_cast<int>(nodes_.size() - 1);
+    }
+    int leaf(Node::Kind k) {
+        Node n;
+        n.kind = k;
+        return add(std::move(n));
+    }
+    int byte_node(unsigned char c) {
+        if (icase_ && is_alpha(c)) {
+            ByteSet s;
+            s.add(c);
+            s.add(other_case(c));
+            return set_node(s);
+        }
+        Node n;
+        n.kind = Node::byte;
+        n.c = c;
+        return add(std::move(n));
+    }
+    int set_node(const ByteSet& s) {
+        Node n;
+        n.kind = Node::set;
+        n.index = static_cast<std::uint32_t>(re_.sets_.size());
+        re_.sets_.push_back(s);
+        return add(std::move(n));
+    }
+
+    bool more() const { return at_ < p_.size(); }
+    char peek() const { return p_[at_]; }
+
+    // --- grammar ---
+    int alternation(int depth) {
+        if (depth > Regex::max_nesting) {
+            fail_unsupported(at_, "regular expression nested more than " +
+                                      std::to_string(Regex::max_nesting) + " levels deep");
+            return -1;
+        }
+        Node alt;
+        alt.kind = Node::alt;
+        alt.kids.push_back(sequence(depth));
+        while (!failed_ && more() && peek() == '|') {
+            ++at_;
+            alt.kids.push_back(sequence(depth));
+        }
+        if (failed_) return -1;
+        if (alt.kids.size() == 1) return alt.kids[0];
+        return add(std::move(alt));
+    }
+
+    int sequence(int depth) {
+        Node cat;
+        cat.kind = Node::cat;
+        while (!failed_ && more() && peek() != '|' && peek() != ')') {
+            int a = atom(depth);
+            if (failed_) return -1;
+            a = quantified(a);
+            if (failed_) return -1;
+            cat.kids.push_back(a);
+        }
+        if (cat.kids.empty()) return leaf(Node::empty);
+        if (cat.kids.size() == 1) return cat.kids[0];
+        return add(std::move(cat));
+    }
+
+    /// Reads digits as a bounded count (saturates: a huge count is refused by the size check).
+    bool number(std::uint32_t& v) {
+        std::size_t start = at_;
+        std::uint64_t x = 0;
+        while (more() && is_digit(static_cast<unsigned char>(peek()))) {
+            x = std::min<std::uint64_t>(x * 10 + static_cast<std::uint64_t>(peek() - '0'), 1u << 30);
+            ++at_;
+        }
+        v = static_cast<std::uint32_t>(x);
+        return at_ > start;
+    }
+
+    int quantified(int a) {
+        if (!more()) return a;
+        std::size_t start = at_;
+        std::uint32_t lo = 0, hi = 0;
+        char q = peek();
+        if (q == '*') {
+            lo = 0, hi = unbounded, ++at_;
+        } else if (q == '+') {
+            lo = 1, hi = unbounded, ++at_;
+        } else if (q == '?') {
+            lo = 0, hi = 1, ++at_;
+        } else if (q == '{') {
+            ++at_;
+            if (!number(lo)) return fail_malformed("'{' without a repetition count"), -1;
+            hi = lo;
+            if (more() && peek() == ',') {
+                ++at_;
+                hi = unbounded;
+                if (more() && peek() != '}') {
+                    if (!number(hi)) return fail_malformed("bad {n,m} repetition"), -1;
+                }
+            }
+            if (!more() || peek() != '}') return fail_malformed("'{' repetition without its '}'"), -1;
+            ++at_;
+            if (hi < lo)
+                return fail_at(RegexError::Kind::malformed, start, "repetition {n,m} with m < n"), -1;
+        } else {
+            return a;
+        }
+        Node::Kind k = nodes_[static_cast<std::size_t>(a)].kind;
+        if (k == Node::bol || k == Node::eol || k == Node::word || k == Node::not_word || k == Node::look ||
+            k == Node::empty)
+            return fail_at(RegexError::Kind::malformed, start,
+                           "nothing to repeat before '" + std::string(1, q) + "'"),
+                   -1;
+        Node r;
+        r.kind = Node::repeat;
+        r.min = lo;
+        r.max = hi;
+        if (more() && peek() == '?') {
+            r.greedy = false;
+            ++at_;
+        }
+        if (more() && (peek() == '*' || peek() == '+' || peek() == '?' || peek() == '{'))
+            return fail_malformed("a quantifier after a quantifier"), -1;
+        r.group_lo = group_lo_of(a);
+        r.group_hi = group_hi_of(a);
+        r.kids.push_back(a);
+        return add(std::move(r));
+    }
+
+    std::uint32_t group_lo_of(int a) const { return nodes_[static_cast<std::size_t>(a)].group_lo; }
+    std::uint32_t group_hi_of(int a) const { return nodes_[static_cast<std::size_t>(a)].group_hi; }
+
+    int atom(int depth) {
+        std::size_t start = at_;
+        char ch = peek();
+        ++at_;
+        switch (ch) {
+            case '^':
+                return leaf(Node::bol);
+            case '$':
+                return leaf(Node::eol);
+            case '.':
+                return leaf(Node::any);
+            case '[':
+                return bracket();
+            case '(':
+                return group(start, depth);
+            case ')':
+                return fail_at(RegexError::Kind::malformed, start, "unmatched ')'"), -1;
+            case '*':
+            case '+':
+            case '?':
+                return fail_at(RegexError::Kind::malformed, start,
+                               "nothing to repeat before '" + std::string(1, ch) + "'"),
+                       -1;
+            case '{':
+                return fail_at(RegexError::Kind::malformed, start, "'{' without anything to repeat"), -1;
+            case '\\':
+                return escape(start);
+            default:
+                return byte_node(static_cast<unsigned char>(ch));
+        }
+    }
+
+    int group(std::size_t start, int depth) {
+        bool capture = true, is_look = false, negate = false;
+        if (more() && peek() == '?') {
+            std::string_view rest = p_.substr(at_);
+            if (rest.substr(0, 2) == "?:") {
+                capture = false;
+                at_ += 2;
+            } else if (rest.substr(0, 2) == "?=" || rest.substr(0, 2) == "?!") {
+                capture = false;
+                is_look = true;
+                negate = rest[1] == '!';
+                at_ += 2;
+            } else if (rest.substr(0, 3) == "?<=" || rest.substr(0, 3) == "?<!") {
+                return fail_unsupported(start, "lookbehind '(" + std::string(rest.substr(0, 3)) +
+                                                   "...)' is not supported"),
+                       -1;
+            } else if (rest.substr(0, 2) == "?<" || rest.substr(0, 2) == "?P") {
+                return fail_unsupported(start, "named group '(" + std::string(rest.substr(0, 2)) +
+                                                   "...)' is not supported"),
+                       -1;
+            } else {
+                std::size_t len = std::min<std::size_t>(rest.size(), 2);
+                return fail_unsupported(start,
+                                        "group '(" + std::string(rest.substr(0, len)) +
+                                            "...)' (inline flags or other extensions) is not supported"),
+                       -1;
+            }
+        }
+        std::uint32_t number = 0, lo = groups_ + 1;
+        if (capture) {
+            if (groups_ >= Regex::max_groups)
+                return fail_unsupported(
+                           start, "more than " + std::to_string(Regex::max_groups) + " capturing groups"),
+                       -1;
+            number = ++groups_;
+        }
+        if (is_look && look_depth_ >= Regex::max_look_nesting)
+            return fail_unsupported(start, "lookahead nested more than " +
+                                               std::to_string(Regex::max_look_nesting) + " deep"),
+                   -1;
+        if (is_look) ++look_depth_;
+        max_look_depth_ = std::max(max_look_depth_, look_depth_);
+        int body = alternation(depth + 1);
+        if (is_look) --look_depth_;
+        if (failed_) return -1;
+        if (!more() || peek() != ')')
+            return fail_at(RegexError::Kind::malformed, start, "'(' without its ')'"), -1;
+        ++at_;
+        std::uint32_t hi = groups_ + 1;
+        Node n;
+        n.kids.push_back(body);
+        n.group_lo = lo;
+        n.group_hi = hi;
+        if (is_look) {
+            n.kind = Node::look;
+            n.negate = negate;
+            n.index = static_cast<std::uint32_t>(re_.looks_.size());
+            re_.looks_.push_back({0, 2 * lo, 2 * hi, negate});
+            return add(std::move(n));
+        }
+        if (!capture) {
+            // A plain (?:...) only groups; keep its group range for the repeat around it.
+            Node& b = nodes_[static_cast<std::size_t>(body)];
+            if (b.kind == Node::empty || b.kind == Node::bol || b.kind == Node::eol || b.kind == Node::word ||
+                b.kind == Node::not_word || b.kind == Node::look) {
+                // Wrapping keeps "(?:^)*"-style patterns repeatable, as ECMAScript allows for groups.
+                Node c;
+                c.kind = Node::cat;
+                c.kids.push_back(body);
+                c.group_lo = lo;
+                c.group_hi = hi;
+                return add(std::move(c));
+            }
+            b.group_lo = lo;
+            b.group_hi = hi;
+            return body;
+        }
+        n.kind = Node::group;
+        n.index = number;
+        return add(std::move(n));
+    }
+
+    /// An escape outside brackets.
+    int escape(std::size_t start) {
+        if (!more()) return fail_at(RegexError::Kind::malformed, start, "'\\' at the end of the pattern"), -1;
+        char e = peek();
+        switch (e) {
+            case 'b':
+                ++at_;
+                return leaf(Node::word);
+            case 'B':
+                ++at_;
+                return leaf(Node::not_word);
+            case 'd':
+            case 'D':
+            case 'w':
+            case 'W':
+            case 's':
+            case 'S':
+                ++at_;
+                return set_node(class_set(e));
+            default:
+                break;
+        }
+        int c = escaped_char(start, false);
+        if (c < 0) return -1;
+        return byte_node(static_cast<unsigned char>(c));
+    }
+
+    /// The character of a character escape (at_ is just after the backslash); -1 on failure.
+    int escaped_char(std::size_t start, bool in_class) {
+        char e = peek();
+        ++at_;
+        switch (e) {
+            case 't':
+                return '\t';
+            case 'n':
+                return '\n';
+            case 'r':
+                return '\r';
+            case 'f':
+                return '\f';
+            case 'v':
+                return '\v';
+            case '0':
+                if (more() && is_digit(static_cast<unsigned char>(peek())))
+                    return fail_unsupported(
+                               start, "octal escape '\\0" + std::string(1, peek()) + "' is not supported"),
+                           -1;
+                return 0;
+            case 'x':
+            case 'u': {
+                std::size_t digits = e == 'x' ? 2 : 4;
+                if (e == 'u' && more() && peek() == '{')
+                    return fail_unsupported(start, "'\\u{...}' escape is not supported"), -1;
+                int v = 0;
+                for (std::size_t i = 0; i < digits; ++i) {
+                    int h = more() ? hex_value(peek()) : -1;
+                    if (h < 0)
+                        return fail_at(RegexError::Kind::malformed, start,
+                                       std::string("'\\") + e + "' needs " + std::to_string(digits) +
+                                           " hexadecimal digits"),
+                               -1;
+                    v = v * 16 + h;
+                    ++at_;
+                }
+                if (v >= 0x80)
+                    return fail_unsupported(start, "escape '" + std::string(p_.substr(start, at_ - start)) +
+                                                       "' of a non-ASCII character is not supported"),
+                           -1;
+                return v;
+            }
+            case 'b':  // only reached inside brackets: backspace
+                return '\b';
+            default:
+                break;
+        }
+        auto u = static_cast<unsigned char>(e);
+        if (e >= '1' && e <= '9')
+            return fail_unsupported(
+                       start, in_class ? "octal escape '\\" + std::string(1, e) + "' is not supported"
+                                       : "backreference '\\" + std::string(1, e) + "' is not supported"),
+                   -1;
+        if (e == 'p' || e == 'P')
+            return fail_unsupported(start,
+                                    "Unicode property class '\\" + std::string(1, e) + "' is not supported"),
+                   -1;
+        if (e == 'k') return fail_unsupported(start, "named backreference '\\k' is not supported"), -1;
+        if (e == 'c') return fail_unsupported(start, "control escape '\\c' is not supported"), -1;
+        if (u >= 0x80 || is_word(u))
+            return fail_unsupported(start, "escape '\\" + std::string(1, e) + "' is not supported"), -1;
+        return u;  // an escaped metacharacter or other punctuation stands for itself
+    }
+
+    int bracket() {
+        std::size_t start = at_ - 1;
+        bool negate = false;
+        if (more() && peek() == '^') {
+            negate = true;
+            ++at_;
+        }
+        ByteSet s;
+        for (;;) {
+            if (!more()) return fail_at(RegexError::Kind::malformed, start, "'[' without its ']'"), -1;
+            if (peek() == ']') {
+                ++at_;
+                break;
+            }
+            ByteSet cls;
+            int lo = class_atom(cls);
+            if (failed_) return -1;
+            if (lo >= 0 && at_ + 1 < p_.size() && peek() == '-' && p_[at_ + 1] != ']') {
+                std::size_t dash = at_;
+                ++at_;
+                ByteSet cls2;
+                int hi = class_atom(cls2);
+                if (failed_) return -1;
+                if (hi < 0) {
+                    // "[a-\d]": the dash is literal next to a class escape.
+                    s.add(static_cast<unsigned char>(lo));
+                    s.add('-');
+                    for (int w = 0; w < 4; ++w) s.bits[w] |= cls2.bits[w];
+                    continue;
+                }
+                if (hi < lo)
+                    return fail_at(RegexError::Kind::malformed, dash, "character range out of order"), -1;
+                for (int c = lo; c <= hi; ++c) s.add(static_cast<unsigned char>(c));
+                continue;
+            }
+            if (lo >= 0)
+                s.add(static_cast<unsigned char>(lo));
+            else
+                for (int w = 0; w < 4; ++w) s.bits[w] |= cls.bits[w];
+        }
+        if (icase_)
+            for (int c = 0; c < 256; ++c) {
+                auto u = static_cast<unsigned char>(c);
+                if (s.has(u)) s.add(other_case(u));
+            }
+        if (negate)
+            for (int w = 0; w < 4; ++w) s.bits[w] = ~s.bits[w];
+        return set_node(s);
+    }
+
+    /// One member of a bracket: a character (returned) or a class escape (-1, added to `cls`).
+    int class_atom(ByteSet& cls) {
+        std::size_t start = at_;
+        char ch = peek();
+        ++at_;
+        if (ch == '[' && more() && (peek() == ':' || peek() == '.' || peek() == '=')) {
+            fail_unsupported(start,
+                             "POSIX bracket expression '[" + std::string(1, peek()) + "' is not supported");
+            return -1;
+        }
+        if (ch != '\\') return static_cast<unsigned char>(ch);
+        if (!more()) {
+            fail_at(RegexError::Kind::malformed, start, "'\\' at the end of the pattern");
+            return -1;
+        }
+        char e = peek();
+        if (std::strchr("dDwWsS", e) != nullptr && e != '\0') {
+            ++at_;
+            cls = class_set(e);
+            return -1;
+        }
+        if (e == 'B') {
+            fail_unsupported(start, "'\\B' inside brackets is not supported");
+            return -1;
+        }
+        return escaped_char(start, true);
+    }
+
+    // --- size and emission ---
+    static constexpr std::uint64_t cap = std::uint64_t{1} << 40;
+    static std::uint64_t sat(std::uint64_t v) { return std::min(v, cap); }
+    static std::uint64_t mul(std::uint64_t a, std::uint64_t b) { return a != 0 && b > cap / a ? cap : a * b; }
+
+    std::uint64_t program_size(int id) const {
+        const Node& n = nodes_[static_cast<std::size_t>(id)];
+        switch (n.kind) {
+            case Node::empty:
+                return 0;
+            case Node::cat: {
+                std::uint64_t s = 0;
+                for (int k : n.kids) s = sat(s + program_size(k));
+                return s;
+            }
+            case Node::alt: {
+                std::uint64_t s = 2 * (n.kids.size() - 1);
+                for (int k : n.kids) s = sat(s + program_size(k));
+                return s;
+            }
+            case Node::group:
+                return sat(2 + program_size(n.kids[0]));
+            case Node::look:
+                return sat(2 + program_size(n.kids[0]));
+            case Node::repeat: {
+                std::uint64_t b = sat(program_size(n.kids[0]) + (n.group_hi > n.group_lo ? 1 : 0));
+                std::uint64_t s;
+                if (n.max == unbounded)
+                    s = n.min == 0 ? b + 2 : sat(mul(n.min, b) + 1);
+                else
+                    s = sat(mul(n.min, b) + mul(n.max - n.min, b + 1));
+                return s;
+            }
+            default:
+                return 1;
+        }
+    }
+
+    std::uint32_t here() const { return static_cast<std::uint32_t>(re_.prog_.size()); }
+    std::uint32_t emit_op(Regex::Op op, std::uint32_t x = 0, std::uint32_t y = 0) {
+        Regex::Inst in;
+        in.op = op;
+        in.x = x;
+        in.y = y;
+        re_.prog_.push_back(in);
+        return here() - 1;
+    }
+
+    void emit_body(const Node& rep) {
+        if (rep.group_hi > rep.group_lo) emit_op(Regex::Op::reset, 2 * rep.group_lo, 2 * rep.group_hi);
+        emit(rep.kids[0]);
+    }
+
+    void emit(int id) {
+        const Node& n = nodes_[static_cast<std::size_t>(id)];
+        auto& prog = re_.prog_;
+        switch (n.kind) {
+            case Node::empty:
+                return;
+            case Node::byte: {
+                auto at = emit_op(Regex::Op::byte);
+                prog[at].a = n.c;
+                return;
+            }
+            case Node::set:
+                emit_op(Regex::Op::set, n.index);
+                return;
+            case Node::any:
+                emit_op(Regex::Op::any);
+                return;
+            case Node::bol:
+                emit_op(Regex::Op::bol);
+                return;
+            case Node::eol:
+                emit_op(Regex::Op::eol);
+                return;
+            case Node::word:
+                emit_op(Regex::Op::word);
+                return;
+            case Node::not_word:
+                emit_op(Regex::Op::not_word);
+                return;
+            case Node::look:
+                emit_op(Regex::Op::look, n.index);
+                pending_looks_.push_back(id);
+                return;
+            case Node::cat:
+                for (int k : n.kids) emit(k);
+                return;
+            case Node::group:
+                emit_op(Regex::Op::save, 2 * n.index);
+                emit(n.kids[0]);
+                emit_op(Regex::Op::save, 2 * n.index + 1);
+                return;
+            case Node::alt: {
+                std::vector<std::uint32_t> jumps;
+                for (std::size_t i = 0; i < n.kids.size(); ++i) {
+                    if (i + 1 < n.kids.size()) {
+                        auto split = emit_op(Regex::Op::split);
+                        prog[split].x = here();
+                        emit(n.kids[i]);
+                        jumps.push_back(emit_op(Regex::Op::jump));
+                        prog[split].y = here();
+                    } else {
+                        emit(n.kids[i]);
+                    }
+                }
+                for (auto j : jumps) prog[j].x = here();
+                return;
+            }
+            case Node::repeat: {
+                for (std::uint32_t i = 0; i + 1 < n.min || (i < n.min && n.max != unbounded); ++i)
+                    emit_body(n);
+                if (n.max == unbounded) {
+                    if (n.min == 0) {
+                        auto split = emit_op(Regex::Op::split);
+                        emit_body(n);
+                        emit_op(Regex::Op::jump, split);
+                        set_split(split, split + 1, here(), n.greedy);
+                    } else {
+                        auto loop = here();
+                        emit_body(n);
+                        auto split = emit_op(Regex::Op::split);
+                        set_split(split, loop, here(), n.greedy);
+                    }
+                    return;
+                }
+                std::vector<std::uint32_t> splits;
+                for (std::uint32_t i = n.min; i < n.max; ++i) {
+                    splits.push_back(emit_op(Regex::Op::split));
+                    emit_body(n);
+                }
+                for (auto s : splits) set_split(s, s + 1, here(), n.greedy);
+                return;
+            }
+        }
+    }
+
+    void set_split(std::uint32_t at, std::uint32_t body, std::uint32_t out, bool greedy) {
+        auto& in = re_.prog_[at];
+        in.x = greedy ? body : out;
+        in.y = greedy ? out : body;
+    }
+
+    std::string_view p_;
+    bool icase_;
+    Regex& re_;
+    RegexError& error_;
+    std::size_t at_ = 0;
+    bool failed_ = false;
+    std::uint32_t groups_ = 0;
+    int look_depth_ = 0, max_look_depth_ = 0;
+    std::vector<Node> nodes_;
+    std::vector<int> pending_looks_;
+};
+
+bool Regex::compile(std::string_view pattern, bool icase, RegexError& error) {
+    prog_.clear();
+    sets_.clear();
+    looks_.clear();
+    slots_ = 2;
+    look_depth_ = 0;
+    error = RegexError{};
+    RegexCompiler c(pattern, icase, *this, error);
+    if (c.compile()) return true;
+    prog_.clear();
+    sets_.clear();
+    looks_.clear();
+    return false;
+}
+
+/// One search: the Pike VM over a Regex program with a scratch.
+struct RegexVm {
+    const Regex& re;
+    std::string_view text;
+    RegexScratch& s;
+    std::size_t nslots;
+
+    using List = RegexScratch::List;
+    using Level = RegexScratch::Level;
+    using Job = RegexScratch::Job;
+
+    void prepare() {
+        std::size_t n = re.prog_.size();
+        if (s.levels_.size() < re.look_depth_ + 1) s.levels_.resize(re.look_depth_ + 1);
+        for (std::size_t i = 0; i <= re.look_depth_; ++i) {
+            Level& lv = s.levels_[i];
+            for (List& l : lv.lists) {
+                if (l.sparse.size() < n) {
+                    l.sparse.resize(n);
+                    l.dense.resize(n);
+                }
+                if (l.caps.size() < n * nslots) l.caps.resize(n * nslots);
+                l.size = 0;
+            }
+            if (lv.work.size() < nslots) {
+                lv.work.resize(nslots);
+                lv.best.resize(nslots);
+            }
+        }
+    }
+
+    static bool has(const List& l, std::uint32_t pc) {
+        std::uint32_t i = l.sparse[pc];
+        return i < l.size && l.dense[i] == pc;
+    }
+
+    bool at_word(std::size_t p) const {
+        return p < text.size() && is_word(static_cast<unsigned char>(text[p]));
+    }
+    bool boundary(std::size_t p) const { return (p > 0 && at_word(p - 1)) != at_word(p); }
+
+    /// Adds the thread at `pc` (captures in lv.work) and everything it reaches without consuming
+    /// input, in priority order, to `l`. An explicit stack: no recursion over the program.
+    void add(List& l, std::uint32_t pc0, std::size_t p, Level& lv, std::size_t level) {
+        auto& st = lv.stack;
+        st.clear();
+        st.push_back({pc0, no_slot, 0});
+        while (!st.empty()) {
+            Job j = st.back();
+            st.pop_back();
+            if (j.slot != no_slot) {
+                lv.work[j.slot] = j.value;
+                continue;
+            }
+            std::uint32_t pc = j.pc;
+            for (;;) {
+                if (has(l, pc)) break;
+                auto idx = static_cast<std::uint32_t>(l.size++);
+                l.sparse[pc] = idx;
+                l.dense[idx] = pc;
+                const Regex::Inst& in = re.prog_[pc];
+                bool go = true;
+                switch (in.op) {
+                    case Regex::Op::jump:
+                        pc = in.x;
+                        continue;
+                    case Regex::Op::split:
+                        st.push_back({in.y, no_slot, 0});
+                        pc = in.x;
+                        continue;
+                    case Regex::Op::save:
+                        if (in.x < nslots) {
+                            st.push_back({0, in.x, lv.work[in.x]});
+                            lv.work[in.x] = p;
+                        }
+                        break;
+                    case Regex::Op::reset:
+                        for (std::uint32_t k = in.x; k < in.y && k < nslots; ++k)
+                            if (lv.work[k] != npos) {
+                                st.push_back({0, k, lv.work[k]});
+                                lv.work[k] = npos;
+                            }
+                        break;
+                    case Regex::Op::bol:
+                        go = p == 0;
+                        break;
+                    case Regex::Op::eol:
+                        go = p == text.size();
+                        break;
+                    case Regex::Op::word:
+                        go = boundary(p);
+                        break;
+                    case Regex::Op::not_word:
+                        go = !boundary(p);
+                        break;
+                    case Regex::Op::look:
+                        go = look(re.looks_[in.x], p, lv, level);
+                        break;
+                    default:  // consumes input or matches: a thread of the list
+                        std::copy(lv.work.begin(), lv.work.begin() + static_cast<std::ptrdiff_t>(nslots),
+                                  l.caps.begin() + static_cast<std::ptrdiff_t>(idx * nslots));
+                        go = false;
+                        break;
+                }
+                if (!go) break;
+                ++pc;
+            }
+        }
+    }
+
+    bool look(const Regex::Look& lk, std::size_t p, Level& lv, std::size_t level) {
+        bool found = run(p, true, lk.start, lk.negate, level + 1);
+        if (lk.negate) return !found;
+        if (!found) return false;
+        const auto& best = s.levels_[level + 1].best;
+        for (std::uint32_t k = lk.slot_lo; k < lk.slot_hi && k < nslots; ++k)
+            if (lv.work[k] != best[k]) {
+                lv.stack.push_back({0, k, lv.work[k]});
+                lv.work[k] = best[k];
+            }
+        return true;
+    }
+
+    /// Runs from `from`; the highest-priority match (of the leftmost start unless `anchored`)
+    /// lands in levels_[level].best. `any`: stop at the first match found.
+    bool run(std::size_t from, bool anchored, std::uint32_t start, bool any, std::size_t level) {
+        Level& lv = s.levels_[level];
+        List* cl = &lv.lists[0];
+        List* nl = &lv.lists[1];
+        cl->size = 0;
+        bool matched = false;
+        const std::size_t n = text.size();
+        for (std::size_t p = from;; ++p) {
+            if (!matched && (!anchored || p == from)) {
+                std::fill(lv.work.begin(), lv.work.begin() + static_cast<std::ptrdiff_t>(nslots), npos);
+                add(*cl, start, p, lv, level);
+            }
+            if (cl->size == 0) {
+                if (matched || anchored || p >= n) break;
+                continue;
+            }
+            nl->size = 0;
+            const auto c = p < n ? static_cast<unsigned char>(text[p]) : 0;
+            for (std::size_t i = 0; i < cl->size; ++i) {
+                std::uint32_t pc = cl->dense[i];
+                const Regex::Inst& in = re.prog_[pc];
+                bool ok;
+                switch (in.op) {
+                    case Regex::Op::byte:
+                        ok = p < n && c == in.a;
+                        break;
+                    case Regex::Op::set:
+                        ok = p < n && re.sets_[in.x].has(c);
+                        break;
+                    case Regex::Op::any:
+                        ok = p < n && c != '\n' && c != '\r';
+                        break;
+                    case Regex::Op::match: {
+                        auto first = cl->caps.begin() + static_cast<std::ptrdiff_t>(i * nslots);
+                        std::copy(first, first + static_cast<std::ptrdiff_t>(nslots), lv.best.begin());
+                        matched = true;
+                        if (any) return true;
+                        i = cl->size;  // lower-priority threads lose to this match
+                        continue;
+                    }
+                    default:
+                        continue;  // a non-consuming step recorded in the list
+                }
+                if (!ok) continue;
+                auto first = cl->caps.begin() + static_cast<std::ptrdiff_t>(i * nslots);
+                std::copy(first, first + static_cast<std::ptrdiff_t>(nslots), lv.work.begin());
+                add(*nl, pc + 1, p + 1, lv, level);
+            }
+            std::swap(cl, nl);
+            if (p >= n) break;
+        }
+        return matched;
+    }
+};
+
+bool Regex::search(std::string_view text, std::size_t from, RegexScratch& scratch, RegexSpan* spans,
+                   std::size_t n) const {
+    if (prog_.empty() || from > text.size()) return false;
+    std::size_t nslots = std::max<std::size_t>(2, std::min(2 * n, slots_));
+    RegexVm vm{*this, text, scratch, nslots};
+    vm.prepare();
+    if (!vm.run(from, false, 0, false, 0)) return false;
+    const auto& best = scratch.levels_[0].best;
+    for (std::size_t g = 0; g < n; ++g) {
+        if (2 * g + 1 < nslots && best[2 * g] != npos && best[2 * g + 1] != npos)
+            spans[g] = {best[2 * g], best[2 * g + 1]};
+        else
+            spans[g] = {};
+    }
+    return true;
+}
+
+bool Regex::contains(std::string_view text, RegexScratch& scratch) const {
+    if (prog_.empty()) return false;
+    RegexVm vm{*this, text, scratch, 2};
+    vm.prepare();
+    return vm.run(0, false, 0, true, 0);
+}
+
+void Regex::replace(std::string_view text, std::string_view format, RegexScratch& scratch,
+                    std::string& out) const {
+    std::size_t ngroups = groups();
+    if (scratch.spans_.size() < ngroups) scratch.spans_.resize(ngroups);
+    RegexSpan* spans = scratch.spans_.data();
+    std::size_t last = 0;
+    auto group = [&](std::size_t g) {
+        if (spans[g].matched()) out.append(text.substr(spans[g].begin, spans[g].end - spans[g].begin));
+    };
+    for_each(text, scratch, spans, ngroups, [&](const RegexSpan* m) {
+        out.append(text.substr(last, m[0].begin - last));
+        for (std::size_t i = 0; i < format.size(); ++i) {
+            char ch = format[i];
+            if (ch != '$' || i + 1 >= format.size()) {
+                out.push_back(ch);
+                continue;
+            }
+            char d = format[i + 1];
+            if (d == '$') {
+                out.push_back('$');
+                ++i;
+            } else if (d == '&') {
+                group(0);
+                ++i;
+            } else if (d == '`') {
+                out.append(text.substr(0, m[0].begin));
+                ++i;
+            } else if (d == '\'') {
+                out.append(text.substr(m[0].end));
+                ++i;
+            } else if (is_digit(static_cast<unsigned char>(d))) {
+                std::size_t one = static_cast<std::size_t>(d - '0');
+                if (i + 2 < format.size() && is_digit(static_cast<unsigned char>(format[i + 2]))) {
+                    std::size_t two = one * 10 + static_cast<std::size_t>(format[i + 2] - '0');
+                    if (two >= 1 && two < ngroups) {
+                        group(two);
+                        i += 2;
+                        continue;
+                    }
+                }
+                if (one >= 1 && one < ngroups) {
+                    group(one);
+                    ++i;
+                } else {
+                    out.push_back('$');  // not a group of this pattern: literal text
+                }
+            } else {
+                out.push_back('$');
+            }
+        }
+        last = m[0].end;
+        return true;
+    });
+    out.append(text.substr(last));
+}
+
+}  // namespace scorestream::pmml::detail

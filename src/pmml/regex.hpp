@@ -1,0 +1,158 @@
+#pragma once
+// The regular expressions of PMML documents (TextIndex separators and word patterns,
+// TextIndexNormalization rows, the `matches` and `replace` built-ins): the ECMAScript subset that
+// PMML producers write, compiled once into a small program and matched by a Pike VM (a Thompson
+// NFA simulation carrying the capture positions of each thread, threads kept in priority order).
+//
+// Why not std::regex: libstdc++'s matcher backtracks recursively, one stack frame per input
+// character or so; a record field of some 10-100 KB against `\w+` or `(a|b)*` overflows the stack
+// and kills the process. Here matching never recurses over the input: time is
+// O(text length x program size) per search (plus the lookahead bodies, see below), memory is
+// bounded by the program size, and the program size is bounded at compile time.
+//
+// Semantics are ECMAScript's (leftmost match, first alternative / greedy or lazy preference
+// decides among matches at that position, captures of a repeated group reset at each
+// iteration), on bytes: classes and case folding are ASCII, any byte >= 0x80 is a plain
+// character. Lookahead runs its body as a nested anchored VM at the position where it is
+// reached: its cost is bounded by the text after that position, and its nesting by the pattern.
+//
+// Thread-safety: a compiled Regex is immutable and may be shared by any number of threads; each
+// thread passes its own RegexScratch. A warm scratch makes search and replace allocation-free
+// (replace appends to a caller-owned string).
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace scorestream::pmml::detail {
+
+/// Why a pattern did not compile: a malformed pattern, or a construct outside the subset.
+struct RegexError {
+    enum class Kind : std::uint8_t { none, malformed, unsupported };
+    Kind kind = Kind::none;
+    std::string message;     ///< what was wrong, e.g. "backreference \\1 is not supported"
+    std::size_t offset = 0;  ///< byte offset in the pattern
+};
+
+/// The span of a group in the text; begin == npos when the group did not participate.
+struct RegexSpan {
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+    std::size_t begin = npos, end = npos;
+    bool matched() const { return begin != npos; }
+};
+
+class RegexScratch;
+
+class Regex {
+public:
+    /// Compiled programs are refused above these sizes (a bounded scratch for every pattern).
+    static constexpr std::size_t max_instructions = 20000;
+    static constexpr std::size_t max_groups = 99;              ///< capturing groups ($1..$99)
+    static constexpr std::size_t max_capture_cells = 1 << 18;  ///< instructions x capture slots
+    static constexpr int max_nesting = 100;                    ///< of groups and lookaheads
+    static constexpr int max_look_nesting = 4;  ///< lookahead inside lookahead (one VM level each)
+
+    /// Compiles `pattern`; false (with `error` filled) when it is malformed or unsupported.
+    bool compile(std::string_view pattern, bool icase, RegexError& error);
+
+    /// Capturing groups plus one (group 0 is the whole match).
+    std::size_t groups() const { return slots_ / 2; }
+    bool empty() const { return prog_.empty(); }
+
+    /// The leftmost-first match starting at or after `from` (context before `from` is seen by \b).
+    /// Fills spans[0..n) for groups 0..n-1 (n <= groups(); n = 1 is cheaper than all groups).
+    bool search(std::string_view text, std::size_t from, RegexScratch& scratch, RegexSpan* spans,
+                std::size_t n) const;
+    /// Whether any match exists (stops at the first one found).
+    bool contains(std::string_view text, RegexScratch& scratch) const;
+
+    /// Every match in ECMAScript global order: after an empty match the next search starts one
+    /// character later. f(const RegexSpan* spans) gets groups 0..n-1 and returns false to stop.
+    template <class F>
+    void for_each(std::string_view text, RegexScratch& scratch, RegexSpan* spans, std::size_t n,
+                  F&& f) const {
+        std::size_t at = 0;
+        while (at <= text.size() && search(text, at, scratch, spans, n)) {
+            if (!f(static_cast<const RegexSpan*>(spans))) return;
+            at = spans[0].end == spans[0].begin ? spans[0].end + 1 : spans[0].end;
+        }
+    }
+
+    /// Appends `text` with every match replaced by `format` ($& match, $1..$99 groups, $$ '$',
+    /// $` before the match, $' after it; ECMAScript's GetSubstitution) to `out`.
+    void replace(std::string_view text, std::string_view format, RegexScratch& scratch,
+                 std::string& out) const;
+
+    enum class Op : std::uint8_t {
+        byte,      ///< a == text[p]
+        set,       ///< text[p] in sets_[x]
+        any,       ///< any byte but '\n' and '\r'
+        split,     ///< continue at x, then (lower priority) at y
+        jump,      ///< continue at x
+        save,      ///< capture slot x = p
+        reset,     ///< capture slots [x, y) unset (a new iteration of a repeated group)
+        bol,       ///< p == 0
+        eol,       ///< p == text size
+        word,      ///< \b
+        not_word,  ///< \B
+        look,      ///< lookahead looks_[x]
+        match
+    };
+    struct Inst {
+        Op op;
+        unsigned char a = 0;
+        std::uint32_t x = 0, y = 0;
+    };
+    struct Look {
+        std::uint32_t start;             ///< first instruction of the body (ends with its own match)
+        std::uint32_t slot_lo, slot_hi;  ///< capture slots of the groups inside
+        bool negate;
+    };
+    struct ByteSet {
+        std::uint64_t bits[4] = {0, 0, 0, 0};
+        bool has(unsigned char c) const { return (bits[c >> 6] >> (c & 63)) & 1u; }
+        void add(unsigned char c) { bits[c >> 6] |= std::uint64_t{1} << (c & 63); }
+    };
+
+private:
+    friend class RegexCompiler;
+    friend struct RegexVm;
+
+    std::vector<Inst> prog_;
+    std::vector<ByteSet> sets_;
+    std::vector<Look> looks_;
+    std::size_t slots_ = 2;
+    std::size_t look_depth_ = 0;  ///< deepest lookahead nesting (nested VMs a search may need)
+};
+
+/// Per-caller working memory of Regex matching (thread lists and capture arrays). Grows to the
+/// largest program it served and is then reused without allocating.
+class RegexScratch {
+public:
+    RegexScratch() = default;
+
+private:
+    friend class Regex;
+    friend struct RegexVm;
+    struct List {
+        std::vector<std::uint32_t> sparse, dense;
+        std::vector<std::size_t> caps;  ///< nslots per dense entry
+        std::size_t size = 0;
+    };
+    struct Job {
+        std::uint32_t pc;
+        std::uint32_t slot;  ///< restore job when slot != none
+        std::size_t value;
+    };
+    struct Level {
+        List lists[2];
+        std::vector<std::size_t> work, best;
+        std::vector<Job> stack;
+    };
+    std::vector<Level> levels_;
+    std::vector<RegexSpan> spans_;
+};
+
+}  // namespace scorestream::pmml::detail
