@@ -10,6 +10,8 @@
 #include <scorestream/model/model.hpp>
 #include <scorestream/model/value.hpp>
 
+#include "regex.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -84,6 +86,8 @@ public:
     std::vector<ModelResult> results;  ///< per model
     std::vector<double> work;          ///< numeric work areas handed out at compile time
     std::vector<Value> frame;          ///< argument stack for functions
+    RegexScratch regex;                ///< thread lists of the regular-expression matcher
+    std::string regex_text;            ///< replace() output before it is stored
     std::vector<double> xs;            ///< per slot: numeric view of direct inputs (NaN: missing)
     std::vector<std::int32_t> cats;    ///< per slot: category index of categorical inputs
                                        ///< (-1: outside the listed values, -2: missing)

@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <cstring>
 #include <numeric>
-#include <regex>
 
 namespace scorestream::pmml::detail {
 namespace {
@@ -404,7 +403,7 @@ public:
     OwnedValue missing_to, default_value;
     InvalidTreatment invalid = InvalidTreatment::return_invalid;
     int buffer = -1;
-    std::unique_ptr<std::regex> regex;  ///< precompiled constant pattern
+    Regex regex;  ///< the compiled pattern when it is a constant (empty otherwise)
 
     Value eval(Ctx& ctx) const override {
         Value r = compute(ctx);
@@ -414,6 +413,20 @@ public:
 
 private:
     Value missing_result() const { return has_missing_to ? missing_to.value : Value::missing(); }
+
+    /// The pattern of this record: the constant one, or `pattern` compiled into `scratch`. A
+    /// pattern that does not compile is an invalid value: per invalidValueTreatment, the record
+    /// fails with the reason or the result is missing.
+    const Regex* pattern_of(const Value& pattern, Regex& scratch) const {
+        if (!regex.empty()) return &regex;
+        RegexError err;
+        if (scratch.compile(pattern.text(), false, err)) return &scratch;
+        if (invalid == InvalidTreatment::return_invalid)
+            fail(std::string("function '") + fn_name + "': bad regular expression '" +
+                 std::string(pattern.text()) + "' at offset " + std::to_string(err.offset) + ": " +
+                 err.message);
+        return nullptr;
+    }
 
     Value unary(Ctx& ctx) const {
         Value a = args[0]->eval(ctx);
@@ -520,10 +533,10 @@ private:
             case Fn::greater_equal:
                 return bool_value(compare_values(a, b) >= 0);
             case Fn::matches: {
-                std::string s(a.text());
-                if (regex) return bool_value(std::regex_search(s, *regex));
-                std::regex re(std::string(b.text()));
-                return bool_value(std::regex_search(s, re));
+                Regex per_record;
+                const Regex* re = pattern_of(b, per_record);
+                if (!re) return Value::missing();
+                return bool_value(re->contains(a.text(), ctx.s->regex));
             }
             case Fn::format_number:
                 return Value::string(format_number(ctx, buffer, need_number(a, fn_name), b.text()));
@@ -792,11 +805,14 @@ private:
                 Value p = args[1]->eval(ctx);
                 Value r = args[2]->eval(ctx);
                 if (v.is_missing() || p.is_missing() || r.is_missing()) return missing_result();
-                std::string s(v.text());
-                std::string rep(r.text());
-                std::string res = regex ? std::regex_replace(s, *regex, rep)
-                                        : std::regex_replace(s, std::regex(std::string(p.text())), rep);
-                return Value::string(ctx.store(buffer, res));
+                Regex per_record;
+                const Regex* re = pattern_of(p, per_record);
+                if (!re) return Value::missing();
+                // Built aside first: the input may be a view of this node's own buffer.
+                std::string& out = ctx.s->regex_text;
+                out.clear();
+                re->replace(v.text(), r.text(), ctx.s->regex, out);
+                return Value::string(ctx.store(buffer, out));
             }
             default:
                 return unary(ctx);
@@ -1077,10 +1093,13 @@ ExprPtr Compiler::expression(pugi::xml_node n, Scope& scope, int depth) {
             if (auto* pattern = info->fn == Fn::matches || info->fn == Fn::replace
                                     ? dynamic_cast<ConstantExpr*>(args[1].get())
                                     : nullptr) {
-                try {
-                    e->regex = std::make_unique<std::regex>(pattern->v.text);
-                } catch (const std::regex_error&) {
-                    invalid(n, "bad regular expression");
+                RegexError err;
+                if (!e->regex.compile(pattern->v.text, false, err)) {
+                    std::string msg = "function '" + std::string(fname) + "': regular expression '" +
+                                      pattern->v.text + "' at offset " + std::to_string(err.offset) + ": " +
+                                      err.message;
+                    if (err.kind == RegexError::Kind::unsupported) unsupported(n, msg);
+                    invalid(n, msg);
                 }
             }
             e->args = std::move(args);

@@ -10,15 +10,14 @@
 // Tokens are the matches of the `x-wordRE` extension when present, otherwise the pieces between
 // matches of wordSeparatorCharacterRE with leading and trailing sentence punctuation
 // (.,;:!?"'()[]{}) removed. Case folding is ASCII. Every regular expression is compiled once, at load
-// (std::regex, ECMAScript grammar). A record allocates: the normalized text (regex_replace builds new
-// strings) and token lists.
+// (regex.hpp: ECMAScript subset, matched without recursion over the text). A record allocates: the
+// normalized text and token lists.
 
 #include "compiler.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <cstring>
-#include <regex>
 
 namespace scorestream::pmml::detail {
 namespace {
@@ -38,10 +37,10 @@ struct Token {
 struct Tokenizer {
     bool tokenize = true;
     bool word_re = false;  ///< `re` matches words (x-wordRE) rather than separators
-    bool blanks = false;   ///< the separator is "\s+" or "\s": split by hand (no regex, no recursion)
-    std::regex re;
+    bool blanks = false;   ///< the separator is "\s+" or "\s": split by hand (cheaper than the VM)
+    Regex re;
 
-    void split(std::string_view text, std::vector<Token>& out) const {
+    void split(std::string_view text, std::vector<Token>& out, RegexScratch& scratch) const {
         out.clear();
         if (!tokenize) {
             if (!text.empty()) out.push_back({0, text.size()});
@@ -63,22 +62,21 @@ struct Tokenizer {
             piece(at, text.size());
             return;
         }
-        using It = std::string_view::const_iterator;
-        std::regex_iterator<It> it(text.begin(), text.end(), re), end;
+        RegexSpan m;
         if (word_re) {
-            for (; it != end; ++it)
-                if (it->length(0) > 0)
-                    out.push_back(
-                        {static_cast<std::size_t>(it->position(0)), static_cast<std::size_t>(it->length(0))});
+            re.for_each(text, scratch, &m, 1, [&](const RegexSpan* s) {
+                if (s->end > s->begin) out.push_back({s->begin, s->end - s->begin});
+                return true;
+            });
             return;
         }
-        for (; it != end; ++it) {
-            auto p = static_cast<std::size_t>(it->position(0));
-            auto n = static_cast<std::size_t>(it->length(0));
-            if (n == 0) continue;  // an empty separator match splits nothing
-            piece(at, p);
-            at = p + n;
-        }
+        re.for_each(text, scratch, &m, 1, [&](const RegexSpan* s) {
+            if (s->end > s->begin) {  // an empty separator match splits nothing
+                piece(at, s->begin);
+                at = s->end;
+            }
+            return true;
+        });
         piece(at, text.size());
     }
 };
@@ -127,8 +125,8 @@ bool equal_text(std::string_view a, std::string_view b, bool case_sensitive) {
 /// One TextIndexNormalization: its rows as compiled patterns and replacements.
 struct Normalization {
     struct Row {
-        std::regex re;
-        std::string replacement;  ///< in regex_replace syntax ($1 re-inserts the leading blank)
+        Regex re;
+        std::string replacement;  ///< with $-substitutions ($1 re-inserts the leading blank)
     };
     std::vector<Row> rows;
     bool recursive = false;
@@ -156,7 +154,7 @@ public:
         if (!convert(ctx, tv, DataType::string, text_buffer)) return Value::missing();
         std::string& text = ctx.buffer(text_buffer);
         if (tv.text().data() != text.data()) text.assign(tv.text().data(), tv.text().size());
-        for (const auto& n : norms) normalize(n, text);
+        for (const auto& n : norms) normalize(n, text, ctx.s->regex, ctx.s->regex_text);
 
         Value term_value = term->eval(ctx);
         if (term_value.is_missing()) return Value::missing();
@@ -169,8 +167,8 @@ public:
             double n = substring_count(text, term_text);
             return weigh(n, n);
         }
-        tokenizer.split(text, text_tokens);
-        tokenizer.split(term_text, term_tokens);
+        tokenizer.split(text, text_tokens, ctx.s->regex);
+        tokenizer.split(term_text, term_tokens, ctx.s->regex);
         std::size_t k = term_tokens.size();
         double count = 0;
         if (k > 0 && text_tokens.size() >= k) {
@@ -259,12 +257,13 @@ private:
         return most;
     }
 
-    static void normalize(const Normalization& n, std::string& text) {
+    static void normalize(const Normalization& n, std::string& text, RegexScratch& scratch,
+                          std::string& out) {
         if (n.tokenize) {
             // Re-write the text as its tokens joined by single blanks, so that a row's pattern
             // (anchored on blanks) matches whole tokens.
             std::vector<Token> tokens;
-            n.tokenizer.split(text, tokens);
+            n.tokenizer.split(text, tokens, scratch);
             std::string joined;
             joined.reserve(text.size());
             for (std::size_t i = 0; i < tokens.size(); ++i) {
@@ -276,7 +275,8 @@ private:
         for (int pass = 0; pass < 64; ++pass) {
             bool changed = false;
             for (const auto& row : n.rows) {
-                std::string out = std::regex_replace(text, row.re, row.replacement);
+                out.clear();
+                row.re.replace(text, row.replacement, scratch, out);
                 if (out != text) {
                     text.swap(out);
                     changed = true;
@@ -295,18 +295,20 @@ bool flag(Compiler& c, pugi::xml_node n, const char* name, bool fallback) {
     c.invalid(n, std::string("attribute '") + name + "' = '" + std::string(v) + "' is not a boolean");
 }
 
-std::regex compile_regex(Compiler& c, pugi::xml_node n, std::string pattern, bool case_sensitive,
-                         const char* what) {
+Regex compile_regex(Compiler& c, pugi::xml_node n, std::string pattern, bool case_sensitive,
+                    const char* what) {
     // Python's "(?u)" (Unicode word classes), as scikit-learn writes its token patterns, has no
-    // ECMAScript spelling; ASCII classes are what std::regex offers.
+    // ECMAScript spelling; the classes here are ASCII.
     if (pattern.compare(0, 4, "(?u)") == 0) pattern.erase(0, 4);
-    auto flags = std::regex::ECMAScript;
-    if (!case_sensitive) flags |= std::regex::icase;
-    try {
-        return std::regex(pattern, flags);
-    } catch (const std::regex_error& e) {
-        c.invalid(n, std::string("bad regular expression in ") + what + " '" + pattern + "': " + e.what());
+    Regex re;
+    RegexError err;
+    if (!re.compile(pattern, !case_sensitive, err)) {
+        std::string msg = std::string("regular expression in ") + what + " '" + pattern + "' at offset " +
+                          std::to_string(err.offset) + ": " + err.message;
+        if (err.kind == RegexError::Kind::unsupported) c.unsupported(n, msg);
+        c.invalid(n, "bad " + msg);
     }
+    return re;
 }
 
 void read_tokenizer(Compiler& c, pugi::xml_node n, Tokenizer& t, bool case_sensitive, const Tokenizer* parent,
@@ -337,7 +339,7 @@ std::string quote_regex(std::string_view s) {
     return out;
 }
 
-/// Escapes '$' in a replacement text (regex_replace gives it a meaning).
+/// Escapes '$' in a replacement text ($-substitutions give it a meaning).
 std::string quote_replacement(std::string_view s) {
     std::string out;
     for (char ch : s) {

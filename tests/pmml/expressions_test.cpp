@@ -175,3 +175,63 @@ TEST_CASE("DefineFunction with parameters, called twice in one expression", "[pm
     CHECK(to_string(eval(call("concat", call("tag", S) + call("tag", X)), {{"s", "a"}, {"x", 2.0}}, "string",
                          f)) == "<a><2>");
 }
+
+TEST_CASE("matches and replace on a megabyte field, and a bad pattern per record", "[pmml]") {
+    // A recursive matcher (std::regex) overflows the stack on these; the engine runs in steps.
+    std::string as(1 << 20, 'a');
+    CHECK(num(call("matches", S + C("(a|b)*c")), {{"s", as.c_str()}}) == 0);
+    CHECK(num(call("matches", S + C("^\\w+$")), {{"s", as.c_str()}}) == 1);
+    std::string text = as + "c";
+    CHECK(num(call("matches", S + C("(a|b)*c")), {{"s", text.c_str()}}) == 1);
+    CHECK(to_string(eval(call("replace", S + C("\\w+") + C("&lt;$&amp;&gt;")), {{"s", as.c_str()}},
+                         "string")) == "<" + as + ">");
+    CHECK(to_string(eval(call("replace", S + C("(a+)c") + C("[$1]")), {{"s", text.c_str()}}, "string")) ==
+          "[" + as + "]");
+    // $-substitutions: $& the match, $1 a group, $$ a dollar.
+    CHECK(to_string(eval(call("replace", S + C("(b+)") + C("$1$&$$")), {{"s", "abbc"}}, "string")) ==
+          "abbbb$c");
+
+    // A pattern that comes from the record and does not compile: the record fails with the reason
+    // (invalidValueTreatment returnInvalid), or the result is missing (asMissing).
+    auto m = with_expression(call("matches", C("abc") + S));
+    auto p = pmml_test::score(*m, {{"s", "(b"}});
+    CHECK_FALSE(p.ok());
+    CHECK_THAT(p.error, Catch::Contains("matches") && Catch::Contains("bad regular expression '(b'") &&
+                            Catch::Contains("')'"));
+    p = pmml_test::score(*m, {{"s", "b"}});
+    REQUIRE(p.ok());
+    CHECK(p.outputs.at(0).as_number() == 1);
+    auto lenient = with_expression("<Apply function=\"replace\" invalidValueTreatment=\"asMissing\">" +
+                                       C("abc") + S + C("x") + "</Apply>",
+                                   "string");
+    p = pmml_test::score(*lenient, {{"s", "(?<=a)b"}});
+    REQUIRE(p.ok());
+    CHECK(p.outputs.at(0).is_missing());
+    p = pmml_test::score(*lenient, {{"s", "b"}});
+    REQUIRE(p.ok());
+    CHECK(to_string(p.outputs.at(0)) == "axc");
+}
+
+TEST_CASE("matches and replace: constant patterns outside the subset are refused at load", "[pmml]") {
+    auto refusal = [](const std::string& fn, const std::string& pattern, bool unsupported) {
+        try {
+            with_expression(call(fn, S + C(pattern) + (fn == "replace" ? C("x") : "")), "string");
+        } catch (const unsupported_error& e) {
+            CHECK(unsupported);
+            return std::string(e.what());
+        } catch (const invalid_value_error& e) {
+            CHECK_FALSE(unsupported);
+            return std::string(e.what());
+        }
+        FAIL("no exception for " << pattern);
+        return std::string();
+    };
+    auto msg = refusal("replace", "(a)\\1", true);
+    CHECK_THAT(msg, Catch::Contains("<Apply> at line") && Catch::Contains("backreference '\\1'"));
+    msg = refusal("matches", "(?&lt;=a)b", true);
+    CHECK_THAT(msg, Catch::Contains("<Apply> at line") && Catch::Contains("lookbehind"));
+    msg = refusal("replace", "(a{1000}){1000}", true);
+    CHECK_THAT(msg, Catch::Contains("<Apply> at line") && Catch::Contains("too large"));
+    msg = refusal("replace", "a)", false);
+    CHECK_THAT(msg, Catch::Contains("<Apply> at line") && Catch::Contains("unmatched ')'"));
+}

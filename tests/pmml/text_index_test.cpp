@@ -243,3 +243,36 @@ TEST_CASE("TextIndex: malformed documents name the element and line", "[pmml]") 
                               "InlineTable></TextIndexNormalization>")));
     CHECK_THAT(msg, Catch::Contains("<row> at line 13") && Catch::Contains("stem"));
 }
+
+TEST_CASE("TextIndex: a megabyte field through regular expressions", "[pmml]") {
+    // x-wordRE \w+ over "ab ab ab ...": every token is "ab".
+    std::string words;
+    while (words.size() < (1u << 20)) words += "ab ";
+    const double tokens = static_cast<double>(words.size() / 3);
+    CHECK(num(text_index("x-wordRE=\"\\w+\"", "ab"), {{"doc", words.c_str()}}) == tokens);
+    // A custom separator that never matches in a megabyte-long word: one token, then "a".
+    std::string as(1 << 20, 'a');
+    std::string one = as + ",a";
+    CHECK(num(text_index("wordSeparatorCharacterRE=\"[,;]+\"", "a"), {{"doc", one.c_str()}}) == 1);
+    // A normalization row (a|b)*c: the megabyte token "aaa...c" and the token "c" both become "x".
+    std::string text = as + "c c";
+    CHECK(num(text_index("", "x",
+                         "<TextIndexNormalization><InlineTable><row><string>(a|b)*c</string><stem>x</stem>"
+                         "<regex>true</regex></row></InlineTable></TextIndexNormalization>"),
+              {{"doc", text.c_str()}}) == 2);
+}
+
+TEST_CASE("TextIndex: patterns outside the supported subset are refused at load", "[pmml]") {
+    auto msg = load_error<unsupported_error>(model_with(text_index("x-wordRE=\"(\\w)\\1\"", "a")));
+    CHECK_THAT(msg, Catch::Contains("<TextIndex> at line 13") && Catch::Contains("x-wordRE") &&
+                        Catch::Contains("backreference '\\1'"));
+    msg = load_error<unsupported_error>(
+        model_with(text_index("", "a",
+                              "<TextIndexNormalization>\n<InlineTable><row><string>(?&lt;=a)b</"
+                              "string><stem>x</stem><regex>true</regex>"
+                              "</row></InlineTable></TextIndexNormalization>")));
+    CHECK_THAT(msg, Catch::Contains("<row> at line 14") && Catch::Contains("lookbehind"));
+    msg = load_error<unsupported_error>(
+        model_with(text_index("wordSeparatorCharacterRE=\"(a{1000}){1000}\"", "a")));
+    CHECK_THAT(msg, Catch::Contains("<TextIndex> at line 13") && Catch::Contains("too large"));
+}
