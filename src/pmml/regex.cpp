@@ -125,7 +125,60 @@ public:
             emit_op(Regex::Op::match);
         }
         re_.look_depth_ = static_cast<std::size_t>(max_look_depth_);
+        analyze_start();
         return true;
+    }
+
+    /// Follows the non-consuming steps from the program start: the bytes a match can start with,
+    /// whether a match can be empty, whether every path passes ^ first. Assertions other than ^
+    /// only narrow where a match starts, so following them keeps first_ a superset.
+    void analyze_start() {
+        const auto& prog = re_.prog_;
+        std::vector<bool> seen(prog.size(), false);
+        std::vector<std::uint32_t> stack = {0};
+        bool consumes = false, empty = false, bol = false;
+        ByteSet first;
+        while (!stack.empty()) {
+            std::uint32_t pc = stack.back();
+            stack.pop_back();
+            if (pc >= prog.size() || seen[pc]) continue;
+            seen[pc] = true;
+            const Regex::Inst& in = prog[pc];
+            switch (in.op) {
+                case Regex::Op::split:
+                    stack.push_back(in.y);
+                    stack.push_back(in.x);
+                    break;
+                case Regex::Op::jump:
+                    stack.push_back(in.x);
+                    break;
+                case Regex::Op::bol:
+                    bol = true;
+                    break;
+                case Regex::Op::match:
+                    empty = true;
+                    break;
+                case Regex::Op::byte:
+                    consumes = true;
+                    first.add(in.a);
+                    break;
+                case Regex::Op::set:
+                    consumes = true;
+                    for (int w = 0; w < 4; ++w) first.bits[w] |= re_.sets_[in.x].bits[w];
+                    break;
+                case Regex::Op::any:
+                    consumes = true;
+                    for (int c = 0; c < 256; ++c)
+                        if (c != '\n' && c != '\r') first.add(static_cast<unsigned char>(c));
+                    break;
+                default:  // save, reset, eol, word, not_word, look
+                    stack.push_back(pc + 1);
+                    break;
+            }
+        }
+        re_.start_anchored_ = bol && !consumes && !empty;
+        re_.has_first_ = !bol && !empty && consumes;
+        re_.first_ = first;
     }
 
 private:
@@ -723,6 +776,8 @@ bool Regex::compile(std::string_view pattern, bool icase, RegexError& error) {
     looks_.clear();
     slots_ = 2;
     look_depth_ = 0;
+    first_ = ByteSet{};
+    has_first_ = start_anchored_ = false;
     error = RegexError{};
     RegexCompiler c(pattern, icase, *this, error);
     if (c.compile()) return true;
@@ -864,8 +919,16 @@ struct RegexVm {
         cl->size = 0;
         bool matched = false;
         const std::size_t n = text.size();
+        const bool skip = !anchored && start == 0;  // the main program's own start analysis applies
         for (std::size_t p = from;; ++p) {
-            if (!matched && (!anchored || p == from)) {
+            if (skip && !matched && cl->size == 0) {
+                if (re.start_anchored_ && p > 0) break;  // ^ cannot hold any more
+                if (re.has_first_) {
+                    while (p < n && !re.first_.has(static_cast<unsigned char>(text[p]))) ++p;
+                    if (p >= n) break;  // a match needs at least one byte
+                }
+            }
+            if (!matched && (!anchored || p == from) && !(skip && re.start_anchored_ && p > 0)) {
                 std::fill(lv.work.begin(), lv.work.begin() + static_cast<std::ptrdiff_t>(nslots), npos);
                 add(*cl, start, p, lv, level);
             }

@@ -125,6 +125,11 @@ private:
     std::vector<Look> looks_;
     std::size_t slots_ = 2;
     std::size_t look_depth_ = 0;  ///< deepest lookahead nesting (nested VMs a search may need)
+    // Where a match can start (from the program, at compile time): a search with no thread alive
+    // skips the bytes outside `first_`, and a pattern anchored by ^ only starts at 0.
+    ByteSet first_;
+    bool has_first_ = false;       ///< every match starts with a byte of first_
+    bool start_anchored_ = false;  ///< every path from the start passes ^ before consuming
 };
 
 /// Per-caller working memory of Regex matching (thread lists and capture arrays). Grows to the
