@@ -177,7 +177,8 @@ public:
             }
         }
         re_.start_anchored_ = bol && !consumes && !empty;
-        re_.has_first_ = !bol && !empty && consumes;
+        re_.has_first_ = !empty && consumes;
+        re_.bol_path_ = bol;
         re_.first_ = first;
     }
 
@@ -777,7 +778,7 @@ bool Regex::compile(std::string_view pattern, bool icase, RegexError& error) {
     slots_ = 2;
     look_depth_ = 0;
     first_ = ByteSet{};
-    has_first_ = start_anchored_ = false;
+    has_first_ = start_anchored_ = bol_path_ = false;
     error = RegexError{};
     RegexCompiler c(pattern, icase, *this, error);
     if (c.compile()) return true;
@@ -922,8 +923,8 @@ struct RegexVm {
         const bool skip = !anchored && start == 0;  // the main program's own start analysis applies
         for (std::size_t p = from;; ++p) {
             if (skip && !matched && cl->size == 0) {
-                if (re.start_anchored_ && p > 0) break;  // ^ cannot hold any more
-                if (re.has_first_) {
+                if (re.start_anchored_ && p > 0) break;            // ^ cannot hold any more
+                if (re.has_first_ && !(p == 0 && re.bol_path_)) {  // a ^ path may start at 0
                     while (p < n && !re.first_.has(static_cast<unsigned char>(text[p]))) ++p;
                     if (p >= n) break;  // a match needs at least one byte
                 }

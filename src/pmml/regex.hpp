@@ -128,7 +128,8 @@ private:
     // Where a match can start (from the program, at compile time): a search with no thread alive
     // skips the bytes outside `first_`, and a pattern anchored by ^ only starts at 0.
     ByteSet first_;
-    bool has_first_ = false;       ///< every match starts with a byte of first_
+    bool has_first_ = false;       ///< every match starts with a byte of first_ (or at 0, see bol_path_)
+    bool bol_path_ = false;        ///< some path from the start passes ^ (a match may start at 0 anyway)
     bool start_anchored_ = false;  ///< every path from the start passes ^ before consuming
 };
 
