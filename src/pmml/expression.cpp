@@ -373,6 +373,10 @@ std::string_view format_number(Ctx& ctx, int buf, double x, std::string_view pat
         char tmp[512];
         int n;
         if (conv == 'd' || conv == 'x' || conv == 'X' || conv == 'o') {
+            // NaN, infinities and |x| >= 2^63 have no long long value (the conversion is undefined).
+            if (!(x >= -9223372036854775808.0 && x < 9223372036854775808.0))
+                fail("formatNumber: %" + std::string(1, conv) + " of " +
+                     (std::isnan(x) ? std::string("NaN") : std::to_string(x)) + ", outside the long range");
             spec += "ll";
             spec.push_back(conv);
             n = std::snprintf(tmp, sizeof tmp, spec.c_str(), static_cast<long long>(x));
@@ -769,11 +773,13 @@ private:
                 Value l = args[2]->eval(ctx);
                 if (v.is_missing() || s.is_missing() || l.is_missing()) return missing_result();
                 double start = need_number(s, fn_name), len = need_number(l, fn_name);
-                if (start < 1 || len < 0) fail("substring: bad start or length");
+                // Written so that NaN fails too; both are clamped to the text before the
+                // conversion (a start or length of 1e300 or infinity is not a size_t).
+                if (!(start >= 1) || !(len >= 0)) fail("substring: bad start or length");
                 auto t = v.text();
-                auto b = static_cast<std::size_t>(start) - 1;
-                if (b > t.size()) b = t.size();
-                auto n = std::min(static_cast<std::size_t>(len), t.size() - b);
+                double size = static_cast<double>(t.size());
+                auto b = static_cast<std::size_t>(std::min(start - 1, size));
+                auto n = std::min(static_cast<std::size_t>(std::min(len, size)), t.size() - b);
                 return Value::string(ctx.store(buffer, t.substr(b, n)));
             }
             case Fn::concat: {

@@ -235,3 +235,18 @@ TEST_CASE("matches and replace: constant patterns outside the subset are refused
     msg = refusal("replace", "a)", false);
     CHECK_THAT(msg, Catch::Contains("<Apply> at line") && Catch::Contains("unmatched ')'"));
 }
+
+TEST_CASE("substring and formatNumber with numbers beyond a size or a long", "[pmml]") {
+    // A start or length past the text is clamped before it becomes a size_t.
+    CHECK(to_string(eval(call("substring", S + C("1e300") + C("2")), {{"s", "abc"}}, "string")).empty());
+    CHECK(to_string(eval(call("substring", S + C("2") + C("1e300")), {{"s", "abc"}}, "string")) == "bc");
+    CHECK(to_string(eval(call("substring", S + C("4") + C("1")), {{"s", "abc"}}, "string")).empty());
+    // %d of a number no long long holds: the record fails with the reason.
+    auto m = with_expression(call("formatNumber", X + C("%d")), "string");
+    auto p = pmml_test::score(*m, {{"x", -1e308}});
+    CHECK_FALSE(p.ok());
+    CHECK_THAT(p.error, Catch::Contains("formatNumber: %d") && Catch::Contains("outside the long range"));
+    p = pmml_test::score(*m, {{"x", -9007199254740992.0}});
+    REQUIRE(p.ok());
+    CHECK(to_string(p.outputs.at(0)) == "-9007199254740992");
+}
