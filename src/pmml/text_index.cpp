@@ -240,19 +240,37 @@ private:
         return sum;
     }
 
-    /// The highest count of any k-token sequence in the text (exact matches, case folded as set).
+    /// Orders two tokens by their (case-folded as set) bytes; 0 when equal_text holds.
+    int compare_tokens(std::string_view a, std::string_view b) const {
+        std::size_t n = std::min(a.size(), b.size());
+        for (std::size_t i = 0; i < n; ++i) {
+            int x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+            if (!case_sensitive) x = std::tolower(x), y = std::tolower(y);
+            if (x != y) return x < y ? -1 : 1;
+        }
+        return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
+    }
+
+    /// The highest count of any k-token sequence in the text (exact matches, case folded as set):
+    /// the windows sorted by their text, then the longest run of equal ones. O(w log w) window
+    /// comparisons for w windows (comparing every window with every other one was quadratic: a
+    /// long text held its thread for minutes).
     double max_frequency(std::string_view text, const std::vector<Token>& tokens, std::size_t k) const {
         if (k == 0 || tokens.size() < k) return 0;
-        double most = 0;
-        for (std::size_t i = 0; i + k <= tokens.size(); ++i) {
-            double n = 0;
-            for (std::size_t j = 0; j + k <= tokens.size(); ++j) {
-                bool same = true;
-                for (std::size_t t = 0; t < k && same; ++t)
-                    same = equal_text(at(text, tokens[i + t]), at(text, tokens[j + t]), case_sensitive);
-                if (same) n += 1;
-            }
-            most = std::max(most, n);
+        auto windows = tokens.size() - k + 1;
+        auto compare = [&](std::size_t i, std::size_t j) {
+            for (std::size_t t = 0; t < k; ++t)
+                if (int c = compare_tokens(at(text, tokens[i + t]), at(text, tokens[j + t]))) return c;
+            return 0;
+        };
+        std::vector<std::size_t> order(windows);
+        for (std::size_t i = 0; i < windows; ++i) order[i] = i;
+        std::sort(order.begin(), order.end(),
+                  [&](std::size_t i, std::size_t j) { return compare(i, j) < 0; });
+        double most = 1, run = 1;
+        for (std::size_t i = 1; i < windows; ++i) {
+            run = compare(order[i - 1], order[i]) == 0 ? run + 1 : 1;
+            most = std::max(most, run);
         }
         return most;
     }
@@ -272,11 +290,18 @@ private:
             }
             text.swap(joined);
         }
+        // A row whose replacement holds its own match grows the text at every recursive pass
+        // (64 doublings): past this bound the record fails instead.
+        const std::size_t limit = 8 * text.size() + 65536;
         for (int pass = 0; pass < 64; ++pass) {
             bool changed = false;
             for (const auto& row : n.rows) {
                 out.clear();
                 row.re.replace(text, row.replacement, scratch, out);
+                if (out.size() > limit)
+                    fail("TextIndexNormalization: the replacements grow the text past " +
+                         std::to_string(limit) +
+                         " bytes (a recursive row whose output contains its own match?)");
                 if (out != text) {
                     text.swap(out);
                     changed = true;

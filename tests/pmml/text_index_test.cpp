@@ -276,3 +276,23 @@ TEST_CASE("TextIndex: patterns outside the supported subset are refused at load"
         model_with(text_index("wordSeparatorCharacterRE=\"(a{1000}){1000}\"", "a")));
     CHECK_THAT(msg, Catch::Contains("<TextIndex> at line 13") && Catch::Contains("too large"));
 }
+
+TEST_CASE("TextIndex: a recursive row that grows the text fails the record; long augmented texts", "[pmml]") {
+    // "a" -> "aa" again and again: the text would double 64 times; the record fails instead.
+    auto m = pmml::load(model_with(
+        text_index("", "a",
+                   "<TextIndexNormalization recursive=\"true\" tokenize=\"false\"><InlineTable><row>"
+                   "<string>a</string><stem>aa</stem></row></InlineTable></TextIndexNormalization>")));
+    auto p = pmml_test::score(*m, {{"doc", "a"}});
+    CHECK_FALSE(p.ok());
+    CHECK_THAT(p.error, Catch::Contains("TextIndexNormalization") && Catch::Contains("grow"));
+    // augmentedNormalizedTermFrequency over 100,000 tokens "a b a b ...": a occurs 50,000 times and
+    // is (with b) the most frequent term, so 0.5 * (1 + 50000 / 50000) = 1; the pair "b a" occurs
+    // 49,999 times, the most frequent pair "a b" 50,000 times.
+    std::string text;
+    for (int i = 0; i < 50000; ++i) text += "a b ";
+    CHECK(num(text_index("localTermWeights=\"augmentedNormalizedTermFrequency\"", "a"),
+              {{"doc", text.c_str()}}) == 1.0);
+    CHECK(num(text_index("localTermWeights=\"augmentedNormalizedTermFrequency\"", "b a"),
+              {{"doc", text.c_str()}}) == Approx(0.5 * (1 + 49999.0 / 50000.0)));
+}
