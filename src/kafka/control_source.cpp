@@ -93,15 +93,16 @@ struct control_core::impl {
     clock_type::time_point next_position_check{};
 
     bool caught_up() {
-        std::vector<topic_partition> behind;
-        for (const auto& p : parts)
-            if (p.next < p.target) behind.push_back({p.topic, p.partition, -1});
-        if (behind.empty()) return true;
+        if (std::all_of(parts.begin(), parts.end(), [](const part& p) { return p.next >= p.target; }))
+            return true;
         // The join asks on every poll while data waits for the bootstrap: ask the consumer at most
         // once a millisecond.
         const auto now = clock_type::now();
         if (now < next_position_check) return false;
         next_position_check = now + std::chrono::milliseconds(1);
+        std::vector<topic_partition> behind;
+        for (const auto& p : parts)
+            if (p.next < p.target) behind.push_back({p.topic, p.partition, -1});
         // Transaction markers and compacted gaps leave `next` short of the mark: ask the consumer.
         cons->position(behind);
         for (const auto& b : behind) {
