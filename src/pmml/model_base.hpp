@@ -182,6 +182,26 @@ private:
     void apply_targets(ModelResult& r) const;
 };
 
+/// The evaluate() of a family whose per-record arithmetic is one template, `evaluate_as<T>(ctx, r)`:
+/// in double, or in float for x-mathContext="float". The float instantiation stays out of line, so
+/// the double path compiles as if it were alone. A family whose evaluate_as is private declares
+/// `friend class FloatOrDouble<Family>;`.
+template <class Family>
+class FloatOrDouble : public CompiledModel {
+protected:
+    void evaluate(Ctx& ctx, ModelResult& r) const override {
+        if (float_math)
+            evaluate_float(ctx, r);
+        else
+            static_cast<const Family&>(*this).template evaluate_as<double>(ctx, r);
+    }
+
+private:
+    [[gnu::noinline]] void evaluate_float(Ctx& ctx, ModelResult& r) const {
+        static_cast<const Family&>(*this).template evaluate_as<float>(ctx, r);
+    }
+};
+
 /// How an OutputField computes its value.
 struct OutputDef {
     enum class Feature : std::uint8_t {

@@ -19,7 +19,7 @@
 namespace scorestream::pmml::detail {
 namespace {
 
-class ClusteringModelImpl final : public CompiledModel {
+class ClusteringModelImpl final : public FloatOrDouble<ClusteringModelImpl> {
 public:
     struct Field {
         int slot = -1;
@@ -108,14 +108,7 @@ public:
     }
 
 protected:
-    void evaluate(Ctx& ctx, ModelResult& r) const override {
-        if (float_math)
-            evaluate_float(ctx, r);
-        else
-            evaluate_as<double>(ctx, r);
-    }
-    /// The float path out of line, so the double path compiles as if it were alone.
-    [[gnu::noinline]] void evaluate_float(Ctx& ctx, ModelResult& r) const { evaluate_as<float>(ctx, r); }
+    friend class FloatOrDouble<ClusteringModelImpl>;
 
     /// The model in T: double, or float for x-mathContext="float" (inputs, centers, weights, every
     /// term, sum, power and root in float; the similarity counts are exact in either).

@@ -39,7 +39,7 @@ enum class Link : std::uint8_t {
     power
 };
 
-class GeneralRegressionImpl final : public CompiledModel {
+class GeneralRegressionImpl final : public FloatOrDouble<GeneralRegressionImpl> {
 public:
     struct Term {
         int slot;
@@ -177,14 +177,7 @@ public:
     }
 
 protected:
-    void evaluate(Ctx& ctx, ModelResult& r) const override {
-        if (float_math)
-            evaluate_float(ctx, r);
-        else
-            evaluate_as<double>(ctx, r);
-    }
-    /// The float path out of line, so the double path compiles as if it were alone.
-    [[gnu::noinline]] void evaluate_float(Ctx& ctx, ModelResult& r) const { evaluate_as<float>(ctx, r); }
+    friend class FloatOrDouble<GeneralRegressionImpl>;
 
 private:
     /// The model in T: double, or float for x-mathContext="float".

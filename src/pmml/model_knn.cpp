@@ -19,7 +19,7 @@
 namespace scorestream::pmml::detail {
 namespace {
 
-class NearestNeighborImpl final : public CompiledModel {
+class NearestNeighborImpl final : public FloatOrDouble<NearestNeighborImpl> {
 public:
     struct Input {
         int slot;
@@ -132,14 +132,7 @@ protected:
         return cmp.distance(acc, cmp.measure == Measure::chebychev ? T(1) : all / seen);
     }
 
-    void evaluate(Ctx& ctx, ModelResult& r) const override {
-        if (float_math)
-            evaluate_float(ctx, r);
-        else
-            evaluate_as<double>(ctx, r);
-    }
-    /// The float path out of line, so the double path compiles as if it were alone.
-    [[gnu::noinline]] void evaluate_float(Ctx& ctx, ModelResult& r) const { evaluate_as<float>(ctx, r); }
+    friend class FloatOrDouble<NearestNeighborImpl>;
 
     /// The model in T: double, or float for x-mathContext="float" (inputs, table cells, distances,
     /// neighbour weights, averages and vote shares in float; the median picks a float value).

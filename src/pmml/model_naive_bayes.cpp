@@ -18,7 +18,7 @@
 namespace scorestream::pmml::detail {
 namespace {
 
-class NaiveBayesModelImpl final : public CompiledModel {
+class NaiveBayesModelImpl final : public FloatOrDouble<NaiveBayesModelImpl> {
 public:
     enum class Dist : std::uint8_t { none, gaussian, poisson };
     struct Stat {
@@ -101,14 +101,7 @@ public:
     }
 
 protected:
-    void evaluate(Ctx& ctx, ModelResult& r) const override {
-        if (float_math)
-            evaluate_float(ctx, r);
-        else
-            evaluate_as<double>(ctx, r);
-    }
-    /// The float path out of line, so the double path compiles as if it were alone.
-    [[gnu::noinline]] void evaluate_float(Ctx& ctx, ModelResult& r) const { evaluate_as<float>(ctx, r); }
+    friend class FloatOrDouble<NaiveBayesModelImpl>;
 
 private:
     /// The model in T: double, or float for x-mathContext="float" (then the load-time tables hold

@@ -54,7 +54,7 @@ LayerNorm parse_layer_norm(Compiler& c, pugi::xml_node n, std::string_view a) {
     c.invalid(n, "unknown normalizationMethod '" + std::string(a) + "'");
 }
 
-class NeuralNetworkImpl final : public CompiledModel {
+class NeuralNetworkImpl final : public FloatOrDouble<NeuralNetworkImpl> {
 public:
     struct Neuron {
         double bias = 0.0;
@@ -129,14 +129,7 @@ public:
     }
 
 protected:
-    void evaluate(Ctx& ctx, ModelResult& r) const override {
-        if (float_math)
-            evaluate_float(ctx, r);
-        else
-            evaluate_as<double>(ctx, r);
-    }
-    /// The float path out of line, so the double path compiles as if it were alone.
-    [[gnu::noinline]] void evaluate_float(Ctx& ctx, ModelResult& r) const { evaluate_as<float>(ctx, r); }
+    friend class FloatOrDouble<NeuralNetworkImpl>;
 
 private:
     /// The network in T: double, or float for x-mathContext="float". The value area holds T values.

@@ -10,7 +10,7 @@
 namespace scorestream::pmml::detail {
 namespace {
 
-class RuleSetModelImpl final : public CompiledModel {
+class RuleSetModelImpl final : public FloatOrDouble<RuleSetModelImpl> {
 public:
     enum class Criterion : std::uint8_t { first_hit, weighted_sum, weighted_max };
     /// One rule in document pre-order. `end` is the entry after its subtree (itself + 1 for a
@@ -171,14 +171,7 @@ protected:
         if (r.has_confidences) r.confidence = rule.confidence;
     }
 
-    void evaluate(Ctx& ctx, ModelResult& r) const override {
-        if (float_math)
-            evaluate_float(ctx, r);
-        else
-            evaluate_as<double>(ctx, r);
-    }
-    /// The float path out of line, so the double path compiles as if it were alone.
-    [[gnu::noinline]] void evaluate_float(Ctx& ctx, ModelResult& r) const { evaluate_as<float>(ctx, r); }
+    friend class FloatOrDouble<RuleSetModelImpl>;
 
     /// The rules in T: double, or float for x-mathContext="float" (the weightedSum totals and their
     /// division; the document's numbers were rounded to float at load).

@@ -8,7 +8,7 @@
 namespace scorestream::pmml::detail {
 namespace {
 
-class ScorecardImpl final : public CompiledModel {
+class ScorecardImpl final : public FloatOrDouble<ScorecardImpl> {
 public:
     struct Attribute {
         int pred;
@@ -99,14 +99,7 @@ public:
     }
 
 protected:
-    void evaluate(Ctx& ctx, ModelResult& r) const override {
-        if (float_math)
-            evaluate_float(ctx, r);
-        else
-            evaluate_as<double>(ctx, r);
-    }
-    /// The float path out of line, so the double path compiles as if it were alone.
-    [[gnu::noinline]] void evaluate_float(Ctx& ctx, ModelResult& r) const { evaluate_as<float>(ctx, r); }
+    friend class FloatOrDouble<ScorecardImpl>;
 
 private:
     /// The score in T: double, or float for x-mathContext="float" (initialScore, partial scores,
