@@ -52,7 +52,9 @@ struct TargetPost {
 /// branch per tree. The NaN's low 32 bits hold the leaf's payload (class index or index into the
 /// scores; -1 for none).
 struct FlatNode {
-    static constexpr std::int32_t flip = 1, category = 2, leaf = 4;
+    /// `strict` marks a category split whose two sets both list values, so a string neither lists
+    /// sends the record to no child (the walk does not read it; the general path does).
+    static constexpr std::int32_t flip = 1, category = 2, leaf = 4, strict = 8;
     static FlatNode make_leaf(std::int32_t self, std::int32_t payload) noexcept {
         std::uint64_t bits = 0x7FF8000000000000ull | static_cast<std::uint32_t>(payload);
         FlatNode n{0.0, leaf | flip, self};
@@ -73,6 +75,7 @@ struct FlatTree {
     const double* scores = nullptr;  ///< regression: leaf payload -> score
     std::uint64_t used = 0;          ///< inputs read, as bits (slot & 63)
     std::uint64_t strict = 0;        ///< inputs whose unlisted strings need the general path
+    bool numeric = false;            ///< no category split: walk() compares numbers only
 
     bool applies(const EvalScratch& s) const noexcept {
         return ((s.missing_bits & used) | (s.outside_bits & strict)) == 0;
@@ -90,11 +93,21 @@ struct FlatTree {
             ((n.slot_flags & FlatNode::category) ? in_set : below) != ((n.slot_flags & FlatNode::flip) != 0);
         return n.next + (first ? 0 : 1);
     }
+    /// step() for a tree without category splits: one comparison (a leaf still steps to itself,
+    /// its NaN comparing false).
+    static int step_numeric(const FlatNode& n, const double* xs, const std::int32_t* /*cats*/) noexcept {
+        bool first = (xs[n.slot_flags >> 4] <= n.value) != ((n.slot_flags & FlatNode::flip) != 0);
+        return n.next + (first ? 0 : 1);
+    }
     /// The leaf this record reaches (only when applies()).
     int walk(const double* xs, const std::int32_t* cats) const noexcept {
         const FlatNode* all = nodes.data();
         int i = 0;
-        while (!(all[i].slot_flags & FlatNode::leaf)) i = step(all[i], xs, cats);
+        if (numeric) {
+            while (!(all[i].slot_flags & FlatNode::leaf)) i = step_numeric(all[i], xs, cats);
+        } else {
+            while (!(all[i].slot_flags & FlatNode::leaf)) i = step(all[i], xs, cats);
+        }
         return i;
     }
     /// The leaf's payload: class index or score index (-1: none).

@@ -55,6 +55,8 @@ public:
     /// Walk the trees four at a time (deep trees: the walks' load chains overlap) rather than one
     /// after the other (shallow trees, where the interleaving costs more than it hides).
     bool lockstep = false;
+    /// No tree has a category split: each level is one comparison (no set lookup to compute).
+    bool numeric = false;
 
     void seal(const Program& /*prog*/) override {
         flat.clear();
@@ -75,8 +77,21 @@ public:
         }
         if (!ok) flat.clear();
         std::size_t total = 0;
-        for (const auto& f : flat) total += f.tree->nodes.size();
+        numeric = !flat.empty();
+        for (const auto& f : flat) {
+            total += f.tree->nodes.size();
+            numeric = numeric && f.tree->numeric;
+        }
         lockstep = !flat.empty() && total / flat.size() > 64;
+    }
+
+    std::size_t memory_bytes() const override {
+        // The base counts sizeof(CompiledModel); this family's own members come on top.
+        std::size_t n = CompiledModel::memory_bytes() + (sizeof(*this) - sizeof(CompiledModel)) +
+                        preds.memory_bytes() + segs.capacity() * sizeof(Segment) +
+                        flat.capacity() * sizeof(Flat);
+        for (const auto& s : segs) n += s.cat_map.capacity() * sizeof(int);
+        return n;
     }
 
     /// Returns false when some input is missing or a tree gives no prediction (the general loop then
@@ -183,7 +198,7 @@ bool combine(Method method, double* values, double* weights, std::size_t count, 
 /// Pads the last group of a lockstep walk.
 const FlatNode idle_leaf = FlatNode::make_leaf(0, -1);
 
-template <std::size_t lanes>
+template <std::size_t lanes, int (*step)(const FlatNode&, const double*, const std::int32_t*)>
 void walk_lockstep(const FlatNode* const* trees, int* at, const double* xs, const std::int32_t* cats) {
     for (std::size_t k = 0; k < lanes; ++k) at[k] = 0;
     for (;;) {
@@ -191,7 +206,7 @@ void walk_lockstep(const FlatNode* const* trees, int* at, const double* xs, cons
         for (std::size_t k = 0; k < lanes; ++k) {
             const FlatNode& n = trees[k][at[k]];
             inner |= ~n.slot_flags & FlatNode::leaf;
-            at[k] = FlatTree::step(n, xs, cats);
+            at[k] = step(n, xs, cats);
         }
         if (!inner) return;
     }
@@ -235,7 +250,10 @@ bool MiningModelImpl::evaluate_flat(Ctx& ctx, ModelResult& r) const {
             std::size_t n = std::min(lanes, flat.size() - base);
             for (std::size_t k = 0; k < lanes; ++k)
                 trees[k] = k < n ? flat[base + k].tree->nodes.data() : &idle_leaf;
-            walk_lockstep<lanes>(trees, at, xs, cats);
+            if (numeric)
+                walk_lockstep<lanes, FlatTree::step_numeric>(trees, at, xs, cats);
+            else
+                walk_lockstep<lanes, FlatTree::step>(trees, at, xs, cats);
             for (std::size_t k = 0; k < n; ++k)
                 if (!take(flat[base + k], at[k])) return false;
         }

@@ -3,6 +3,9 @@
 // tested inline), or an index into a Predicates table for everything else, plus its children and
 // its payload (class index or score index). Colder data (ids, score distributions, default
 // children, record counts) lives in side arrays that exist only when the document uses them.
+// A tree whose every split is binary keeps only its 16-byte flat form (FlatTree): records with a
+// missing input walk the same nodes with the missing-value strategies applied (select_flat), so
+// the 24-byte nodes are dropped once the flat form is built.
 
 #include "compiler.hpp"
 #include "predicate.hpp"
@@ -43,36 +46,54 @@ public:
     /// Set on a node whose two children are complementary category tests on one string input.
     static constexpr std::uint8_t category_split = 0x40;
     FlatTree flat;  ///< no nodes unless every split is binary (and the root is <True/>)
+    /// Flat trees only: per node, the payload of internal nodes, kept only when a strategy can stop
+    /// at an internal node (lastPrediction, defaultChild, returnLastPrediction); leaves hold theirs.
+    std::vector<std::int32_t> inner_payload;
     static_assert(sizeof(Node) == 24, "Node is meant to stay 24 bytes");
 
-    Predicates preds;  ///< only the predicates that are not numeric comparisons
+    /// Only the predicates that are not numeric comparisons (none in most trees).
+    std::unique_ptr<Predicates> preds;
     std::vector<Node> nodes;
-    std::vector<double> scores;               ///< regression scores
-    std::string id_chars;                     ///< node ids, concatenated
-    std::vector<std::uint32_t> id_end;        ///< per node: end of its id in id_chars
-    std::vector<std::int32_t> default_child;  ///< per node (defaultChild strategy only)
-    std::vector<std::int32_t> dist;           ///< per node: row in probs_/counts_, or -1
-    std::vector<double> probs_;               ///< rows of `stride` probabilities
-    std::vector<double> counts_;              ///< rows of `stride` record counts (aggregateNodes)
-    std::vector<double> confidences_;         ///< rows of `stride`; empty when none is given
-    std::vector<std::uint8_t> has_conf_;      ///< compile time: per row, some confidence is given
-    std::vector<double> record_count;         ///< per node (weightedConfidence only)
+    std::vector<double> scores;         ///< regression scores
+    std::string id_chars;               ///< node ids, concatenated
+    std::vector<std::uint32_t> id_end;  ///< per node: end of its id in id_chars
+    /// Score distributions and what the missing-value strategies need: allocated only for trees
+    /// that have some (many ensembles' trees have none, and every byte of a tree counts there).
+    struct Extra {
+        std::vector<std::int32_t> default_child;  ///< per node (defaultChild strategy only)
+        std::vector<std::int32_t> dist;           ///< per node: row in probs_/counts_, or -1
+        std::vector<double> probs_;               ///< rows of `stride` probabilities
+        std::vector<double> counts_;              ///< rows of `stride` record counts (aggregateNodes)
+        std::vector<double> confidences_;         ///< rows of `stride`; empty when none is given
+        std::vector<double> record_count;         ///< per node (weightedConfidence only)
+        bool empty() const noexcept {
+            return default_child.empty() && dist.empty() && probs_.empty() && counts_.empty() &&
+                   confidences_.empty() && record_count.empty();
+        }
+    };
+    std::unique_ptr<Extra> extra;
+    static const Extra no_extra;
+    const Extra& x() const noexcept { return extra ? *extra : no_extra; }
     Missing missing = Missing::none;
     bool no_true_child_last = false;
     double penalty = 1.0;
     std::size_t stride = 0;
     int work = -1;
 
-    // Compile-time data.
+    // Compile-time data, released once the tree is compiled.
     struct RawDist {
         int node;
         std::vector<std::tuple<int, double, double, double>>
             items;  ///< class, count, probability, confidence
     };
-    std::vector<RawDist> raw;
-    std::vector<std::string> ids;
-    std::vector<std::string> default_ids;
-    std::vector<double> counts_tmp;
+    struct Build {
+        std::vector<RawDist> raw;
+        std::vector<std::string> ids;
+        std::vector<std::string> default_ids;
+        std::vector<double> counts_tmp;
+        std::vector<std::uint8_t> has_conf;  ///< per distribution row, some confidence is given
+    };
+    std::unique_ptr<Build> build;
 
     void compile_node(ModelContext& mc, pugi::xml_node xn, int index, int depth);
     void finish(Compiler& c, pugi::xml_node n);
@@ -84,13 +105,20 @@ public:
     }
 
     std::size_t memory_bytes() const override {
-        return CompiledModel::memory_bytes() + preds.memory_bytes() + nodes.capacity() * sizeof(Node) +
-               scores.capacity() * sizeof(double) + flat.nodes.capacity() * sizeof(FlatNode) +
-               id_chars.capacity() + id_end.capacity() * 4 + default_child.capacity() * 4 +
-               dist.capacity() * 4 +
-               (probs_.capacity() + counts_.capacity() + confidences_.capacity() + record_count.capacity()) *
-                   sizeof(double) +
-               has_conf_.capacity();
+        // The base counts sizeof(CompiledModel); this family's own members come on top.
+        std::size_t n = CompiledModel::memory_bytes() + (sizeof(*this) - sizeof(CompiledModel)) +
+                        nodes.capacity() * sizeof(Node) + scores.capacity() * sizeof(double) +
+                        flat.nodes.capacity() * sizeof(FlatNode) + inner_payload.capacity() * 4 +
+                        (id_chars.capacity() > 15 ? id_chars.capacity() : 0) + id_end.capacity() * 4;
+        if (preds) n += sizeof(Predicates) + preds->memory_bytes();
+        if (extra) {
+            const Extra& e = *extra;
+            n += sizeof(Extra) + (e.default_child.capacity() + e.dist.capacity()) * 4 +
+                 (e.probs_.capacity() + e.counts_.capacity() + e.confidences_.capacity() +
+                  e.record_count.capacity()) *
+                     sizeof(double);
+        }
+        return n;
     }
 
     const FlatTree* flat_tree() const override { return flat.nodes.empty() ? nullptr : &flat; }
@@ -110,7 +138,7 @@ public:
         int k = select(ctx, penalties, aggregate);
         if (aggregate) return -1;
         if (k < 0) return 0;
-        int payload = nodes[static_cast<std::size_t>(k)].payload;
+        int payload = payload_of(k);
         if (payload < 0) return 0;
         if (classification())
             category = payload;
@@ -156,16 +184,42 @@ private:
             case Node::generic:
                 break;
         }
-        return preds.eval(ctx, n.arg);
+        return preds->eval(ctx, n.arg);
+    }
+    /// Class or score index of node k (-1: none).
+    int payload_of(int k) const {
+        if (flat.nodes.empty()) return nodes[static_cast<std::size_t>(k)].payload;
+        if (flat.nodes[static_cast<std::size_t>(k)].slot_flags & FlatNode::leaf) return flat.payload(k);
+        return inner_payload.empty() ? -1 : inner_payload[static_cast<std::size_t>(k)];
+    }
+    /// Where internal flat node f sends this record: its first or second child, or neither because
+    /// the input is missing (unknown), or because it is a string no set of a strict split lists.
+    enum Way : int { first_child = 0, second_child = 1, unknown_way = 2, no_child = 3 };
+    static int decide(const FlatNode& f, const double* xs, const std::int32_t* cats) {
+        auto slot = static_cast<std::size_t>(f.slot_flags >> 4);
+        if (f.slot_flags & FlatNode::category) {
+            std::int32_t c = cats[slot];
+            if (c == -2) return unknown_way;
+            if (c == -1 && (f.slot_flags & FlatNode::strict)) return no_child;
+        } else if (!(xs[slot] == xs[slot])) {
+            return unknown_way;
+        }
+        return FlatTree::step(f, xs, cats) - f.next;
     }
     int select(Ctx& ctx, int& penalties, bool& aggregate) const;
+    int select_flat(Ctx& ctx, int& penalties, bool& aggregate) const;
     void collect(Ctx& ctx, int k, double weight, double* acc) const;
+    void collect_flat(Ctx& ctx, int k, double weight, double* acc) const;
+    void add_leaf(int k, double weight, double* acc) const;
     std::string_view id_of(int k) const {
+        if (id_end.empty()) return {};
         auto i = static_cast<std::size_t>(k);
-        std::uint32_t b = i ? id_end[i - 1] : 0;
-        return std::string_view(id_chars).substr(b, id_end[i] - b);
+        std::uint32_t begin = i ? id_end[i - 1] : 0;
+        return std::string_view(id_chars).substr(begin, id_end[i] - begin);
     }
 };
+
+const TreeModelImpl::Extra TreeModelImpl::no_extra{};
 
 std::uint8_t mask_of(Predicates::Op op) {
     switch (op) {
@@ -287,11 +341,13 @@ void TreeModelImpl::compile_node(ModelContext& mc, pugi::xml_node xn, int index,
     }
     if (!done) {
         n.kind = Node::generic;
-        n.arg = preds.compile(c, pred_node, mc.scope, 0);
+        if (!preds) preds = std::make_unique<Predicates>();
+        n.arg = preds->compile(c, pred_node, mc.scope, 0);
     }
-    ids[static_cast<std::size_t>(index)] = std::string(c.attr(xn, "id"));
-    default_ids[static_cast<std::size_t>(index)] = std::string(c.attr(xn, "defaultChild"));
-    counts_tmp[static_cast<std::size_t>(index)] = c.number(xn, "recordCount", nan_v);
+    Build& bd = *build;
+    bd.ids[static_cast<std::size_t>(index)] = std::string(c.attr(xn, "id"));
+    bd.default_ids[static_cast<std::size_t>(index)] = std::string(c.attr(xn, "defaultChild"));
+    bd.counts_tmp[static_cast<std::size_t>(index)] = c.number(xn, "recordCount", nan_v);
     if (c.has_attr(xn, "score")) {
         auto s = c.attr(xn, "score");
         if (classification()) {
@@ -311,7 +367,7 @@ void TreeModelImpl::compile_node(ModelContext& mc, pugi::xml_node xn, int index,
             rd.items.emplace_back(cat, c.number(d, "recordCount", nan_v), c.number(d, "probability", nan_v),
                                   c.number(d, "confidence", nan_v));
         }
-        raw.push_back(std::move(rd));
+        bd.raw.push_back(std::move(rd));
     }
     if (kids.size() > 65535) c.invalid(xn, "more than 65535 child nodes");
     if (nodes.size() + kids.size() > c.limits.max_elements) c.invalid(xn, "tree too large");
@@ -320,9 +376,9 @@ void TreeModelImpl::compile_node(ModelContext& mc, pugi::xml_node xn, int index,
     n.n_children = static_cast<std::uint16_t>(kids.size());
     nodes[static_cast<std::size_t>(index)] = n;
     nodes.resize(nodes.size() + kids.size());
-    ids.resize(nodes.size());
-    default_ids.resize(nodes.size());
-    counts_tmp.resize(nodes.size(), nan_v);
+    bd.ids.resize(nodes.size());
+    bd.default_ids.resize(nodes.size());
+    bd.counts_tmp.resize(nodes.size(), nan_v);
     for (std::size_t i = 0; i < kids.size(); ++i)
         compile_node(mc, kids[i], first + static_cast<int>(i), depth + 1);
 }
@@ -331,8 +387,17 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
     std::size_t nc = categories.size();
     stride = nc;
     std::size_t total_nodes = nodes.size();
-    dist.assign(raw.empty() ? 0 : total_nodes, -1);
-    for (auto& rd : raw) {
+    Build& bd = *build;
+    extra = std::make_unique<Extra>();
+    auto& dist = extra->dist;
+    auto& probs_ = extra->probs_;
+    auto& counts_ = extra->counts_;
+    auto& confidences_ = extra->confidences_;
+    auto& has_conf_ = bd.has_conf;
+    auto& ids = bd.ids;
+    auto& default_ids = bd.default_ids;
+    dist.assign(bd.raw.empty() ? 0 : total_nodes, -1);
+    for (auto& rd : bd.raw) {
         auto row = static_cast<std::int32_t>(has_conf_.size());
         probs_.resize(probs_.size() + nc, 0.0);
         confidences_.resize(confidences_.size() + nc, nan_v);
@@ -376,8 +441,6 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
         for (std::size_t k = 0; k < confidences_.size(); ++k)
             if (std::isnan(confidences_[k])) confidences_[k] = probs_[k];
     }
-    has_conf_.clear();
-    has_conf_.shrink_to_fit();
     if (float_math) {
         for (double& p : probs_) p = static_cast<double>(static_cast<float>(p));
         for (double& p : confidences_) p = static_cast<double>(static_cast<float>(p));
@@ -389,6 +452,7 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
         id_end[i] = static_cast<std::uint32_t>(id_chars.size());
     }
     if (missing == Missing::default_child) {
+        auto& default_child = extra->default_child;
         default_child.assign(total_nodes, -1);
         for (std::size_t i = 0; i < total_nodes; ++i) {
             if (default_ids[i].empty()) continue;
@@ -400,7 +464,12 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
                                     "' is not one of its children");
         }
     }
-    if (missing == Missing::weighted_confidence) record_count = counts_tmp;
+    if (missing == Missing::weighted_confidence) extra->record_count = bd.counts_tmp;
+    if (extra->empty()) extra.reset();
+    // Ids that are all empty need no table (id_of gives "" then).
+    if (id_chars.empty()) id_end = {};
+    id_end.shrink_to_fit();
+    id_chars.shrink_to_fit();
     for (auto& n : nodes) {
         if (n.n_children != 2) continue;
         const Node& a = nodes[static_cast<std::size_t>(n.first_child)];
@@ -409,20 +478,14 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
             (a.mask ^ b.mask) == 7)
             n.mask |= binary_split;
     }
-    raw.clear();
-    ids.clear();
-    default_ids.clear();
-    counts_tmp.clear();
-    raw.shrink_to_fit();
-    ids.shrink_to_fit();
-    default_ids.shrink_to_fit();
-    counts_tmp.shrink_to_fit();
+    build.reset();
     nodes.shrink_to_fit();
 }
 
 /// Runs once the whole document is compiled, when every string input's interned strings are known:
 /// marks category splits that send every value to exactly one child and builds the flat form.
 void TreeModelImpl::seal(const Program& prog) {
+    if (nodes.empty()) return;  // sealed already: only the flat form is left
     auto symbol_count = [&](int slot) -> std::size_t {
         auto i = static_cast<std::size_t>(slot);
         return i < prog.symbols.size() && prog.symbols[i] ? prog.symbols[i]->texts.size() : 0;
@@ -482,8 +545,11 @@ void TreeModelImpl::seal(const Program& prog) {
                 (left.bits & ~(std::uint64_t{1} << 63)) | (static_cast<std::uint64_t>(left.mask & 1) << 63);
             FlatNode f{0.0, (left.arg << 4) | FlatNode::category, n.first_child};
             std::memcpy(&f.value, &bits, sizeof bits);
+            if (strict[i]) {
+                f.slot_flags |= FlatNode::strict;
+                flat.strict |= bit;
+            }
             out[i] = f;
-            if (strict[i]) flat.strict |= bit;
             continue;
         }
         double t = left.value;
@@ -516,13 +582,26 @@ void TreeModelImpl::seal(const Program& prog) {
     }
     flat.nodes = std::move(out);
     flat.scores = scores.data();
+    flat.numeric =
+        flat.strict == 0 && std::none_of(flat.nodes.begin(), flat.nodes.end(), [](const FlatNode& f) {
+            return (f.slot_flags & (FlatNode::category | FlatNode::leaf)) == FlatNode::category;
+        });
+    // The general nodes are no longer read: select_flat applies the strategies on the flat form.
+    if (missing == Missing::last_prediction || missing == Missing::default_child || no_true_child_last) {
+        inner_payload.resize(nodes.size());
+        for (std::size_t i = 0; i < nodes.size(); ++i) inner_payload[i] = nodes[i].payload;
+    }
+    nodes.clear();
+    nodes.shrink_to_fit();
 }
 
 /// Returns the selected node (-1: no prediction); sets `aggregate` when a missing value under the
 /// aggregateNodes/weightedConfidence strategies requires visiting several leaves.
 int TreeModelImpl::select(Ctx& ctx, int& penalties, bool& aggregate) const {
-    if (!flat.nodes.empty() && flat.applies(*ctx.s))  // else the general walk applies the strategy
-        return flat.walk(ctx.s->xs.data(), ctx.s->cats.data());
+    if (!flat.nodes.empty()) {
+        if (flat.applies(*ctx.s)) return flat.walk(ctx.s->xs.data(), ctx.s->cats.data());
+        return select_flat(ctx, penalties, aggregate);
+    }
     if (nodes.empty()) return -1;
     if (test(ctx, nodes[0]) != Truth::yes) return -1;
     int cur = 0;
@@ -557,7 +636,7 @@ int TreeModelImpl::select(Ctx& ctx, int& penalties, bool& aggregate) const {
                     case Missing::last_prediction:
                         return cur;
                     case Missing::default_child: {
-                        int d = default_child[static_cast<std::size_t>(cur)];
+                        int d = x().default_child[static_cast<std::size_t>(cur)];
                         if (d < 0) return cur;
                         next = d;
                         ++penalties;
@@ -576,17 +655,92 @@ int TreeModelImpl::select(Ctx& ctx, int& penalties, bool& aggregate) const {
     }
 }
 
+/// The general walk on the flat form, for records with a missing input or an unlisted string on
+/// a strict split: the same steps as the walk on the general nodes, one binary decision per node.
+int TreeModelImpl::select_flat(Ctx& ctx, int& penalties, bool& aggregate) const {
+    const double* xs = ctx.s->xs.data();
+    const std::int32_t* cats = ctx.s->cats.data();
+    const FlatNode* all = flat.nodes.data();
+    int cur = 0;
+    for (;;) {
+        const FlatNode& f = all[cur];
+        if (f.slot_flags & FlatNode::leaf) return cur;
+        int way = decide(f, xs, cats);
+        if (way <= second_child) {
+            cur = f.next + way;
+            continue;
+        }
+        if (way == no_child) return no_true_child_last ? cur : -1;
+        switch (missing) {  // both children test the missing input: both are unknown
+            case Missing::none:
+                return no_true_child_last ? cur : -1;
+            case Missing::null_prediction:
+                return -1;
+            case Missing::last_prediction:
+                return cur;
+            case Missing::default_child: {
+                int d = x().default_child[static_cast<std::size_t>(cur)];
+                if (d < 0) return cur;
+                cur = d;
+                ++penalties;
+                continue;
+            }
+            case Missing::weighted_confidence:
+            case Missing::aggregate_nodes:
+                aggregate = true;
+                return cur;
+        }
+        return -1;
+    }
+}
+
+/// Adds leaf k's record counts (aggregateNodes) or probabilities (weightedConfidence), weighted.
+void TreeModelImpl::add_leaf(int k, double weight, double* acc) const {
+    const Extra& e = x();
+    int row = e.dist.empty() ? -1 : e.dist[static_cast<std::size_t>(k)];
+    if (row < 0) return;
+    std::size_t nc = stride;
+    const double* src = (missing == Missing::aggregate_nodes ? e.counts_.data() : e.probs_.data()) +
+                        static_cast<std::size_t>(row) * nc;
+    for (std::size_t i = 0; i < nc; ++i) acc[i] += weight * src[i];
+}
+
+/// collect() on the flat form: a missing input makes both children unknown.
+void TreeModelImpl::collect_flat(Ctx& ctx, int k, double weight, double* acc) const {
+    const FlatNode& f = flat.nodes[static_cast<std::size_t>(k)];
+    if (f.slot_flags & FlatNode::leaf) {
+        add_leaf(k, weight, acc);
+        return;
+    }
+    int way = decide(f, ctx.s->xs.data(), ctx.s->cats.data());
+    if (way <= second_child) {
+        collect_flat(ctx, f.next + way, weight, acc);
+        return;
+    }
+    if (way == no_child) return;
+    const auto& record_count = x().record_count;
+    double parent = record_count.empty() ? nan_v : record_count[static_cast<std::size_t>(k)];
+    for (int kid = f.next; kid <= f.next + 1; ++kid) {
+        double w = weight;
+        if (missing == Missing::weighted_confidence) {
+            double cnt = record_count[static_cast<std::size_t>(kid)];
+            if (!(parent > 0) || std::isnan(cnt)) fail("weightedConfidence needs recordCount on every node");
+            w *= cnt / parent;
+        }
+        collect_flat(ctx, kid, w, acc);
+    }
+}
+
 /// aggregateNodes / weightedConfidence: visit every child that is true or unknown and accumulate
 /// the leaves' record counts (aggregateNodes) or weighted probabilities (weightedConfidence).
 void TreeModelImpl::collect(Ctx& ctx, int k, double weight, double* acc) const {
+    if (!flat.nodes.empty()) {
+        collect_flat(ctx, k, weight, acc);
+        return;
+    }
     const Node& n = nodes[static_cast<std::size_t>(k)];
-    std::size_t nc = stride;
     if (n.n_children == 0) {
-        int row = dist.empty() ? -1 : dist[static_cast<std::size_t>(k)];
-        if (row < 0) return;
-        const double* src = (missing == Missing::aggregate_nodes ? counts_.data() : probs_.data()) +
-                            static_cast<std::size_t>(row) * nc;
-        for (std::size_t i = 0; i < nc; ++i) acc[i] += weight * src[i];
+        add_leaf(k, weight, acc);
         return;
     }
     bool any = false;
@@ -600,6 +754,7 @@ void TreeModelImpl::collect(Ctx& ctx, int k, double weight, double* acc) const {
         if (t == Truth::unknown) any = true;
     }
     if (!any) return;
+    const auto& record_count = x().record_count;
     double parent = record_count.empty() ? nan_v : record_count[static_cast<std::size_t>(k)];
     for (int i = 0; i < n.n_children; ++i) {
         int kid = n.first_child + i;
@@ -633,22 +788,24 @@ void TreeModelImpl::evaluate(Ctx& ctx, ModelResult& r) const {
         pick_best(r);
         return;
     }
-    const Node& n = nodes[static_cast<std::size_t>(k)];
+    int payload = payload_of(k);
     r.entity_id = id_of(k);
-    if (n.payload < 0) return;
+    if (payload < 0) return;
     if (!classification()) {
-        r.value = Value::number(scores[static_cast<std::size_t>(n.payload)]);
+        r.value = Value::number(scores[static_cast<std::size_t>(payload)]);
         return;
     }
-    r.category = n.payload;
-    r.value = category_value(n.payload);
-    int row = dist.empty() ? -1 : dist[static_cast<std::size_t>(k)];
+    r.category = payload;
+    r.value = category_value(payload);
+    const Extra& e = x();
+    int row = e.dist.empty() ? -1 : e.dist[static_cast<std::size_t>(k)];
     if (row < 0) return;
     std::size_t nc = stride;
-    const double* p = probs_.data() + static_cast<std::size_t>(row) * nc;
+    const double* p = e.probs_.data() + static_cast<std::size_t>(row) * nc;
     std::copy(p, p + nc, r.probs.begin());
     r.has_probs = true;
-    const double* cf = confidences_.empty() ? p : confidences_.data() + static_cast<std::size_t>(row) * nc;
+    const double* cf =
+        e.confidences_.empty() ? p : e.confidences_.data() + static_cast<std::size_t>(row) * nc;
     if (penalties) {
         double factor = std::pow(penalty, penalties);
         for (std::size_t i = 0; i < nc; ++i) r.confidences[i] = cf[i] * factor;
@@ -694,9 +851,10 @@ std::unique_ptr<CompiledModel> compile_tree_model(ModelContext& mc) {
     auto root = Compiler::child(n, "Node");
     if (!root) c.parse_fail(n, "TreeModel without a Node");
     m->nodes.resize(1);
-    m->ids.resize(1);
-    m->default_ids.resize(1);
-    m->counts_tmp.resize(1, nan_v);
+    m->build = std::make_unique<TreeModelImpl::Build>();
+    m->build->ids.resize(1);
+    m->build->default_ids.resize(1);
+    m->build->counts_tmp.resize(1, nan_v);
     m->compile_node(mc, root, 0, 0);
     m->finish(c, n);
     return m;

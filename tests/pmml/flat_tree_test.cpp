@@ -1,0 +1,229 @@
+// Trees whose every split is binary keep only their flat form; records with missing inputs or
+// strings no split lists walk it with the missing-value strategies applied. Each test scores the
+// same records with such a tree and with the same tree given an extra child that is never true
+// (a <False/> node under the root), which keeps the general nodes: every output must be identical.
+
+#include "pmml_test_util.hpp"
+
+#include <string>
+#include <vector>
+
+using namespace scorestream;
+using pmml_test::document;
+
+namespace {
+
+const std::string dict =
+    "<DataField name=\"x1\" optype=\"continuous\" dataType=\"double\"/>\n"
+    "<DataField name=\"x2\" optype=\"continuous\" dataType=\"double\"/>\n"
+    "<DataField name=\"c\" optype=\"categorical\" dataType=\"string\"/>\n"
+    "<DataField name=\"y\" optype=\"categorical\" dataType=\"string\"><Value value=\"A\"/><Value "
+    "value=\"B\"/><Value value=\"C\"/></DataField>\n"
+    "<DataField name=\"v\" optype=\"continuous\" dataType=\"double\"/>\n";
+
+std::string schema(bool regression) {
+    return std::string(
+               "<MiningSchema><MiningField name=\"x1\"/><MiningField name=\"x2\"/><MiningField "
+               "name=\"c\"/><MiningField name=\"") +
+           (regression ? "v" : "y") + "\" usageType=\"predicted\"/></MiningSchema>";
+}
+
+std::string num(const char* field, const char* op, const char* value) {
+    return std::string("<SimplePredicate field=\"") + field + "\" operator=\"" + op + "\" value=\"" + value +
+           "\"/>";
+}
+
+std::string set(const char* op, const char* items) {
+    return std::string("<SimpleSetPredicate field=\"c\" booleanOperator=\"") + op +
+           "\"><Array type=\"string\">" + items + "</Array></SimpleSetPredicate>";
+}
+
+/// One node: id, score (class or number), record count, default child, predicate, distribution
+/// (classification only) and children.
+std::string node(bool regression, const char* id, const char* cls, const char* value, int count,
+                 const char* default_child, const std::string& pred, const std::string& dist,
+                 const std::string& kids = "") {
+    std::string n = std::string("<Node id=\"") + id + "\" score=\"" + (regression ? value : cls) +
+                    "\" recordCount=\"" + std::to_string(count) + "\"";
+    if (*default_child) n += std::string(" defaultChild=\"") + default_child + "\"";
+    return n + ">" + pred + (regression ? "" : dist) + kids + "</Node>";
+}
+
+std::string dist(int a, int b, int c, const char* conf_b = nullptr) {
+    auto one = [](const char* v, int n, const char* conf) {
+        std::string s =
+            std::string("<ScoreDistribution value=\"") + v + "\" recordCount=\"" + std::to_string(n) + "\"";
+        if (conf) s += std::string(" confidence=\"") + conf + "\"";
+        return s + "/>";
+    };
+    return one("A", a, nullptr) + one("B", b, conf_b) + one("C", c, nullptr);
+}
+
+/// A tree on x1, x2 and c: numeric splits (<=/>, </>=), a pair of category sets that together list
+/// every value of c the document names (strict: a string neither lists sends the record nowhere)
+/// and an isIn/isNotIn pair. `general` adds a never-true third child under the root.
+std::string tree(bool regression, const std::string& attrs, bool general) {
+    bool r = regression;
+    std::string n5 = node(r, "n5", "A", "1.5", 20, "", num("x2", "lessThan", "2"), dist(18, 2, 0));
+    std::string n6 =
+        node(r, "n6", "B", "2.5", 15, "", num("x2", "greaterOrEqual", "2"), dist(5, 5, 5, "0.25"));
+    std::string n3 = node(r, "n3", "A", "1.75", 35, "n6", set("isIn", "p q"), dist(23, 7, 5), n5 + n6);
+    std::string n4 = node(r, "n4", "B", "3", 25, "", set("isIn", "r \"s t\""), dist(5, 15, 5));
+    std::string n1 =
+        node(r, "n1", "A", "2", 60, "n3", num("x1", "lessOrEqual", "5"), dist(28, 22, 10), n3 + n4);
+    std::string n9 = node(r, "n9", "C", "8", 10, "", num("x2", "greaterThan", "3"), dist(2, 0, 8));
+    std::string n10 = node(r, "n10", "B", "6", 15, "", num("x2", "lessOrEqual", "3"), dist(0, 10, 5));
+    std::string n7 = node(r, "n7", "B", "7", 25, "n10", set("isIn", "p"), dist(2, 10, 13), n9 + n10);
+    std::string n8 = node(r, "n8", "A", "4", 15, "", set("isNotIn", "p"), dist(10, 5, 0, "0.5"));
+    std::string n2 =
+        node(r, "n2", "C", "5", 40, "n7", num("x1", "greaterThan", "5"), dist(12, 15, 13), n7 + n8);
+    std::string never = general ? node(r, "never", "A", "0", 0, "", "<False/>", "") : "";
+    std::string root = node(r, "root", "A", "3.5", 100, "n1", "<True/>", dist(40, 37, 23), n1 + n2 + never);
+    std::string outputs = "<Output><OutputField name=\"id\" feature=\"entityId\"/>";
+    if (!regression)
+        outputs +=
+            "<OutputField name=\"pA\" feature=\"probability\" value=\"A\"/><OutputField name=\"pB\" "
+            "feature=\"probability\" value=\"B\"/><OutputField name=\"pC\" feature=\"probability\" "
+            "value=\"C\"/><OutputField name=\"conf\" feature=\"confidence\"/>";
+    outputs += "</Output>";
+    return std::string("<TreeModel functionName=\"") + (r ? "regression" : "classification") + "\" " + attrs +
+           ">" + schema(r) + outputs + root + "</TreeModel>\n";
+}
+
+/// Every combination of: x1 missing/3/5/7, x2 missing/1.5/2/3/4, c missing/each listed value/a
+/// string no split lists.
+std::vector<std::vector<Value>> records(const pmml::PmmlModel& m) {
+    std::vector<Value> x1s = {Value::missing(), Value::number(3), Value::number(5), Value::number(7)};
+    std::vector<Value> x2s = {Value::missing(), Value::number(1.5), Value::number(2), Value::number(3),
+                              Value::number(4)};
+    std::vector<Value> cs = {Value::missing(),   Value::string("p"),   Value::string("q"),
+                             Value::string("r"), Value::string("s t"), Value::string("unlisted")};
+    const auto& names = m.schema().inputs;
+    std::vector<std::vector<Value>> rows;
+    for (const auto& a : x1s)
+        for (const auto& b : x2s)
+            for (const auto& c : cs) {
+                std::vector<Value> row(names.size());
+                for (std::size_t i = 0; i < names.size(); ++i)
+                    row[i] = names[i] == "x1" ? a : names[i] == "x2" ? b : c;
+                rows.push_back(row);
+            }
+    return rows;
+}
+
+/// Scores every record with both models and requires identical predictions, outputs and errors;
+/// returns how many records had a prediction.
+int compare(const pmml::PmmlModel& flat, const pmml::PmmlModel& general) {
+    REQUIRE(flat.schema().inputs == general.schema().inputs);
+    int predicted = 0;
+    Prediction a, b;
+    for (const auto& row : records(flat)) {
+        flat.score(FeatureRow(row.data(), row.size()), a);
+        general.score(FeatureRow(row.data(), row.size()), b);
+        std::string where;
+        for (const auto& v : row) where += to_string(v) + " ";
+        INFO("record " << where);
+        CHECK(a.error == b.error);
+        CHECK(to_string(a.value) == to_string(b.value));
+        CHECK(a.value.is_missing() == b.value.is_missing());
+        REQUIRE(a.outputs.size() == b.outputs.size());
+        for (std::size_t i = 0; i < a.outputs.size(); ++i) {
+            INFO("output " << flat.schema().outputs[i]);
+            CHECK(a.outputs[i].is_missing() == b.outputs[i].is_missing());
+            if (a.outputs[i].is_number() && b.outputs[i].is_number())
+                CHECK(a.outputs[i].as_number() == b.outputs[i].as_number());  // exact
+            else
+                CHECK(to_string(a.outputs[i]) == to_string(b.outputs[i]));
+        }
+        if (!a.value.is_missing()) ++predicted;
+    }
+    return predicted;
+}
+
+const char* const strategies[] = {"none",         "lastPrediction",     "nullPrediction",
+                                  "defaultChild", "weightedConfidence", "aggregateNodes"};
+const char* const no_true_child[] = {"returnNullPrediction", "returnLastPrediction"};
+
+}  // namespace
+
+TEST_CASE("flat trees: every missingValueStrategy agrees with the general nodes", "[pmml]") {
+    for (const char* mvs : strategies)
+        for (const char* ntc : no_true_child) {
+            std::string attrs = std::string("missingValueStrategy=\"") + mvs + "\" noTrueChildStrategy=\"" +
+                                ntc + "\" missingValuePenalty=\"0.8\"";
+            INFO(attrs);
+            auto flat = pmml::load(document(dict, tree(false, attrs, false)));
+            auto general = pmml::load(document(dict, tree(false, attrs, true)));
+            // The flat-only form is the smaller one: the general nodes are gone.
+            CHECK(flat->describe().compiled_bytes < general->describe().compiled_bytes);
+            int predicted = compare(*flat, *general);
+            CHECK(predicted > 0);
+        }
+}
+
+TEST_CASE("flat regression trees: the strategies agree with the general nodes", "[pmml]") {
+    for (int k = 0; k < 4; ++k)
+        for (const char* ntc : no_true_child) {
+            std::string attrs = std::string("missingValueStrategy=\"") + strategies[k] +
+                                "\" noTrueChildStrategy=\"" + ntc + "\"";
+            INFO(attrs);
+            auto flat = pmml::load(document(dict, tree(true, attrs, false)));
+            auto general = pmml::load(document(dict, tree(true, attrs, true)));
+            CHECK(compare(*flat, *general) > 0);
+        }
+}
+
+TEST_CASE("flat trees: outcomes of the strategies on chosen records", "[pmml]") {
+    auto load = [](const std::string& attrs) {
+        return pmml::load(document(dict, tree(false, attrs, false)));
+    };
+    using pmml_test::score;
+    using pmml_test::text_out;
+    // No value missing: the plain walk.
+    auto m = load("");
+    CHECK(text_out(*m, score(*m, {{"x1", 3.0}, {"x2", 1.0}, {"c", "q"}}), "id") == "n5");
+    CHECK(text_out(*m, score(*m, {{"x1", 7.0}, {"x2", 1.0}, {"c", "unlisted"}}), "id") == "n8");
+    // A string neither set of the strict pair lists: no child is true.
+    CHECK(score(*m, {{"x1", 3.0}, {"x2", 1.0}, {"c", "unlisted"}}).value.is_missing());
+    m = load("noTrueChildStrategy=\"returnLastPrediction\"");
+    CHECK(text_out(*m, score(*m, {{"x1", 3.0}, {"x2", 1.0}, {"c", "unlisted"}}), "id") == "n1");
+    // x2 missing under n3.
+    m = load("missingValueStrategy=\"lastPrediction\"");
+    CHECK(text_out(*m, score(*m, {{"x1", 3.0}, {"c", "p"}}), "id") == "n3");
+    m = load("missingValueStrategy=\"defaultChild\" missingValuePenalty=\"0.5\"");
+    auto p = score(*m, {{"c", "p"}});  // x1 and x2 missing: root -> n1 -> n3 -> n6, two penalties
+    CHECK(text_out(*m, p, "id") == "n6");
+    CHECK(pmml_test::number_out(*m, p, "conf") == Approx(0.25 * 0.25));
+    m = load("missingValueStrategy=\"aggregateNodes\"");
+    p = score(*m, {{"x1", 3.0}, {"c", "p"}});  // n5 + n6 counts: A 23, B 7, C 5 of 35
+    CHECK(to_string(p.value) == "A");
+    CHECK(pmml_test::number_out(*m, p, "pA") == Approx(23.0 / 35.0));
+    m = load("missingValueStrategy=\"weightedConfidence\"");
+    p = score(*m, {{"x1", 3.0}, {"c", "p"}});  // 20/35 * n5 + 15/35 * n6
+    CHECK(pmml_test::number_out(*m, p, "pB") == Approx(20.0 / 35.0 * 0.1 + 15.0 / 35.0 / 3.0));
+}
+
+TEST_CASE("ensembles of flat trees: missing values agree with the general nodes", "[pmml]") {
+    auto ensemble = [](const std::string& attrs, bool general) {
+        std::string segs;
+        for (int i = 0; i < 3; ++i)
+            segs += "<Segment><True/>" + tree(false, attrs, general && i == 1) + "</Segment>";
+        // Segments' own outputs would bar the ensembles' fast path: strip them.
+        std::string::size_type b;
+        while ((b = segs.find("<Output>")) != std::string::npos)
+            segs.erase(b, segs.find("</Output>") + 9 - b);
+        return pmml::load(document(
+            dict, "<MiningModel functionName=\"classification\">" + schema(false) +
+                      "<Output><OutputField name=\"pA\" feature=\"probability\" value=\"A\"/><OutputField "
+                      "name=\"pC\" feature=\"probability\" value=\"C\"/></Output><Segmentation "
+                      "multipleModelMethod=\"majorityVote\">" +
+                      segs + "</Segmentation></MiningModel>\n"));
+    };
+    for (const char* mvs : strategies) {
+        std::string attrs = std::string("missingValueStrategy=\"") + mvs + "\"";
+        INFO(attrs);
+        auto flat = ensemble(attrs, false);
+        auto general = ensemble(attrs, true);
+        CHECK(compare(*flat, *general) > 0);
+    }
+}
