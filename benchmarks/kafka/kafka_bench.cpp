@@ -1,5 +1,7 @@
 // Kafka serving on the embedded cluster (loopback):
 //   BM_raw_consume          librdkafka alone reads the data topic (the ceiling)
+//   BM_raw_consume_produce  librdkafka alone reads the data topic and writes every payload to a second
+//                           topic, acknowledgements included: the ceiling of any topic-to-topic loop
 //   BM_score_only           the same records through join | score in memory (the model's own cost)
 //   BM_serve_topic_to_topic the scoring loop: data topic -> join(models) -> score(tree ensemble) ->
 //                           results topic, delivery reports and commits included
@@ -14,6 +16,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <sys/resource.h>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -139,8 +142,23 @@ bench_cluster& shared() {
 
 int group_counter = 0;
 
+// CPU time of the whole process (every librdkafka thread and the in-process mock broker included):
+// on two cores, what bounds throughput once the loop is CPU-bound.
+double process_cpu_seconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
+void report_process_cpu(benchmark::State& state, double cpu_s) {
+    state.counters["process_cpu_us_per_record"] =
+        1e6 * cpu_s / static_cast<double>(state.iterations() * records);
+}
+
 void BM_raw_consume(benchmark::State& state) {
     auto& bc = shared();
+    double cpu_s = 0;
     for (auto _ : state) {
         state.PauseTiming();
         kafka::consumer cons(bc.client, "");
@@ -154,25 +172,78 @@ void BM_raw_consume(benchmark::State& state) {
         }
         ++n;
         state.ResumeTiming();
+        const double c0 = process_cpu_seconds();
         while (n < records)
             if (cons.poll(100, m, err) == kafka::consumer::status::message) {
                 ++n;
                 bytes += m.payload.size();
             }
+        cpu_s += process_cpu_seconds() - c0;
         benchmark::DoNotOptimize(bytes);
         state.PauseTiming();
         cons.close();
         state.ResumeTiming();
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * records));
+    report_process_cpu(state, cpu_s);
 }
 BENCHMARK(BM_raw_consume)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+// The least any topic-to-topic loop must do: consume each message and produce its payload, unchanged,
+// to another topic with the result sink's producer settings (idempotent, linger.ms 2), serving delivery
+// reports every 64 messages as the sink does. No decoding, no model, no encoding. The loop's time is
+// split as in BM_serve_topic_to_topic: the consume/produce loop, then waiting for the last acks.
+void BM_raw_consume_produce(benchmark::State& state) {
+    auto& bc = shared();
+    bc.cluster.create_topic("bench-raw-out", 1);
+    double loop_s = 0, flush_s = 0, cpu_s = 0;
+    std::size_t delivered = 0;
+    for (auto _ : state) {
+        state.PauseTiming();
+        kafka::consumer cons(bc.client, "");
+        cons.batch(1024);
+        cons.assign({{"bench-data", 0, kafka::offset_beginning}});
+        kafka::producer prod(bc.client, [&delivered](void*) { ++delivered; }, {},
+                             {{"enable.idempotence", "true"}, {"linger.ms", "2"}});
+        kafka::message_view m;
+        std::string err;
+        std::size_t n = 0;
+        while (cons.poll(100, m, err) != kafka::consumer::status::message) {
+        }
+        state.ResumeTiming();
+        const double c0 = process_cpu_seconds();
+        const auto t0 = clock_type::now();
+        for (;;) {
+            if (!prod.produce("bench-raw-out", 0, std::nullopt, m.payload, {}, nullptr, err))
+                state.SkipWithError(err.c_str());
+            if (++n % 64 == 0) prod.poll(0);
+            if (n == records) break;
+            while (cons.poll(100, m, err) != kafka::consumer::status::message) {
+            }
+        }
+        const auto t1 = clock_type::now();
+        if (!prod.flush(120000)) state.SkipWithError("acknowledgements did not arrive in time");
+        const auto t2 = clock_type::now();
+        cpu_s += process_cpu_seconds() - c0;
+        loop_s += std::chrono::duration<double>(t1 - t0).count();
+        flush_s += std::chrono::duration<double>(t2 - t1).count();
+        state.PauseTiming();
+        cons.close();
+        state.ResumeTiming();
+    }
+    if (delivered != state.iterations() * records) state.SkipWithError("not every message was acknowledged");
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * records));
+    state.counters["loop_ms"] = 1000 * loop_s / static_cast<double>(state.iterations());
+    state.counters["final_acks_ms"] = 1000 * flush_s / static_cast<double>(state.iterations());
+    report_process_cpu(state, cpu_s);
+}
+BENCHMARK(BM_raw_consume_produce)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
 void BM_serve_topic_to_topic(benchmark::State& state) {
     auto& bc = shared();
     ModelRegistry registry;
     pmml::register_pmml(registry);
-    double loop_s = 0, flush_s = 0;
+    double loop_s = 0, flush_s = 0, cpu_s = 0;
     for (auto _ : state) {
         state.PauseTiming();
         kafka::control_source_options co;
@@ -194,10 +265,12 @@ void BM_serve_topic_to_topic(benchmark::State& state) {
                  sink(kafka::result_sink<io::row>(so));
         while (p.counters().records_out == 0) p.poll(1);
         state.ResumeTiming();
+        const double c0 = process_cpu_seconds();
         const auto t0 = clock_type::now();
         while (p.counters().records_out < records) p.poll(4096);
         const auto t1 = clock_type::now();
         p.finish();  // waits for every delivery report
+        cpu_s += process_cpu_seconds() - c0;
         loop_s += std::chrono::duration<double>(t1 - t0).count();
         flush_s += std::chrono::duration<double>(clock_type::now() - t1).count();
         p.source().commit(true);
@@ -208,6 +281,7 @@ void BM_serve_topic_to_topic(benchmark::State& state) {
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * records));
     state.counters["score_loop_ms"] = 1000 * loop_s / static_cast<double>(state.iterations());
     state.counters["final_acks_ms"] = 1000 * flush_s / static_cast<double>(state.iterations());
+    report_process_cpu(state, cpu_s);
 }
 BENCHMARK(BM_serve_topic_to_topic)
     ->Arg(1)
