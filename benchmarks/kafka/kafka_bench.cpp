@@ -330,10 +330,12 @@ void BM_end_to_end_latency(benchmark::State& state) {
     const double rate = static_cast<double>(state.range(0));
     const std::size_t n = static_cast<std::size_t>(rate * 5);  // five seconds of traffic
     const std::size_t warmup = n / 10;
+    // Producers (the input's and the result sink's) batch for up to this long before sending.
+    const std::string linger = std::to_string(state.range(1));
     ModelRegistry registry;
     pmml::register_pmml(registry);
     latency_histogram hist;
-    const std::string topic = "latency-data-" + std::to_string(state.range(0));
+    const std::string topic = "latency-data-" + std::to_string(state.range(0)) + "-" + linger;
     bc.cluster.create_topic(topic, 1);
     for (auto _ : state) {
         kafka::control_source_options co;
@@ -352,7 +354,7 @@ void BM_end_to_end_latency(benchmark::State& state) {
         kafka::sink_options so;
         so.client = bc.client;
         so.topic = "latency-results";
-        so.defaults["linger.ms"] = "0";
+        so.defaults["linger.ms"] = linger;
         auto p = std::move(data) | join(std::move(models), registry) | score(score_options{0}) |
                  sink(kafka::result_sink<io::row>(so));
 
@@ -366,7 +368,7 @@ void BM_end_to_end_latency(benchmark::State& state) {
         std::atomic<bool> go{false}, stop{false};
         std::atomic<std::size_t> received{0};
         std::thread producer_thread([&] {
-            kafka::producer prod(bc.client, [](void*) {}, {}, {{"linger.ms", "0"}});
+            kafka::producer prod(bc.client, [](void*) {}, {}, {{"linger.ms", linger}});
             std::mt19937 rng(3);
             while (!go) std::this_thread::sleep_for(std::chrono::milliseconds(1));
             const auto start = clock_type::now();
@@ -415,8 +417,11 @@ void BM_end_to_end_latency(benchmark::State& state) {
     state.counters["samples"] = static_cast<double>(hist.count());
 }
 BENCHMARK(BM_end_to_end_latency)
-    ->Arg(1000)
-    ->Arg(5000)
+    ->Args({1000, 0})
+    ->Args({1000, 1})
+    ->Args({5000, 1})
+    ->Args({20000, 1})
+    ->ArgNames({"rate", "linger_ms"})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(1);
