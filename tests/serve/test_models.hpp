@@ -14,6 +14,7 @@
 
 #include <scorestream/error.hpp>
 #include <scorestream/model/factory.hpp>
+#include <support/text_model.hpp>
 
 #include <atomic>
 #include <condition_variable>
@@ -153,28 +154,16 @@ private:
     double fail_value_ = 0, throw_value_ = 0, gate_value_ = 0;
 };
 
-class scripted_factory final : public ModelFactory {
+class scripted_factory final : public text_model_factory<scripted_model> {
 public:
-    std::string type() const override { return "scripted"; }
-    ModelPtr create(const ModelDescriptor& d) const override {
-        return std::make_shared<scripted_model>(identity_of(d), d.data());
-    }
-    ModelPtr restore(std::string_view bytes, const ModelIdentity& id) const override {
-        return std::make_shared<scripted_model>(id, std::string(bytes));
-    }
+    scripted_factory() : text_model_factory("scripted") {}
 };
 
 /// A descriptor for member `name` (a role, or "role@model") of `data_type`.
 inline ModelDescriptor scripted(std::string data_type, std::string name, std::string version,
                                 std::string text) {
-    ModelDescriptor d;
-    d.set_name(std::move(name));
-    d.set_version(std::move(version));
-    d.set_data_type(std::move(data_type));
-    d.set_model_type(proto::CUSTOM);
-    d.set_custom_type("scripted");
-    d.set_data(std::move(text));
-    return d;
+    return custom_descriptor("scripted", std::move(data_type), std::move(name), std::move(version),
+                             std::move(text));
 }
 
 inline ModelRegistry scripted_registry() {

@@ -9,6 +9,8 @@
 #include <scorestream/error.hpp>
 #include <scorestream/model/factory.hpp>
 
+#include "text_model.hpp"
+
 #include <sstream>
 #include <string>
 #include <vector>
@@ -75,27 +77,15 @@ private:
     bool throws_ = false;
 };
 
-class linear_factory final : public ModelFactory {
+class linear_factory final : public text_model_factory<linear_model> {
 public:
-    std::string type() const override { return "linear"; }
-    ModelPtr create(const ModelDescriptor& d) const override {
-        return std::make_shared<linear_model>(identity_of(d), d.data());
-    }
-    ModelPtr restore(std::string_view bytes, const ModelIdentity& id) const override {
-        return std::make_shared<linear_model>(id, std::string(bytes));
-    }
+    linear_factory() : text_model_factory("linear") {}
 };
 
 inline ModelDescriptor linear_descriptor(std::string data_type, std::string name, std::string version,
                                          std::string text) {
-    ModelDescriptor d;
-    d.set_name(std::move(name));
-    d.set_version(std::move(version));
-    d.set_data_type(std::move(data_type));
-    d.set_model_type(proto::CUSTOM);
-    d.set_custom_type("linear");
-    d.set_data(std::move(text));
-    return d;
+    return custom_descriptor("linear", std::move(data_type), std::move(name), std::move(version),
+                             std::move(text));
 }
 
 }  // namespace scorestream::testing
