@@ -1,11 +1,13 @@
-// TreeModel. Nodes are flattened into one array in which the children of a node are contiguous.
-// Each node is 24 hot bytes: its own predicate when that is a numeric comparison (the common case,
-// tested inline), or an index into a Predicates table for everything else, plus its children and
-// its payload (class index or score index). Colder data (ids, score distributions, default
-// children, record counts) lives in side arrays that exist only when the document uses them.
-// A tree whose every split is binary keeps only its 16-byte flat form (FlatTree): records with a
-// missing input walk the same nodes with the missing-value strategies applied (select_flat), so
-// the 24-byte nodes are dropped once the flat form is built.
+// TreeModel. Nodes are flattened into one array in which the children of a node
+// are contiguous. Each node is 24 hot bytes: its own predicate when that is a
+// numeric comparison (the common case, tested inline), or an index into a
+// Predicates table for everything else, plus its children and its payload
+// (class index or score index). Colder data (ids, score distributions, default
+// children, record counts) lives in side arrays that exist only when the
+// document uses them. A tree whose every split is binary keeps only its 16-byte
+// flat form (FlatTree): records with a missing input walk the same nodes with
+// the missing-value strategies applied (select_flat), so the 24-byte nodes are
+// dropped once the flat form is built.
 
 #include "compiler.hpp"
 #include "predicate.hpp"
@@ -38,17 +40,27 @@ public:
         std::int32_t payload = -1;  ///< class index, or index into scores_; -1: no score
         std::uint16_t n_children = 0;
         Kind kind = always;
-        std::uint8_t mask = 0;  ///< numeric: bit 0 equal, bit 1 greater, bit 2 less; bit 7: binary split
+        std::uint8_t mask = 0;  ///< numeric: bit 0 equal, bit 1 greater, bit 2 less;
+                                ///< bit 7: binary split
     };
-    /// Set on a node whose two children test one direct input against one value with complementary
-    /// operators (x <= t / x > t): one comparison picks the child.
+    /// Set on a node whose two children test one direct input against one value
+    /// with complementary operators (x <= t / x > t): one comparison picks the
+    /// child.
     static constexpr std::uint8_t binary_split = 0x80;
-    /// Set on a node whose two children are complementary category tests on one string input.
+    /// Set on a node whose two children are complementary category tests on one
+    /// string input.
     static constexpr std::uint8_t category_split = 0x40;
+    /// direct/numeric: the test is "comparison or the input is missing" (true for
+    /// a missing input).
+    static constexpr std::uint8_t true_if_missing = 0x08;
     FlatTree flat;  ///< no nodes unless every split is binary (and the root is <True/>)
-    /// Flat trees only: per node, the payload of internal nodes, kept only when a strategy can stop
-    /// at an internal node (lastPrediction, defaultChild, returnLastPrediction); leaves hold theirs.
+    /// Flat trees only: per node, the payload of internal nodes, kept only when a
+    /// strategy can stop at an internal node (lastPrediction, defaultChild,
+    /// returnLastPrediction); leaves hold theirs.
     std::vector<std::int32_t> inner_payload;
+    /// Flat trees only: per node, which child tests "... or the input is missing"
+    /// (0 or 1; -1: none); empty when no split does.
+    std::vector<std::int8_t> missing_child;
     static_assert(sizeof(Node) == 24, "Node is meant to stay 24 bytes");
 
     /// Only the predicates that are not numeric comparisons (none in most trees).
@@ -57,8 +69,9 @@ public:
     std::vector<double> scores;         ///< regression scores
     std::string id_chars;               ///< node ids, concatenated
     std::vector<std::uint32_t> id_end;  ///< per node: end of its id in id_chars
-    /// Score distributions and what the missing-value strategies need: allocated only for trees
-    /// that have some (many ensembles' trees have none, and every byte of a tree counts there).
+    /// Score distributions and what the missing-value strategies need: allocated
+    /// only for trees that have some (many ensembles' trees have none, and every
+    /// byte of a tree counts there).
     struct Extra {
         std::vector<std::int32_t> default_child;  ///< per node (defaultChild strategy only)
         std::vector<std::int32_t> dist;           ///< per node: row in probs_/counts_, or -1
@@ -105,11 +118,13 @@ public:
     }
 
     std::size_t memory_bytes() const override {
-        // The base counts sizeof(CompiledModel); this family's own members come on top.
+        // The base counts sizeof(CompiledModel); this family's own members come on
+        // top.
         std::size_t n = CompiledModel::memory_bytes() + (sizeof(*this) - sizeof(CompiledModel)) +
                         nodes.capacity() * sizeof(Node) + scores.capacity() * sizeof(double) +
                         flat.nodes.capacity() * sizeof(FlatNode) + inner_payload.capacity() * 4 +
-                        (id_chars.capacity() > 15 ? id_chars.capacity() : 0) + id_end.capacity() * 4;
+                        missing_child.capacity() + (id_chars.capacity() > 15 ? id_chars.capacity() : 0) +
+                        id_end.capacity() * 4;
         if (preds) n += sizeof(Predicates) + preds->memory_bytes();
         if (extra) {
             const Extra& e = *extra;
@@ -155,7 +170,9 @@ private:
         switch (n.kind) {
             case Node::direct: {
                 double x = ctx.s->xs[static_cast<std::size_t>(n.arg)];
-                if (x != x) return Truth::unknown;
+                if (x != x)
+                    return (n.mask & true_if_missing) && ctx.get(n.arg).is_missing() ? Truth::yes
+                                                                                     : Truth::unknown;
                 int rel = x < n.value ? 4 : (x > n.value ? 2 : 1);
                 return (n.mask & rel) ? Truth::yes : Truth::no;
             }
@@ -174,7 +191,7 @@ private:
                     int rel = x < n.value ? 4 : (x > n.value ? 2 : 1);
                     return (n.mask & rel) ? Truth::yes : Truth::no;
                 }
-                if (v.is_missing()) return Truth::unknown;
+                if (v.is_missing()) return (n.mask & true_if_missing) ? Truth::yes : Truth::unknown;
                 return Truth::unknown;  // a string where a number is expected
             }
             case Node::always:
@@ -192,8 +209,9 @@ private:
         if (flat.nodes[static_cast<std::size_t>(k)].slot_flags & FlatNode::leaf) return flat.payload(k);
         return inner_payload.empty() ? -1 : inner_payload[static_cast<std::size_t>(k)];
     }
-    /// Where internal flat node f sends this record: its first or second child, or neither because
-    /// the input is missing (unknown), or because it is a string no set of a strict split lists.
+    /// Where internal flat node f sends this record: its first or second child,
+    /// or neither because the input is missing (unknown), or because it is a
+    /// string no set of a strict split lists.
     enum Way : int { first_child = 0, second_child = 1, unknown_way = 2, no_child = 3 };
     static int decide(const FlatNode& f, const double* xs, const std::int32_t* cats) {
         auto slot = static_cast<std::size_t>(f.slot_flags >> 4);
@@ -205,6 +223,16 @@ private:
             return unknown_way;
         }
         return FlatTree::step(f, xs, cats) - f.next;
+    }
+    /// For an internal flat node whose decision is unknown: the child that takes
+    /// a missing input (0 or 1) when one child tests "... or the input is
+    /// missing" and the input is missing, else -1.
+    int missing_goes(Ctx& ctx, int k) const {
+        if (missing_child.empty()) return -1;
+        int to = missing_child[static_cast<std::size_t>(k)];
+        if (to < 0 || !ctx.get(flat.nodes[static_cast<std::size_t>(k)].slot_flags >> 4).is_missing())
+            return -1;
+        return to;
     }
     int select(Ctx& ctx, int& penalties, bool& aggregate) const;
     int select_flat(Ctx& ctx, int& penalties, bool& aggregate) const;
@@ -265,15 +293,11 @@ void TreeModelImpl::compile_node(ModelContext& mc, pugi::xml_node xn, int index,
     Node n;
     auto pn = Compiler::name_of(pred_node);
     bool done = false;
-    if (pn == "True") {
-        n.kind = Node::always;
-        done = true;
-    } else if (pn == "False") {
-        n.kind = Node::never;
-        done = true;
-    } else if (pn == "SimplePredicate") {
-        int slot = c.resolve_slot(mc.scope, c.required(pred_node, "field"), pred_node);
-        auto op = c.required(pred_node, "operator");
+    // A numeric comparison (SimplePredicate) on a numeric input, tested inline:
+    // fills n.
+    auto comparison = [&](pugi::xml_node sp) {
+        int slot = c.resolve_slot(mc.scope, c.required(sp, "field"), sp);
+        auto op = c.required(sp, "operator");
         Predicates::Op o = Predicates::Op::is_missing;
         if (op == "equal")
             o = Predicates::Op::equal;
@@ -290,16 +314,48 @@ void TreeModelImpl::compile_node(ModelContext& mc, pugi::xml_node xn, int index,
         double x;
         DataType t = c.slot_type(slot);
         if (o != Predicates::Op::is_missing && is_numeric(t) && t != DataType::boolean &&
-            parse_double(c.attr(pred_node, "value"), x)) {
+            parse_double(c.attr(sp, "value"), x)) {
             n.kind = c.is_direct(slot) ? Node::direct : Node::numeric;
             n.arg = slot;
             n.value = x;
             n.mask = mask_of(o);
-            done = true;
+            return true;
+        }
+        return false;
+    };
+    if (pn == "True") {
+        n.kind = Node::always;
+        done = true;
+    } else if (pn == "False") {
+        n.kind = Node::never;
+        done = true;
+    } else if (pn == "SimplePredicate") {
+        done = comparison(pred_node);
+    } else if (pn == "CompoundPredicate" && c.attr(pred_node, "booleanOperator") == "or") {
+        // "x <op> t or x is missing" (how KNIME sends missing values down one side
+        // of a split): the comparison, made true for a missing input.
+        std::vector<pugi::xml_node> parts;
+        for (auto k : pred_node.children())
+            if (k.type() == pugi::node_element && Compiler::name_of(k) != "Extension") parts.push_back(k);
+        if (parts.size() == 2 && Compiler::name_of(parts[0]) == "SimplePredicate" &&
+            Compiler::name_of(parts[1]) == "SimplePredicate") {
+            std::size_t m = c.attr(parts[0], "operator") == "isMissing"   ? 0
+                            : c.attr(parts[1], "operator") == "isMissing" ? 1
+                                                                          : 2;
+            if (m < 2) {
+                int missing_slot = c.resolve_slot(mc.scope, c.required(parts[m], "field"), parts[m]);
+                if (comparison(parts[1 - m]) && n.arg == missing_slot) {
+                    n.mask |= true_if_missing;
+                    done = true;
+                } else {
+                    n = Node{};
+                }
+            }
         }
     }
     if (!done && (pn == "SimpleSetPredicate" || pn == "SimplePredicate")) {
-        // Categorical tests on a string input with listed values become a 64-bit set of indexes.
+        // Categorical tests on a string input with listed values become a 64-bit
+        // set of indexes.
         int slot = c.resolve_slot(mc.scope, c.required(pred_node, "field"), pred_node);
         Symbols* sym = c.symbols(slot);
         if (sym) {
@@ -320,8 +376,9 @@ void TreeModelImpl::compile_node(ModelContext& mc, pugi::xml_node xn, int index,
                 ok = (negate || op == "equal") && c.has_attr(pred_node, "value");
                 if (ok) items.emplace_back(c.attr(pred_node, "value"));
             }
-            // Values never named anywhere in the document look up as -1 ("outside"): they make
-            // isIn/equal false and isNotIn/notEqual true, as a string comparison would.
+            // Values never named anywhere in the document look up as -1 ("outside"):
+            // they make isIn/equal false and isNotIn/notEqual true, as a string
+            // comparison would.
             std::uint64_t bits = 0;
             for (const auto& it : items) {
                 int k = sym->intern(it);
@@ -475,15 +532,16 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
         const Node& a = nodes[static_cast<std::size_t>(n.first_child)];
         const Node& b = nodes[static_cast<std::size_t>(n.first_child) + 1];
         if (a.kind == Node::direct && b.kind == Node::direct && a.arg == b.arg && a.value == b.value &&
-            (a.mask ^ b.mask) == 7)
+            ((a.mask ^ b.mask) & 7) == 7)
             n.mask |= binary_split;
     }
     build.reset();
     nodes.shrink_to_fit();
 }
 
-/// Runs once the whole document is compiled, when every string input's interned strings are known:
-/// marks category splits that send every value to exactly one child and builds the flat form.
+/// Runs once the whole document is compiled, when every string input's interned
+/// strings are known: marks category splits that send every value to exactly
+/// one child and builds the flat form.
 void TreeModelImpl::seal(const Program& prog) {
     if (nodes.empty()) return;  // sealed already: only the flat form is left
     auto symbol_count = [&](int slot) -> std::size_t {
@@ -506,13 +564,15 @@ void TreeModelImpl::seal(const Program& prog) {
         std::uint64_t all = nsym >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << nsym) - 1;
         if (nsym <= 64 && !(a.mask & 1) && !(b.mask & 1) && (a.bits & b.bits) == 0 &&
             (a.bits | b.bits) == all) {
-            // two listed sets covering every string the document names: other strings fall back
+            // two listed sets covering every string the document names: other strings
+            // fall back
             n.mask |= category_split;
             strict[k] = 1;
         }
     }
-    // The flat form: every internal node a binary split the walk can decide with one comparison or
-    // one set lookup, on inputs load_inputs mirrors into EvalScratch::xs / cats.
+    // The flat form: every internal node a binary split the walk can decide with
+    // one comparison or one set lookup, on inputs load_inputs mirrors into
+    // EvalScratch::xs / cats.
     flat = FlatTree{};
     bool ok = !nodes.empty() && nodes[0].kind == Node::always && nodes.size() < (1u << 27);
     auto mirrored = [&](int slot) { return prog.mirrored(slot) && slot < (1 << 26); };
@@ -535,7 +595,8 @@ void TreeModelImpl::seal(const Program& prog) {
         std::uint64_t bit = std::uint64_t{1} << (left.arg & 63);
         flat.used |= bit;
         if (n.mask & category_split) {
-            // Bit 63 stands for strings no set lists: it must not be a listed category itself.
+            // Bit 63 stands for strings no set lists: it must not be a listed
+            // category itself.
             std::uint64_t listed = (left.mask & 1) ? ~left.bits : left.bits;
             if ((listed >> 63) != 0 || (strict[i] && symbol_count(left.arg) > 63)) {
                 ok = false;
@@ -551,6 +612,12 @@ void TreeModelImpl::seal(const Program& prog) {
             }
             out[i] = f;
             continue;
+        }
+        const Node& right = nodes[static_cast<std::size_t>(n.first_child) + 1];
+        int takes_missing = (left.mask & true_if_missing) ? 0 : (right.mask & true_if_missing) ? 1 : -1;
+        if (takes_missing >= 0) {
+            if (missing_child.empty()) missing_child.assign(nodes.size(), -1);
+            missing_child[i] = static_cast<std::int8_t>(takes_missing);
         }
         double t = left.value;
         if (!std::isfinite(t)) {
@@ -578,6 +645,7 @@ void TreeModelImpl::seal(const Program& prog) {
     }
     if (!ok) {
         flat = FlatTree{};
+        missing_child = {};
         return;
     }
     flat.nodes = std::move(out);
@@ -586,7 +654,8 @@ void TreeModelImpl::seal(const Program& prog) {
         flat.strict == 0 && std::none_of(flat.nodes.begin(), flat.nodes.end(), [](const FlatNode& f) {
             return (f.slot_flags & (FlatNode::category | FlatNode::leaf)) == FlatNode::category;
         });
-    // The general nodes are no longer read: select_flat applies the strategies on the flat form.
+    // The general nodes are no longer read: select_flat applies the strategies on
+    // the flat form.
     if (missing == Missing::last_prediction || missing == Missing::default_child || no_true_child_last) {
         inner_payload.resize(nodes.size());
         for (std::size_t i = 0; i < nodes.size(); ++i) inner_payload[i] = nodes[i].payload;
@@ -595,8 +664,9 @@ void TreeModelImpl::seal(const Program& prog) {
     nodes.shrink_to_fit();
 }
 
-/// Returns the selected node (-1: no prediction); sets `aggregate` when a missing value under the
-/// aggregateNodes/weightedConfidence strategies requires visiting several leaves.
+/// Returns the selected node (-1: no prediction); sets `aggregate` when a
+/// missing value under the aggregateNodes/weightedConfidence strategies
+/// requires visiting several leaves.
 int TreeModelImpl::select(Ctx& ctx, int& penalties, bool& aggregate) const {
     if (!flat.nodes.empty()) {
         if (flat.applies(*ctx.s)) return flat.walk(ctx.s->xs.data(), ctx.s->cats.data());
@@ -655,8 +725,9 @@ int TreeModelImpl::select(Ctx& ctx, int& penalties, bool& aggregate) const {
     }
 }
 
-/// The general walk on the flat form, for records with a missing input or an unlisted string on
-/// a strict split: the same steps as the walk on the general nodes, one binary decision per node.
+/// The general walk on the flat form, for records with a missing input or an
+/// unlisted string on a strict split: the same steps as the walk on the general
+/// nodes, one binary decision per node.
 int TreeModelImpl::select_flat(Ctx& ctx, int& penalties, bool& aggregate) const {
     const double* xs = ctx.s->xs.data();
     const std::int32_t* cats = ctx.s->cats.data();
@@ -671,6 +742,13 @@ int TreeModelImpl::select_flat(Ctx& ctx, int& penalties, bool& aggregate) const 
             continue;
         }
         if (way == no_child) return no_true_child_last ? cur : -1;
+        // "... or x is missing" on the first child, or on the second when the first
+        // child's unknown is skipped (strategy none): that child is true.
+        int to = missing_goes(ctx, cur);
+        if (to == 0 || (to == 1 && missing == Missing::none)) {
+            cur = f.next + to;
+            continue;
+        }
         switch (missing) {  // both children test the missing input: both are unknown
             case Missing::none:
                 return no_true_child_last ? cur : -1;
@@ -694,7 +772,8 @@ int TreeModelImpl::select_flat(Ctx& ctx, int& penalties, bool& aggregate) const 
     }
 }
 
-/// Adds leaf k's record counts (aggregateNodes) or probabilities (weightedConfidence), weighted.
+/// Adds leaf k's record counts (aggregateNodes) or probabilities
+/// (weightedConfidence), weighted.
 void TreeModelImpl::add_leaf(int k, double weight, double* acc) const {
     const Extra& e = x();
     int row = e.dist.empty() ? -1 : e.dist[static_cast<std::size_t>(k)];
@@ -718,6 +797,11 @@ void TreeModelImpl::collect_flat(Ctx& ctx, int k, double weight, double* acc) co
         return;
     }
     if (way == no_child) return;
+    int to = missing_goes(ctx, k);
+    if (to >= 0) {  // that child is true: the other one is not visited
+        collect_flat(ctx, f.next + to, weight, acc);
+        return;
+    }
     const auto& record_count = x().record_count;
     double parent = record_count.empty() ? nan_v : record_count[static_cast<std::size_t>(k)];
     for (int kid = f.next; kid <= f.next + 1; ++kid) {
@@ -731,8 +815,9 @@ void TreeModelImpl::collect_flat(Ctx& ctx, int k, double weight, double* acc) co
     }
 }
 
-/// aggregateNodes / weightedConfidence: visit every child that is true or unknown and accumulate
-/// the leaves' record counts (aggregateNodes) or weighted probabilities (weightedConfidence).
+/// aggregateNodes / weightedConfidence: visit every child that is true or
+/// unknown and accumulate the leaves' record counts (aggregateNodes) or
+/// weighted probabilities (weightedConfidence).
 void TreeModelImpl::collect(Ctx& ctx, int k, double weight, double* acc) const {
     if (!flat.nodes.empty()) {
         collect_flat(ctx, k, weight, acc);

@@ -23,7 +23,8 @@ const std::string dict =
 
 std::string schema(bool regression) {
     return std::string(
-               "<MiningSchema><MiningField name=\"x1\"/><MiningField name=\"x2\"/><MiningField "
+               "<MiningSchema><MiningField name=\"x1\" invalidValueTreatment=\"asIs\"/><MiningField "
+               "name=\"x2\"/><MiningField "
                "name=\"c\"/><MiningField name=\"") +
            (regression ? "v" : "y") + "\" usageType=\"predicted\"/></MiningSchema>";
 }
@@ -59,24 +60,37 @@ std::string dist(int a, int b, int c, const char* conf_b = nullptr) {
     return one("A", a, nullptr) + one("B", b, conf_b) + one("C", c, nullptr);
 }
 
+/// "field op value, or field is missing" (KNIME's form), the isMissing test first or second.
+std::string or_missing(const char* field, const char* op, const char* value, bool missing_first) {
+    std::string m = std::string("<SimplePredicate field=\"") + field + "\" operator=\"isMissing\"/>";
+    return "<CompoundPredicate booleanOperator=\"or\">" + (missing_first ? m : "") + num(field, op, value) +
+           (missing_first ? "" : m) + "</CompoundPredicate>";
+}
+
 /// A tree on x1, x2 and c: numeric splits (<=/>, </>=), a pair of category sets that together list
 /// every value of c the document names (strict: a string neither lists sends the record nowhere)
-/// and an isIn/isNotIn pair. `general` adds a never-true third child under the root.
-std::string tree(bool regression, const std::string& attrs, bool general) {
+/// and an isIn/isNotIn pair. `general` adds a never-true third child under the root. With
+/// `or_missing_at` 1 the first child of the x1 split reads "x1 <= 5 or x1 is missing"; with 2 the
+/// second children of the x1 split and of an x2 split are written that way.
+std::string tree(bool regression, const std::string& attrs, bool general, int or_missing_at = 0) {
     bool r = regression;
+    std::string p1 =
+        or_missing_at == 1 ? or_missing("x1", "lessOrEqual", "5", false) : num("x1", "lessOrEqual", "5");
+    std::string p2 =
+        or_missing_at == 2 ? or_missing("x1", "greaterThan", "5", true) : num("x1", "greaterThan", "5");
+    std::string p10 =
+        or_missing_at == 2 ? or_missing("x2", "lessOrEqual", "3", false) : num("x2", "lessOrEqual", "3");
     std::string n5 = node(r, "n5", "A", "1.5", 20, "", num("x2", "lessThan", "2"), dist(18, 2, 0));
     std::string n6 =
         node(r, "n6", "B", "2.5", 15, "", num("x2", "greaterOrEqual", "2"), dist(5, 5, 5, "0.25"));
     std::string n3 = node(r, "n3", "A", "1.75", 35, "n6", set("isIn", "p q"), dist(23, 7, 5), n5 + n6);
     std::string n4 = node(r, "n4", "B", "3", 25, "", set("isIn", "r \"s t\""), dist(5, 15, 5));
-    std::string n1 =
-        node(r, "n1", "A", "2", 60, "n3", num("x1", "lessOrEqual", "5"), dist(28, 22, 10), n3 + n4);
+    std::string n1 = node(r, "n1", "A", "2", 60, "n3", p1, dist(28, 22, 10), n3 + n4);
     std::string n9 = node(r, "n9", "C", "8", 10, "", num("x2", "greaterThan", "3"), dist(2, 0, 8));
-    std::string n10 = node(r, "n10", "B", "6", 15, "", num("x2", "lessOrEqual", "3"), dist(0, 10, 5));
+    std::string n10 = node(r, "n10", "B", "6", 15, "", p10, dist(0, 10, 5));
     std::string n7 = node(r, "n7", "B", "7", 25, "n10", set("isIn", "p"), dist(2, 10, 13), n9 + n10);
     std::string n8 = node(r, "n8", "A", "4", 15, "", set("isNotIn", "p"), dist(10, 5, 0, "0.5"));
-    std::string n2 =
-        node(r, "n2", "C", "5", 40, "n7", num("x1", "greaterThan", "5"), dist(12, 15, 13), n7 + n8);
+    std::string n2 = node(r, "n2", "C", "5", 40, "n7", p2, dist(12, 15, 13), n7 + n8);
     std::string never = general ? node(r, "never", "A", "0", 0, "", "<False/>", "") : "";
     std::string root = node(r, "root", "A", "3.5", 100, "n1", "<True/>", dist(40, 37, 23), n1 + n2 + never);
     std::string outputs = "<Output><OutputField name=\"id\" feature=\"entityId\"/>";
@@ -90,10 +104,11 @@ std::string tree(bool regression, const std::string& attrs, bool general) {
            ">" + schema(r) + outputs + root + "</TreeModel>\n";
 }
 
-/// Every combination of: x1 missing/3/5/7, x2 missing/1.5/2/3/4, c missing/each listed value/a
-/// string no split lists.
+/// Every combination of: x1 missing/3/5/7/a string (invalid, taken as is), x2 missing/1.5/2/3/4, c
+/// missing/each listed value/a string no split lists.
 std::vector<std::vector<Value>> records(const pmml::PmmlModel& m) {
-    std::vector<Value> x1s = {Value::missing(), Value::number(3), Value::number(5), Value::number(7)};
+    std::vector<Value> x1s = {Value::missing(), Value::number(3), Value::number(5), Value::number(7),
+                              Value::string("not a number")};
     std::vector<Value> x2s = {Value::missing(), Value::number(1.5), Value::number(2), Value::number(3),
                               Value::number(4)};
     std::vector<Value> cs = {Value::missing(),   Value::string("p"),   Value::string("q"),
@@ -147,30 +162,33 @@ const char* const no_true_child[] = {"returnNullPrediction", "returnLastPredicti
 }  // namespace
 
 TEST_CASE("flat trees: every missingValueStrategy agrees with the general nodes", "[pmml]") {
-    for (const char* mvs : strategies)
-        for (const char* ntc : no_true_child) {
-            std::string attrs = std::string("missingValueStrategy=\"") + mvs + "\" noTrueChildStrategy=\"" +
-                                ntc + "\" missingValuePenalty=\"0.8\"";
-            INFO(attrs);
-            auto flat = pmml::load(document(dict, tree(false, attrs, false)));
-            auto general = pmml::load(document(dict, tree(false, attrs, true)));
-            // The flat-only form is the smaller one: the general nodes are gone.
-            CHECK(flat->describe().compiled_bytes < general->describe().compiled_bytes);
-            int predicted = compare(*flat, *general);
-            CHECK(predicted > 0);
-        }
+    for (int om = 0; om < 3; ++om)
+        for (const char* mvs : strategies)
+            for (const char* ntc : no_true_child) {
+                std::string attrs = std::string("missingValueStrategy=\"") + mvs +
+                                    "\" noTrueChildStrategy=\"" + ntc + "\" missingValuePenalty=\"0.8\"";
+                INFO(attrs << "; or isMissing: " << om);
+                auto flat = pmml::load(document(dict, tree(false, attrs, false, om)));
+                auto general = pmml::load(document(dict, tree(false, attrs, true, om)));
+                // The flat-only form is the smaller one: the general nodes are gone.
+                CHECK(flat->describe().compiled_bytes < general->describe().compiled_bytes);
+                int predicted = compare(*flat, *general);
+                CHECK(predicted > 0);
+            }
 }
 
 TEST_CASE("flat regression trees: the strategies agree with the general nodes", "[pmml]") {
-    for (int k = 0; k < 4; ++k)
-        for (const char* ntc : no_true_child) {
-            std::string attrs = std::string("missingValueStrategy=\"") + strategies[k] +
-                                "\" noTrueChildStrategy=\"" + ntc + "\"";
-            INFO(attrs);
-            auto flat = pmml::load(document(dict, tree(true, attrs, false)));
-            auto general = pmml::load(document(dict, tree(true, attrs, true)));
-            CHECK(compare(*flat, *general) > 0);
-        }
+    for (int om = 0; om < 3; ++om)
+        for (int k = 0; k < 4; ++k)
+            for (const char* ntc : no_true_child) {
+                std::string attrs = std::string("missingValueStrategy=\"") + strategies[k] +
+                                    "\" noTrueChildStrategy=\"" + ntc + "\"";
+                INFO(attrs << "; or isMissing: " << om);
+                auto flat = pmml::load(document(dict, tree(true, attrs, false, om)));
+                auto general = pmml::load(document(dict, tree(true, attrs, true, om)));
+                CHECK(flat->describe().compiled_bytes < general->describe().compiled_bytes);
+                CHECK(compare(*flat, *general) > 0);
+            }
 }
 
 TEST_CASE("flat trees: outcomes of the strategies on chosen records", "[pmml]") {
@@ -201,13 +219,24 @@ TEST_CASE("flat trees: outcomes of the strategies on chosen records", "[pmml]") 
     m = load("missingValueStrategy=\"weightedConfidence\"");
     p = score(*m, {{"x1", 3.0}, {"c", "p"}});  // 20/35 * n5 + 15/35 * n6
     CHECK(pmml_test::number_out(*m, p, "pB") == Approx(20.0 / 35.0 * 0.1 + 15.0 / 35.0 / 3.0));
+
+    // "x1 <= 5 or x1 is missing" on the first child: a missing x1 goes there under any strategy;
+    // a string in x1 (invalid, taken as is) is not missing, so the split stays undecided.
+    m = pmml::load(document(dict, tree(false, "missingValueStrategy=\"lastPrediction\"", false, 1)));
+    CHECK(text_out(*m, score(*m, {{"x2", 1.0}, {"c", "p"}}), "id") == "n5");
+    CHECK(text_out(*m, score(*m, {{"x1", "not a number"}, {"x2", 1.0}, {"c", "p"}}), "id") == "root");
+    // On the second child it is reached only when the first child's unknown is skipped (none).
+    m = pmml::load(document(dict, tree(false, "missingValueStrategy=\"lastPrediction\"", false, 2)));
+    CHECK(text_out(*m, score(*m, {{"x2", 1.0}, {"c", "p"}}), "id") == "root");
+    m = pmml::load(document(dict, tree(false, "", false, 2)));
+    CHECK(text_out(*m, score(*m, {{"x2", 1.0}, {"c", "p"}}), "id") == "n10");
 }
 
 TEST_CASE("ensembles of flat trees: missing values agree with the general nodes", "[pmml]") {
     auto ensemble = [](const std::string& attrs, bool general) {
         std::string segs;
         for (int i = 0; i < 3; ++i)
-            segs += "<Segment><True/>" + tree(false, attrs, general && i == 1) + "</Segment>";
+            segs += "<Segment><True/>" + tree(false, attrs, general && i == 1, i) + "</Segment>";
         // Segments' own outputs would bar the ensembles' fast path: strip them.
         std::string::size_type b;
         while ((b = segs.find("<Output>")) != std::string::npos)
