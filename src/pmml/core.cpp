@@ -1,5 +1,6 @@
 #include "core.hpp"
 
+#include "decimal.hpp"
 #include "model_base.hpp"
 
 #include <algorithm>
@@ -55,6 +56,7 @@ bool parse_double(std::string_view s, double& out) noexcept {
     if (s.empty()) return false;
     if (s.front() == '+') s.remove_prefix(1);
     if (s.empty() || s.front() == '+') return false;
+    if (parse_simple_decimal(s.data(), s.data() + s.size(), out)) return true;
     // Spellings std::from_chars does not read but PMML producers write.
     if (s == "INF" || s == "Infinity" || s == "inf") {
         out = HUGE_VAL;
@@ -284,11 +286,14 @@ void Program::build_plan() {
             p.kind = InputPlan::number;
             p.integer = def.type == DataType::integer;
             if (dom && dom->intervals.size() == 1) {
+                // x > lo is x >= the next double above lo (and x < hi is x <= the one below hi) for
+                // every number; an open infinite bound on the far side admits nothing: NaN, so that
+                // every value takes the general path.
                 const auto& iv = dom->intervals[0];
                 p.lo = iv.lo;
                 p.hi = iv.hi;
-                p.lo_open = !iv.lo_closed;
-                p.hi_open = !iv.hi_closed;
+                if (!iv.lo_closed) p.lo = iv.lo == HUGE_VAL ? nan_v : std::nextafter(iv.lo, HUGE_VAL);
+                if (!iv.hi_closed) p.hi = iv.hi == -HUGE_VAL ? nan_v : std::nextafter(iv.hi, -HUGE_VAL);
             }
         } else if (def.plain && def.type == DataType::string && i < symbols.size() && symbols[i]) {
             p.kind = InputPlan::string;
@@ -302,41 +307,31 @@ void Program::build_plan() {
 void Program::load_inputs(Ctx& ctx) const {
     EvalScratch& s = *ctx.s;
     const Value* row = ctx.row->begin();
-    Value* values = s.values.data();
-    std::uint32_t* stamps = s.stamps.data();
-    std::uint8_t* invalid = s.invalid.data();
     double* xs = s.xs.data();
     std::int32_t* cats = s.cats.data();
-    const std::uint32_t epoch = s.epoch;
     std::uint64_t missing = 0, outside = 0;
     for (const InputPlan& p : plan) {
         const Value& v = row[p.source];
         std::size_t i = p.slot;
-        std::uint64_t bit = std::uint64_t{1} << (i & 63);
-        if (p.kind == InputPlan::number && v.is_number()) {
-            double x = v.as_number();
-            bool inside = (p.lo_open ? x > p.lo : x >= p.lo) && (p.hi_open ? x < p.hi : x <= p.hi) &&
-                          (!p.integer || x == std::floor(x));
-            if (inside) {  // false for NaN too
-                values[i] = v;
-                stamps[i] = epoch;
-                invalid[i] = 0;
-                xs[i] = x;
-                continue;
+        if (p.kind == InputPlan::number) {
+            if (v.is_number()) {
+                double x = v.as_number();
+                if (x >= p.lo && x <= p.hi && (!p.integer || x == std::floor(x))) {  // false for NaN
+                    xs[i] = x;
+                    continue;
+                }
             }
         } else if (p.kind == InputPlan::string && v.is_string()) {
             // One lookup gives both validity (listed values come first among the symbols) and the
             // category index the models compare.
             int k = p.symbols->index_of(v.text());
-            if (p.listed == 0 || (k >= 0 && static_cast<std::uint32_t>(k) < p.listed)) {
-                values[i] = v;
-                stamps[i] = epoch;
-                invalid[i] = 0;
+            if (p.listed == 0 || static_cast<std::uint32_t>(k) < p.listed) {  // -1 is not below
                 cats[i] = k;
-                if (k < 0) outside |= bit;
+                if (k < 0) outside |= std::uint64_t{1} << (i & 63);
                 continue;
             }
         }
+        std::uint64_t bit = std::uint64_t{1} << (i & 63);
         const Value& t = ctx.get(static_cast<int>(i));
         if (direct[i]) {
             xs[i] = t.is_number() ? t.as_number() : nan_v;
@@ -387,7 +382,7 @@ const ModelResult& CompiledModel::run(Ctx& ctx) const {
     std::fill(r.probs.begin(), r.probs.end(), 0.0);
     std::fill(r.confidences.begin(), r.confidences.end(), 0.0);
     evaluate(ctx, r);
-    apply_targets(r);
+    if (post.present) apply_targets(r);
     r.epoch = ctx.s->epoch;
     return r;
 }

@@ -238,7 +238,15 @@ struct Layout {
 /// first), numbered; scoring looks an input up once and compares numbers afterwards.
 struct Symbols {
     std::vector<std::unique_ptr<std::string>> texts;  ///< stable addresses
-    std::vector<std::int32_t> table;                  ///< open-addressing hash table, built by finish()
+    /// Open-addressing hash table, built by finish(): the hash and the text's bytes and length
+    /// next to the index, so a lookup reads one entry and compares the bytes inline.
+    struct Entry {
+        std::uint64_t hash;
+        const char* data;
+        std::size_t size;
+        std::int32_t index;  ///< -1: empty
+    };
+    std::vector<Entry> table;
     std::uint64_t mask = 0;
 
     int intern(std::string_view t) {
@@ -274,25 +282,49 @@ struct Symbols {
         h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
         return h ^ (h >> 29);
     }
+    /// Equal bytes, n of them; up to 16 compared as two overlapping words, beyond by memcmp.
+    static bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+        if (n > 16) return std::memcmp(a, b, n) == 0;
+        if (n >= 8) {
+            std::uint64_t a0, a1, b0, b1;
+            std::memcpy(&a0, a, 8);
+            std::memcpy(&b0, b, 8);
+            std::memcpy(&a1, a + n - 8, 8);
+            std::memcpy(&b1, b + n - 8, 8);
+            return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+        }
+        if (n >= 4) {
+            std::uint32_t a0, a1, b0, b1;
+            std::memcpy(&a0, a, 4);
+            std::memcpy(&b0, b, 4);
+            std::memcpy(&a1, a + n - 4, 4);
+            std::memcpy(&b1, b + n - 4, 4);
+            return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+        }
+        // n < 4: positions 0, n/2 and n-1 cover every byte
+        return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
+    }
     void finish() {
         std::size_t size = 8;
         while (size < 2 * texts.size()) size *= 2;
-        table.assign(size, -1);
+        table.assign(size, Entry{0, nullptr, 0, -1});
         mask = size - 1;
         for (std::size_t i = 0; i < texts.size(); ++i) {
-            std::uint64_t at = hash(*texts[i]) & mask;
-            while (table[at] >= 0) at = (at + 1) & mask;
-            table[at] = static_cast<std::int32_t>(i);
+            std::uint64_t h = hash(*texts[i]);
+            std::uint64_t at = h & mask;
+            while (table[at].index >= 0) at = (at + 1) & mask;
+            table[at] = Entry{h, texts[i]->data(), texts[i]->size(), static_cast<std::int32_t>(i)};
         }
     }
     int index_of(std::string_view text) const noexcept {
         if (table.empty()) return -1;
-        std::uint64_t at = hash(text) & mask;
-        for (;;) {
-            std::int32_t k = table[at];
-            if (k < 0) return -1;
-            if (*texts[static_cast<std::size_t>(k)] == text) return k;
-            at = (at + 1) & mask;
+        std::uint64_t h = hash(text);
+        const Entry* all = table.data();
+        for (std::uint64_t at = h & mask;; at = (at + 1) & mask) {
+            const Entry& e = all[at];
+            if (e.index < 0) return -1;
+            if (e.hash == h && e.size == text.size() && same_bytes(e.data, text.data(), text.size()))
+                return e.index;
         }
     }
 };
@@ -312,11 +344,12 @@ public:
         std::uint32_t slot;
         std::uint32_t source;
         enum Kind : std::uint8_t { general, number, string } kind = general;
-        double lo = -HUGE_VAL, hi = HUGE_VAL;  ///< number: the one valid interval
-        bool lo_open = false, hi_open = false;
-        bool integer = false;              ///< number: the field's dataType is integer
+        bool integer = false;      ///< number: the field's dataType is integer
+        std::uint32_t listed = 0;  ///< string: how many of the symbols are listed valid values
+        /// number: the one valid interval as closed bounds (an open bound is stored as the next
+        /// double inward, which is exact; NaN when no number can pass, so the general path decides)
+        double lo = -HUGE_VAL, hi = HUGE_VAL;
         const Symbols* symbols = nullptr;  ///< string: interned strings
-        std::uint32_t listed = 0;          ///< string: how many of them are listed valid values
     };
     std::vector<InputPlan> plan;
     void build_plan();
@@ -336,7 +369,10 @@ public:
     }
 
     void compute(Ctx& ctx, int slot) const;
-    /// Reads and treats every input of the row (in row order) and fills the numeric view.
+    /// Reads and treats every input of the row (in row order) and fills the numeric view. An input
+    /// the plan accepts as is (a number inside its interval, a listed string) only gets its numeric
+    /// view or category index; its slot is left stale and, when something asks for it, computed from
+    /// the row by compute(), which reaches the same verdict.
     void load_inputs(Ctx& ctx) const;
     std::unique_ptr<EvalScratch> make_scratch() const;
 

@@ -30,8 +30,19 @@ struct PmmlModel::Impl {
     /// probabilities when it has them; `number` / `string`: the predicted value as is when it already
     /// has the output's type (else through the slot).
     enum class Path : std::uint8_t { slot, eval, probability, number, string };
-    std::vector<Path> output_paths;
-    std::vector<const OutputDef*> output_defs;
+    /// What score() needs per output, in one place: the path, the result it reads (the model's
+    /// index into EvalScratch::results), the category of a probability, the slot and the definition.
+    struct OutputPlan {
+        Path path;
+        int category;
+        std::uint32_t result;
+        int slot;
+        const OutputDef* def;
+    };
+    std::vector<OutputPlan> output_plan;
+    /// Every output is a probability or the predicted value of the top model itself (the usual
+    /// classifier and regressor): score() reads them from the top result it has in hand.
+    bool top_outputs_only = false;
     std::string verification_xml;  ///< the ModelVerification element, re-parsed by verify()
 };
 
@@ -94,37 +105,57 @@ void PmmlModel::score(const FeatureRow& row, Prediction& out) const {
         const ModelResult& r = m.top->run(ctx);
         out.value = r.value;
         using Path = Impl::Path;
-        for (std::size_t i = 0; i < m.output_slots.size(); ++i) {
-            const OutputDef* d = m.output_defs[i];
-            Value& o = out.outputs[i];
-            switch (m.output_paths[i]) {
+        if (m.top_outputs_only) {
+            // run() has just computed r for this record.
+            const double* probs = r.probs.data();
+            const bool has_probs = r.has_probs;
+            const bool value_number = r.value.is_missing() || r.value.is_number();
+            const bool value_string = r.value.is_missing() || r.value.is_string();
+            Value* o = out.outputs.data();
+            for (const Impl::OutputPlan& op : m.output_plan) {
+                if (op.path == Path::probability) {
+                    *o++ = has_probs ? Value::number(probs[static_cast<std::size_t>(op.category)])
+                                     : op.def->eval(ctx);
+                } else if (op.path == Path::number ? value_number : value_string) {
+                    *o++ = r.value;
+                } else {
+                    *o++ = ctx.get(op.slot);
+                }
+            }
+            return;
+        }
+        const ModelResult* results = s.results.data();
+        const std::uint32_t epoch = s.epoch;
+        Value* outputs = out.outputs.data();
+        for (const Impl::OutputPlan& op : m.output_plan) {
+            Value& o = *outputs++;
+            switch (op.path) {
                 case Path::probability: {
-                    const ModelResult& mr = s.results[static_cast<std::size_t>(d->model->result)];
-                    if (mr.epoch == s.epoch && mr.has_probs) {
-                        o = Value::number(mr.probs[static_cast<std::size_t>(d->category)]);
+                    const ModelResult& mr = results[op.result];
+                    if (mr.epoch == epoch && mr.has_probs) {
+                        o = Value::number(mr.probs[static_cast<std::size_t>(op.category)]);
                         continue;
                     }
-                    o = d->eval(ctx);
+                    o = op.def->eval(ctx);
                     continue;
                 }
                 case Path::number:
                 case Path::string: {
-                    const ModelResult& mr = s.results[static_cast<std::size_t>(d->model->result)];
-                    bool want_number = m.output_paths[i] == Path::number;
-                    if (mr.epoch == s.epoch &&
-                        (mr.value.is_missing() ||
-                         (want_number ? mr.value.is_number() : mr.value.is_string()))) {
+                    const ModelResult& mr = results[op.result];
+                    bool want_number = op.path == Path::number;
+                    if (mr.epoch == epoch && (mr.value.is_missing() ||
+                                              (want_number ? mr.value.is_number() : mr.value.is_string()))) {
                         o = mr.value;
                         continue;
                     }
-                    o = ctx.get(m.output_slots[i]);
+                    o = ctx.get(op.slot);
                     continue;
                 }
                 case Path::eval:
-                    o = d->eval(ctx);
+                    o = op.def->eval(ctx);
                     continue;
                 case Path::slot:
-                    o = ctx.get(m.output_slots[i]);
+                    o = ctx.get(op.slot);
                     continue;
             }
         }
@@ -172,9 +203,15 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
             if (def.type == DataType::double_) path = Path::number;
             if (def.type == DataType::string) path = Path::string;
         }
-        impl->output_paths.push_back(path);
-        impl->output_defs.push_back(def.output);
+        auto result = static_cast<std::uint32_t>(def.output->model ? def.output->model->result : 0);
+        impl->output_plan.push_back({path, def.output->category, result, slot, def.output});
     }
+    impl->top_outputs_only = true;
+    for (const auto& op : impl->output_plan)
+        if ((op.path != PmmlModel::Impl::Path::probability && op.path != PmmlModel::Impl::Path::number &&
+             op.path != PmmlModel::Impl::Path::string) ||
+            op.result != static_cast<std::uint32_t>(c.top->result))
+            impl->top_outputs_only = false;
 
     Description& d = impl->description;
     d.pmml_version = c.pmml_version;

@@ -4,7 +4,9 @@
 
 #include "pmml_test_util.hpp"
 
+#include <cmath>
 #include <string>
+#include <vector>
 
 using namespace scorestream;
 using pmml_test::document;
@@ -152,4 +154,84 @@ TEST_CASE("two listed category sets: strings named elsewhere in the document tak
     CHECK(pmml_test::number_out(*m, p, "P_A") == 0.5);
     p = pmml_test::score(*m, {{"s", "b"}});  // B, B
     CHECK(pmml_test::number_out(*m, p, "P_A") == 0.0);
+}
+
+TEST_CASE("input plan: interval bounds are exact at the boundary and around it", "[pmml]") {
+    // An open bound is checked as a closed bound on the next double inward: the boundary itself is
+    // invalid (asMissing: the tree then predicts nothing), the neighbouring doubles are valid.
+    for (const char* closure : {"openOpen", "closedClosed", "openClosed", "closedOpen"}) {
+        const std::string d =
+            std::string("<DataField name=\"x\" optype=\"continuous\" dataType=\"double\">") +
+            "<Interval closure=\"" + closure +
+            "\" leftMargin=\"0\" rightMargin=\"1\"/></DataField>\n"
+            "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/>\n";
+        auto m = pmml::load(document(
+            d,
+            "<TreeModel functionName=\"regression\"><MiningSchema><MiningField name=\"x\" "
+            "invalidValueTreatment=\"asMissing\"/><MiningField name=\"y\" "
+            "usageType=\"predicted\"/></MiningSchema>"
+            "<Node score=\"0\"><True/><Node score=\"1\"><SimplePredicate field=\"x\" "
+            "operator=\"lessOrEqual\" "
+            "value=\"0.5\"/></Node><Node score=\"2\"><SimplePredicate field=\"x\" operator=\"greaterThan\" "
+            "value=\"0.5\"/></Node></Node></TreeModel>\n"));
+        std::string c = closure;
+        bool lo_closed = c.rfind("closed", 0) == 0;
+        bool hi_closed = c.size() >= 6 && c.compare(c.size() - 6, 6, "Closed") == 0;
+        INFO(closure);
+        auto at = [&](double x) { return pmml_test::score(*m, {{"x", x}}).value; };
+        CHECK(at(0.0).is_number() == lo_closed);
+        CHECK(at(1.0).is_number() == hi_closed);
+        CHECK(at(std::nextafter(0.0, 1.0)).as_number() == 1.0);
+        CHECK(at(std::nextafter(1.0, 0.0)).as_number() == 2.0);
+        CHECK(at(-1e-300).is_missing());
+        CHECK(at(std::nextafter(1.0, 2.0)).is_missing());
+        CHECK(at(std::nan("")).is_missing());
+        CHECK(at(HUGE_VAL).is_missing());
+    }
+}
+
+TEST_CASE("input plan: inputs taken as is are still seen by expressions and validity checks", "[pmml]") {
+    // x and s are read by the plan without their slots; a derived field and isValid/isMissing must
+    // still see their values (and an invalid string must still be reported through the slot).
+    const std::string d =
+        "<DataField name=\"x\" optype=\"continuous\" dataType=\"double\"/>\n"
+        "<DataField name=\"s\" optype=\"categorical\" dataType=\"string\"><Value value=\"a\"/><Value "
+        "value=\"b\"/></DataField>\n"
+        "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/>\n";
+    auto m = pmml::load(document(
+        d,
+        "<RegressionModel functionName=\"regression\"><MiningSchema><MiningField name=\"x\"/>"
+        "<MiningField name=\"s\" invalidValueTreatment=\"asIs\"/><MiningField name=\"y\" "
+        "usageType=\"predicted\"/></MiningSchema>"
+        "<Output><OutputField name=\"twice\" feature=\"transformedValue\"><Apply function=\"*\"><FieldRef "
+        "field=\"x\"/><Constant>2</Constant></Apply></OutputField>"
+        "<OutputField name=\"s_valid\" feature=\"transformedValue\"><Apply function=\"isValid\"><FieldRef "
+        "field=\"s\"/></Apply></OutputField>"
+        "<OutputField name=\"s_text\" feature=\"transformedValue\"><FieldRef field=\"s\"/></OutputField>"
+        "</Output><RegressionTable intercept=\"1\"><NumericPredictor name=\"x\" coefficient=\"3\"/>"
+        "<CategoricalPredictor name=\"s\" value=\"b\" coefficient=\"10\"/></RegressionTable>"
+        "</RegressionModel>\n"));
+    auto p = pmml_test::score(*m, {{"x", 2.5}, {"s", "b"}});
+    REQUIRE(p.ok());
+    CHECK(p.value.as_number() == 1 + 3 * 2.5 + 10);
+    CHECK(pmml_test::number_out(*m, p, "twice") == 5.0);
+    CHECK(text_out(*m, p, "s_valid") == "true");
+    CHECK(text_out(*m, p, "s_text") == "b");
+    p = pmml_test::score(*m, {{"x", 2.5}, {"s", "zz"}});  // unlisted, kept as is
+    REQUIRE(p.ok());
+    CHECK(text_out(*m, p, "s_valid") == "false");
+    CHECK(text_out(*m, p, "s_text") == "zz");
+    CHECK(p.value.as_number() == 1 + 3 * 2.5);
+    // Scoring twice with the same Prediction: the second record's values, not the first's.
+    const auto& names = m->schema().inputs;
+    std::vector<Value> row(names.size());
+    Prediction q;
+    for (double x : {1.0, 4.0}) {
+        for (std::size_t i = 0; i < names.size(); ++i)
+            row[i] = names[i] == "x" ? Value::number(x) : Value::string("a");
+        m->score(FeatureRow(row.data(), row.size()), q);
+        REQUIRE(q.ok());
+        CHECK(pmml_test::number_out(*m, q, "twice") == 2 * x);
+        CHECK(text_out(*m, q, "s_text") == "a");
+    }
 }
