@@ -1,5 +1,7 @@
 #include "csv.hpp"
 
+#include "decimal.hpp"
+
 #include <scorestream/error.hpp>
 #include <scorestream/pmml/model.hpp>
 
@@ -87,11 +89,17 @@ std::string csv_cell(std::string_view text) {
 Value cell_value(const std::string& cell, const std::vector<std::string>& missing_markers) {
     if (cell.empty()) return Value::missing();
     for (const auto& m : missing_markers)
-        if (cell == m) return Value::missing();
+        if (cell.size() == m.size() && cell[0] == m[0] && cell == m) return Value::missing();
     double x = 0;
     const char* b = cell.data();
     const char* e = b + cell.size();
     if (*b == '+') ++b;
+    if (b == e) return Value::string(cell);
+    if (*b != '+' && detail::parse_simple_decimal(b, e, x)) return Value::number(x, cell);
+    // What std::from_chars can still read starts with a digit, a point, inf or nan (after a sign).
+    char c = *b == '-' && b + 1 != e ? b[1] : *b;
+    if (!((c >= '0' && c <= '9') || c == '.' || c == 'i' || c == 'I' || c == 'n' || c == 'N'))
+        return Value::string(cell);
     auto r = std::from_chars(b, e, x);
     if (r.ec == std::errc() && r.ptr == e && b != e) return Value::number(x, cell);
     return Value::string(cell);

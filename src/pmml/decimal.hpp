@@ -1,0 +1,64 @@
+#pragma once
+// Reading short decimal numbers ("5.1", "-0.25", "81838", "1e-3") without std::from_chars, exactly.
+// Private to src/pmml and its tools.
+//
+// Why it is exact: when the digits, read as an integer w, satisfy w <= 2^53 and the decimal
+// exponent e satisfies |e| <= 22, both w and 10^|e| are doubles exactly, so the value w * 10^e
+// (or w / 10^-e) is one IEEE operation on exact operands and therefore correctly rounded: the
+// same double std::from_chars returns. Anything else (more digits, larger exponents, inf, nan,
+// stray characters) is left to the caller's general parser.
+
+#include <cstdint>
+
+namespace scorestream::pmml::detail {
+
+/// The whole of [b, e) as a decimal number with the exact fast method above: returns true and sets
+/// `out`, or returns false when the text is not of that simple form (the caller then falls back to
+/// std::from_chars, which decides; false never means "not a number").
+inline bool parse_simple_decimal(const char* b, const char* e, double& out) noexcept {
+    static constexpr double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    const char* p = b;
+    bool negative = p != e && *p == '-';
+    p += negative;
+    std::uint64_t w = 0;
+    const char* int_start = p;
+    for (; p != e && static_cast<unsigned>(*p - '0') < 10u; ++p) w = w * 10 + static_cast<unsigned>(*p - '0');
+    auto n_int = p - int_start;
+    decltype(n_int) scale = 0;  // digits after the point
+    if (p != e && *p == '.') {
+        const char* frac_start = ++p;
+        for (; p != e && static_cast<unsigned>(*p - '0') < 10u; ++p)
+            w = w * 10 + static_cast<unsigned>(*p - '0');
+        scale = p - frac_start;
+    }
+    // Up to 19 digits cannot overflow 64 bits (more, even leading zeros, are left to the caller).
+    if (n_int + scale == 0 || n_int + scale > 19) return false;
+    int exp10 = -static_cast<int>(scale);
+    if (p != e && (*p == 'e' || *p == 'E')) {
+        ++p;
+        bool eneg = false;
+        if (p != e && (*p == '-' || *p == '+')) {
+            eneg = *p == '-';
+            ++p;
+        }
+        if (p == e) return false;
+        int x = 0;
+        for (; p != e && static_cast<unsigned>(*p - '0') < 10u; ++p) {
+            if (x > 1000) return false;
+            x = x * 10 + (*p - '0');
+        }
+        exp10 += eneg ? -x : x;
+    }
+    if (p != e) return false;
+    if (w > (std::uint64_t{1} << 53)) return false;
+    double v = static_cast<double>(w);
+    if (w != 0) {
+        if (exp10 < -22 || exp10 > 22) return false;
+        v = exp10 < 0 ? v / pow10[-exp10] : v * pow10[exp10];
+    }
+    out = negative ? -v : v;
+    return true;
+}
+
+}  // namespace scorestream::pmml::detail
