@@ -174,7 +174,8 @@ int cmd_score(const std::string& path, const std::string& input, const std::stri
     return errors ? 2 : 0;
 }
 
-int cmd_bench(const std::string& path, const std::string& input, double seconds) {
+int cmd_bench(const std::string& path, const std::string& input, double seconds, std::size_t records,
+              const std::string& only) {
     auto model = load_file(path);
     auto rows = read_rows(*model, input);
     auto markers = markers_from("");
@@ -188,6 +189,23 @@ int cmd_bench(const std::string& path, const std::string& input, double seconds)
         std::copy(row.begin(), row.end(), typed.begin() + static_cast<std::ptrdiff_t>(i * width));
     }
     Prediction p;
+    if (records > 0) {
+        // A fixed number of records on one path and no clock: for instruction counts (callgrind),
+        // where the difference between two record counts leaves out loading.
+        std::vector<Value> row(width);
+        bool typed_rows = only == "typed";
+        for (std::size_t k = 0; k < records; ++k) {
+            std::size_t i = k % n;
+            if (typed_rows) {
+                model->score(FeatureRow(typed.data() + i * width, width), p);
+            } else {
+                fill_row(rows, i, markers, row);
+                model->score(FeatureRow(row.data(), row.size()), p);
+            }
+        }
+        std::printf("%s: %zu records scored (%s)\n", path.c_str(), records, only.c_str());
+        return 0;
+    }
     auto run = [&](auto&& one) {
         for (std::size_t i = 0; i < n; ++i) one(i);  // warm-up
         // Thread CPU time, so that other processes on a shared machine do not count.
@@ -248,6 +266,12 @@ int main(int argc, char** argv) {
     bench->add_option("--model,-m", model_path, "PMML file")->required()->check(CLI::ExistingFile);
     bench->add_option("--input,-i", input, "input CSV")->required()->check(CLI::ExistingFile);
     bench->add_option("--seconds", seconds, "time per measurement (default 1)");
+    std::size_t records = 0;
+    std::string bench_path = "typed";
+    bench->add_option("--records", records,
+                      "score exactly this many records on one path, untimed (for instruction counts)");
+    bench->add_option("--path", bench_path, "with --records: typed or strings (default typed)")
+        ->check(CLI::IsMember({"typed", "strings"}));
 
     auto* conf = app.add_subcommand("conformance", "run a conformance corpus (MANIFEST.tsv layout)");
     bool skip_if_missing = false;
@@ -267,7 +291,7 @@ int main(int argc, char** argv) {
         if (*score) return cmd_score(model_path, input, output, marker);
         if (*describe) return cmd_describe(model_path);
         if (*verify) return cmd_verify(model_path);
-        if (*bench) return cmd_bench(model_path, input, seconds);
+        if (*bench) return cmd_bench(model_path, input, seconds, records, bench_path);
         if (*conf) {
             if (!std::ifstream(dir + "/MANIFEST.tsv")) {
                 std::cout << "pmml-conformance: no corpus at '" << dir << "' (no MANIFEST.tsv)"
