@@ -95,11 +95,14 @@ Value cell_value(const std::string& cell, const std::vector<std::string>& missin
     const char* e = b + cell.size();
     if (*b == '+') ++b;
     if (b == e) return Value::string(cell);
-    if (*b != '+' && detail::parse_simple_decimal(b, e, x)) return Value::number(x, cell);
-    // What std::from_chars can still read starts with a digit, a point, inf or nan (after a sign).
+    // What std::from_chars can read starts with a digit, a point, inf or nan (after a minus sign):
+    // any other first character makes the cell a string without asking either parser.
     char c = *b == '-' && b + 1 != e ? b[1] : *b;
-    if (!((c >= '0' && c <= '9') || c == '.' || c == 'i' || c == 'I' || c == 'n' || c == 'N'))
+    if ((c >= '0' && c <= '9') || c == '.') {
+        if (*b != '+' && detail::parse_simple_decimal(b, e, x)) return Value::number(x, cell);
+    } else if (!(c == 'i' || c == 'I' || c == 'n' || c == 'N')) {
         return Value::string(cell);
+    }
     auto r = std::from_chars(b, e, x);
     if (r.ec == std::errc() && r.ptr == e && b != e) return Value::number(x, cell);
     return Value::string(cell);
