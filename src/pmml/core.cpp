@@ -283,8 +283,7 @@ void Program::build_plan() {
         p.source = static_cast<std::uint32_t>(def.source);
         const FieldDomain* dom = def.treat ? def.treat->domain : nullptr;
         if (def.plain && def.type != DataType::string && (!dom || dom->intervals.size() <= 1)) {
-            p.kind = InputPlan::number;
-            p.integer = def.type == DataType::integer;
+            p.kind = def.type == DataType::integer ? InputPlan::integer : InputPlan::number;
             if (dom && dom->intervals.size() == 1) {
                 // x > lo is x >= the next double above lo (and x < hi is x <= the one below hi) for
                 // every number; an open infinite bound on the far side admits nothing: NaN, so that
@@ -314,12 +313,16 @@ void Program::load_inputs(Ctx& ctx) const {
         const Value& v = row[p.source];
         std::size_t i = p.slot;
         if (p.kind == InputPlan::number) {
-            if (v.is_number()) {
-                double x = v.as_number();
-                if (x >= p.lo && x <= p.hi && (!p.integer || x == std::floor(x))) {  // false for NaN
-                    xs[i] = x;
-                    continue;
-                }
+            double x = v.as_number();
+            if (v.is_number() && x >= p.lo && x <= p.hi) {  // false for NaN
+                xs[i] = x;
+                continue;
+            }
+        } else if (p.kind == InputPlan::integer) {
+            double x = v.as_number();
+            if (v.is_number() && x >= p.lo && x <= p.hi && x == std::floor(x)) {
+                xs[i] = x;
+                continue;
             }
         } else if (p.kind == InputPlan::string && v.is_string()) {
             // One lookup gives both validity (listed values come first among the symbols) and the

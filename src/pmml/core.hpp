@@ -257,7 +257,7 @@ struct Symbols {
     }
     /// Eight bytes per step, the tail read as overlapping words (category values are short):
     /// multiply-xorshift mixing of 64-bit words.
-    static std::uint64_t hash(std::string_view t) noexcept {
+    [[gnu::always_inline]] static std::uint64_t hash(std::string_view t) noexcept {
         const char* p = t.data();
         std::size_t n = t.size();
         std::uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xC2B2AE3D27D4EB4Full);
@@ -283,7 +283,7 @@ struct Symbols {
         return h ^ (h >> 29);
     }
     /// Equal bytes, n of them; up to 16 compared as two overlapping words, beyond by memcmp.
-    static bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+    [[gnu::always_inline]] static bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
         if (n > 16) return std::memcmp(a, b, n) == 0;
         if (n >= 8) {
             std::uint64_t a0, a1, b0, b1;
@@ -316,7 +316,9 @@ struct Symbols {
             table[at] = Entry{h, texts[i]->data(), texts[i]->size(), static_cast<std::int32_t>(i)};
         }
     }
-    int index_of(std::string_view text) const noexcept {
+    /// Inlined into its callers: the once-per-record lookup of every string input (a call costs
+    /// about as much as the lookup itself).
+    [[gnu::always_inline]] int index_of(std::string_view text) const noexcept {
         if (table.empty()) return -1;
         std::uint64_t h = hash(text);
         const Entry* all = table.data();
@@ -343,8 +345,8 @@ public:
     struct InputPlan {
         std::uint32_t slot;
         std::uint32_t source;
-        enum Kind : std::uint8_t { general, number, string } kind = general;
-        bool integer = false;      ///< number: the field's dataType is integer
+        /// number: a double or float input; integer: the same with dataType integer (whole numbers).
+        enum Kind : std::uint8_t { general, number, integer, string } kind = general;
         std::uint32_t listed = 0;  ///< string: how many of the symbols are listed valid values
         /// number: the one valid interval as closed bounds (an open bound is stored as the next
         /// double inward, which is exact; NaN when no number can pass, so the general path decides)
