@@ -5,15 +5,23 @@
 // machine runs.
 #include <benchmark/benchmark.h>
 #include <scorestream/scorestream.hpp>
+#include <scorestream/stream/model_builder.hpp>
 #include <scorestream/stream/parallel.hpp>
 
+#include <boost/asio/io_context.hpp>
+
+#include <dirent.h>
+#include <pthread.h>
 #include <sys/resource.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -246,10 +254,83 @@ void BM_parallel_scaling_pairs(benchmark::State& state) {
 }
 BENCHMARK(BM_parallel_scaling_pairs)->Arg(5)->ArgName("pairs")->Iterations(1)->Unit(benchmark::kSecond);
 
+// CPU time (ns, from /proc/<pid>/task/<tid>/schedstat) and voluntary context switches of the
+// threads of one latency run, by role. Read when run() has returned, while the pool and the builder
+// still exist (their whole lives lie within the run). Roles: the dispatcher is the main thread, the
+// update publisher names itself; of the other threads the builder of built_models was created
+// first (lowest thread id), the partitions' pool threads after it.
+struct role_sample {
+    double cpu_s = 0;
+    long sleeps = 0;
+    role_sample& operator+=(const role_sample& o) {
+        cpu_s += o.cpu_s;
+        sleeps += o.sleeps;
+        return *this;
+    }
+};
+struct thread_roles {
+    role_sample builder, workers;
+    thread_roles& operator+=(const thread_roles& o) {
+        builder += o.builder;
+        workers += o.workers;
+        return *this;
+    }
+};
+
+role_sample read_task(long tid, std::string& comm) {
+    role_sample r;
+    const std::string dir = "/proc/self/task/" + std::to_string(tid) + "/";
+    if (FILE* f = std::fopen((dir + "schedstat").c_str(), "r")) {
+        unsigned long long run_ns = 0;
+        if (std::fscanf(f, "%llu", &run_ns) == 1) r.cpu_s = double(run_ns) / 1e9;
+        std::fclose(f);
+    }
+    if (FILE* f = std::fopen((dir + "status").c_str(), "r")) {
+        char line[256];
+        while (std::fgets(line, sizeof line, f)) {
+            long v = 0;
+            if (std::sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1) r.sleeps = v;
+        }
+        std::fclose(f);
+    }
+    if (FILE* f = std::fopen((dir + "comm").c_str(), "r")) {
+        char name[64] = {};
+        if (std::fgets(name, sizeof name, f)) comm = name;
+        std::fclose(f);
+    }
+    return r;
+}
+
+thread_roles sample_roles() {
+    std::vector<long> tids;
+    if (DIR* d = opendir("/proc/self/task")) {
+        while (dirent* e = readdir(d))
+            if (e->d_name[0] != '.') tids.push_back(std::stol(e->d_name));
+        closedir(d);
+    }
+    std::sort(tids.begin(), tids.end());
+    thread_roles roles;
+    bool builder_seen = false;
+    for (long tid : tids) {
+        if (tid == long(getpid())) continue;  // the dispatcher: measured with getrusage
+        std::string comm;
+        const role_sample r = read_task(tid, comm);
+        if (comm.rfind("publisher", 0) == 0) continue;
+        if (!builder_seen) {
+            roles.builder += r;
+            builder_seen = true;
+        } else {
+            roles.workers += r;
+        }
+    }
+    return roles;
+}
+
 struct latency_result {
     std::vector<std::int64_t> latencies;
     std::uint64_t updates = 0;
     cpu_sample cpu;
+    thread_roles roles;
 };
 
 // One second of input at 40,000 records/s on two partitions, with or without 1000 model updates
@@ -274,6 +355,7 @@ void latency_run(bool storm, latency_result& out, std::uint64_t& lost, std::uint
     std::atomic<bool> stop{false};
     std::uint64_t updates_sent = 0;
     std::thread publisher([&] {
+        pthread_setname_np(pthread_self(), "publisher");
         if (!storm) return;
         std::uint64_t v = 1;
         auto due = std::chrono::steady_clock::now();
@@ -304,6 +386,7 @@ void latency_run(bool storm, latency_result& out, std::uint64_t& lost, std::uint
             },
             o);
         p->run();
+        out.roles += sample_roles();
         stop = true;
         publisher.join();
     }
@@ -350,11 +433,106 @@ void BM_latency_under_update_storm(benchmark::State& state) {
     // Threads going to sleep (and so being woken again), per record: all threads of the process.
     state.counters["quiet_sleeps_per_record"] = double(quiet.cpu.process_sleeps) / records;
     state.counters["storm_sleeps_per_record"] = double(storm.cpu.process_sleeps) / records;
+    // What the updates cost, per update: the storm rounds' figures minus the quiet rounds', for the
+    // partitions' threads (the data path's cores) and for the builder thread of built_models.
+    const double updates = std::max(1.0, double(storm.updates));
+    state.counters["workers_cpu_us_per_update"] =
+        (storm.roles.workers.cpu_s - quiet.roles.workers.cpu_s) * 1e6 / updates;
+    state.counters["workers_sleeps_per_update"] =
+        double(storm.roles.workers.sleeps - quiet.roles.workers.sleeps) / updates;
+    state.counters["builder_cpu_us_per_update"] =
+        (storm.roles.builder.cpu_s - quiet.roles.builder.cpu_s) * 1e6 / updates;
+    state.counters["builder_sleeps_per_update"] =
+        double(storm.roles.builder.sleeps - quiet.roles.builder.sleeps) / updates;
+    state.counters["quiet_builder_sleeps"] = double(quiet.roles.builder.sleeps);
+    state.counters["quiet_workers_sleeps_per_record"] = double(quiet.roles.workers.sleeps) / records;
     state.counters["lost"] = double(lost);
     state.counters["duplicated"] = double(duplicated);
     if (!ok) state.SkipWithError("records lost or duplicated");
 }
 BENCHMARK(BM_latency_under_update_storm)->Arg(3)->ArgName("rounds")->Iterations(1)->Unit(benchmark::kSecond);
+
+// Yields the wrapped source's next message only once `*passed` has reached the next gate (every
+// `every` records), so control messages fall between data records at fixed places.
+template <class S>
+struct gated_source {
+    using value_type = typename S::value_type;
+    S inner;
+    const std::uint64_t* passed;
+    std::uint64_t every;
+    std::uint64_t gate;
+    pull next(value_type& out) {
+        if (*passed < gate) return pull::idle;
+        const pull r = inner.next(out);
+        if (r == pull::item) gate += every;
+        return r;
+    }
+    const record_error& error() const noexcept { return inner.error(); }
+};
+
+// The work an update adds to the partitions, without threads racing: `updates` models built ahead
+// by built_models, released among 40,000 records at fixed places (one every 40,000 / updates
+// records) and broadcast to two partitions, whose turns then run on this thread (an io_context run
+// after dispatching). Meant for callgrind: --toggle-collect='*worker::turn*' counts the partitions'
+// instructions only, and the difference between updates:1000 and updates:0, divided by 1000, is
+// what one update costs the partitions (both of them together).
+void BM_update_cost_on_partitions(benchmark::State& state) {
+    const auto updates = static_cast<std::uint64_t>(state.range(0));
+    constexpr std::uint64_t n = 40000;
+    std::uint64_t lost = 0, duplicated = 0;
+    bool ok = true;
+    for (auto _ : state) {
+        control_queue<ModelDescriptor> descriptors;
+        descriptors.push(heavy(8, 0));
+        for (std::uint64_t v = 1; v <= updates; ++v) descriptors.push(heavy(8, v));
+        descriptors.close();
+        auto built = built_models(descriptors.source(), registry());
+        while (built.builds() < updates + 1) std::this_thread::yield();
+        std::uint64_t next = 0;
+        auto source = generate([&]() -> std::optional<reading> {
+            if (next == n) return std::nullopt;
+            const std::uint64_t id = next++;
+            return reading{id, double(id % 100), 0};
+        });
+        const std::uint64_t every = updates ? n / updates : n;
+        gated_source<decltype(built)> control{std::move(built), &next, every, 0};
+        std::vector<tally> t(2);
+        boost::asio::io_context io;
+        parallel_options o;
+        o.partitions = 2;
+        o.queue_capacity = n;  // the whole input fits: the partitions run after the dispatch
+        model_join_options mo;
+        mo.data_type = "readings";
+        mo.policy = before_state::hold;
+        auto p = parallel(
+            std::move(source), std::move(control), round_robin{},
+            [&](auto data, auto ctl, std::size_t i) {
+                return std::move(data) | join(std::move(ctl), registry(), mo) | score() |
+                       sink([&t, i](const Scored<reading>& r) {
+                           ++t[i].count;
+                           t[i].id_sum += r.record.id;
+                       });
+            },
+            o, boost::asio::any_io_executor(io.get_executor()));
+        while (!p->poll(n + 1).idle) {
+        }
+        io.run();
+        p->finish();
+        ok = exactly_once(t, n, lost, duplicated) && ok;
+        std::uint64_t applied = 0;
+        for (std::size_t i = 0; i < 2; ++i) applied += p->partition(i).counters().control_messages;
+        state.counters["control_applied"] = double(applied);
+    }
+    state.counters["lost"] = double(lost);
+    state.counters["duplicated"] = double(duplicated);
+    if (!ok) state.SkipWithError("records lost or duplicated");
+}
+BENCHMARK(BM_update_cost_on_partitions)
+    ->Arg(0)
+    ->Arg(1000)
+    ->ArgName("updates")
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
