@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -308,4 +309,131 @@ TEST_CASE("a partition that gets no records still applies every control message"
         REQUIRE(p->partition(i).counters().control_messages == 2);
         REQUIRE(last_state[i] == 2);
     }
+}
+
+namespace {
+// Where models of the "tracked" type were destroyed: the id of the destroying thread, per model.
+struct destruction_log {
+    std::mutex mutex;
+    std::vector<std::thread::id> threads;
+    std::size_t count() {
+        std::lock_guard<std::mutex> lock(mutex);
+        return threads.size();
+    }
+};
+
+// A linear model that notes in the log which thread destroys it.
+class tracked_model final : public Model {
+public:
+    tracked_model(ModelPtr inner, destruction_log& log) : inner_(std::move(inner)), log_(&log) {}
+    ~tracked_model() override {
+        std::lock_guard<std::mutex> lock(log_->mutex);
+        log_->threads.push_back(std::this_thread::get_id());
+    }
+    const ModelIdentity& identity() const noexcept override { return inner_->identity(); }
+    const ModelSchema& schema() const noexcept override { return inner_->schema(); }
+    std::string to_bytes() const override { return inner_->to_bytes(); }
+    void score(const FeatureRow& row, Prediction& out) const override { inner_->score(row, out); }
+
+private:
+    ModelPtr inner_;
+    destruction_log* log_;
+};
+
+class tracked_factory final : public ModelFactory {
+public:
+    explicit tracked_factory(destruction_log& log) : log_(&log) {}
+    std::string type() const override { return "linear"; }
+    ModelPtr create(const ModelDescriptor& d) const override {
+        return std::make_shared<tracked_model>(linear_.create(d), *log_);
+    }
+    ModelPtr restore(std::string_view bytes, const ModelIdentity& id) const override {
+        return std::make_shared<tracked_model>(linear_.restore(bytes, id), *log_);
+    }
+
+private:
+    testing::linear_factory linear_;
+    destruction_log* log_;
+};
+
+// Calls f() until it returns true (then true), at most about 10 s (then false).
+template <class F>
+bool eventually(F f) {
+    for (int i = 0; i < 10000; ++i) {
+        if (f()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return false;
+}
+}  // namespace
+
+TEST_CASE("the builder of built_models sleeps until a descriptor arrives", "[stream][parallel][score]") {
+    ModelRegistry reg;
+    reg.add(std::make_shared<testing::linear_factory>());
+    control_queue<ModelDescriptor> descriptors;
+    auto built = built_models(descriptors.source(), reg);
+    REQUIRE(eventually([&] { return built.waits() >= 1; }));
+    // Nothing arrives: a polling builder would wake again and again; this one stays asleep.
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    REQUIRE(built.waits() == 1);
+    REQUIRE(built.builds() == 0);
+    // An arrival wakes it (it has no other reason to wake) and the model is built.
+    descriptors.push(linear_descriptor("t", "m", "1", "bias 1\nw x 1\n"));
+    REQUIRE(eventually([&] { return built.builds() == 1; }));
+    model_update u;
+    REQUIRE(eventually([&] { return built.next(u) == pull::item; }));
+    REQUIRE(u.model);
+    REQUIRE(u.model->version() == "1");
+    REQUIRE(u.descriptor.data().empty());  // the bytes are dropped once built
+}
+
+TEST_CASE("models replaced in the partitions are destroyed by the builder thread, not on a worker",
+          "[stream][parallel][score]") {
+    destruction_log log;
+    ModelRegistry reg;
+    reg.add(std::make_shared<tracked_factory>(log));
+    control_queue<ModelDescriptor> descriptors;
+    constexpr int versions = 20;
+    for (int v = 1; v <= versions; ++v)
+        descriptors.push(
+            linear_descriptor("t", "m", std::to_string(v), "bias " + std::to_string(v) + "\nw x 1\n"));
+    descriptors.close();
+    auto built = built_models(descriptors.source(), reg);
+    REQUIRE(eventually([&] { return built.builds() == std::size_t(versions); }));
+    // The control messages are released among the records: a few per poll of the dispatcher.
+    std::vector<rec> input;
+    for (int i = 0; i < 2000; ++i) input.push_back({i, "t", double(i), 0});
+    std::vector<std::set<std::thread::id>> worker_threads(2);
+    std::vector<std::size_t> scored(2, 0);
+    parallel_options o;
+    o.partitions = 2;
+    o.control_check_every = 50;
+    {
+        auto p = parallel(
+            from(input), std::move(built), round_robin{},
+            [&](auto data, auto control, std::size_t i) {
+                model_join_options mo;
+                mo.policy = before_state::hold;
+                mo.control_batch = 1;  // one update per record: the models are replaced one by one
+                return std::move(data) | join(std::move(control), reg, mo) | score() |
+                       sink([&, i](const Scored<rec>& r) {
+                           worker_threads[i].insert(std::this_thread::get_id());
+                           scored[i] += r.ok();
+                       });
+            },
+            o);
+        p->run();
+        REQUIRE(scored[0] + scored[1] == input.size());
+        for (std::size_t i = 0; i < 2; ++i) REQUIRE(p->partition(i).counters().control_messages == versions);
+        // Every model but the last was replaced in both partitions, and handed to the builder.
+        REQUIRE(eventually([&] { return log.count() >= std::size_t(versions - 1); }));
+        std::lock_guard<std::mutex> lock(log.mutex);
+        for (const auto& t : log.threads) {
+            REQUIRE(worker_threads[0].count(t) == 0);
+            REQUIRE(worker_threads[1].count(t) == 0);
+            REQUIRE(t != std::this_thread::get_id());
+        }
+    }
+    // The last model went with the pipeline.
+    REQUIRE(log.count() == std::size_t(versions));
 }

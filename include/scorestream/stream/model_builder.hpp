@@ -11,6 +11,20 @@
 //
 // Ordering: an update takes effect for the records read after its build finished (not after the
 // descriptor arrived). The descriptor's bytes are dropped from the update once built.
+//
+// Wake-ups: when the control source can say that something arrived (it offers
+// notify_on_arrival(), as control_queue's reader does), the builder thread sleeps until a
+// descriptor arrives: one wake-up per burst of descriptors, none while the source is quiet. Other
+// sources (a directory, a Kafka topic) are polled, backing off from 100 us to 5 ms while idle.
+//
+// Retiring replaced models: the model in an update is shared by every pipeline (partition) that
+// applies it, and whichever releases it last would destroy it, on its own thread, between two
+// records. Instead, the last release hands the model back to the builder thread (a lock and a
+// push onto a list, no allocation), which destroys it when it next wakes. The builder wakes at
+// the next descriptor, and once about 100 ms after it published a model; the release wakes it only
+// when neither is ahead (it sleeps with no deadline), so in a storm of updates retiring costs the
+// partitions no wake-up. A model released after the builder stopped is destroyed where it is
+// released.
 // Thread-safety: the returned source is read by one pipeline thread; the builder thread owns the
 // wrapped control source. Destroying the source stops and joins the builder thread.
 
@@ -20,13 +34,94 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace scorestream {
+
+namespace detail {
+template <class S, class = void>
+struct has_arrival_signal : std::false_type {};
+template <class S>
+struct has_arrival_signal<S, std::void_t<decltype(std::declval<S&>().notify_on_arrival(
+                                 std::declval<std::shared_ptr<arrival_signal>>()))>> : std::true_type {};
+
+// Models released by the pipelines, waiting for the builder thread to destroy them.
+class model_retirement {
+public:
+    explicit model_retirement(std::shared_ptr<arrival_signal> builder) : builder_(std::move(builder)) {}
+
+    // Called where the last user of a published model lets go of it (a partition's thread).
+    void retire(ModelPtr&& m) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        if (closed_) {
+            lock.unlock();
+            m.reset();  // the builder has stopped: destroyed here
+            return;
+        }
+        retired_.push_back(std::move(m));  // capacity is kept between rounds: no allocation
+        const bool wake = asleep_;
+        asleep_ = false;
+        lock.unlock();
+        if (wake) builder_->notify();  // only a builder with no wake-up ahead of it
+    }
+    // Builder thread, before it sleeps with no deadline: false (do not sleep) when models wait.
+    bool may_sleep() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        asleep_ = retired_.empty();
+        return asleep_;
+    }
+    void woke() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        asleep_ = false;
+    }
+    // Builder thread: destroys what was retired since the last call. The two lists trade places,
+    // so each keeps its capacity.
+    void destroy_retired() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (retired_.empty()) return;
+            retired_.swap(spare_);
+        }
+        const std::size_t n = spare_.size();
+        spare_.clear();
+        destroyed_.fetch_add(n);
+    }
+    // When the builder stops: destroys what is retired; later releases destroy in place.
+    void close() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            closed_ = true;
+            retired_.swap(spare_);
+        }
+        const std::size_t n = spare_.size();
+        spare_.clear();
+        destroyed_.fetch_add(n);
+    }
+    std::uint64_t destroyed() const noexcept { return destroyed_.load(); }
+
+private:
+    std::mutex mutex_;
+    std::vector<ModelPtr> retired_;  // under mutex_
+    std::vector<ModelPtr> spare_;    // builder thread only
+    std::shared_ptr<arrival_signal> builder_;
+    bool asleep_ = false;  // the builder sleeps until notified (under mutex_)
+    bool closed_ = false;
+    std::atomic<std::uint64_t> destroyed_{0};
+};
+
+// The deleter of the handle a published model travels under: it destroys nothing itself.
+struct retire_on_release {
+    std::shared_ptr<model_retirement> retirement;
+    ModelPtr model;
+    void operator()(const Model*) { retirement->retire(std::move(model)); }
+};
+}  // namespace detail
 
 template <class Control>
 class built_model_source {
@@ -60,6 +155,11 @@ public:
 
     /// Models built so far (successful or not); for tests and diagnostics.
     std::size_t builds() const noexcept { return shared_->builds.load(); }
+    /// Times the builder thread went to sleep waiting for its control source; for tests and
+    /// diagnostics.
+    std::size_t waits() const noexcept { return shared_->waits.load(); }
+    /// Models the pipelines released (replaced) that the builder thread destroyed so far.
+    std::uint64_t retired() const noexcept { return shared_->retirement->destroyed(); }
 
 private:
     // What the builder thread hands over: a built (or failed) update, or a read error of the
@@ -72,18 +172,33 @@ private:
 
     struct shared {
         shared(Control c, const ModelRegistry& r)
-            : control(std::move(c)), registry(&r), reader(queue.source()) {}
+            : control(std::move(c)),
+              registry(&r),
+              reader(queue.source()),
+              signal(std::make_shared<arrival_signal>()),
+              retirement(std::make_shared<detail::model_retirement>(signal)) {
+            if constexpr (detail::has_arrival_signal<Control>::value) control.notify_on_arrival(signal);
+        }
 
         void build_loop() {
             ModelDescriptor d;
             auto pause = std::chrono::microseconds(100);
+            bool published = false;  // a model was handed out since the builder last slept
+            bool ended = false;
             while (!stopping.load()) {
-                const pull r = control.next(d);
+                const pull r = ended ? pull::end : control.next(d);
                 if (r == pull::item) {
                     pause = std::chrono::microseconds(100);
                     item it;
                     try {
-                        it.update.model = registry->build(d);
+                        ModelPtr m = registry->build(d);
+                        if (m) {
+                            // The pipelines get a handle whose release hands the model back here.
+                            const Model* raw = m.get();
+                            it.update.model =
+                                ModelPtr(raw, detail::retire_on_release{retirement, std::move(m)});
+                            published = true;
+                        }
                     } catch (const std::exception& e) {
                         it.update.error = e.what();
                     }
@@ -97,31 +212,49 @@ private:
                     it.failed_to_read = true;
                     it.read_error = control.error();
                     queue.push(std::move(it));
-                } else if (r == pull::end) {
-                    queue.close();
-                    return;
                 } else {
-                    std::unique_lock<std::mutex> lock(wake_mutex);
-                    wake.wait_for(lock, pause, [this] { return stopping.load(); });
-                    pause = std::min(pause * 2, std::chrono::microseconds(5000));
+                    // Idle, or ended (then the thread stays until stopped, to destroy the models
+                    // the pipelines retire).
+                    if (r == pull::end && !ended) {
+                        ended = true;
+                        queue.close();
+                    }
+                    retirement->destroy_retired();
+                    ++waits;
+                    if (ended || detail::has_arrival_signal<Control>::value) {
+                        // Woken by the next arrival or by stop(). After publishing, wake once
+                        // more within 100 ms anyway, to destroy the model that publication replaced.
+                        if (published) {
+                            signal->wait_for(std::chrono::milliseconds(100));
+                        } else if (retirement->may_sleep()) {
+                            signal->wait();  // also woken by a model retired meanwhile
+                            retirement->woke();
+                        }
+                    } else {
+                        signal->wait_for(pause);
+                        pause = std::min(pause * 2, std::chrono::microseconds(5000));
+                    }
+                    published = false;
                 }
             }
         }
 
         void shut_down() {
             stopping.store(true);
-            wake.notify_all();
+            signal->notify();
             if (worker.joinable()) worker.join();
+            retirement->close();
         }
 
         Control control;
         const ModelRegistry* registry;
         control_queue<item> queue;
         typename control_queue<item>::reader reader;
+        std::shared_ptr<arrival_signal> signal;  // notified on arrival (when the source can) and at stop
+        std::shared_ptr<detail::model_retirement> retirement;
         std::atomic<bool> stopping{false};
         std::atomic<std::size_t> builds{0};
-        std::mutex wake_mutex;
-        std::condition_variable wake;
+        std::atomic<std::size_t> waits{0};
         std::thread worker;
     };
 

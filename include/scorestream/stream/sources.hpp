@@ -5,6 +5,8 @@
 #include <scorestream/stream/source.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <memory>
@@ -70,6 +72,41 @@ generator_source<std::decay_t<F>> generate(F&& f) {
     return generator_source<std::decay_t<F>>(std::forward<F>(f));
 }
 
+/// Wakes a thread that waits for a source to have something: the source calls notify() after
+/// each message it makes available and when it ends; the waiting thread calls wait(), which
+/// returns at once if notify() was called since the last wait() returned. Sources that can do
+/// this offer `void notify_on_arrival(std::shared_ptr<arrival_signal>)` (control_queue's reader
+/// does); built_models() then sleeps until a descriptor arrives instead of polling.
+/// Thread-safety: notify() from any thread; wait() and wait_for() from one thread at a time.
+class arrival_signal {
+public:
+    void notify() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            notified_ = true;
+        }
+        cv_.notify_one();
+    }
+    void wait() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        cv_.wait(lock, [this] { return notified_; });
+        notified_ = false;
+    }
+    /// As wait(), for at most `d`; true when notified.
+    template <class Rep, class Period>
+    bool wait_for(std::chrono::duration<Rep, Period> d) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        const bool woken = cv_.wait_for(lock, d, [this] { return notified_; });
+        notified_ = false;
+        return woken;
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool notified_ = false;
+};
+
 /// A queue that other threads (or the caller's own loop) push control messages into; its source()
 /// is read by a join. Copies share the queue. Control streams are slow, so a mutex is the right
 /// tool; the data path only pays for an uncontended lock when it checks for control messages.
@@ -81,20 +118,31 @@ class control_queue {
         std::deque<T> items;
         std::atomic<std::size_t> size{0};
         std::atomic<bool> closed{false};
+        std::shared_ptr<arrival_signal> signal;  ///< notified after each push and at close
     };
 
 public:
     control_queue() : shared_(std::make_shared<shared>()) {}
 
     void push(T message) {
-        std::lock_guard<std::mutex> lock(shared_->mutex);
-        shared_->items.push_back(std::move(message));
-        shared_->size.store(shared_->items.size(), std::memory_order_release);
+        std::shared_ptr<arrival_signal> signal;
+        {
+            std::lock_guard<std::mutex> lock(shared_->mutex);
+            shared_->items.push_back(std::move(message));
+            shared_->size.store(shared_->items.size(), std::memory_order_release);
+            signal = shared_->signal;
+        }
+        if (signal) signal->notify();
     }
     /// No more messages: the source ends once the queue is empty.
     void close() {
-        std::lock_guard<std::mutex> lock(shared_->mutex);
-        shared_->closed.store(true, std::memory_order_release);
+        std::shared_ptr<arrival_signal> signal;
+        {
+            std::lock_guard<std::mutex> lock(shared_->mutex);
+            shared_->closed.store(true, std::memory_order_release);
+            signal = shared_->signal;
+        }
+        if (signal) signal->notify();
     }
     std::size_t size() const noexcept { return shared_->size.load(std::memory_order_acquire); }
 
@@ -112,6 +160,19 @@ public:
             return take(out);
         }
         const record_error& error() const noexcept { return error_; }
+
+        /// Notifies `signal` after every later push() and at close() (one signal per queue: a
+        /// second call replaces the first). Notifies it once now if messages are already queued
+        /// or the queue is closed.
+        void notify_on_arrival(std::shared_ptr<arrival_signal> signal) {
+            bool now = false;
+            {
+                std::lock_guard<std::mutex> lock(shared_->mutex);
+                shared_->signal = signal;
+                now = !shared_->items.empty() || shared_->closed.load();
+            }
+            if (now && signal) signal->notify();
+        }
 
     private:
         SCORESTREAM_COLD pull take(T& out) {
