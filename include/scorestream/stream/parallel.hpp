@@ -151,6 +151,10 @@ struct partition_channel {
     std::mutex control_mutex;
     std::deque<std::pair<std::uint64_t, std::shared_ptr<const C>>> control;
     std::atomic<std::size_t> control_size{0};
+    // The epoch of control.front(), written under control_mutex before control_size. Only the
+    // partition pops, so while control_size > 0 the front stays put and the partition reads its
+    // epoch without the lock: a record dispatched before the message goes first without locking.
+    std::atomic<std::uint64_t> front_epoch{0};
     std::atomic<bool> closed{false};
 
     // Backpressure `block`: a dispatcher that finds the queue full sleeps on `room` until the
@@ -236,14 +240,19 @@ public:
         if (ch.control_size.load(std::memory_order_acquire) == 0)
             return ch.closed.load(std::memory_order_acquire) && ch.control_size.load() == 0 ? pull::end
                                                                                             : pull::idle;
-        std::lock_guard<std::mutex> lock(ch.control_mutex);
-        const std::uint64_t epoch = ch.control.front().first;
         // Records dispatched before the message go first.
-        if (ch.fetch() && ch.pending.epoch < epoch) return pull::idle;
-        std::shared_ptr<const C> message = std::move(ch.control.front().second);
-        ch.control.pop_front();
-        out = *message;  // the copy is made here, on the partition's thread
-        ch.control_size.store(ch.control.size(), std::memory_order_release);
+        if (ch.fetch() && ch.pending.epoch < ch.front_epoch.load(std::memory_order_relaxed))
+            return pull::idle;
+        std::shared_ptr<const C> message;
+        {
+            std::lock_guard<std::mutex> lock(ch.control_mutex);
+            message = std::move(ch.control.front().second);
+            ch.control.pop_front();
+            if (!ch.control.empty())
+                ch.front_epoch.store(ch.control.front().first, std::memory_order_relaxed);
+            ch.control_size.store(ch.control.size(), std::memory_order_release);
+        }
+        out = *message;  // the copy is made here, on the partition's thread, outside the lock
         return pull::item;
     }
     const record_error& error() const noexcept { return error_; }
@@ -542,6 +551,7 @@ private:
             for (auto& w : workers_) {
                 {
                     std::lock_guard<std::mutex> lock(w->ch->control_mutex);
+                    if (w->ch->control.empty()) w->ch->front_epoch.store(epoch_, std::memory_order_relaxed);
                     w->ch->control.emplace_back(epoch_, message);
                     w->ch->control_size.store(w->ch->control.size(), std::memory_order_release);
                 }
