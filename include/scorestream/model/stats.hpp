@@ -146,14 +146,21 @@ struct data_type_stats {
 
     /// Starts the stats of a newly installed model. Returned reference stays valid until
     /// history_limit further installs (std::deque keeps references on push_back/pop_front).
+    /// The new entry is built in place (a model_stats is about 8 KB, most of it the histogram):
+    /// in an update storm this runs once per update in every partition.
     model_stats& install(const ModelIdentity& id) {
         const auto t = now_ms();
         if (has_model) models.back().until_ms = t;
-        models.push_back(model_stats::for_model(id, t));
-        while (models.size() > history_limit + 1) models.pop_front();
+        while (models.size() > history_limit) models.pop_front();  // never the current one
+        model_stats& s = models.emplace_back();
+        s.name = id.name;
+        s.version = id.version;
+        s.description = id.description;
+        s.type = id.type;
+        s.since_ms = t;
         has_model = true;
         ++accepted_updates;
-        return models.back();
+        return s;
     }
 
     void reject(std::string_view reason) {
