@@ -367,6 +367,23 @@ bool eventually(F f) {
 }
 }  // namespace
 
+TEST_CASE("control_queue notifies its arrival signal after a push and at close", "[stream][parallel]") {
+    control_queue<int> q;
+    auto reader = q.source();
+    auto signal = std::make_shared<arrival_signal>();
+    q.push(1);
+    reader.notify_on_arrival(signal);  // something is queued already: notified at once
+    REQUIRE(signal->wait_for(std::chrono::milliseconds(0)));
+    REQUIRE_FALSE(signal->wait_for(std::chrono::milliseconds(0)));  // a wait takes the notification
+    q.push(2);
+    REQUIRE(signal->wait_for(std::chrono::milliseconds(0)));
+    q.close();
+    REQUIRE(signal->wait_for(std::chrono::milliseconds(0)));
+    int x = 0;
+    REQUIRE(reader.next(x) == pull::item);
+    REQUIRE(x == 1);
+}
+
 TEST_CASE("the builder of built_models sleeps until a descriptor arrives", "[stream][parallel][score]") {
     ModelRegistry reg;
     reg.add(std::make_shared<testing::linear_factory>());

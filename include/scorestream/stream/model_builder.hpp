@@ -20,11 +20,12 @@
 // Retiring replaced models: the model in an update is shared by every pipeline (partition) that
 // applies it, and whichever releases it last would destroy it, on its own thread, between two
 // records. Instead, the last release hands the model back to the builder thread (a lock and a
-// push onto a list, no allocation), which destroys it when it next wakes. The builder wakes at
-// the next descriptor, and once about 100 ms after it published a model; the release wakes it only
-// when neither is ahead (it sleeps with no deadline), so in a storm of updates retiring costs the
-// partitions no wake-up. A model released after the builder stopped is destroyed where it is
-// released.
+// push onto a list whose capacity is kept), which destroys it when it next wakes. The builder wakes at
+// the next descriptor, and once about 100 ms after it published a model; a release wakes it only
+// when neither is ahead (it sleeps with no deadline), and the builder then lingers 100 ms for the
+// releases that follow. So in a storm of updates retiring costs the partitions no wake-up, and
+// a trickle of releases at most one per 100 ms. A model released after the builder stopped is
+// destroyed where it is released.
 // Thread-safety: the returned source is read by one pipeline thread; the builder thread owns the
 // wrapped control source. Destroying the source stops and joins the builder thread.
 
@@ -56,15 +57,24 @@ class model_retirement {
 public:
     explicit model_retirement(std::shared_ptr<arrival_signal> builder) : builder_(std::move(builder)) {}
 
-    // Called where the last user of a published model lets go of it (a partition's thread).
-    void retire(ModelPtr&& m) {
+    // Called where the last user of a published model lets go of it (a partition's thread), from
+    // a deleter: never throws.
+    void retire(ModelPtr&& m) noexcept {
         std::unique_lock<std::mutex> lock(mutex_);
-        if (closed_) {
+        bool kept = false;
+        if (!closed_) {
+            try {
+                retired_.push_back(std::move(m));  // allocates only until the capacity has grown
+                kept = true;
+            } catch (...) {
+                // No memory for the list: the model is destroyed here instead.
+            }
+        }
+        if (!kept) {
             lock.unlock();
-            m.reset();  // the builder has stopped: destroyed here
+            m.reset();  // the builder has stopped (or the list could not grow): destroyed here
             return;
         }
-        retired_.push_back(std::move(m));  // capacity is kept between rounds: no allocation
         const bool wake = asleep_;
         asleep_ = false;
         lock.unlock();
@@ -183,7 +193,7 @@ private:
         void build_loop() {
             ModelDescriptor d;
             auto pause = std::chrono::microseconds(100);
-            bool published = false;  // a model was handed out since the builder last slept
+            bool linger = false;  // models may be retired soon: the next sleep has a deadline
             bool ended = false;
             while (!stopping.load()) {
                 const pull r = ended ? pull::end : control.next(d);
@@ -197,7 +207,7 @@ private:
                             const Model* raw = m.get();
                             it.update.model =
                                 ModelPtr(raw, detail::retire_on_release{retirement, std::move(m)});
-                            published = true;
+                            linger = true;
                         }
                     } catch (const std::exception& e) {
                         it.update.error = e.what();
@@ -220,21 +230,24 @@ private:
                         queue.close();
                     }
                     retirement->destroy_retired();
-                    ++waits;
                     if (ended || detail::has_arrival_signal<Control>::value) {
                         // Woken by the next arrival or by stop(). After publishing, wake once
                         // more within 100 ms anyway, to destroy the model that publication replaced.
-                        if (published) {
+                        if (linger) {
+                            linger = false;
+                            ++waits;
                             signal->wait_for(std::chrono::milliseconds(100));
                         } else if (retirement->may_sleep()) {
+                            ++waits;
                             signal->wait();  // also woken by a model retired meanwhile
                             retirement->woke();
+                            linger = true;  // more retirements may follow: batch them
                         }
                     } else {
+                        ++waits;
                         signal->wait_for(pause);
                         pause = std::min(pause * 2, std::chrono::microseconds(5000));
                     }
-                    published = false;
                 }
             }
         }

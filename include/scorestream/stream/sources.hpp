@@ -1,6 +1,7 @@
 #pragma once
 // In-memory sources: from(vector), generate(f), control_queue<T> (fed by other threads), and
-// script<D, C> (a fixed interleaving of data and control, for deterministic tests and demos).
+// script<D, C> (a fixed interleaving of data and control, for deterministic tests and demos); and
+// arrival_signal, with which a source tells a waiting thread that something arrived.
 
 #include <scorestream/stream/source.hpp>
 
