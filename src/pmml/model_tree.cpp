@@ -58,8 +58,9 @@ public:
     /// strategy can stop at an internal node (lastPrediction, defaultChild,
     /// returnLastPrediction); leaves hold theirs.
     std::vector<std::int32_t> inner_payload;
-    /// Flat trees only: per node, which child tests "... or the input is missing"
-    /// (0 or 1; -1: none); empty when no split does.
+    /// Flat trees only: per node, the child a missing input goes to: 0 or 1 when that child tests
+    /// "... or the input is missing", 2 for a third child testing isMissing; -1: none. Empty when
+    /// no split has one.
     std::vector<std::int8_t> missing_child;
     static_assert(sizeof(Node) == 24, "Node is meant to stay 24 bytes");
 
@@ -93,7 +94,7 @@ public:
     std::size_t stride = 0;
     int work = -1;
 
-    // Compile-time data, released once the tree is compiled.
+    // Compile-time data, released once the tree is sealed.
     struct RawDist {
         int node;
         std::vector<std::tuple<int, double, double, double>>
@@ -105,6 +106,9 @@ public:
         std::vector<std::string> default_ids;
         std::vector<double> counts_tmp;
         std::vector<std::uint8_t> has_conf;  ///< per distribution row, some confidence is given
+        /// Per node, the slot its predicate tests with isMissing (-1: another test). A binary split
+        /// may have a third child testing that its input is missing (R's gbm writes these).
+        std::vector<std::int32_t> missing_test;
     };
     std::unique_ptr<Build> build;
 
@@ -224,15 +228,22 @@ private:
         }
         return FlatTree::step(f, xs, cats) - f.next;
     }
-    /// For an internal flat node whose decision is unknown: the child that takes
-    /// a missing input (0 or 1) when one child tests "... or the input is
-    /// missing" and the input is missing, else -1.
+    /// For an internal flat node whose decision is unknown: the child that takes a missing input
+    /// (see missing_child) when the input is missing, else -1.
     int missing_goes(Ctx& ctx, int k) const {
         if (missing_child.empty()) return -1;
         int to = missing_child[static_cast<std::size_t>(k)];
         if (to < 0 || !ctx.get(flat.nodes[static_cast<std::size_t>(k)].slot_flags >> 4).is_missing())
             return -1;
         return to;
+    }
+    /// Children 0 and 1 of n can form a binary split: n has two children, or a third one that tests
+    /// the first child's input with isMissing (compile time, until seal).
+    bool split_shape(const Node& n) const {
+        if (n.n_children == 2) return true;
+        if (n.n_children != 3) return false;
+        int slot = nodes[static_cast<std::size_t>(n.first_child)].arg;
+        return slot >= 0 && build->missing_test[static_cast<std::size_t>(n.first_child) + 2] == slot;
     }
     int select(Ctx& ctx, int& penalties, bool& aggregate) const;
     int select_flat(Ctx& ctx, int& penalties, bool& aggregate) const;
@@ -402,6 +413,9 @@ void TreeModelImpl::compile_node(ModelContext& mc, pugi::xml_node xn, int index,
         n.arg = preds->compile(c, pred_node, mc.scope, 0);
     }
     Build& bd = *build;
+    if (pn == "SimplePredicate" && c.attr(pred_node, "operator") == "isMissing")
+        bd.missing_test[static_cast<std::size_t>(index)] =
+            c.resolve_slot(mc.scope, c.required(pred_node, "field"), pred_node);
     bd.ids[static_cast<std::size_t>(index)] = std::string(c.attr(xn, "id"));
     bd.default_ids[static_cast<std::size_t>(index)] = std::string(c.attr(xn, "defaultChild"));
     bd.counts_tmp[static_cast<std::size_t>(index)] = c.number(xn, "recordCount", nan_v);
@@ -436,6 +450,7 @@ void TreeModelImpl::compile_node(ModelContext& mc, pugi::xml_node xn, int index,
     bd.ids.resize(nodes.size());
     bd.default_ids.resize(nodes.size());
     bd.counts_tmp.resize(nodes.size(), nan_v);
+    bd.missing_test.resize(nodes.size(), -1);
     for (std::size_t i = 0; i < kids.size(); ++i)
         compile_node(mc, kids[i], first + static_cast<int>(i), depth + 1);
 }
@@ -528,14 +543,13 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
     id_end.shrink_to_fit();
     id_chars.shrink_to_fit();
     for (auto& n : nodes) {
-        if (n.n_children != 2) continue;
+        if (!split_shape(n)) continue;
         const Node& a = nodes[static_cast<std::size_t>(n.first_child)];
         const Node& b = nodes[static_cast<std::size_t>(n.first_child) + 1];
         if (a.kind == Node::direct && b.kind == Node::direct && a.arg == b.arg && a.value == b.value &&
             ((a.mask ^ b.mask) & 7) == 7)
             n.mask |= binary_split;
     }
-    build.reset();
     nodes.shrink_to_fit();
 }
 
@@ -543,7 +557,7 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
 /// strings are known: marks category splits that send every value to exactly
 /// one child and builds the flat form.
 void TreeModelImpl::seal(const Program& prog) {
-    if (nodes.empty()) return;  // sealed already: only the flat form is left
+    if (!build) return;  // sealed already
     auto symbol_count = [&](int slot) -> std::size_t {
         auto i = static_cast<std::size_t>(slot);
         return i < prog.symbols.size() && prog.symbols[i] ? prog.symbols[i]->texts.size() : 0;
@@ -551,7 +565,7 @@ void TreeModelImpl::seal(const Program& prog) {
     std::vector<std::uint8_t> strict(nodes.size(), 0);
     for (std::size_t k = 0; k < nodes.size(); ++k) {
         Node& n = nodes[k];
-        if (n.n_children != 2) continue;
+        if (!split_shape(n)) continue;
         const Node& a = nodes[static_cast<std::size_t>(n.first_child)];
         const Node& b = nodes[static_cast<std::size_t>(n.first_child) + 1];
         if (a.kind != Node::category || b.kind != Node::category || a.arg != b.arg) continue;
@@ -583,7 +597,7 @@ void TreeModelImpl::seal(const Program& prog) {
             out[i] = FlatNode::make_leaf(static_cast<std::int32_t>(i), n.payload);
             continue;
         }
-        if (n.n_children != 2 || !(n.mask & (binary_split | category_split))) {
+        if (!split_shape(n) || !(n.mask & (binary_split | category_split))) {
             ok = false;
             break;
         }
@@ -594,6 +608,15 @@ void TreeModelImpl::seal(const Program& prog) {
         }
         std::uint64_t bit = std::uint64_t{1} << (left.arg & 63);
         flat.used |= bit;
+        const Node& right = nodes[static_cast<std::size_t>(n.first_child) + 1];
+        int takes_missing = n.n_children == 3                ? 2
+                            : (left.mask & true_if_missing)  ? 0
+                            : (right.mask & true_if_missing) ? 1
+                                                             : -1;
+        if (takes_missing >= 0) {
+            if (missing_child.empty()) missing_child.assign(nodes.size(), -1);
+            missing_child[i] = static_cast<std::int8_t>(takes_missing);
+        }
         if (n.mask & category_split) {
             // Bit 63 stands for strings no set lists: it must not be a listed
             // category itself.
@@ -612,12 +635,6 @@ void TreeModelImpl::seal(const Program& prog) {
             }
             out[i] = f;
             continue;
-        }
-        const Node& right = nodes[static_cast<std::size_t>(n.first_child) + 1];
-        int takes_missing = (left.mask & true_if_missing) ? 0 : (right.mask & true_if_missing) ? 1 : -1;
-        if (takes_missing >= 0) {
-            if (missing_child.empty()) missing_child.assign(nodes.size(), -1);
-            missing_child[i] = static_cast<std::int8_t>(takes_missing);
         }
         double t = left.value;
         if (!std::isfinite(t)) {
@@ -643,6 +660,7 @@ void TreeModelImpl::seal(const Program& prog) {
                 break;
         }
     }
+    build.reset();
     if (!ok) {
         flat = FlatTree{};
         missing_child = {};
@@ -662,6 +680,7 @@ void TreeModelImpl::seal(const Program& prog) {
     }
     nodes.clear();
     nodes.shrink_to_fit();
+    preds.reset();  // only isMissing tests of third children can be left: missing_child stands for them
 }
 
 /// Returns the selected node (-1: no prediction); sets `aggregate` when a
@@ -742,10 +761,11 @@ int TreeModelImpl::select_flat(Ctx& ctx, int& penalties, bool& aggregate) const 
             continue;
         }
         if (way == no_child) return no_true_child_last ? cur : -1;
-        // "... or x is missing" on the first child, or on the second when the first
-        // child's unknown is skipped (strategy none): that child is true.
+        // "... or x is missing" on the first child, or on a later one (the second, or a third
+        // isMissing child) when the first child's unknown is skipped (strategy none): that child
+        // is true.
         int to = missing_goes(ctx, cur);
-        if (to == 0 || (to == 1 && missing == Missing::none)) {
+        if (to == 0 || (to > 0 && missing == Missing::none)) {
             cur = f.next + to;
             continue;
         }
@@ -940,6 +960,7 @@ std::unique_ptr<CompiledModel> compile_tree_model(ModelContext& mc) {
     m->build->ids.resize(1);
     m->build->default_ids.resize(1);
     m->build->counts_tmp.resize(1, nan_v);
+    m->build->missing_test.resize(1, -1);
     m->compile_node(mc, root, 0, 0);
     m->finish(c, n);
     return m;

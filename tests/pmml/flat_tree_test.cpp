@@ -71,7 +71,8 @@ std::string or_missing(const char* field, const char* op, const char* value, boo
 /// every value of c the document names (strict: a string neither lists sends the record nowhere)
 /// and an isIn/isNotIn pair. `general` adds a never-true third child under the root. With
 /// `or_missing_at` 1 the first child of the x1 split reads "x1 <= 5 or x1 is missing"; with 2 the
-/// second children of the x1 split and of an x2 split are written that way.
+/// second children of the x1 split and of an x2 split are written that way; with 3 the x1 split and
+/// the c sets get a third child testing isMissing (as R's gbm writes its splits).
 std::string tree(bool regression, const std::string& attrs, bool general, int or_missing_at = 0) {
     bool r = regression;
     std::string p1 =
@@ -85,14 +86,21 @@ std::string tree(bool regression, const std::string& attrs, bool general, int or
         node(r, "n6", "B", "2.5", 15, "", num("x2", "greaterOrEqual", "2"), dist(5, 5, 5, "0.25"));
     std::string n3 = node(r, "n3", "A", "1.75", 35, "n6", set("isIn", "p q"), dist(23, 7, 5), n5 + n6);
     std::string n4 = node(r, "n4", "B", "3", 25, "", set("isIn", "r \"s t\""), dist(5, 15, 5));
-    std::string n1 = node(r, "n1", "A", "2", 60, "n3", p1, dist(28, 22, 10), n3 + n4);
+    // or_missing_at 3: a third child testing isMissing under the x1 split and under the c sets.
+    std::string is_missing_x1 = "<SimplePredicate field=\"x1\" operator=\"isMissing\"/>";
+    std::string is_missing_c = "<SimplePredicate field=\"c\" operator=\"isMissing\"/>";
+    std::string n11 = or_missing_at == 3 ? node(r, "n11", "C", "9", 5, "", is_missing_x1, dist(1, 1, 3)) : "";
+    std::string n12 =
+        or_missing_at == 3 ? node(r, "n12", "B", "0.5", 4, "", is_missing_c, dist(1, 2, 1)) : "";
+    std::string n1 = node(r, "n1", "A", "2", 60, "n3", p1, dist(28, 22, 10), n3 + n4 + n12);
     std::string n9 = node(r, "n9", "C", "8", 10, "", num("x2", "greaterThan", "3"), dist(2, 0, 8));
     std::string n10 = node(r, "n10", "B", "6", 15, "", p10, dist(0, 10, 5));
     std::string n7 = node(r, "n7", "B", "7", 25, "n10", set("isIn", "p"), dist(2, 10, 13), n9 + n10);
     std::string n8 = node(r, "n8", "A", "4", 15, "", set("isNotIn", "p"), dist(10, 5, 0, "0.5"));
     std::string n2 = node(r, "n2", "C", "5", 40, "n7", p2, dist(12, 15, 13), n7 + n8);
     std::string never = general ? node(r, "never", "A", "0", 0, "", "<False/>", "") : "";
-    std::string root = node(r, "root", "A", "3.5", 100, "n1", "<True/>", dist(40, 37, 23), n1 + n2 + never);
+    std::string root =
+        node(r, "root", "A", "3.5", 100, "n1", "<True/>", dist(40, 37, 23), n1 + n2 + n11 + never);
     std::string outputs = "<Output><OutputField name=\"id\" feature=\"entityId\"/>";
     if (!regression)
         outputs +=
@@ -162,7 +170,7 @@ const char* const no_true_child[] = {"returnNullPrediction", "returnLastPredicti
 }  // namespace
 
 TEST_CASE("flat trees: every missingValueStrategy agrees with the general nodes", "[pmml]") {
-    for (int om = 0; om < 3; ++om)
+    for (int om = 0; om < 4; ++om)
         for (const char* mvs : strategies)
             for (const char* ntc : no_true_child) {
                 std::string attrs = std::string("missingValueStrategy=\"") + mvs +
@@ -178,7 +186,7 @@ TEST_CASE("flat trees: every missingValueStrategy agrees with the general nodes"
 }
 
 TEST_CASE("flat regression trees: the strategies agree with the general nodes", "[pmml]") {
-    for (int om = 0; om < 3; ++om)
+    for (int om = 0; om < 4; ++om)
         for (int k = 0; k < 4; ++k)
             for (const char* ntc : no_true_child) {
                 std::string attrs = std::string("missingValueStrategy=\"") + strategies[k] +
@@ -230,13 +238,20 @@ TEST_CASE("flat trees: outcomes of the strategies on chosen records", "[pmml]") 
     CHECK(text_out(*m, score(*m, {{"x2", 1.0}, {"c", "p"}}), "id") == "root");
     m = pmml::load(document(dict, tree(false, "", false, 2)));
     CHECK(text_out(*m, score(*m, {{"x2", 1.0}, {"c", "p"}}), "id") == "n10");
+    // A third child testing isMissing: taken when the first two are skipped as unknown (none).
+    m = pmml::load(document(dict, tree(false, "", false, 3)));
+    CHECK(text_out(*m, score(*m, {{"x2", 1.0}, {"c", "p"}}), "id") == "n11");
+    CHECK(text_out(*m, score(*m, {{"x1", 3.0}, {"x2", 1.0}}), "id") == "n12");
+    CHECK(score(*m, {{"x1", "not a number"}, {"c", "p"}}).value.is_missing());  // no child is true
+    m = pmml::load(document(dict, tree(false, "missingValueStrategy=\"lastPrediction\"", false, 3)));
+    CHECK(text_out(*m, score(*m, {{"x2", 1.0}, {"c", "p"}}), "id") == "root");
 }
 
 TEST_CASE("ensembles of flat trees: missing values agree with the general nodes", "[pmml]") {
     auto ensemble = [](const std::string& attrs, bool general) {
         std::string segs;
         for (int i = 0; i < 3; ++i)
-            segs += "<Segment><True/>" + tree(false, attrs, general && i == 1, i) + "</Segment>";
+            segs += "<Segment><True/>" + tree(false, attrs, general && i == 1, i + 1) + "</Segment>";
         // Segments' own outputs would bar the ensembles' fast path: strip them.
         std::string::size_type b;
         while ((b = segs.find("<Output>")) != std::string::npos)
