@@ -69,7 +69,7 @@ std::string or_missing(const char* field, const char* op, const char* value, boo
 
 /// A tree on x1, x2 and c: numeric splits (<=/>, </>=), a pair of category sets that together list
 /// every value of c the document names (strict: a string neither lists sends the record nowhere)
-/// and an isIn/isNotIn pair. `general` adds a never-true third child under the root. With
+/// and an isIn/isNotIn pair. `general` adds a never-true last child under the root. With
 /// `or_missing_at` 1 the first child of the x1 split reads "x1 <= 5 or x1 is missing"; with 2 the
 /// second children of the x1 split and of an x2 split are written that way; with 3 the x1 split and
 /// the c sets get a third child testing isMissing (as R's gbm writes its splits).
