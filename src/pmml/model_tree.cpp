@@ -1,13 +1,11 @@
-// TreeModel. Nodes are flattened into one array in which the children of a node
-// are contiguous. Each node is 24 hot bytes: its own predicate when that is a
-// numeric comparison (the common case, tested inline), or an index into a
-// Predicates table for everything else, plus its children and its payload
-// (class index or score index). Colder data (ids, score distributions, default
-// children, record counts) lives in side arrays that exist only when the
-// document uses them. A tree whose every split is binary keeps only its 16-byte
-// flat form (FlatTree): records with a missing input walk the same nodes with
-// the missing-value strategies applied (select_flat), so the 24-byte nodes are
-// dropped once the flat form is built.
+// TreeModel. Nodes are flattened into one array in which the children of a node are contiguous.
+// Each node is 24 hot bytes: its own predicate when that is a numeric comparison (the common case,
+// tested inline), or an index into a Predicates table for everything else, plus its children and
+// its payload (class index or score index). Colder data (ids, score distributions, default
+// children, record counts) lives in side arrays that exist only when the document uses them. A tree
+// whose every split is binary keeps only its 16-byte flat form (FlatTree): records with a missing
+// input walk the same nodes with the missing-value strategies applied (select_flat), so the 24-byte
+// nodes are dropped once the flat form is built.
 
 #include "compiler.hpp"
 #include "predicate.hpp"
@@ -40,23 +38,20 @@ public:
         std::int32_t payload = -1;  ///< class index, or index into scores_; -1: no score
         std::uint16_t n_children = 0;
         Kind kind = always;
-        std::uint8_t mask = 0;  ///< numeric: bit 0 equal, bit 1 greater, bit 2 less;
-                                ///< bit 7: binary split
+        /// numeric: bit 0 equal, bit 1 greater, bit 2 less; bit 3 true if missing; bit 7: binary split
+        std::uint8_t mask = 0;
     };
-    /// Set on a node whose two children test one direct input against one value
-    /// with complementary operators (x <= t / x > t): one comparison picks the
-    /// child.
+    /// Set on a node whose two children test one direct input against one value with complementary
+    /// operators (x <= t / x > t): one comparison picks the child.
     static constexpr std::uint8_t binary_split = 0x80;
-    /// Set on a node whose two children are complementary category tests on one
-    /// string input.
+    /// Set on a node whose two children are complementary category tests on one string input.
     static constexpr std::uint8_t category_split = 0x40;
-    /// direct/numeric: the test is "comparison or the input is missing" (true for
-    /// a missing input).
+    /// direct/numeric: the test is "comparison or the input is missing" (true for a missing input).
     static constexpr std::uint8_t true_if_missing = 0x08;
     FlatTree flat;  ///< no nodes unless every split is binary (and the root is <True/>)
-    /// Flat trees only: per node, the payload of internal nodes, kept only when a
-    /// strategy can stop at an internal node (lastPrediction, defaultChild,
-    /// returnLastPrediction); leaves hold theirs.
+    /// Flat trees only: per node, the payload of internal nodes, kept only when a strategy can stop
+    /// at an internal node (lastPrediction, defaultChild, returnLastPrediction); leaves hold
+    /// theirs.
     std::vector<std::int32_t> inner_payload;
     /// Flat trees only: per node, the child a missing input goes to: 0 or 1 when that child tests
     /// "... or the input is missing", 2 for a third child testing isMissing; -1: none. Empty when
@@ -70,9 +65,8 @@ public:
     std::vector<double> scores;         ///< regression scores
     std::string id_chars;               ///< node ids, concatenated
     std::vector<std::uint32_t> id_end;  ///< per node: end of its id in id_chars
-    /// Score distributions and what the missing-value strategies need: allocated
-    /// only for trees that have some (many ensembles' trees have none, and every
-    /// byte of a tree counts there).
+    /// Score distributions and what the missing-value strategies need: allocated only for trees
+    /// that have some (many ensembles' trees have none, and every byte of a tree counts there).
     struct Extra {
         std::vector<std::int32_t> default_child;  ///< per node (defaultChild strategy only)
         std::vector<std::int32_t> dist;           ///< per node: row in probs_/counts_, or -1
@@ -122,8 +116,7 @@ public:
     }
 
     std::size_t memory_bytes() const override {
-        // The base counts sizeof(CompiledModel); this family's own members come on
-        // top.
+        // The base counts sizeof(CompiledModel); this family's own members come on top.
         std::size_t n = CompiledModel::memory_bytes() + (sizeof(*this) - sizeof(CompiledModel)) +
                         nodes.capacity() * sizeof(Node) + scores.capacity() * sizeof(double) +
                         flat.nodes.capacity() * sizeof(FlatNode) + inner_payload.capacity() * 4 +
@@ -213,9 +206,8 @@ private:
         if (flat.nodes[static_cast<std::size_t>(k)].slot_flags & FlatNode::leaf) return flat.payload(k);
         return inner_payload.empty() ? -1 : inner_payload[static_cast<std::size_t>(k)];
     }
-    /// Where internal flat node f sends this record: its first or second child,
-    /// or neither because the input is missing (unknown), or because it is a
-    /// string no set of a strict split lists.
+    /// Where internal flat node f sends this record: its first or second child, or neither because
+    /// the input is missing (unknown), or because it is a string no set of a strict split lists.
     enum Way : int { first_child = 0, second_child = 1, unknown_way = 2, no_child = 3 };
     static int decide(const FlatNode& f, const double* xs, const std::int32_t* cats) {
         auto slot = static_cast<std::size_t>(f.slot_flags >> 4);
@@ -304,8 +296,7 @@ void TreeModelImpl::compile_node(ModelContext& mc, pugi::xml_node xn, int index,
     Node n;
     auto pn = Compiler::name_of(pred_node);
     bool done = false;
-    // A numeric comparison (SimplePredicate) on a numeric input, tested inline:
-    // fills n.
+    // A numeric comparison (SimplePredicate) on a numeric input, tested inline: fills n.
     auto comparison = [&](pugi::xml_node sp) {
         int slot = c.resolve_slot(mc.scope, c.required(sp, "field"), sp);
         auto op = c.required(sp, "operator");
@@ -343,8 +334,8 @@ void TreeModelImpl::compile_node(ModelContext& mc, pugi::xml_node xn, int index,
     } else if (pn == "SimplePredicate") {
         done = comparison(pred_node);
     } else if (pn == "CompoundPredicate" && c.attr(pred_node, "booleanOperator") == "or") {
-        // "x <op> t or x is missing" (how KNIME sends missing values down one side
-        // of a split): the comparison, made true for a missing input.
+        // "x <op> t or x is missing" (how KNIME sends missing values down one side of a split): the
+        // comparison, made true for a missing input.
         std::vector<pugi::xml_node> parts;
         for (auto k : pred_node.children())
             if (k.type() == pugi::node_element && Compiler::name_of(k) != "Extension") parts.push_back(k);
@@ -365,8 +356,7 @@ void TreeModelImpl::compile_node(ModelContext& mc, pugi::xml_node xn, int index,
         }
     }
     if (!done && (pn == "SimpleSetPredicate" || pn == "SimplePredicate")) {
-        // Categorical tests on a string input with listed values become a 64-bit
-        // set of indexes.
+        // Categorical tests on a string input with listed values become a 64-bit set of indexes.
         int slot = c.resolve_slot(mc.scope, c.required(pred_node, "field"), pred_node);
         Symbols* sym = c.symbols(slot);
         if (sym) {
@@ -387,9 +377,8 @@ void TreeModelImpl::compile_node(ModelContext& mc, pugi::xml_node xn, int index,
                 ok = (negate || op == "equal") && c.has_attr(pred_node, "value");
                 if (ok) items.emplace_back(c.attr(pred_node, "value"));
             }
-            // Values never named anywhere in the document look up as -1 ("outside"):
-            // they make isIn/equal false and isNotIn/notEqual true, as a string
-            // comparison would.
+            // Values never named anywhere in the document look up as -1 ("outside"): they make
+            // isIn/equal false and isNotIn/notEqual true, as a string comparison would.
             std::uint64_t bits = 0;
             for (const auto& it : items) {
                 int k = sym->intern(it);
@@ -553,9 +542,8 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
     nodes.shrink_to_fit();
 }
 
-/// Runs once the whole document is compiled, when every string input's interned
-/// strings are known: marks category splits that send every value to exactly
-/// one child and builds the flat form.
+/// Runs once the whole document is compiled, when every string input's interned strings are known:
+/// marks category splits that send every value to exactly one child and builds the flat form.
 void TreeModelImpl::seal(const Program& prog) {
     if (!build) return;  // sealed already
     auto symbol_count = [&](int slot) -> std::size_t {
@@ -578,15 +566,13 @@ void TreeModelImpl::seal(const Program& prog) {
         std::uint64_t all = nsym >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << nsym) - 1;
         if (nsym <= 64 && !(a.mask & 1) && !(b.mask & 1) && (a.bits & b.bits) == 0 &&
             (a.bits | b.bits) == all) {
-            // two listed sets covering every string the document names: other strings
-            // fall back
+            // two listed sets covering every string the document names: other strings fall back
             n.mask |= category_split;
             strict[k] = 1;
         }
     }
-    // The flat form: every internal node a binary split the walk can decide with
-    // one comparison or one set lookup, on inputs load_inputs mirrors into
-    // EvalScratch::xs / cats.
+    // The flat form: every internal node a binary split the walk can decide with one comparison or
+    // one set lookup, on inputs load_inputs mirrors into EvalScratch::xs / cats.
     flat = FlatTree{};
     bool ok = !nodes.empty() && nodes[0].kind == Node::always && nodes.size() < (1u << 27);
     auto mirrored = [&](int slot) { return prog.mirrored(slot) && slot < (1 << 26); };
@@ -618,8 +604,7 @@ void TreeModelImpl::seal(const Program& prog) {
             missing_child[i] = static_cast<std::int8_t>(takes_missing);
         }
         if (n.mask & category_split) {
-            // Bit 63 stands for strings no set lists: it must not be a listed
-            // category itself.
+            // Bit 63 stands for strings no set lists: it must not be a listed category itself.
             std::uint64_t listed = (left.mask & 1) ? ~left.bits : left.bits;
             if ((listed >> 63) != 0 || (strict[i] && symbol_count(left.arg) > 63)) {
                 ok = false;
@@ -672,8 +657,7 @@ void TreeModelImpl::seal(const Program& prog) {
         flat.strict == 0 && std::none_of(flat.nodes.begin(), flat.nodes.end(), [](const FlatNode& f) {
             return (f.slot_flags & (FlatNode::category | FlatNode::leaf)) == FlatNode::category;
         });
-    // The general nodes are no longer read: select_flat applies the strategies on
-    // the flat form.
+    // The general nodes are no longer read: select_flat applies the strategies on the flat form.
     if (missing == Missing::last_prediction || missing == Missing::default_child || no_true_child_last) {
         inner_payload.resize(nodes.size());
         for (std::size_t i = 0; i < nodes.size(); ++i) inner_payload[i] = nodes[i].payload;
@@ -683,9 +667,8 @@ void TreeModelImpl::seal(const Program& prog) {
     preds.reset();  // only isMissing tests of third children can be left: missing_child stands for them
 }
 
-/// Returns the selected node (-1: no prediction); sets `aggregate` when a
-/// missing value under the aggregateNodes/weightedConfidence strategies
-/// requires visiting several leaves.
+/// Returns the selected node (-1: no prediction); sets `aggregate` when a missing value under the
+/// aggregateNodes/weightedConfidence strategies requires visiting several leaves.
 int TreeModelImpl::select(Ctx& ctx, int& penalties, bool& aggregate) const {
     if (!flat.nodes.empty()) {
         if (flat.applies(*ctx.s)) return flat.walk(ctx.s->xs.data(), ctx.s->cats.data());
@@ -744,9 +727,8 @@ int TreeModelImpl::select(Ctx& ctx, int& penalties, bool& aggregate) const {
     }
 }
 
-/// The general walk on the flat form, for records with a missing input or an
-/// unlisted string on a strict split: the same steps as the walk on the general
-/// nodes, one binary decision per node.
+/// The general walk on the flat form, for records with a missing input or an unlisted string on a
+/// strict split: the same steps as the walk on the general nodes, one binary decision per node.
 int TreeModelImpl::select_flat(Ctx& ctx, int& penalties, bool& aggregate) const {
     const double* xs = ctx.s->xs.data();
     const std::int32_t* cats = ctx.s->cats.data();
@@ -762,8 +744,8 @@ int TreeModelImpl::select_flat(Ctx& ctx, int& penalties, bool& aggregate) const 
         }
         if (way == no_child) return no_true_child_last ? cur : -1;
         // "... or x is missing" on the first child, or on a later one (the second, or a third
-        // isMissing child) when the first child's unknown is skipped (strategy none): that child
-        // is true.
+        // isMissing child) when the first child's unknown is skipped (strategy none): that child is
+        // true.
         int to = missing_goes(ctx, cur);
         if (to == 0 || (to > 0 && missing == Missing::none)) {
             cur = f.next + to;
@@ -792,8 +774,7 @@ int TreeModelImpl::select_flat(Ctx& ctx, int& penalties, bool& aggregate) const 
     }
 }
 
-/// Adds leaf k's record counts (aggregateNodes) or probabilities
-/// (weightedConfidence), weighted.
+/// Adds leaf k's record counts (aggregateNodes) or probabilities (weightedConfidence), weighted.
 void TreeModelImpl::add_leaf(int k, double weight, double* acc) const {
     const Extra& e = x();
     int row = e.dist.empty() ? -1 : e.dist[static_cast<std::size_t>(k)];
@@ -804,7 +785,8 @@ void TreeModelImpl::add_leaf(int k, double weight, double* acc) const {
     for (std::size_t i = 0; i < nc; ++i) acc[i] += weight * src[i];
 }
 
-/// collect() on the flat form: a missing input makes both children unknown.
+/// collect() on the flat form: a missing input makes both children unknown, unless a child takes
+/// missing values (missing_child).
 void TreeModelImpl::collect_flat(Ctx& ctx, int k, double weight, double* acc) const {
     const FlatNode& f = flat.nodes[static_cast<std::size_t>(k)];
     if (f.slot_flags & FlatNode::leaf) {
@@ -835,9 +817,8 @@ void TreeModelImpl::collect_flat(Ctx& ctx, int k, double weight, double* acc) co
     }
 }
 
-/// aggregateNodes / weightedConfidence: visit every child that is true or
-/// unknown and accumulate the leaves' record counts (aggregateNodes) or
-/// weighted probabilities (weightedConfidence).
+/// aggregateNodes / weightedConfidence: visit every child that is true or unknown and accumulate
+/// the leaves' record counts (aggregateNodes) or weighted probabilities (weightedConfidence).
 void TreeModelImpl::collect(Ctx& ctx, int k, double weight, double* acc) const {
     if (!flat.nodes.empty()) {
         collect_flat(ctx, k, weight, acc);
