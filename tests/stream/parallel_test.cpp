@@ -454,3 +454,34 @@ TEST_CASE("models replaced in the partitions are destroyed by the builder thread
     // The last model went with the pipeline.
     REQUIRE(log.count() == std::size_t(versions));
 }
+
+TEST_CASE("built_models polls a control source that cannot signal arrivals, and still retires models",
+          "[stream][parallel][score]") {
+    destruction_log log;
+    ModelRegistry reg;
+    reg.add(std::make_shared<tracked_factory>(log));
+    std::vector<ModelDescriptor> descriptors;
+    for (int v = 1; v <= 3; ++v)
+        descriptors.push_back(
+            linear_descriptor("t", "m", std::to_string(v), "bias " + std::to_string(v) + "\nw x 1\n"));
+    {
+        auto built = built_models(from(std::move(descriptors)), reg);  // a vector source: no arrival signal
+        REQUIRE(eventually([&] { return built.builds() == 3; }));
+        std::vector<std::string> versions;
+        model_join_options mo;
+        mo.policy = before_state::hold;
+        mo.control_batch = 1;
+        std::vector<rec> input;
+        for (int i = 0; i < 10; ++i) input.push_back({i, "t", double(i), 0});
+        auto p = from(input) | join(std::move(built), reg, mo) | score() |
+                 sink([&](const Scored<rec>& r) { versions.push_back(r.model_version()); });
+        p.run();
+        REQUIRE(versions.size() == 10);
+        REQUIRE(versions.back() == "3");
+        // Versions 1 and 2 were replaced on this thread and handed to the builder, which destroys them.
+        REQUIRE(eventually([&] { return log.count() == 2; }));
+        std::lock_guard<std::mutex> lock(log.mutex);
+        for (const auto& t : log.threads) REQUIRE(t != std::this_thread::get_id());
+    }
+    REQUIRE(log.count() == 3);
+}
