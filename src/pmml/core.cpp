@@ -301,9 +301,27 @@ void Program::build_plan() {
         }
         plan.push_back(p);
     }
+    numbers_only = !plan.empty();
+    for (const InputPlan& p : plan) numbers_only = numbers_only && p.kind == InputPlan::number;
 }
 
-void Program::load_inputs(Ctx& ctx) const {
+bool Program::load_plain_numbers(Ctx& ctx) const noexcept {
+    const Value* row = ctx.row->begin();
+    double* xs = ctx.s->xs.data();
+    bool all = true;
+    for (const InputPlan& p : plan) {
+        const Value& v = row[p.source];
+        double x = v.as_number();
+        all &= v.is_number() & (x >= p.lo) & (x <= p.hi);  // false for NaN
+        xs[p.slot] = x;
+    }
+    if (!all) return false;  // load_all_inputs starts over and decides
+    ctx.s->missing_bits = 0;
+    ctx.s->outside_bits = 0;
+    return true;
+}
+
+void Program::load_all_inputs(Ctx& ctx) const {
     EvalScratch& s = *ctx.s;
     const Value* row = ctx.row->begin();
     double* xs = s.xs.data();
@@ -373,6 +391,33 @@ std::unique_ptr<EvalScratch> Program::make_scratch() const {
 
 // ---- CompiledModel ------------------------------------------------------------------------------
 
+namespace {
+
+/// Zeroes n doubles; a few classes (the usual case) by plain stores, which costs less than the
+/// call to memset a loop or std::fill becomes.
+inline void zero_row(double* p, std::size_t n) noexcept {
+    switch (n) {
+        case 4:
+            p[3] = 0.0;
+            [[fallthrough]];
+        case 3:
+            p[2] = 0.0;
+            [[fallthrough]];
+        case 2:
+            p[1] = 0.0;
+            [[fallthrough]];
+        case 1:
+            p[0] = 0.0;
+            [[fallthrough]];
+        case 0:
+            return;
+        default:
+            std::fill(p, p + n, 0.0);
+    }
+}
+
+}  // namespace
+
 const ModelResult& CompiledModel::run(Ctx& ctx) const {
     ModelResult& r = ctx.s->results[static_cast<std::size_t>(result)];
     if (r.epoch == ctx.s->epoch) return r;
@@ -382,8 +427,8 @@ const ModelResult& CompiledModel::run(Ctx& ctx) const {
     r.has_confidences = false;
     r.entity_id = {};
     r.confidence = nan_v;
-    std::fill(r.probs.begin(), r.probs.end(), 0.0);
-    std::fill(r.confidences.begin(), r.confidences.end(), 0.0);
+    zero_row(r.probs.data(), r.probs.size());
+    zero_row(r.confidences.data(), r.confidences.size());
     evaluate(ctx, r);
     if (post.present) apply_targets(r);
     r.epoch = ctx.s->epoch;

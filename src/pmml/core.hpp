@@ -354,6 +354,7 @@ public:
         const Symbols* symbols = nullptr;  ///< string: interned strings
     };
     std::vector<InputPlan> plan;
+    bool numbers_only = false;  ///< every plan entry is of kind number (load_inputs' short loop)
     void build_plan();
     std::vector<std::uint8_t> direct;               ///< per slot: a numeric input mirrored in EvalScratch::xs
     std::vector<std::unique_ptr<Symbols>> symbols;  ///< per slot: string inputs' interned strings
@@ -375,10 +376,17 @@ public:
     /// the plan accepts as is (a number inside its interval, a listed string) only gets its numeric
     /// view or category index; its slot is left stale and, when something asks for it, computed from
     /// the row by compute(), which reaches the same verdict.
-    void load_inputs(Ctx& ctx) const;
+    void load_inputs(Ctx& ctx) const {
+        if (numbers_only && load_plain_numbers(ctx)) return;
+        load_all_inputs(ctx);
+    }
     std::unique_ptr<EvalScratch> make_scratch() const;
 
 private:
+    /// Documents whose inputs are all plain numbers: fills the numeric view and returns true when
+    /// every input is a number inside its interval (the usual record), else false.
+    bool load_plain_numbers(Ctx& ctx) const noexcept;
+    void load_all_inputs(Ctx& ctx) const;
     void compute_treated(Ctx& ctx, const SlotDef& def, Value& v, int slot) const;
 };
 
