@@ -485,3 +485,35 @@ TEST_CASE("built_models polls a control source that cannot signal arrivals, and 
     }
     REQUIRE(log.count() == 3);
 }
+
+namespace {
+// A control source that never yields anything and counts how many of its objects are alive, so a
+// test can see when the builder state that owns it is gone.
+struct counted_source {
+    using value_type = ModelDescriptor;
+    std::shared_ptr<std::atomic<int>> alive;
+    record_error none;
+    explicit counted_source(std::shared_ptr<std::atomic<int>> a) : alive(std::move(a)) { ++*alive; }
+    counted_source(counted_source&& o) noexcept : alive(o.alive) { ++*alive; }
+    counted_source& operator=(counted_source&&) = delete;
+    ~counted_source() { --*alive; }
+    pull next(ModelDescriptor&) { return pull::idle; }
+    const record_error& error() const { return none; }
+};
+}  // namespace
+
+TEST_CASE("assigning to a built_models source stops the builder it had", "[stream][parallel][score]") {
+    ModelRegistry reg;
+    reg.add(std::make_shared<testing::linear_factory>());
+    auto first = std::make_shared<std::atomic<int>>(0);
+    auto second = std::make_shared<std::atomic<int>>(0);
+    auto built = built_models(counted_source(first), reg);
+    REQUIRE(eventually([&] { return built.waits() >= 1; }));  // its builder thread runs
+    REQUIRE(*first == 1);
+    built = built_models(counted_source(second), reg);
+    // The first builder was stopped and joined by the assignment, so its state (and its source) is gone
+    // now, not at some later time; the second one serves.
+    REQUIRE(*first == 0);
+    REQUIRE(*second == 1);
+    REQUIRE(eventually([&] { return built.waits() >= 1; }));
+}

@@ -146,7 +146,16 @@ public:
         shared_->worker = std::thread([s = shared_] { s->build_loop(); });
     }
     built_model_source(built_model_source&&) noexcept = default;
-    built_model_source& operator=(built_model_source&&) noexcept = default;
+    /// Stops the builder this source had (as its destructor would) before taking `other`'s.
+    built_model_source& operator=(built_model_source&& other) noexcept {
+        if (this != &other) {
+            if (shared_) shared_->shut_down();
+            shared_ = std::move(other.shared_);
+            item_ = std::move(other.item_);
+            error_ = std::move(other.error_);
+        }
+        return *this;
+    }
     ~built_model_source() {
         if (shared_) shared_->shut_down();
     }
