@@ -54,9 +54,12 @@ public:
     /// theirs.
     std::vector<std::int32_t> inner_payload;
     /// Flat trees only: per node, the child a missing input goes to: 0 or 1 when that child tests
-    /// "... or the input is missing", 2 for a third child testing isMissing; -1: none. Empty when
-    /// no split has one.
+    /// "... or the input is missing", 2 for a third child testing isMissing; else_child when the
+    /// second child is <True/>; -1: none. Empty when no split has one.
     std::vector<std::int8_t> missing_child;
+    /// missing_child: the second child is <True/>, so it is true for every record the first child
+    /// cannot decide (a missing input, or an invalid one taken as is), not only for missing inputs.
+    static constexpr std::int8_t else_child = 3;
     static_assert(sizeof(Node) == 24, "Node is meant to stay 24 bytes");
 
     /// Only the predicates that are not numeric comparisons (none in most trees).
@@ -221,10 +224,12 @@ private:
         return FlatTree::step(f, xs, cats) - f.next;
     }
     /// For an internal flat node whose decision is unknown: the child that takes a missing input
-    /// (see missing_child) when the input is missing, else -1.
+    /// (see missing_child) when the input is missing, or the second child when it is <True/>, else
+    /// -1.
     int missing_goes(Ctx& ctx, int k) const {
         if (missing_child.empty()) return -1;
         int to = missing_child[static_cast<std::size_t>(k)];
+        if (to == else_child) return 1;
         if (to < 0 || !ctx.get(flat.nodes[static_cast<std::size_t>(k)].slot_flags >> 4).is_missing())
             return -1;
         return to;
@@ -236,6 +241,10 @@ private:
         if (n.n_children != 3) return false;
         int slot = nodes[static_cast<std::size_t>(n.first_child)].arg;
         return slot >= 0 && build->missing_test[static_cast<std::size_t>(n.first_child) + 2] == slot;
+    }
+    /// n has exactly two children and the second is <True/>: a catch-all "else" for the first.
+    bool true_else(const Node& n) const {
+        return n.n_children == 2 && nodes[static_cast<std::size_t>(n.first_child) + 1].kind == Node::always;
     }
     int select(Ctx& ctx, int& penalties, bool& aggregate) const;
     int select_flat(Ctx& ctx, int& penalties, bool& aggregate) const;
@@ -535,9 +544,12 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
         if (!split_shape(n)) continue;
         const Node& a = nodes[static_cast<std::size_t>(n.first_child)];
         const Node& b = nodes[static_cast<std::size_t>(n.first_child) + 1];
-        if (a.kind == Node::direct && b.kind == Node::direct && a.arg == b.arg && a.value == b.value &&
-            ((a.mask ^ b.mask) & 7) == 7)
-            n.mask |= binary_split;
+        bool complementary =
+            b.kind == Node::direct && a.arg == b.arg && a.value == b.value && ((a.mask ^ b.mask) & 7) == 7;
+        // "x <op> t", else <True/>: x goes to the first child when the comparison holds, else to
+        // the second. (A first child also true for a missing x is left to the general nodes.)
+        bool otherwise = true_else(n) && !(a.mask & true_if_missing);
+        if (a.kind == Node::direct && (complementary || otherwise)) n.mask |= binary_split;
     }
     nodes.shrink_to_fit();
 }
@@ -556,6 +568,11 @@ void TreeModelImpl::seal(const Program& prog) {
         if (!split_shape(n)) continue;
         const Node& a = nodes[static_cast<std::size_t>(n.first_child)];
         const Node& b = nodes[static_cast<std::size_t>(n.first_child) + 1];
+        if (a.kind == Node::category && true_else(n)) {
+            // a set test, else <True/>: every string goes to exactly one child
+            n.mask |= category_split;
+            continue;
+        }
         if (a.kind != Node::category || b.kind != Node::category || a.arg != b.arg) continue;
         if ((a.bits ^ b.bits) == ~std::uint64_t{0} && ((a.mask ^ b.mask) & 1) == 1) {
             // complementary everywhere, strings the document never names included
@@ -598,6 +615,7 @@ void TreeModelImpl::seal(const Program& prog) {
         int takes_missing = n.n_children == 3                ? 2
                             : (left.mask & true_if_missing)  ? 0
                             : (right.mask & true_if_missing) ? 1
+                            : right.kind == Node::always     ? else_child
                                                              : -1;
         if (takes_missing >= 0) {
             if (missing_child.empty()) missing_child.assign(nodes.size(), -1);
@@ -745,13 +763,13 @@ int TreeModelImpl::select_flat(Ctx& ctx, int& penalties, bool& aggregate) const 
         if (way == no_child) return no_true_child_last ? cur : -1;
         // "... or x is missing" on the first child, or on a later one (the second, or a third
         // isMissing child) when the first child's unknown is skipped (strategy none): that child is
-        // true.
+        // true. A second child that is <True/> is true whatever made the first one unknown.
         int to = missing_goes(ctx, cur);
         if (to == 0 || (to > 0 && missing == Missing::none)) {
             cur = f.next + to;
             continue;
         }
-        switch (missing) {  // both children test the missing input: both are unknown
+        switch (missing) {  // the first child is unknown (and the second too unless it is <True/>)
             case Missing::none:
                 return no_true_child_last ? cur : -1;
             case Missing::null_prediction:
@@ -786,7 +804,7 @@ void TreeModelImpl::add_leaf(int k, double weight, double* acc) const {
 }
 
 /// collect() on the flat form: a missing input makes both children unknown, unless a child takes
-/// missing values (missing_child).
+/// missing values or the second is <True/> (missing_child).
 void TreeModelImpl::collect_flat(Ctx& ctx, int k, double weight, double* acc) const {
     const FlatNode& f = flat.nodes[static_cast<std::size_t>(k)];
     if (f.slot_flags & FlatNode::leaf) {

@@ -72,20 +72,25 @@ std::string or_missing(const char* field, const char* op, const char* value, boo
 /// and an isIn/isNotIn pair. `general` adds a never-true last child under the root. With
 /// `or_missing_at` 1 the first child of the x1 split reads "x1 <= 5 or x1 is missing"; with 2 the
 /// second children of the x1 split and of an x2 split are written that way; with 3 the x1 split and
-/// the c sets get a third child testing isMissing (as R's gbm writes its splits).
+/// the c sets get a third child testing isMissing (as R's gbm writes its splits); with 4 the second
+/// children of the x1 split, of an x2 split and of the isIn pair on c are <True/> (a catch-all else).
 std::string tree(bool regression, const std::string& attrs, bool general, int or_missing_at = 0) {
     bool r = regression;
+    bool otherwise = or_missing_at == 4;
     std::string p1 =
         or_missing_at == 1 ? or_missing("x1", "lessOrEqual", "5", false) : num("x1", "lessOrEqual", "5");
-    std::string p2 =
-        or_missing_at == 2 ? or_missing("x1", "greaterThan", "5", true) : num("x1", "greaterThan", "5");
-    std::string p10 =
-        or_missing_at == 2 ? or_missing("x2", "lessOrEqual", "3", false) : num("x2", "lessOrEqual", "3");
+    std::string p2 = or_missing_at == 2 ? or_missing("x1", "greaterThan", "5", true)
+                     : otherwise        ? "<True/>"
+                                        : num("x1", "greaterThan", "5");
+    std::string p10 = or_missing_at == 2 ? or_missing("x2", "lessOrEqual", "3", false)
+                      : otherwise        ? "<True/>"
+                                         : num("x2", "lessOrEqual", "3");
     std::string n5 = node(r, "n5", "A", "1.5", 20, "", num("x2", "lessThan", "2"), dist(18, 2, 0));
     std::string n6 =
         node(r, "n6", "B", "2.5", 15, "", num("x2", "greaterOrEqual", "2"), dist(5, 5, 5, "0.25"));
     std::string n3 = node(r, "n3", "A", "1.75", 35, "n6", set("isIn", "p q"), dist(23, 7, 5), n5 + n6);
-    std::string n4 = node(r, "n4", "B", "3", 25, "", set("isIn", "r \"s t\""), dist(5, 15, 5));
+    std::string n4 =
+        node(r, "n4", "B", "3", 25, "", otherwise ? "<True/>" : set("isIn", "r \"s t\""), dist(5, 15, 5));
     // or_missing_at 3: a third child testing isMissing under the x1 split and under the c sets.
     std::string is_missing_x1 = "<SimplePredicate field=\"x1\" operator=\"isMissing\"/>";
     std::string is_missing_c = "<SimplePredicate field=\"c\" operator=\"isMissing\"/>";
@@ -170,7 +175,7 @@ const char* const no_true_child[] = {"returnNullPrediction", "returnLastPredicti
 }  // namespace
 
 TEST_CASE("flat trees: every missingValueStrategy agrees with the general nodes", "[pmml]") {
-    for (int om = 0; om < 4; ++om)
+    for (int om = 0; om < 5; ++om)
         for (const char* mvs : strategies)
             for (const char* ntc : no_true_child) {
                 std::string attrs = std::string("missingValueStrategy=\"") + mvs +
@@ -186,7 +191,7 @@ TEST_CASE("flat trees: every missingValueStrategy agrees with the general nodes"
 }
 
 TEST_CASE("flat regression trees: the strategies agree with the general nodes", "[pmml]") {
-    for (int om = 0; om < 4; ++om)
+    for (int om = 0; om < 5; ++om)
         for (int k = 0; k < 4; ++k)
             for (const char* ntc : no_true_child) {
                 std::string attrs = std::string("missingValueStrategy=\"") + strategies[k] +
@@ -245,13 +250,34 @@ TEST_CASE("flat trees: outcomes of the strategies on chosen records", "[pmml]") 
     CHECK(score(*m, {{"x1", "not a number"}, {"c", "p"}}).value.is_missing());  // no child is true
     m = pmml::load(document(dict, tree(false, "missingValueStrategy=\"lastPrediction\"", false, 3)));
     CHECK(text_out(*m, score(*m, {{"x2", 1.0}, {"c", "p"}}), "id") == "root");
+
+    // A <True/> second child: under none the first child's unknown is skipped and <True/> holds,
+    // for a missing x1 and for a string in x1 alike; other strategies stop at the first unknown.
+    m = pmml::load(document(dict, tree(false, "", false, 4)));
+    // Flat too: the size of the other flat trees (plus one byte per node for missing_child), well
+    // under what the 24-byte general nodes would take.
+    auto flat_bytes = pmml::load(document(dict, tree(false, "", false)))->describe().compiled_bytes;
+    CHECK(m->describe().compiled_bytes <= flat_bytes + 16);
+    CHECK(text_out(*m, score(*m, {{"x1", 7.0}, {"x2", 4.0}, {"c", "p"}}), "id") == "n9");
+    CHECK(text_out(*m, score(*m, {{"x1", 7.0}, {"x2", 3.0}, {"c", "p"}}), "id") == "n10");
+    CHECK(text_out(*m, score(*m, {{"x2", 1.0}, {"c", "p"}}), "id") == "n10");
+    CHECK(text_out(*m, score(*m, {{"x1", "not a number"}, {"x2", 1.0}, {"c", "p"}}), "id") == "n10");
+    CHECK(text_out(*m, score(*m, {{"x1", 3.0}, {"x2", 1.0}}), "id") == "n4");        // c missing
+    CHECK(text_out(*m, score(*m, {{"x1", 3.0}, {"c", "unlisted"}}), "id") == "n4");  // not listed
+    m = pmml::load(document(dict, tree(false, "missingValueStrategy=\"lastPrediction\"", false, 4)));
+    CHECK(text_out(*m, score(*m, {{"x2", 1.0}, {"c", "p"}}), "id") == "root");
+    CHECK(text_out(*m, score(*m, {{"x1", 3.0}, {"x2", 1.0}}), "id") == "n1");
+    m = pmml::load(document(dict, tree(false, "missingValueStrategy=\"aggregateNodes\"", false, 4)));
+    p = score(*m, {{"x1", 3.0}, {"x2", 1.0}});  // c missing: n4 alone is true, its counts 5/15/5
+    CHECK(to_string(p.value) == "B");
+    CHECK(pmml_test::number_out(*m, p, "pB") == Approx(15.0 / 25.0));
 }
 
 TEST_CASE("ensembles of flat trees: missing values agree with the general nodes", "[pmml]") {
     auto ensemble = [](const std::string& attrs, bool general) {
         std::string segs;
-        for (int i = 0; i < 3; ++i)
-            segs += "<Segment><True/>" + tree(false, attrs, general && i == 1, i + 1) + "</Segment>";
+        for (int i = 0; i < 4; ++i)
+            segs += "<Segment><True/>" + tree(false, attrs, general && i % 2 == 1, i + 1) + "</Segment>";
         // Segments' own outputs would bar the ensembles' fast path: strip them.
         std::string::size_type b;
         while ((b = segs.find("<Output>")) != std::string::npos)
