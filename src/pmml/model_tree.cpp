@@ -248,6 +248,7 @@ private:
     }
     int select(Ctx& ctx, int& penalties, bool& aggregate) const;
     int select_flat(Ctx& ctx, int& penalties, bool& aggregate) const;
+    bool unknown_at(int cur, int& next, int& penalties, bool& aggregate, int& answer) const;
     void collect(Ctx& ctx, int k, double weight, double* acc) const;
     void collect_flat(Ctx& ctx, int k, double weight, double* acc) const;
     void add_leaf(int k, double weight, double* acc) const;
@@ -718,25 +719,9 @@ int TreeModelImpl::select(Ctx& ctx, int& penalties, bool& aggregate) const {
                 break;
             }
             if (t == Truth::unknown) {
-                switch (missing) {
-                    case Missing::none:
-                        continue;
-                    case Missing::null_prediction:
-                        return -1;
-                    case Missing::last_prediction:
-                        return cur;
-                    case Missing::default_child: {
-                        int d = x().default_child[static_cast<std::size_t>(cur)];
-                        if (d < 0) return cur;
-                        next = d;
-                        ++penalties;
-                        break;
-                    }
-                    case Missing::weighted_confidence:
-                    case Missing::aggregate_nodes:
-                        aggregate = true;
-                        return cur;
-                }
+                if (missing == Missing::none) continue;
+                int answer = -1;
+                if (!unknown_at(cur, next, penalties, aggregate, answer)) return answer;
                 break;
             }
         }
@@ -769,27 +754,38 @@ int TreeModelImpl::select_flat(Ctx& ctx, int& penalties, bool& aggregate) const 
             cur = f.next + to;
             continue;
         }
-        switch (missing) {  // the first child is unknown (and the second too unless it is <True/>)
-            case Missing::none:
-                return no_true_child_last ? cur : -1;
-            case Missing::null_prediction:
-                return -1;
-            case Missing::last_prediction:
-                return cur;
-            case Missing::default_child: {
-                int d = x().default_child[static_cast<std::size_t>(cur)];
-                if (d < 0) return cur;
-                cur = d;
-                ++penalties;
-                continue;
-            }
-            case Missing::weighted_confidence:
-            case Missing::aggregate_nodes:
-                aggregate = true;
-                return cur;
-        }
-        return -1;
+        // The first child is unknown (and the second too unless it is <True/>).
+        if (missing == Missing::none) return no_true_child_last ? cur : -1;
+        int answer = -1;
+        if (!unknown_at(cur, cur, penalties, aggregate, answer)) return answer;
     }
+}
+
+/// A child's predicate at node `cur` is unknown and the strategy is not `none` (the walks handle that
+/// one, which goes on to the next child): true when the walk goes on at `next` (defaultChild), false
+/// when it ends with `answer` (a node, or -1 for no prediction).
+bool TreeModelImpl::unknown_at(int cur, int& next, int& penalties, bool& aggregate, int& answer) const {
+    switch (missing) {
+        case Missing::default_child: {
+            int d = x().default_child[static_cast<std::size_t>(cur)];
+            if (d < 0) break;
+            next = d;
+            ++penalties;
+            return true;
+        }
+        case Missing::weighted_confidence:
+        case Missing::aggregate_nodes:
+            aggregate = true;
+            break;
+        case Missing::null_prediction:
+        case Missing::none:
+            answer = -1;
+            return false;
+        case Missing::last_prediction:
+            break;
+    }
+    answer = cur;
+    return false;
 }
 
 /// Adds leaf k's record counts (aggregateNodes) or probabilities (weightedConfidence), weighted.
