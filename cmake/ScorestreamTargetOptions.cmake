@@ -1,8 +1,14 @@
-# scorestream_target_options(<target>): warnings (errors in CI) and optional sanitizers for
-# scorestream's own targets only. Nothing here touches global flags or a consumer's targets.
+# scorestream_target_options(<target>): warnings (errors in CI), floating point rounded as written
+# (no contraction) and optional sanitizers, for scorestream's own targets only. Nothing here touches
+# global flags or a consumer's targets.
 function(scorestream_target_options target)
   if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
     target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+    # Every floating-point operation rounds as written: no a * b + c fused into one rounding. GCC
+    # (gnu++ modes) and Clang contract by default where the target has FMA instructions, or in
+    # Clang's constant folding even where it has not, so PMML results (and the tests' hand-computed
+    # expectations) would depend on the compiler and on -march. Our targets only; never consumers'.
+    target_compile_options(${target} PRIVATE -ffp-contract=off)
     if(SCORESTREAM_WARNINGS_AS_ERRORS)
       target_compile_options(${target} PRIVATE -Werror)
     endif()
