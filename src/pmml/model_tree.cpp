@@ -251,6 +251,7 @@ private:
     bool unknown_at(int cur, int& next, int& penalties, bool& aggregate, int& answer) const;
     void collect(Ctx& ctx, int k, double weight, double* acc) const;
     void collect_flat(Ctx& ctx, int k, double weight, double* acc) const;
+    double child_weight(double weight, double parent, int kid) const;
     void add_leaf(int k, double weight, double* acc) const;
     std::string_view id_of(int k) const {
         if (id_end.empty()) return {};
@@ -799,6 +800,15 @@ void TreeModelImpl::add_leaf(int k, double weight, double* acc) const {
     for (std::size_t i = 0; i < nc; ++i) acc[i] += weight * src[i];
 }
 
+/// What a child of a node with `parent` records carries of `weight` when the walk aggregates:
+/// under weightedConfidence its own recordCount's share, otherwise all of it.
+double TreeModelImpl::child_weight(double weight, double parent, int kid) const {
+    if (missing != Missing::weighted_confidence) return weight;
+    double cnt = x().record_count[static_cast<std::size_t>(kid)];
+    if (!(parent > 0) || std::isnan(cnt)) fail("weightedConfidence needs recordCount on every node");
+    return weight * (cnt / parent);
+}
+
 /// collect() on the flat form: a missing input makes both children unknown, unless a child takes
 /// missing values or the second is <True/> (missing_child).
 void TreeModelImpl::collect_flat(Ctx& ctx, int k, double weight, double* acc) const {
@@ -821,12 +831,7 @@ void TreeModelImpl::collect_flat(Ctx& ctx, int k, double weight, double* acc) co
     const auto& record_count = x().record_count;
     double parent = record_count.empty() ? nan_v : record_count[static_cast<std::size_t>(k)];
     for (int kid = f.next; kid <= f.next + 1; ++kid) {
-        double w = weight;
-        if (missing == Missing::weighted_confidence) {
-            double cnt = record_count[static_cast<std::size_t>(kid)];
-            if (!(parent > 0) || std::isnan(cnt)) fail("weightedConfidence needs recordCount on every node");
-            w *= cnt / parent;
-        }
+        double w = child_weight(weight, parent, kid);
         collect_flat(ctx, kid, w, acc);
     }
 }
@@ -859,12 +864,7 @@ void TreeModelImpl::collect(Ctx& ctx, int k, double weight, double* acc) const {
     for (int i = 0; i < n.n_children; ++i) {
         int kid = n.first_child + i;
         if (test(ctx, nodes[static_cast<std::size_t>(kid)]) != Truth::unknown) continue;
-        double w = weight;
-        if (missing == Missing::weighted_confidence) {
-            double cnt = record_count[static_cast<std::size_t>(kid)];
-            if (!(parent > 0) || std::isnan(cnt)) fail("weightedConfidence needs recordCount on every node");
-            w *= cnt / parent;
-        }
+        double w = child_weight(weight, parent, kid);
         collect(ctx, kid, w, acc);
     }
 }
