@@ -192,24 +192,32 @@ bool combine(Method method, double* values, double* weights, std::size_t count, 
     return true;
 }
 
-/// Walks `lanes` trees at once, one level of each per round, until all stand on a leaf (a leaf
-/// steps to itself). A tree walk is a chain of dependent loads; interleaving several lets the
-/// processor overlap them, and the only branch per round is the loop's own.
 /// Pads the last group of a lockstep walk.
 const FlatNode idle_leaf = FlatNode::make_leaf(0, -1);
 
-template <std::size_t lanes, int (*step)(const FlatNode&, const double*, const std::int32_t*)>
-void walk_lockstep(const FlatNode* const* trees, int* at, const double* xs, const std::int32_t* cats) {
-    for (std::size_t k = 0; k < lanes; ++k) at[k] = 0;
+/// Walks four trees at once, one level of each per round, until all four stand on a leaf (a leaf
+/// steps to itself). A tree walk is a chain of dependent loads; interleaving four lets the
+/// processor overlap them, and the only branch per round is the loop's own. The lanes are separate
+/// variables, not arrays, so each lane's position stays in a register.
+template <int (*step)(const FlatNode&, const double*, const std::int32_t*)>
+void walk4(const FlatNode* const* trees, int* at, const double* xs, const std::int32_t* cats) {
+    const FlatNode *t0 = trees[0], *t1 = trees[1], *t2 = trees[2], *t3 = trees[3];
+    int i0 = 0, i1 = 0, i2 = 0, i3 = 0;
     for (;;) {
-        int inner = 0;
-        for (std::size_t k = 0; k < lanes; ++k) {
-            const FlatNode& n = trees[k][at[k]];
-            inner |= ~n.slot_flags & FlatNode::leaf;
-            at[k] = step(n, xs, cats);
-        }
-        if (!inner) return;
+        const FlatNode& n0 = t0[i0];
+        const FlatNode& n1 = t1[i1];
+        const FlatNode& n2 = t2[i2];
+        const FlatNode& n3 = t3[i3];
+        if (n0.slot_flags & n1.slot_flags & n2.slot_flags & n3.slot_flags & FlatNode::leaf) break;
+        i0 = step(n0, xs, cats);
+        i1 = step(n1, xs, cats);
+        i2 = step(n2, xs, cats);
+        i3 = step(n3, xs, cats);
     }
+    at[0] = i0;
+    at[1] = i1;
+    at[2] = i2;
+    at[3] = i3;
 }
 
 bool MiningModelImpl::evaluate_flat(Ctx& ctx, ModelResult& r) const {
@@ -251,9 +259,9 @@ bool MiningModelImpl::evaluate_flat(Ctx& ctx, ModelResult& r) const {
             for (std::size_t k = 0; k < lanes; ++k)
                 trees[k] = k < n ? flat[base + k].tree->nodes.data() : &idle_leaf;
             if (numeric)
-                walk_lockstep<lanes, FlatTree::step_numeric>(trees, at, xs, cats);
+                walk4<FlatTree::step_numeric>(trees, at, xs, cats);
             else
-                walk_lockstep<lanes, FlatTree::step>(trees, at, xs, cats);
+                walk4<FlatTree::step>(trees, at, xs, cats);
             for (std::size_t k = 0; k < n; ++k)
                 if (!take(flat[base + k], at[k])) return false;
         }

@@ -5,6 +5,7 @@
 
 #include "pmml_test_util.hpp"
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -295,5 +296,105 @@ TEST_CASE("ensembles of flat trees: missing values agree with the general nodes"
         auto flat = ensemble(attrs, false);
         auto general = ensemble(attrs, true);
         CHECK(compare(*flat, *general) > 0);
+    }
+}
+
+namespace {
+
+/// A random tree on x1, x2 and c, full down to depth 5 and splitting further with probability 0.6
+/// down to depth 9 (more than 64 nodes, so an ensemble of such trees is walked four in lockstep).
+/// Splits: the four ways of writing a numeric split (<= / >, < / >=, and either order) on
+/// thresholds 1..7, and isIn / isNotIn pairs on c. Leaves: a class, or a number for regression.
+/// `general` adds a never-true last child under the root, which keeps the general nodes.
+struct RandomTree {
+    std::mt19937& gen;
+    bool regression;
+    int nodes = 0;
+
+    std::string leaf_score() {
+        if (!regression) return std::string(1, static_cast<char>('A' + gen() % 3));
+        return std::to_string(static_cast<int>(gen() % 2000) - 1000) + "." + std::to_string(gen() % 1000);
+    }
+    std::string make(const std::string& pred, int depth) {
+        ++nodes;
+        std::string head = "<Node score=\"" + leaf_score() + "\">" + pred;
+        if (depth >= 9 || (depth >= 5 && gen() % 10 >= 6)) return head + "</Node>";
+        std::string a, b;
+        switch (gen() % 5) {
+            case 0:
+            case 1:
+            case 2: {
+                const char* f = gen() % 2 ? "x1" : "x2";
+                std::string t = std::to_string(1 + gen() % 7);
+                static const char* const ops[][2] = {{"lessOrEqual", "greaterThan"},
+                                                     {"lessThan", "greaterOrEqual"},
+                                                     {"greaterThan", "lessOrEqual"},
+                                                     {"greaterOrEqual", "lessThan"}};
+                const auto& op = ops[gen() % 4];
+                a = num(f, op[0], t.c_str());
+                b = num(f, op[1], t.c_str());
+                break;
+            }
+            default: {
+                static const char* const sets[] = {"p", "p q", "q r", "\"s t\" p", "r"};
+                const char* items = sets[gen() % 5];
+                bool in_first = gen() % 2;
+                a = set(in_first ? "isIn" : "isNotIn", items);
+                b = set(in_first ? "isNotIn" : "isIn", items);
+                break;
+            }
+        }
+        return head + make(a, depth + 1) + make(b, depth + 1) + "</Node>";
+    }
+};
+
+/// An ensemble of `trees` random trees (the same trees for the same seed), `general` giving every
+/// tree a never-true child under its root so none has the flat form.
+pmml::PmmlModelPtr random_forest(unsigned seed, int trees, bool regression, const char* method,
+                                 bool general) {
+    std::mt19937 gen(seed);
+    std::string segs;
+    for (int i = 0; i < trees; ++i) {
+        RandomTree t{gen, regression};
+        std::string root = t.make("<True/>", 0);
+        REQUIRE(t.nodes > 64);
+        if (general)  // a fixed score: the generator must draw the same numbers for both forests
+            root.insert(root.size() - 7,
+                        std::string("<Node score=\"") + (regression ? "0" : "A") + "\"><False/></Node>");
+        std::string weight = std::to_string(0.1 + 0.37 * i);
+        segs += "<Segment weight=\"" + weight + "\"><True/><TreeModel functionName=\"" +
+                (regression ? "regression" : "classification") + "\">" + schema(regression) + root +
+                "</TreeModel></Segment>";
+    }
+    std::string outputs =
+        regression ? "<Output><OutputField name=\"out\" feature=\"predictedValue\"/></Output>"
+                   : "<Output><OutputField name=\"pA\" feature=\"probability\" value=\"A\"/><OutputField "
+                     "name=\"pB\" feature=\"probability\" value=\"B\"/><OutputField name=\"pC\" "
+                     "feature=\"probability\" value=\"C\"/></Output>";
+    return pmml::load(document(
+        dict, std::string("<MiningModel functionName=\"") + (regression ? "regression" : "classification") +
+                  "\">" + schema(regression) + outputs + "<Segmentation multipleModelMethod=\"" + method +
+                  "\">" + segs + "</Segmentation></MiningModel>\n"));
+}
+
+}  // namespace
+
+TEST_CASE("ensembles of deep flat trees (lockstep walks) agree with the general nodes", "[pmml]") {
+    const char* const votes[] = {"majorityVote", "weightedMajorityVote"};
+    const char* const sums[] = {"sum", "weightedSum", "average", "weightedAverage"};
+    for (int trees : {4, 5, 9}) {
+        for (const char* method : votes) {
+            INFO(trees << " trees, " << method);
+            auto flat = random_forest(17u + static_cast<unsigned>(trees), trees, false, method, false);
+            auto general = random_forest(17u + static_cast<unsigned>(trees), trees, false, method, true);
+            CHECK(flat->describe().compiled_bytes < general->describe().compiled_bytes);
+            CHECK(compare(*flat, *general) > 0);
+        }
+        for (const char* method : sums) {
+            INFO(trees << " regression trees, " << method);
+            auto flat = random_forest(29u + static_cast<unsigned>(trees), trees, true, method, false);
+            auto general = random_forest(29u + static_cast<unsigned>(trees), trees, true, method, true);
+            CHECK(compare(*flat, *general) > 0);
+        }
     }
 }
