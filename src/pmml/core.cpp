@@ -301,23 +301,79 @@ void Program::build_plan() {
         }
         plan.push_back(p);
     }
-    numbers_only = !plan.empty();
-    for (const InputPlan& p : plan) numbers_only = numbers_only && p.kind == InputPlan::number;
+    number_inputs.clear();
+    string_inputs.clear();
+    fast = !plan.empty();
+    for (const InputPlan& p : plan) {
+        if (p.kind == InputPlan::number)
+            number_inputs.push_back(NumberInput{p.slot, p.source, p.lo, p.hi});
+        else if (p.kind == InputPlan::string)
+            string_inputs.push_back(StringInput{p.slot, p.source, p.listed, p.symbols});
+        else
+            fast = false;
+    }
 }
 
-bool Program::load_plain_numbers(Ctx& ctx) const noexcept {
-    const Value* row = ctx.row->begin();
-    double* xs = ctx.s->xs.data();
-    bool all = true;
-    for (const InputPlan& p : plan) {
+namespace {
+
+/// load_fast's number loop on typed values: branch-free, true when every input is a number inside
+/// its interval (NaN is not).
+inline bool typed_numbers(const std::vector<Program::NumberInput>& inputs, const Value* row,
+                          double* xs) noexcept {
+    bool ok = true;
+    for (const Program::NumberInput& p : inputs) {
         const Value& v = row[p.source];
         double x = v.as_number();
-        all &= v.is_number() & (x >= p.lo) & (x <= p.hi);  // false for NaN
+        ok &= v.is_number() & (x >= p.lo) & (x <= p.hi);
         xs[p.slot] = x;
     }
-    if (!all) return false;  // load_all_inputs starts over and decides
+    return ok;
+}
+
+/// The same for numbers given as text: each one a text read_decimal reads, inside its interval.
+/// A text it does not read (blanks, a '+' sign, an exponent beyond its range, inf, ...) goes to the
+/// full loop, where parse_double decides.
+[[gnu::noinline]] bool text_numbers(const std::vector<Program::NumberInput>& inputs, const Value* row,
+                                    double* xs) noexcept {
+    bool ok = true;
+    for (const Program::NumberInput& p : inputs) {
+        const Value& v = row[p.source];
+        double x;
+        if (!v.is_string() || !read_decimal(v.text(), x)) return false;
+        ok &= (x >= p.lo) & (x <= p.hi);
+        xs[p.slot] = x;
+    }
+    return ok;
+}
+
+}  // namespace
+
+bool Program::load_fast(Ctx& ctx) const noexcept {
+    const Value* row = ctx.row->begin();
+    double* xs = ctx.s->xs.data();
+    // A row holds numbers or texts (cells read from text) throughout, as a rule: its first number
+    // input picks the loop; a row that mixes them takes the full loop.
+    if (!number_inputs.empty()) {
+        bool ok = row[number_inputs.front().source].is_string() ? text_numbers(number_inputs, row, xs)
+                                                                : typed_numbers(number_inputs, row, xs);
+        if (!ok) return false;
+    }
+    std::int32_t* cats = ctx.s->cats.data();
+    std::uint64_t outside = 0;
+    bool ok = true;
+    for (const StringInput& p : string_inputs) {
+        const Value& v = row[p.source];
+        if (!v.is_string()) return false;
+        int k = p.symbols->index_of(v.text());
+        // One lookup gives both validity (listed values come first among the symbols) and the
+        // category index the models compare; -1 is not below `listed`.
+        ok &= (p.listed == 0) | (static_cast<std::uint32_t>(k) < p.listed);
+        cats[p.slot] = k;
+        outside |= static_cast<std::uint64_t>(k < 0) << (p.slot & 63);
+    }
+    if (!ok) return false;
     ctx.s->missing_bits = 0;
-    ctx.s->outside_bits = 0;
+    ctx.s->outside_bits = outside;
     return true;
 }
 
@@ -332,13 +388,15 @@ void Program::load_all_inputs(Ctx& ctx) const {
         std::size_t i = p.slot;
         if (p.kind == InputPlan::number) {
             double x = v.as_number();
-            if (v.is_number() && x >= p.lo && x <= p.hi) {  // false for NaN
+            if ((v.is_number() || (v.is_string() && read_decimal(v.text(), x))) && x >= p.lo &&
+                x <= p.hi) {  // false for NaN
                 xs[i] = x;
                 continue;
             }
         } else if (p.kind == InputPlan::integer) {
             double x = v.as_number();
-            if (v.is_number() && x >= p.lo && x <= p.hi && x == std::floor(x)) {
+            if ((v.is_number() || (v.is_string() && read_decimal(v.text(), x))) && x >= p.lo && x <= p.hi &&
+                x == std::floor(x)) {
                 xs[i] = x;
                 continue;
             }

@@ -300,6 +300,39 @@ struct Symbols {
         // n < 4: positions 0, n/2 and n-1 cover every byte
         return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
     }
+    /// Perfect table, built by finish() when a seed separates every text: each text has a home
+    /// entry no other text shares, so a lookup is one multiply, one entry and one comparison, with
+    /// no probing (the common case: a field's few category values). Otherwise `table` is probed.
+    struct Home {
+        const char* data;
+        std::size_t size;    ///< SIZE_MAX: empty (no text is that long)
+        std::int32_t index;  ///< -1 when empty
+    };
+    std::vector<Home> homes;
+    std::uint64_t seed = 0;
+    unsigned shift = 63;
+    bool perfect = false;
+
+    /// A text's first and last bytes (two overlapping words) and its length folded into one word;
+    /// texts that agree on all of these are told apart only by the probed table.
+    [[gnu::always_inline]] static std::uint64_t key(const char* p, std::size_t n) noexcept {
+        std::uint64_t a = 0, b = 0;
+        if (n >= 8) {
+            std::memcpy(&a, p, 8);
+            std::memcpy(&b, p + n - 8, 8);
+        } else if (n >= 4) {
+            std::uint32_t a4, b4;
+            std::memcpy(&a4, p, 4);
+            std::memcpy(&b4, p + n - 4, 4);
+            a = a4;
+            b = b4;
+        } else if (n > 0) {
+            a = static_cast<unsigned char>(p[0]) |
+                (static_cast<std::uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8) |
+                (static_cast<std::uint64_t>(static_cast<unsigned char>(p[n - 1])) << 16);
+        }
+        return ((a + n) * 0x9E3779B97F4A7C15ull) ^ b;
+    }
     void finish() {
         std::size_t size = 8;
         while (size < 2 * texts.size()) size *= 2;
@@ -311,10 +344,54 @@ struct Symbols {
             while (table[at].index >= 0) at = (at + 1) & mask;
             table[at] = Entry{h, texts[i]->data(), texts[i]->size(), static_cast<std::int32_t>(i)};
         }
+        find_seed();
+    }
+    /// Searches multiply-shift seeds (a fixed sequence, so the result is the same every load) for
+    /// one that gives every text its own home, in tables of 2 to 8 entries per text (at least 2
+    /// entries); up to 4,096 entries. Leaves `perfect` false when none is found.
+    void find_seed() {
+        perfect = false;
+        homes.clear();
+        std::vector<std::uint64_t> keys;
+        for (const auto& t : texts) keys.push_back(key(t->data(), t->size()));
+        unsigned bits = 1;
+        while ((std::size_t{1} << bits) < 2 * texts.size()) ++bits;
+        std::uint64_t state = 0x2545F4914F6CDD1Dull;
+        std::vector<std::uint8_t> used;
+        for (unsigned b = bits; b <= bits + 2 && b <= 12; ++b) {
+            std::size_t size = std::size_t{1} << b;
+            for (int attempt = 0; attempt < 256; ++attempt) {
+                state = state * 6364136223846793005ull + 1442695040888963407ull;
+                std::uint64_t s = (state ^ (state >> 31)) | 1;
+                used.assign(size, 0);
+                bool ok = true;
+                for (std::uint64_t k : keys) {
+                    std::size_t at = static_cast<std::size_t>((k * s) >> (64 - b));
+                    if (used[at]) {
+                        ok = false;
+                        break;
+                    }
+                    used[at] = 1;
+                }
+                if (!ok) continue;
+                homes.assign(size, Home{nullptr, SIZE_MAX, -1});
+                for (std::size_t i = 0; i < keys.size(); ++i)
+                    homes[static_cast<std::size_t>((keys[i] * s) >> (64 - b))] =
+                        Home{texts[i]->data(), texts[i]->size(), static_cast<std::int32_t>(i)};
+                seed = s;
+                shift = 64 - b;
+                perfect = true;
+                return;
+            }
+        }
     }
     /// Inlined into its callers: the once-per-record lookup of every string input (a call costs
     /// about as much as the lookup itself).
     [[gnu::always_inline]] int index_of(std::string_view text) const noexcept {
+        if (perfect) {
+            const Home& e = homes[(key(text.data(), text.size()) * seed) >> shift];
+            return e.size == text.size() && same_bytes(e.data, text.data(), text.size()) ? e.index : -1;
+        }
         if (table.empty()) return -1;
         std::uint64_t h = hash(text);
         const Entry* all = table.data();
@@ -350,7 +427,20 @@ public:
         const Symbols* symbols = nullptr;  ///< string: interned strings
     };
     std::vector<InputPlan> plan;
-    bool numbers_only = false;  ///< every plan entry is of kind number (load_inputs' short loop)
+    /// The plan again, split by kind for load_fast's two short loops (numbers, then strings);
+    /// `fast` when every entry is of one of these two kinds.
+    struct NumberInput {
+        std::uint32_t slot, source;
+        double lo, hi;
+    };
+    struct StringInput {
+        std::uint32_t slot, source;
+        std::uint32_t listed;
+        const Symbols* symbols;
+    };
+    std::vector<NumberInput> number_inputs;
+    std::vector<StringInput> string_inputs;
+    bool fast = false;
     void build_plan();
     std::vector<std::uint8_t> direct;               ///< per slot: a numeric input mirrored in EvalScratch::xs
     std::vector<std::unique_ptr<Symbols>> symbols;  ///< per slot: string inputs' interned strings
@@ -373,15 +463,18 @@ public:
     /// view or category index; its slot is left stale and, when something asks for it, computed from
     /// the row by compute(), which reaches the same verdict.
     void load_inputs(Ctx& ctx) const {
-        if (numbers_only && load_plain_numbers(ctx)) return;
+        if (fast && load_fast(ctx)) return;
         load_all_inputs(ctx);
     }
     std::unique_ptr<EvalScratch> make_scratch() const;
 
 private:
-    /// Documents whose inputs are all plain numbers: fills the numeric view and returns true when
-    /// every input is a number inside its interval (the usual record), else false.
-    bool load_plain_numbers(Ctx& ctx) const noexcept;
+    /// Documents whose inputs are all plain numbers and strings: fills the numeric view and the
+    /// category indexes and returns true when every number input is a number, or a decimal text
+    /// read_decimal reads, inside its interval and every string input is a listed (or, without
+    /// listed values, any) string: the usual record. Otherwise false, and load_all_inputs starts
+    /// over in row order, so that errors and treatments come out as they always do.
+    bool load_fast(Ctx& ctx) const noexcept;
     void load_all_inputs(Ctx& ctx) const;
     void compute_treated(Ctx& ctx, const SlotDef& def, Value& v, int slot) const;
 };

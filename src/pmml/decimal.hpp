@@ -9,6 +9,7 @@
 // stray characters) is left to the caller's general parser.
 
 #include <cstdint>
+#include <string_view>
 
 namespace scorestream::pmml::detail {
 
@@ -57,6 +58,39 @@ inline bool parse_simple_decimal(const char* b, const char* e, double& out) noex
         if (exp10 < -22 || exp10 > 22) return false;
         v = exp10 < 0 ? v / pow10[-exp10] : v * pow10[exp10];
     }
+    out = negative ? -v : v;
+    return true;
+}
+
+/// The whole of `t` as a decimal number, for numeric inputs given as text: "[-]digits[.digits]"
+/// with 1 to 19 digits is read in one pass here (the value w / 10^scale that parse_simple_decimal
+/// computes for it, so the same double); any other text goes to parse_simple_decimal. What this
+/// accepts, parse_double accepts with the same result; what it refuses (blanks, a '+' sign, long
+/// or unusual spellings) the caller hands to parse_double.
+inline bool read_decimal(std::string_view t, double& out) noexcept {
+    static constexpr double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,
+                                       1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19};
+    const char* b = t.data();
+    const char* e = b + t.size();
+    const bool negative = b != e && *b == '-';
+    const char* p = b + negative;
+    const char* point = nullptr;
+    std::uint64_t w = 0;  // wraps beyond 19 digits, but is then not used
+    for (const char* q = p; q != e; ++q) {
+        unsigned d = static_cast<unsigned>(static_cast<unsigned char>(*q)) - unsigned{'0'};
+        if (d < 10u) {
+            w = w * 10 + d;
+        } else if (*q == '.' && point == nullptr) {
+            point = q;
+        } else {
+            return parse_simple_decimal(b, e, out);  // an exponent, or not a number
+        }
+    }
+    const auto digits = (e - p) - (point != nullptr);
+    if (digits == 0 || digits > 19 || w > (std::uint64_t{1} << 53)) return parse_simple_decimal(b, e, out);
+    const auto scale = point ? e - point - 1 : 0;
+    double v = static_cast<double>(w);
+    if (scale != 0) v /= pow10[scale];
     out = negative ? -v : v;
     return true;
 }

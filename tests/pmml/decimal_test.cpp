@@ -11,8 +11,10 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <vector>
 
 using scorestream::pmml::detail::parse_simple_decimal;
+using scorestream::pmml::detail::read_decimal;
 
 namespace {
 
@@ -128,4 +130,70 @@ TEST_CASE("decimal: random decimals agree with std::from_chars bit for bit", "[p
         }
     }
     CHECK(accepted > 50000);  // the fast method covers most of these, not only the trivial ones
+}
+
+TEST_CASE("decimal: read_decimal accepts what parse_simple_decimal does, with the same bits",
+          "[pmml][decimal]") {
+    // read_decimal reads "[-]digits[.digits]" itself and hands every other text to
+    // parse_simple_decimal, so the two must agree on every text: accepted or not, and the value.
+    std::mt19937_64 rng(20261123);
+    const char alphabet[] = "0123456789.-+eE x";
+    std::vector<std::string> texts = {"",
+                                      "-",
+                                      ".",
+                                      "-.",
+                                      "0",
+                                      "-0",
+                                      "0.",
+                                      ".0",
+                                      "5.",
+                                      ".5",
+                                      "-.5",
+                                      "5.1",
+                                      "1.2.3",
+                                      "--1",
+                                      "1-",
+                                      "+1",
+                                      "1e5",
+                                      "1.5e-3",
+                                      "9007199254740992",
+                                      "9007199254740993",
+                                      "1234567890123456789",
+                                      "12345678901234567890",
+                                      "0.0000000000000000001",
+                                      "00000000000000000001",
+                                      "0000000000000000000001",
+                                      "81838",
+                                      "-0.25",
+                                      "1 ",
+                                      " 1",
+                                      "x"};
+    for (int i = 0; i < 200000; ++i) {
+        std::string t;
+        auto n = rng() % 24;
+        for (std::size_t k = 0; k < n; ++k) {
+            // mostly digits and one point, sometimes anything from the alphabet
+            auto r = rng() % 20;
+            t += r < 15 ? static_cast<char>('0' + rng() % 10) : alphabet[rng() % (sizeof alphabet - 1)];
+        }
+        texts.push_back(t);
+    }
+    int fast = 0;
+    for (const auto& t : texts) {
+        double a = 42, b = 43;
+        bool ra = read_decimal(t, a);
+        bool rb = simple(t, b);
+        INFO(t);
+        REQUIRE(ra == rb);
+        if (ra) {
+            REQUIRE(bits(a) == bits(b));
+            double c = 0;
+            REQUIRE(reference(t, c));
+            REQUIRE(bits(a) == bits(c));
+            ++fast;
+        } else {
+            REQUIRE(a == 42);  // untouched
+        }
+    }
+    CHECK(fast > 50000);
 }

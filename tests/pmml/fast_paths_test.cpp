@@ -235,3 +235,120 @@ TEST_CASE("input plan: inputs taken as is are still seen by expressions and vali
         CHECK(text_out(*m, q, "s_text") == "a");
     }
 }
+
+TEST_CASE("input plan: numbers given as text read as parse_double reads them, at every closure", "[pmml]") {
+    // The plan reads short decimals itself and leaves every other text to the general path; both
+    // must give the verdicts a typed number gets (asMissing: an invalid value predicts nothing).
+    for (const char* closure : {"openOpen", "closedClosed", "openClosed", "closedOpen"}) {
+        const std::string d =
+            std::string("<DataField name=\"x\" optype=\"continuous\" dataType=\"double\">") +
+            "<Interval closure=\"" + closure +
+            "\" leftMargin=\"0\" rightMargin=\"1\"/></DataField>\n"
+            "<DataField name=\"s\" optype=\"categorical\" dataType=\"string\"><Value value=\"a\"/>"
+            "</DataField>\n"
+            "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/>\n";
+        auto m = pmml::load(document(
+            d,
+            "<TreeModel functionName=\"regression\"><MiningSchema><MiningField name=\"x\" "
+            "invalidValueTreatment=\"asMissing\"/><MiningField name=\"s\" invalidValueTreatment=\"asIs\"/>"
+            "<MiningField name=\"y\" usageType=\"predicted\"/></MiningSchema>"
+            "<Node score=\"0\"><True/><Node score=\"1\"><SimplePredicate field=\"x\" "
+            "operator=\"lessOrEqual\" "
+            "value=\"0.5\"/></Node><Node score=\"2\"><SimplePredicate field=\"x\" operator=\"greaterThan\" "
+            "value=\"0.5\"/></Node></Node></TreeModel>\n"));
+        std::string c = closure;
+        bool lo_closed = c.rfind("closed", 0) == 0;
+        bool hi_closed = c.size() >= 6 && c.compare(c.size() - 6, 6, "Closed") == 0;
+        INFO(closure);
+        // -1: missing (invalid, or outside the interval)
+        struct Case {
+            const char* text;
+            double expect;
+        };
+        const Case cases[] = {{"0", lo_closed ? 1.0 : -1.0},
+                              {"0.0", lo_closed ? 1.0 : -1.0},
+                              {"-0", lo_closed ? 1.0 : -1.0},
+                              {"1", hi_closed ? 2.0 : -1.0},
+                              {"1.000", hi_closed ? 2.0 : -1.0},
+                              {"0.5", 1.0},
+                              {".5", 1.0},
+                              {"0.50000000000000001", 1.0},  // rounds to 0.5
+                              {"0.5000000000000001", 2.0},
+                              {"0.9999999999999999", 2.0},  // the double below 1
+                              {"1.0000000000000002", -1.0},
+                              {"4.9e-324", 1.0},  // the double above 0 (through from_chars)
+                              {"-1e-300", -1.0},
+                              {"2.5e-1", 1.0},
+                              {" 0.25", 1.0},
+                              {"0.25 ", 1.0},
+                              {"+0.25", 1.0},
+                              {"NaN", -1.0},
+                              {"nan", -1.0},
+                              {"INF", -1.0},
+                              {"Infinity", -1.0},
+                              {"-inf", -1.0},
+                              {"", -1.0},
+                              {"abc", -1.0},
+                              {"0.2.5", -1.0},
+                              {"1,5", -1.0},
+                              {"-", -1.0},
+                              {".", -1.0},
+                              {"12345678901234567890", -1.0}};
+        for (const auto& k : cases) {
+            INFO(k.text);
+            // alone, and next to a listed string (one loop) and an unlisted one (the full loop)
+            for (const char* s : {"a", "zz"}) {
+                auto v = pmml_test::score(*m, {{"x", k.text}, {"s", s}}).value;
+                if (k.expect < 0) {
+                    CHECK(v.is_missing());
+                } else {
+                    REQUIRE(v.is_number());
+                    CHECK(v.as_number() == k.expect);
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("input plan: text numbers for integer fields, returnInvalid, and missing markers", "[pmml]") {
+    const std::string d =
+        "<DataField name=\"n\" optype=\"continuous\" dataType=\"integer\"/>\n"
+        "<DataField name=\"x\" optype=\"continuous\" dataType=\"double\"><Value value=\"-999\" "
+        "property=\"missing\"/></DataField>\n"
+        "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/>\n";
+    auto m = pmml::load(
+        document(d,
+                 "<RegressionModel functionName=\"regression\"><MiningSchema><MiningField name=\"n\"/>"
+                 "<MiningField name=\"x\" missingValueReplacement=\"0.25\"/><MiningField name=\"y\" "
+                 "usageType=\"predicted\"/></MiningSchema>"
+                 "<RegressionTable intercept=\"0\"><NumericPredictor name=\"n\" coefficient=\"10\"/>"
+                 "<NumericPredictor name=\"x\" coefficient=\"1\"/></RegressionTable></RegressionModel>\n"));
+    auto p = pmml_test::score(*m, {{"n", "3"}, {"x", "0.5"}});
+    REQUIRE(p.ok());
+    CHECK(p.value.as_number() == 30.5);
+    p = pmml_test::score(*m, {{"n", "3.0"}, {"x", "-999"}});  // a whole number; the missing marker
+    REQUIRE(p.ok());
+    CHECK(p.value.as_number() == 30.25);
+    p = pmml_test::score(*m, {{"n", "-4"}, {"x", "-999.0"}});  // the marker's value, spelled otherwise
+    REQUIRE(p.ok());
+    CHECK(p.value.as_number() == -39.75);
+    p = pmml_test::score(*m, {{"n", "3.5"}, {"x", "1"}});  // not a whole number: returnInvalid
+    CHECK_FALSE(p.ok());
+    CHECK(p.error.find("'n'") != std::string::npos);
+    p = pmml_test::score(*m, {{"n", "3"}, {"x", "one"}});
+    CHECK_FALSE(p.ok());
+    CHECK(p.error.find("'x'") != std::string::npos);
+    // Typed and text rows give the same results, in either order on one Prediction.
+    const auto& names = m->schema().inputs;
+    std::vector<Value> row(names.size());
+    Prediction q;
+    for (int k = 0; k < 4; ++k) {
+        bool text = (k & 1) != 0;
+        for (std::size_t i = 0; i < names.size(); ++i)
+            row[i] = names[i] == "n" ? (text ? Value::string("7") : Value::number(7.0))
+                                     : (text ? Value::string("0.125") : Value::number(0.125));
+        m->score(FeatureRow(row.data(), row.size()), q);
+        REQUIRE(q.ok());
+        CHECK(q.value.as_number() == 70.125);
+    }
+}

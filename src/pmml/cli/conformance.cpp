@@ -227,7 +227,8 @@ ConformanceSummary run_conformance(const ConformanceOptions& opt, std::ostream& 
                 for (std::size_t i = 0; i < in_cols.size(); ++i)
                     row[i] = in_cols[i] < 0
                                  ? Value::missing()
-                                 : cell_value(input.rows[r][static_cast<std::size_t>(in_cols[i])], markers);
+                                 : (opt.text_cells ? text_value : cell_value)(
+                                       input.rows[r][static_cast<std::size_t>(in_cols[i])], markers);
                 model->score(FeatureRow(row.data(), row.size()), p);
                 if (!p.ok()) {
                     mismatch = "row " + std::to_string(r + 1) + ": error: " + p.error;

@@ -16,6 +16,7 @@ struct ConformanceOptions {
     std::optional<double> abs_tol;  ///< override every case's abs_tol
     std::string only;               ///< run only cases whose name contains this
     std::string markdown;           ///< when set, also write a Markdown table of the results here
+    bool text_cells = false;        ///< pass every cell as text (text_value) instead of typed
 };
 
 struct ConformanceSummary {

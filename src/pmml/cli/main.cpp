@@ -116,12 +116,23 @@ Rows read_rows(const PmmlModel& model, const std::string& input,
     return r;
 }
 
+/// Row i's cells as text (text_value: the model reads its numbers itself), what scoring CSV text
+/// does.
 void fill_row(const Rows& rows, std::size_t i, const std::vector<std::string>& markers,
               std::vector<Value>& row) {
+    const std::vector<std::string>& cells = rows.table.rows[i];
     for (std::size_t k = 0; k < rows.cols.size(); ++k)
-        row[k] = rows.cols[k] < 0
-                     ? Value::missing()
-                     : cell_value(rows.table.rows[i][static_cast<std::size_t>(rows.cols[k])], markers);
+        row[k] = rows.cols[k] < 0 ? Value::missing()
+                                  : text_value(cells[static_cast<std::size_t>(rows.cols[k])], markers);
+}
+
+/// Row i typed: numbers as numbers (cell_value), what a caller holding typed records passes.
+void fill_typed_row(const Rows& rows, std::size_t i, const std::vector<std::string>& markers,
+                    std::vector<Value>& row) {
+    const std::vector<std::string>& cells = rows.table.rows[i];
+    for (std::size_t k = 0; k < rows.cols.size(); ++k)
+        row[k] = rows.cols[k] < 0 ? Value::missing()
+                                  : cell_value(cells[static_cast<std::size_t>(rows.cols[k])], markers);
 }
 
 int cmd_score(const std::string& path, const std::string& input, const std::string& output,
@@ -185,7 +196,7 @@ int cmd_bench(const std::string& path, const std::string& input, double seconds,
     std::vector<Value> typed(n * width);
     for (std::size_t i = 0; i < n; ++i) {
         std::vector<Value> row(width);
-        fill_row(rows, i, markers, row);
+        fill_typed_row(rows, i, markers, row);
         std::copy(row.begin(), row.end(), typed.begin() + static_cast<std::ptrdiff_t>(i * width));
     }
     Prediction p;
@@ -285,6 +296,9 @@ int main(int argc, char** argv) {
     conf->add_option("--only", only, "run only the cases whose name contains this text");
     std::string markdown;
     conf->add_option("--markdown", markdown, "also write the results as a Markdown table to this file");
+    bool text_cells = false;
+    conf->add_flag("--text-cells", text_cells,
+                   "pass every input cell to the model as text (as from CSV text), not typed");
 
     CLI11_PARSE(app, argc, argv);
     try {
@@ -303,6 +317,7 @@ int main(int argc, char** argv) {
             o.expect_file = expect;
             o.only = only;
             o.markdown = markdown;
+            o.text_cells = text_cells;
             if (rel >= 0) o.rel_tol = rel;
             if (abs >= 0) o.abs_tol = abs;
             auto s = run_conformance(o, std::cout);
