@@ -474,11 +474,8 @@ inline void zero_row(double* p, std::size_t n) noexcept {
     }
 }
 
-}  // namespace
-
-const ModelResult& CompiledModel::run(Ctx& ctx) const {
-    ModelResult& r = ctx.s->results[static_cast<std::size_t>(result)];
-    if (r.epoch == ctx.s->epoch) return r;
+/// The empty result evaluate() starts from.
+inline void reset_result(ModelResult& r) noexcept {
     r.value = Value::missing();
     r.category = -1;
     r.has_probs = false;
@@ -487,10 +484,25 @@ const ModelResult& CompiledModel::run(Ctx& ctx) const {
     r.confidence = nan_v;
     zero_row(r.probs.data(), r.probs.size());
     zero_row(r.confidences.data(), r.confidences.size());
+}
+
+}  // namespace
+
+const ModelResult& CompiledModel::run(Ctx& ctx) const {
+    ModelResult& r = ctx.s->results[static_cast<std::size_t>(result)];
+    if (r.epoch == ctx.s->epoch) return r;
+    reset_result(r);
     evaluate(ctx, r);
     if (post.present) apply_targets(r);
     r.epoch = ctx.s->epoch;
     return r;
+}
+
+bool CompiledModel::result_at(int k, ModelResult& r) const {
+    reset_result(r);
+    if (direct_nodes() == 0 || (k != no_node && !fill_node(k, r))) return false;
+    if (post.present) apply_targets(r);
+    return true;
 }
 
 void CompiledModel::apply_targets(ModelResult& r) const {
@@ -556,14 +568,7 @@ int CompiledModel::intern_category(std::string_view text) {
 }
 
 void CompiledModel::pick_best(ModelResult& r) const {
-    int best = -1;
-    double best_p = -HUGE_VAL;
-    for (std::size_t i = 0; i < categories.size(); ++i) {
-        if (r.probs[i] > best_p) {
-            best_p = r.probs[i];
-            best = static_cast<int>(i);
-        }
-    }
+    int best = best_of(r.probs.data(), categories.size());
     r.category = best;
     r.value = best >= 0 ? category_value(best) : Value::missing();
 }

@@ -159,6 +159,37 @@ public:
     int intern_category(std::string_view text);
     /// Sets r.value/r.category to the most probable category (first one on ties).
     void pick_best(ModelResult& r) const;
+    /// Index of the largest of p[0..n) (the first one on ties; -1 when none is above -infinity).
+    static int best_of(const double* p, std::size_t n) noexcept {
+        int best = -1;
+        double best_p = -HUGE_VAL;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (p[i] > best_p) {
+                best_p = p[i];
+                best = static_cast<int>(i);
+            }
+        }
+        return best;
+    }
+
+    // ---- The direct plan (PmmlModel::score for a document whose top model is this one) ----------
+    /// Trees: how many nodes result_at() answers for (0: the model is no tree).
+    virtual std::size_t direct_nodes() const { return 0; }
+    /// Trees: the node this record's walk ends at when its result is result_at(node) (no
+    /// missing-value penalty, no aggregation), no_node when the walk selects none, general_path
+    /// when only evaluate() gives the result. Errors are those evaluate() would raise.
+    static constexpr int no_node = -1, general_path = -2;
+    virtual int direct_node(Ctx& /*ctx*/) const { return general_path; }
+    /// Trees: fills `r` with what run() returns for a record whose walk ends at node k (no_node: at
+    /// none) without penalty or aggregation, Targets included. False for other models.
+    bool result_at(int k, ModelResult& r) const;
+    /// Classifiers whose result is their probabilities (RegressionModel): true when
+    /// class_probabilities() answers for this model.
+    virtual bool gives_class_probabilities() const { return false; }
+    /// This record's probabilities per category (category order, categories.size() of them) as
+    /// evaluate() puts them into its result, in a work area; nullptr when evaluate() would leave the
+    /// result without probabilities (then the caller uses run()).
+    virtual const double* class_probabilities(Ctx& /*ctx*/) const { return nullptr; }
     /// Ensembles' fast path: this record's class index (classification) or value (regression)
     /// without filling a ModelResult. Returns 1 with a result, 0 for no prediction, and -1 when the
     /// model has no fast path for this record (the caller then uses run()).
@@ -190,6 +221,8 @@ public:
 
 protected:
     virtual void evaluate(Ctx& ctx, ModelResult& r) const = 0;
+    /// result_at's family part (trees): evaluate() for a walk that ended at node k (k >= 0).
+    virtual bool fill_node(int /*k*/, ModelResult& /*r*/) const { return false; }
 
 private:
     void apply_targets(ModelResult& r) const;

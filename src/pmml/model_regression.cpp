@@ -5,6 +5,7 @@
 #include "float_math.hpp"
 #include "link.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -105,6 +106,11 @@ public:
     std::vector<Table> tables;
     Normalization norm = Normalization::none;
     int work = -1;
+    /// Classification: the tables list the model's categories in order (their scores are the
+    /// result's probabilities as they are); else by_category is a work row of one probability per
+    /// category for class_probabilities().
+    bool in_order = false;
+    int by_category = -1;
 
     /// False when a numeric input is missing. T is the arithmetic type: double, or float for
     /// x-mathContext="float" (every constant, input, product and sum rounded to float32).
@@ -205,17 +211,51 @@ protected:
                                                : apply_link(norm, y));
             return;
         }
-        std::size_t k = tables.size();
         double* ys = ctx.work(work);
+        if (!class_scores(ctx, ys)) return;
+        for (std::size_t i = 0; i < tables.size(); ++i)
+            r.probs[static_cast<std::size_t>(tables[i].category)] = ys[i];
+        r.has_probs = true;
+        pick_best(r);
+    }
+
+public:
+    bool gives_class_probabilities() const override { return classification() && by_category >= 0; }
+    /// The result's probabilities: the normalized scores in table order as they are when the tables
+    /// list the categories in order, else scattered over a zeroed row as evaluate() does.
+    const double* class_probabilities(Ctx& ctx) const override {
+        double* ys = ctx.work(work);
+        if (!class_scores(ctx, ys)) return nullptr;
+        if (in_order) return ys;
+        double* probs = ctx.work(by_category);
+        std::fill(probs, probs + categories.size(), 0.0);
+        for (std::size_t i = 0; i < tables.size(); ++i)
+            probs[static_cast<std::size_t>(tables[i].category)] = ys[i];
+        return probs;
+    }
+    void finalize(Layout& layout) override {
+        if (!classification()) return;
+        in_order = tables.size() == categories.size();
+        for (std::size_t i = 0; in_order && i < tables.size(); ++i)
+            in_order = tables[i].category == static_cast<int>(i);
+        if (!in_order)
+            by_category = layout.add_work(static_cast<int>(categories.size()));
+        else
+            by_category = work;
+    }
+
+private:
+    /// Classification: the normalized score of every table, in table order, into ys; false when a
+    /// table has no value (a numeric input is missing).
+    bool class_scores(Ctx& ctx, double* ys) const {
+        std::size_t k = tables.size();
         for (std::size_t i = 0; i < k; ++i)
-            if (!table_value(ctx, tables[i], ys[i])) return;
+            if (!table_value(ctx, tables[i], ys[i])) return false;
         if (float_math)
             normalize_classes_float(norm, ys, k);
         else
             normalize_classes(norm, ys, k);
-        for (std::size_t i = 0; i < k; ++i) r.probs[static_cast<std::size_t>(tables[i].category)] = ys[i];
-        r.has_probs = true;
-        pick_best(r);
+        return true;
     }
 };
 

@@ -164,6 +164,23 @@ public:
 
 protected:
     void evaluate(Ctx& ctx, ModelResult& r) const override;
+    bool fill_node(int k, ModelResult& r) const override {
+        if (k < 0 || static_cast<std::size_t>(k) >= direct_nodes()) return false;
+        fill_leaf(k, 0, r);
+        return true;
+    }
+
+public:
+    std::size_t direct_nodes() const override {
+        return flat.nodes.empty() ? nodes.size() : flat.nodes.size();
+    }
+    int direct_node(Ctx& ctx) const override {
+        int penalties = 0;
+        bool aggregate = false;
+        int k = select(ctx, penalties, aggregate);
+        if (k < 0) return no_node;
+        return penalties == 0 && !aggregate ? k : general_path;
+    }
 
 private:
     Truth test(Ctx& ctx, const Node& n) const {
@@ -253,6 +270,7 @@ private:
     void collect_flat(Ctx& ctx, int k, double weight, double* acc) const;
     double child_weight(double weight, double parent, int kid) const;
     void add_leaf(int k, double weight, double* acc) const;
+    void fill_leaf(int k, int penalties, ModelResult& r) const;
     std::string_view id_of(int k) const {
         if (id_end.empty()) return {};
         auto i = static_cast<std::size_t>(k);
@@ -888,6 +906,12 @@ void TreeModelImpl::evaluate(Ctx& ctx, ModelResult& r) const {
         pick_best(r);
         return;
     }
+    fill_leaf(k, penalties, r);
+}
+
+/// The result of a walk that ends at node k after `penalties` defaultChild steps (evaluate's tail;
+/// result_at uses it for the values the direct plan writes per node).
+void TreeModelImpl::fill_leaf(int k, int penalties, ModelResult& r) const {
     int payload = payload_of(k);
     r.entity_id = id_of(k);
     if (payload < 0) return;

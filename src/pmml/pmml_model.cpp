@@ -6,8 +6,11 @@
 #include <scorestream/pmml/model.hpp>
 
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <limits>
+#include <map>
+#include <set>
 #include <sstream>
 
 namespace scorestream::pmml {
@@ -43,6 +46,30 @@ struct PmmlModel::Impl {
     /// Every output is a probability or the predicted value of the top model itself (the usual
     /// classifier and regressor): score() reads them from the top result it has in hand.
     bool top_outputs_only = false;
+
+    /// The direct plan, chosen once at load when the top model is a tree or a classifier that gives
+    /// its probabilities as they are (RegressionModel), and every output is a feature of that
+    /// model's result: score() writes the prediction and the outputs without filling a ModelResult,
+    /// and takes the general path for the records the plan does not cover.
+    enum class Direct : std::uint8_t { none, tree, classes };
+    Direct direct = Direct::none;
+    /// tree: per node, where its values start in node_values (-1: take the general path), and the
+    /// same for a walk that selects no node (none_row); the values are the prediction and then every
+    /// output, as the general path computes them for a record whose walk ends there (equal rows are
+    /// stored once).
+    std::vector<std::int32_t> node_row;
+    std::int32_t none_row = -1;
+    std::vector<Value> node_values;
+    std::set<std::string> node_texts;       ///< the texts of node_values (stable addresses)
+    const FlatTree* direct_tree = nullptr;  ///< the tree's flat form, walked inline when it applies
+    /// classes: per output, the category whose probability it is, or predicted_class (the predicted
+    /// value) or predicted_probability (the probability of the predicted category).
+    static constexpr int predicted_class = -1, predicted_probability = -2;
+    std::vector<int> class_outputs;
+    std::vector<Value> class_values;  ///< per category: the predicted value
+
+    /// The outputs of the general path, from the results in ctx's scratch.
+    void write_outputs(Ctx& ctx, Prediction& out) const;
     std::string verification_xml;  ///< the ModelVerification element, re-parsed by verify()
 };
 
@@ -102,6 +129,37 @@ void PmmlModel::score(const FeatureRow& row, Prediction& out) const {
     }
     try {
         m.prog.load_inputs(ctx);
+        using Direct = Impl::Direct;
+        if (m.direct == Direct::tree) {
+            const FlatTree* tree = m.direct_tree;
+            int k =
+                tree && tree->applies(s) ? tree->walk(s.xs.data(), s.cats.data()) : m.top->direct_node(ctx);
+            if (k != CompiledModel::general_path) {
+                std::int32_t at = k >= 0 ? m.node_row[static_cast<std::size_t>(k)] : m.none_row;
+                if (at >= 0) {
+                    const Value* v = m.node_values.data() + at;
+                    out.value = v[0];
+                    std::copy(v + 1, v + 1 + m.output_plan.size(), out.outputs.data());
+                    return;
+                }
+            }
+        } else if (m.direct == Direct::classes) {
+            if (const double* p = m.top->class_probabilities(ctx)) {
+                int best = CompiledModel::best_of(p, m.class_values.size());
+                if (best >= 0) {
+                    const Value& predicted = m.class_values[static_cast<std::size_t>(best)];
+                    out.value = predicted;
+                    Value* o = out.outputs.data();
+                    for (int c : m.class_outputs) {
+                        if (c == Impl::predicted_class)
+                            *o++ = predicted;
+                        else
+                            *o++ = Value::number(p[c >= 0 ? c : best]);
+                    }
+                    return;
+                }
+            }
+        }
         const ModelResult& r = m.top->run(ctx);
         out.value = r.value;
         using Path = Impl::Path;
@@ -124,41 +182,7 @@ void PmmlModel::score(const FeatureRow& row, Prediction& out) const {
             }
             return;
         }
-        const ModelResult* results = s.results.data();
-        const std::uint32_t epoch = s.epoch;
-        Value* outputs = out.outputs.data();
-        for (const Impl::OutputPlan& op : m.output_plan) {
-            Value& o = *outputs++;
-            switch (op.path) {
-                case Path::probability: {
-                    const ModelResult& mr = results[op.result];
-                    if (mr.epoch == epoch && mr.has_probs) {
-                        o = Value::number(mr.probs[static_cast<std::size_t>(op.category)]);
-                        continue;
-                    }
-                    o = op.def->eval(ctx);
-                    continue;
-                }
-                case Path::number:
-                case Path::string: {
-                    const ModelResult& mr = results[op.result];
-                    bool want_number = op.path == Path::number;
-                    if (mr.epoch == epoch && (mr.value.is_missing() ||
-                                              (want_number ? mr.value.is_number() : mr.value.is_string()))) {
-                        o = mr.value;
-                        continue;
-                    }
-                    o = ctx.get(op.slot);
-                    continue;
-                }
-                case Path::eval:
-                    o = op.def->eval(ctx);
-                    continue;
-                case Path::slot:
-                    o = ctx.get(op.slot);
-                    continue;
-            }
-        }
+        m.write_outputs(ctx, out);
     } catch (const EvalFailure& f) {
         out.reset(m.output_slots.size());
         out.error = f.message;
@@ -167,6 +191,149 @@ void PmmlModel::score(const FeatureRow& row, Prediction& out) const {
         out.error = std::string("PMML evaluation failed: ") + e.what();
     }
 }
+
+void PmmlModel::Impl::write_outputs(Ctx& ctx, Prediction& out) const {
+    using Path = Impl::Path;
+    const ModelResult* results = ctx.s->results.data();
+    const std::uint32_t epoch = ctx.s->epoch;
+    Value* outputs = out.outputs.data();
+    for (const Impl::OutputPlan& op : output_plan) {
+        Value& o = *outputs++;
+        switch (op.path) {
+            case Path::probability: {
+                const ModelResult& mr = results[op.result];
+                if (mr.epoch == epoch && mr.has_probs) {
+                    o = Value::number(mr.probs[static_cast<std::size_t>(op.category)]);
+                    continue;
+                }
+                o = op.def->eval(ctx);
+                continue;
+            }
+            case Path::number:
+            case Path::string: {
+                const ModelResult& mr = results[op.result];
+                bool want_number = op.path == Path::number;
+                if (mr.epoch == epoch &&
+                    (mr.value.is_missing() || (want_number ? mr.value.is_number() : mr.value.is_string()))) {
+                    o = mr.value;
+                    continue;
+                }
+                o = ctx.get(op.slot);
+                continue;
+            }
+            case Path::eval:
+                o = op.def->eval(ctx);
+                continue;
+            case Path::slot:
+                o = ctx.get(op.slot);
+                continue;
+        }
+    }
+}
+
+namespace {
+
+/// A copy of v whose text lives in `texts` (set elements keep their address).
+Value owned(const Value& v, std::set<std::string>& texts) {
+    if (v.text().empty()) return v;
+    std::string_view t = *texts.insert(std::string(v.text())).first;
+    return v.is_string() ? Value::string(t) : Value::number(v.as_number(), t);
+}
+
+/// Value's identity for merging equal leaf rows: kind, the number's bits and the text.
+void append_key(std::string& key, const Value& v) {
+    double x = v.as_number();
+    char bits[sizeof x];
+    std::memcpy(bits, &x, sizeof x);
+    key.push_back(static_cast<char>(v.kind()));
+    key.append(bits, sizeof bits);
+    auto n = static_cast<std::uint32_t>(v.text().size());
+    key.append(reinterpret_cast<const char*>(&n), sizeof n);
+    key.append(v.text());
+}
+
+/// Chooses the direct plan (see PmmlModel::Impl::direct) when the document allows one.
+void plan_direct(PmmlModel::Impl& m) {
+    using Impl = PmmlModel::Impl;
+    using F = OutputDef::Feature;
+    const CompiledModel* top = m.top;
+    for (const auto& op : m.output_plan) {
+        F f = op.def->feature;
+        bool of_result = f == F::predicted_value || f == F::predicted_display_value || f == F::probability ||
+                         f == F::confidence || f == F::entity_id;
+        if (!of_result || op.def->model != top) return;
+    }
+    const std::size_t n = m.output_plan.size();
+    if (const std::size_t nodes = top->direct_nodes()) {
+        // Every node's values, computed by the general path's own code from the result run() gives
+        // for a walk that ends there without penalty or aggregation (direct_node() sends the other
+        // records to the general path).
+        constexpr std::size_t max_values = std::size_t{1} << 15;
+        if ((nodes + 1) * (n + 1) > max_values) return;
+        auto scratch = m.prog.make_scratch();
+        EvalScratch& s = *scratch;
+        std::vector<Value> none(m.input_slots.size());  // outputs of a result read no input
+        FeatureRow row(none.data(), none.size());
+        Ctx ctx{&m.prog, &s, &row};
+        Prediction p;
+        p.outputs.assign(n, Value::missing());
+        std::map<std::string, std::int32_t> rows;
+        std::string key;
+        m.node_row.assign(nodes, -1);
+        for (int k = CompiledModel::no_node; k < static_cast<int>(nodes); ++k) {
+            ++s.epoch;
+            ModelResult& r = s.results[static_cast<std::size_t>(top->result)];
+            if (!top->result_at(k, r)) return;
+            r.epoch = s.epoch;
+            try {
+                m.write_outputs(ctx, p);
+            } catch (const EvalFailure&) {
+                continue;  // such a node's records take the general path, which reports the failure
+            }
+            key.clear();
+            append_key(key, r.value);
+            for (const Value& v : p.outputs) append_key(key, v);
+            auto [it, added] = rows.emplace(key, static_cast<std::int32_t>(m.node_values.size()));
+            if (added) {
+                m.node_values.push_back(owned(r.value, m.node_texts));
+                for (const Value& v : p.outputs) m.node_values.push_back(owned(v, m.node_texts));
+            }
+            (k >= 0 ? m.node_row[static_cast<std::size_t>(k)] : m.none_row) = it->second;
+        }
+        m.direct_tree = top->flat_tree();
+        m.direct = Impl::Direct::tree;
+        return;
+    }
+    if (!top->gives_class_probabilities()) return;
+    bool numbers = true, strings = true;
+    for (std::size_t c = 0; c < top->categories.size(); ++c) {
+        m.class_values.push_back(top->category_value(static_cast<int>(c)));
+        numbers = numbers && m.class_values.back().is_number();
+        strings = strings && m.class_values.back().is_string();
+    }
+    // Only outputs the general path reads from the result as they are (no conversion through the
+    // output's slot); such a model's result holds its probabilities and predicted category only.
+    using Path = Impl::Path;
+    for (const auto& op : m.output_plan) {
+        F f = op.def->feature;
+        int c = op.def->category;
+        if ((f == F::probability && (op.path == Path::probability || op.path == Path::eval)) ||
+            (f == F::confidence && op.path == Path::eval)) {
+            m.class_outputs.push_back(c >= 0 ? c : Impl::predicted_probability);
+        } else if (f == F::predicted_value &&
+                   (op.path == Path::eval || (op.path == Path::number && numbers) ||
+                    (op.path == Path::string && strings))) {
+            m.class_outputs.push_back(Impl::predicted_class);
+        } else {
+            m.class_outputs.clear();
+            m.class_values.clear();
+            return;
+        }
+    }
+    m.direct = Impl::Direct::classes;
+}
+
+}  // namespace
 
 PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
     auto impl = std::make_unique<PmmlModel::Impl>();
@@ -212,6 +379,7 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
              op.path != PmmlModel::Impl::Path::string) ||
             op.result != static_cast<std::uint32_t>(c.top->result))
             impl->top_outputs_only = false;
+    plan_direct(*impl);
 
     Description& d = impl->description;
     d.pmml_version = c.pmml_version;
@@ -275,6 +443,9 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
         for (const auto& v : dom->valid_text) bytes += sizeof(v) + v.capacity();
     }
     bytes += impl->prog.outputs.size() * sizeof(OutputDef);
+    bytes += impl->node_row.capacity() * sizeof(std::int32_t) + impl->node_values.capacity() * sizeof(Value) +
+             impl->class_values.capacity() * sizeof(Value) + impl->class_outputs.capacity() * sizeof(int);
+    for (const auto& t : impl->node_texts) bytes += sizeof(t) + 32 + (t.capacity() > 15 ? t.capacity() : 0);
     d.compiled_bytes = bytes;
     return std::make_shared<const PmmlModel>(std::move(impl));
 }

@@ -1,0 +1,328 @@
+// The direct plan: a document whose top model is a single tree in flat form or a classifier giving
+// its probabilities as they are (RegressionModel) writes its prediction and outputs without a
+// model result. Each test scores the same records with the document as it is and with one more
+// OutputField, a constant transformedValue, which the direct plan does not cover, so that document
+// takes the general path: the prediction, every other output and every error must be identical,
+// bit for bit.
+
+#include "csv.hpp"
+#include "pmml_test_util.hpp"
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace scorestream;
+using pmml_test::document;
+
+namespace {
+
+/// `text` with a constant transformedValue appended to the first Output (or a new Output after the
+/// first MiningSchema).
+std::string general_twin(std::string text) {
+    const std::string field =
+        "<OutputField name=\"general_path\" feature=\"transformedValue\" dataType=\"double\" "
+        "optype=\"continuous\"><Constant dataType=\"double\">0</Constant></OutputField>";
+    auto at = text.find("</Output>");
+    if (at != std::string::npos) {
+        text.insert(at, field);
+        return text;
+    }
+    at = text.find("</MiningSchema>");
+    REQUIRE(at != std::string::npos);
+    text.insert(at + std::strlen("</MiningSchema>"), "<Output>" + field + "</Output>");
+    return text;
+}
+
+/// Same kind, same bits of the number, same text.
+bool same(const Value& a, const Value& b) {
+    if (a.kind() != b.kind() || a.text() != b.text()) return false;
+    double x = a.as_number(), y = b.as_number();
+    return std::memcmp(&x, &y, sizeof x) == 0;
+}
+
+struct Counts {
+    int records = 0, predicted = 0, errors = 0;
+};
+
+/// Scores every row with both documents and requires identical results; counts what was seen.
+Counts compare(const std::string& text, const std::vector<std::vector<Value>>& rows) {
+    auto direct = pmml::load(text);
+    auto general = pmml::load(general_twin(text));
+    const std::size_t n = direct->schema().outputs.size();
+    REQUIRE(general->schema().outputs.size() == n + 1);
+    REQUIRE(direct->schema().inputs == general->schema().inputs);
+    Counts counts;
+    Prediction a, b;
+    for (const auto& row : rows) {
+        direct->score(FeatureRow(row.data(), row.size()), a);
+        general->score(FeatureRow(row.data(), row.size()), b);
+        ++counts.records;
+        counts.predicted += a.value.is_missing() ? 0 : 1;
+        counts.errors += a.ok() ? 0 : 1;
+        std::string where;
+        for (const auto& v : row) where += to_string(v) + " ";
+        INFO("record " << where);
+        REQUIRE(a.error == b.error);
+        INFO("prediction " << to_string(a.value) << " / " << to_string(b.value));
+        REQUIRE(same(a.value, b.value));
+        REQUIRE(a.outputs.size() == n);
+        for (std::size_t i = 0; i < n; ++i) {
+            INFO("output " << direct->schema().outputs[i] << ": " << to_string(a.outputs[i]) << " / "
+                           << to_string(b.outputs[i]));
+            REQUIRE(same(a.outputs[i], b.outputs[i]));
+        }
+    }
+    return counts;
+}
+
+/// Every combination of the given values per input (inputs named in `values`, in the model's order).
+std::vector<std::vector<Value>> grid(const pmml::PmmlModel& m,
+                                     const std::vector<std::pair<std::string, std::vector<Value>>>& values) {
+    std::vector<std::vector<Value>> rows(1, std::vector<Value>(m.schema().inputs.size()));
+    for (const auto& [name, options] : values) {
+        std::size_t at = 0;
+        while (at < m.schema().inputs.size() && m.schema().inputs[at] != name) ++at;
+        REQUIRE(at < m.schema().inputs.size());
+        std::vector<std::vector<Value>> next;
+        for (const auto& row : rows)
+            for (const auto& v : options) {
+                next.push_back(row);
+                next.back()[at] = v;
+            }
+        rows = std::move(next);
+    }
+    return rows;
+}
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream os;
+    os << in.rdbuf();
+    return os.str();
+}
+
+}  // namespace
+
+TEST_CASE("direct plan: single trees and regressions of the corpus agree with the general path", "[pmml]") {
+    const std::string dir = SCORESTREAM_PMML_CONFORMANCE_DIR;
+    if (dir.empty() || !std::filesystem::exists(dir + "/MANIFEST.tsv")) {
+        WARN("PMML conformance corpus not found: skipped");
+        return;
+    }
+    // Every case whose document is one TreeModel or RegressionModel.
+    std::ifstream manifest(dir + "/MANIFEST.tsv");
+    std::string line;
+    std::vector<std::string> cases;
+    while (std::getline(manifest, line)) {
+        auto tab = line.find('\t');
+        if (tab == std::string::npos) continue;
+        auto types = line.substr(tab + 1, line.find('\t', tab + 1) - tab - 1);
+        if (types == "TreeModel:1" || types == "RegressionModel:1") cases.push_back(line.substr(0, tab));
+    }
+    CHECK(cases.size() >= 19);
+    for (const auto& name : cases) {
+        INFO("case " << name);
+        const std::string text = read_text(dir + "/" + name + "/model.pmml");
+        auto model = pmml::load(text);
+        auto table = pmml::tools::read_csv(dir + "/" + name + "/input.csv");
+        const auto& inputs = model->schema().inputs;
+        std::vector<std::vector<Value>> rows;
+        for (const auto& cells : table.rows) {
+            std::vector<Value> row(inputs.size());
+            for (std::size_t i = 0; i < inputs.size(); ++i) {
+                int c = table.column(inputs[i]);
+                if (c >= 0) row[i] = pmml::tools::cell_value(cells[static_cast<std::size_t>(c)], {"NA"});
+            }
+            rows.push_back(std::move(row));
+        }
+        // The first rows again with each input in turn missing, an unlisted string and a huge number
+        // (invalid values, unlisted categories, values outside intervals, missing-value strategies).
+        const std::size_t base = rows.size();
+        for (std::size_t r = 0; r < base && r < 150; ++r)
+            for (std::size_t i = 0; i < inputs.size(); ++i)
+                for (const Value& v : {Value::missing(), Value::string("not listed"), Value::number(1e300)}) {
+                    rows.push_back(rows[r]);
+                    rows.back()[i] = v;
+                }
+        Counts counts = compare(text, rows);
+        CHECK(counts.predicted > 0);
+        CHECK(counts.records == static_cast<int>(rows.size()));
+    }
+}
+
+namespace {
+
+const std::string tree_dict =
+    "<DataField name=\"x\" optype=\"continuous\" dataType=\"double\"><Interval closure=\"closedClosed\" "
+    "leftMargin=\"0\" rightMargin=\"100\"/></DataField>\n"
+    "<DataField name=\"c\" optype=\"categorical\" dataType=\"string\"><Value value=\"p\"/><Value "
+    "value=\"q\"/><Value value=\"r\"/></DataField>\n"
+    "<DataField name=\"y\" optype=\"categorical\" dataType=\"integer\"><Value value=\"1\" "
+    "displayValue=\"one\"/><Value value=\"2\" displayValue=\"two\"/><Value value=\"3\"/></DataField>\n"
+    "<DataField name=\"v\" optype=\"continuous\" dataType=\"double\"/>\n";
+
+std::string leaf(const char* id, const char* score, const std::string& pred, const char* dist) {
+    return std::string("<Node id=\"") + id + "\"" + (*score ? std::string(" score=\"") + score + "\"" : "") +
+           ">" + pred + dist + "</Node>";
+}
+
+std::string tree_doc(bool regression, const std::string& invalid, const std::string& outputs,
+                     const std::string& targets) {
+    auto dist = [&](int a, int b, int c) {
+        if (regression) return std::string();
+        auto one = [](int v, int n, const char* conf) {
+            return "<ScoreDistribution value=\"" + std::to_string(v) + "\" recordCount=\"" +
+                   std::to_string(n) + "\"" + conf + "/>";
+        };
+        return one(1, a, "") + one(2, b, " confidence=\"0.3\"") + one(3, c, "");
+    };
+    std::string x_le = "<SimplePredicate field=\"x\" operator=\"lessOrEqual\" value=\"10\"/>";
+    std::string x_gt = "<SimplePredicate field=\"x\" operator=\"greaterThan\" value=\"10\"/>";
+    std::string c_in =
+        "<SimpleSetPredicate field=\"c\" booleanOperator=\"isIn\"><Array type=\"string\">p "
+        "q</Array></SimpleSetPredicate>";
+    std::string c_out =
+        "<SimpleSetPredicate field=\"c\" booleanOperator=\"isNotIn\"><Array "
+        "type=\"string\">p q</Array></SimpleSetPredicate>";
+    // n4 has no score: a record ending there has no prediction (Targets may give one).
+    std::string n3 = leaf("n3", regression ? "1.25" : "1", c_in, dist(8, 1, 1).c_str());
+    std::string n4 = leaf("n4", "", c_out, dist(0, 0, 0).c_str());
+    std::string n1 = std::string("<Node id=\"n1\" score=\"") + (regression ? "2.5" : "2") + "\">" + x_le +
+                     dist(8, 3, 1) + n3 + n4 + "</Node>";
+    std::string n2 = leaf("n2", regression ? "-7.75" : "3", x_gt, dist(1, 2, 9).c_str());
+    std::string root = std::string("<Node id=\"root\" score=\"") + (regression ? "0" : "1") + "\"><True/>" +
+                       dist(9, 5, 10) + n1 + n2 + "</Node>";
+    return document(
+        tree_dict,
+        std::string("<TreeModel functionName=\"") + (regression ? "regression" : "classification") +
+            "\" missingValueStrategy=\"defaultChild\" noTrueChildStrategy=\"returnLastPrediction\">"
+            "<MiningSchema><MiningField name=\"x\" invalidValueTreatment=\"" +
+            invalid + "\"/><MiningField name=\"c\"/><MiningField name=\"" + (regression ? "v" : "y") +
+            "\" usageType=\"predicted\"/></MiningSchema>" + outputs + targets + root + "</TreeModel>\n");
+}
+
+const std::vector<Value> xs = {Value::missing(),    Value::number(3),     Value::number(10),
+                               Value::number(10.5), Value::number(150),   Value::number(-1),
+                               Value::string("7"),  Value::string("abc"), Value::number(100)};
+const std::vector<Value> cs = {Value::missing(),   Value::string("p"), Value::string("q"),
+                               Value::string("r"), Value::string("s"), Value::number(1)};
+
+}  // namespace
+
+TEST_CASE("direct plan: classification trees, every output feature, Targets and invalid inputs", "[pmml]") {
+    const std::string outputs =
+        "<Output><OutputField name=\"pred\" feature=\"predictedValue\"/>"
+        "<OutputField name=\"pred_s\" feature=\"predictedValue\" dataType=\"string\"/>"
+        "<OutputField name=\"pred_d\" feature=\"predictedValue\" dataType=\"double\"/>"
+        "<OutputField name=\"pred_i\" feature=\"predictedValue\" dataType=\"integer\"/>"
+        "<OutputField name=\"shown\" feature=\"predictedDisplayValue\"/>"
+        "<OutputField name=\"p1\" feature=\"probability\" value=\"1\"/>"
+        "<OutputField name=\"p2\" feature=\"probability\" value=\"2\" dataType=\"double\"/>"
+        "<OutputField name=\"p3s\" feature=\"probability\" value=\"3\" dataType=\"string\"/>"
+        "<OutputField name=\"p\" feature=\"probability\"/>"
+        "<OutputField name=\"conf\" feature=\"confidence\"/>"
+        "<OutputField name=\"conf2\" feature=\"confidence\" value=\"2\"/>"
+        "<OutputField name=\"id\" feature=\"entityId\"/></Output>";
+    const std::string priors =
+        "<Targets><Target field=\"y\"><TargetValue value=\"1\" priorProbability=\"0.2\"/>"
+        "<TargetValue value=\"2\" priorProbability=\"0.5\"/><TargetValue value=\"3\" "
+        "priorProbability=\"0.3\"/></Target></Targets>";
+    for (const char* invalid : {"returnInvalid", "asIs", "asMissing"})
+        for (const std::string& targets : {std::string(), priors}) {
+            INFO("invalidValueTreatment " << invalid << (targets.empty() ? "" : ", priors"));
+            std::string text = tree_doc(false, invalid, outputs, targets);
+            auto m = pmml::load(text);
+            Counts counts = compare(text, grid(*m, {{"x", xs}, {"c", cs}}));
+            CHECK(counts.predicted > 0);
+            if (std::string(invalid) == "returnInvalid") CHECK(counts.errors > 0);
+        }
+}
+
+TEST_CASE("direct plan: regression trees with Targets (rescale, clamp, cast, default)", "[pmml]") {
+    const std::string outputs =
+        "<Output><OutputField name=\"pred\" feature=\"predictedValue\"/>"
+        "<OutputField name=\"pred_d\" feature=\"predictedValue\" dataType=\"double\"/>"
+        "<OutputField name=\"pred_s\" feature=\"predictedValue\" dataType=\"string\"/>"
+        "<OutputField name=\"pred_i\" feature=\"predictedValue\" dataType=\"integer\"/>"
+        "<OutputField name=\"id\" feature=\"entityId\"/></Output>";
+    for (const char* target :
+         {"", "<Target field=\"v\" rescaleFactor=\"3\" rescaleConstant=\"0.5\"/>",
+          "<Target field=\"v\" min=\"0\" max=\"2\" castInteger=\"round\"/>",
+          "<Target field=\"v\" castInteger=\"floor\"><TargetValue defaultValue=\"42\"/></Target>"}) {
+        INFO("target " << target);
+        std::string targets = *target ? std::string("<Targets>") + target + "</Targets>" : "";
+        std::string text = tree_doc(true, "asIs", outputs, targets);
+        auto m = pmml::load(text);
+        Counts counts = compare(text, grid(*m, {{"x", xs}, {"c", cs}}));
+        CHECK(counts.predicted > 0);
+    }
+}
+
+namespace {
+
+std::string regression_doc(const char* norm, bool in_order, const std::string& outputs,
+                           const std::string& targets) {
+    const std::string dict =
+        "<DataField name=\"a\" optype=\"continuous\" dataType=\"double\"/>\n"
+        "<DataField name=\"c\" optype=\"categorical\" dataType=\"string\"><Value value=\"p\"/><Value "
+        "value=\"q\"/></DataField>\n"
+        "<DataField name=\"y\" optype=\"categorical\" dataType=\"string\"><Value value=\"lo\" "
+        "displayValue=\"Low\"/><Value value=\"mid\"/><Value value=\"hi\"/></DataField>\n";
+    auto table = [](const char* cat, const char* intercept, const char* coef, const char* p) {
+        return std::string("<RegressionTable targetCategory=\"") + cat + "\" intercept=\"" + intercept +
+               "\"><NumericPredictor name=\"a\" coefficient=\"" + coef +
+               "\"/><CategoricalPredictor name=\"c\" value=\"p\" coefficient=\"" + p +
+               "\"/></RegressionTable>";
+    };
+    std::string lo = table("lo", "0.5", "-0.75", "0.25"), mid = table("mid", "-0.125", "0.5", "-1.5"),
+                hi = table("hi", "0", "0", "0");
+    return document(
+        dict, std::string("<RegressionModel functionName=\"classification\" normalizationMethod=\"") + norm +
+                  "\"><MiningSchema><MiningField name=\"a\"/><MiningField name=\"c\" "
+                  "invalidValueTreatment=\"asIs\"/><MiningField name=\"y\" "
+                  "usageType=\"predicted\"/></MiningSchema>" +
+                  outputs + targets + (in_order ? lo + mid + hi : mid + hi + lo) + "</RegressionModel>\n");
+}
+
+}  // namespace
+
+TEST_CASE("direct plan: classification regressions under every normalization", "[pmml]") {
+    const std::string plain =
+        "<Output><OutputField name=\"pred\" feature=\"predictedValue\"/>"
+        "<OutputField name=\"p_lo\" feature=\"probability\" value=\"lo\"/>"
+        "<OutputField name=\"p_mid\" feature=\"probability\" value=\"mid\" dataType=\"double\"/>"
+        "<OutputField name=\"p\" feature=\"probability\"/>"
+        "<OutputField name=\"conf\" feature=\"confidence\"/>"
+        "<OutputField name=\"conf_hi\" feature=\"confidence\" value=\"hi\"/>"
+        "<OutputField name=\"pred_s\" feature=\"predictedValue\" dataType=\"string\"/></Output>";
+    // Outputs the direct plan leaves to the general path (conversions, display values).
+    const std::string converted =
+        "<Output><OutputField name=\"pred\" feature=\"predictedValue\"/>"
+        "<OutputField name=\"shown\" feature=\"predictedDisplayValue\"/>"
+        "<OutputField name=\"p_hi\" feature=\"probability\" value=\"hi\" dataType=\"string\"/></Output>";
+    const std::string priors =
+        "<Targets><Target field=\"y\"><TargetValue value=\"lo\" priorProbability=\"0.25\"/>"
+        "<TargetValue value=\"mid\" priorProbability=\"0.5\"/><TargetValue value=\"hi\" "
+        "priorProbability=\"0.25\"/></Target></Targets>";
+    const std::vector<Value> as = {Value::missing(),     Value::number(-2),  Value::number(0),
+                                   Value::number(0.5),   Value::number(3e2), Value::number(-1e300),
+                                   Value::string("1.5"), Value::string("x"), Value::number(1e300)};
+    const std::vector<Value> cats = {Value::missing(), Value::string("p"), Value::string("q"),
+                                     Value::string("z")};
+    for (const char* norm :
+         {"none", "softmax", "simplemax", "logit", "probit", "cloglog", "loglog", "cauchit", "exp"})
+        for (bool in_order : {true, false})
+            for (const std::string* outputs : {&plain, &converted})
+                for (const std::string& targets : {std::string(), priors}) {
+                    INFO("normalization " << norm << (in_order ? "" : ", tables out of order")
+                                          << (targets.empty() ? "" : ", priors"));
+                    std::string text = regression_doc(norm, in_order, *outputs, targets);
+                    auto m = pmml::load(text);
+                    Counts counts = compare(text, grid(*m, {{"a", as}, {"c", cats}}));
+                    CHECK(counts.predicted > 0);
+                }
+}
