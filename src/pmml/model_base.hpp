@@ -76,22 +76,32 @@ struct FlatTree {
     std::uint64_t used = 0;          ///< inputs read, as bits (slot & 63)
     std::uint64_t strict = 0;        ///< inputs whose unlisted strings need the general path
     bool numeric = false;            ///< no category split: walk() compares numbers only
+    bool narrow = false;             ///< no category split reads an input of more than 63 strings
 
     bool applies(const EvalScratch& s) const noexcept {
         return ((s.missing_bits & used) | (s.outside_bits & strict)) == 0;
     }
-    /// One level down from internal node n.
+    /// One level down from internal node n. Both tests are computed and the node's kind picks one
+    /// by bit arithmetic: written as a choice, the compiler turns it into a branch on the kind,
+    /// which forests mixing numeric and category splits mispredict. `narrow`: no input read by a
+    /// category split has more than 63 strings, so its indexes are -1 to 62 and the low six bits
+    /// already send -1 (unlisted) to bit 63 (one mask instead of a clamp).
+    template <bool narrow = false>
     static int step(const FlatNode& n, const double* xs, const std::int32_t* cats) noexcept {
         auto slot = static_cast<std::size_t>(n.slot_flags >> 4);
         auto c = static_cast<std::uint32_t>(cats[slot]);  // -1 (unlisted) and above 62 become 63
-        c = c < 63u ? c : 63u;
+        if (narrow)
+            c &= 63u;
+        else
+            c = c < 63u ? c : 63u;
         std::uint64_t bits;
         std::memcpy(&bits, &n.value, sizeof bits);
-        bool in_set = ((bits >> c) & 1u) != 0;
-        bool below = xs[slot] <= n.value;
-        bool first =
-            ((n.slot_flags & FlatNode::category) ? in_set : below) != ((n.slot_flags & FlatNode::flip) != 0);
-        return n.next + (first ? 0 : 1);
+        auto in_set = static_cast<std::uint32_t>(bits >> c) & 1u;
+        auto below = static_cast<std::uint32_t>(xs[slot] <= n.value);
+        auto flags = static_cast<std::uint32_t>(n.slot_flags);
+        std::uint32_t category = (flags >> 1) & 1u;  // FlatNode::category
+        std::uint32_t first = ((in_set & category) | (below & ~category)) ^ (flags & 1u);  // ^ flip
+        return n.next + static_cast<int>(first ^ 1u);
     }
     /// step() for a tree without category splits: one comparison (a leaf still steps to itself,
     /// its NaN comparing false).
@@ -105,6 +115,8 @@ struct FlatTree {
         int i = 0;
         if (numeric) {
             while (!(all[i].slot_flags & FlatNode::leaf)) i = step_numeric(all[i], xs, cats);
+        } else if (narrow) {
+            while (!(all[i].slot_flags & FlatNode::leaf)) i = step<true>(all[i], xs, cats);
         } else {
             while (!(all[i].slot_flags & FlatNode::leaf)) i = step(all[i], xs, cats);
         }

@@ -57,6 +57,8 @@ public:
     bool lockstep = false;
     /// No tree has a category split: each level is one comparison (no set lookup to compute).
     bool numeric = false;
+    /// No category split reads an input of more than 63 strings (FlatTree::narrow).
+    bool narrow = false;
 
     void seal(const Program& /*prog*/) override {
         flat.clear();
@@ -77,10 +79,11 @@ public:
         }
         if (!ok) flat.clear();
         std::size_t total = 0;
-        numeric = !flat.empty();
+        numeric = narrow = !flat.empty();
         for (const auto& f : flat) {
             total += f.tree->nodes.size();
             numeric = numeric && f.tree->numeric;
+            narrow = narrow && f.tree->narrow;
         }
         lockstep = !flat.empty() && total / flat.size() > 64;
     }
@@ -260,8 +263,10 @@ bool MiningModelImpl::evaluate_flat(Ctx& ctx, ModelResult& r) const {
                 trees[k] = k < n ? flat[base + k].tree->nodes.data() : &idle_leaf;
             if (numeric)
                 walk4<FlatTree::step_numeric>(trees, at, xs, cats);
+            else if (narrow)
+                walk4<FlatTree::step<true>>(trees, at, xs, cats);
             else
-                walk4<FlatTree::step>(trees, at, xs, cats);
+                walk4<FlatTree::step<false>>(trees, at, xs, cats);
             for (std::size_t k = 0; k < n; ++k)
                 if (!take(flat[base + k], at[k])) return false;
         }

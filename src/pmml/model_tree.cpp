@@ -238,7 +238,7 @@ private:
         } else if (!(xs[slot] == xs[slot])) {
             return unknown_way;
         }
-        return FlatTree::step(f, xs, cats) - f.next;
+        return FlatTree::step<>(f, xs, cats) - f.next;
     }
     /// For an internal flat node whose decision is unknown: the child that takes a missing input
     /// (see missing_child) when the input is missing, or the second child when it is <True/>, else
@@ -614,6 +614,7 @@ void TreeModelImpl::seal(const Program& prog) {
     bool ok = !nodes.empty() && nodes[0].kind == Node::always && nodes.size() < (1u << 27);
     auto mirrored = [&](int slot) { return prog.mirrored(slot) && slot < (1 << 26); };
     std::vector<FlatNode> out(ok ? nodes.size() : 0);
+    flat.narrow = true;  // until a category split reads an input of more than 63 strings
     for (std::size_t i = 0; ok && i < nodes.size(); ++i) {
         const Node& n = nodes[i];
         if (n.n_children == 0) {
@@ -648,6 +649,7 @@ void TreeModelImpl::seal(const Program& prog) {
                 ok = false;
                 break;
             }
+            if (symbol_count(left.arg) > 63) flat.narrow = false;
             std::uint64_t bits =
                 (left.bits & ~(std::uint64_t{1} << 63)) | (static_cast<std::uint64_t>(left.mask & 1) << 63);
             FlatNode f{0.0, (left.arg << 4) | FlatNode::category, n.first_child};

@@ -350,8 +350,8 @@ struct RandomTree {
 
 /// An ensemble of `trees` random trees (the same trees for the same seed), `general` giving every
 /// tree a never-true child under its root so none has the flat form.
-pmml::PmmlModelPtr random_forest(unsigned seed, int trees, bool regression, const char* method,
-                                 bool general) {
+pmml::PmmlModelPtr random_forest(unsigned seed, int trees, bool regression, const char* method, bool general,
+                                 bool wide = false) {
     std::mt19937 gen(seed);
     std::string segs;
     for (int i = 0; i < trees; ++i) {
@@ -371,10 +371,22 @@ pmml::PmmlModelPtr random_forest(unsigned seed, int trees, bool regression, cons
                    : "<Output><OutputField name=\"pA\" feature=\"probability\" value=\"A\"/><OutputField "
                      "name=\"pB\" feature=\"probability\" value=\"B\"/><OutputField name=\"pC\" "
                      "feature=\"probability\" value=\"C\"/></Output>";
-    return pmml::load(document(
-        dict, std::string("<MiningModel functionName=\"") + (regression ? "regression" : "classification") +
-                  "\">" + schema(regression) + outputs + "<Segmentation multipleModelMethod=\"" + method +
-                  "\">" + segs + "</Segmentation></MiningModel>\n"));
+    // wide: c lists 70 values, so its category indexes go beyond what a 64-bit set holds.
+    std::string dictionary = dict;
+    if (wide) {
+        std::string values =
+            "<Value value=\"p\"/><Value value=\"q\"/><Value value=\"r\"/><Value value=\"s t\"/>";
+        for (int i = 0; i < 70; ++i) values += "<Value value=\"v" + std::to_string(i) + "\"/>";
+        const std::string plain = "<DataField name=\"c\" optype=\"categorical\" dataType=\"string\"/>";
+        dictionary.replace(
+            dictionary.find(plain), plain.size(),
+            "<DataField name=\"c\" optype=\"categorical\" dataType=\"string\">" + values + "</DataField>");
+    }
+    return pmml::load(document(dictionary, std::string("<MiningModel functionName=\"") +
+                                               (regression ? "regression" : "classification") + "\">" +
+                                               schema(regression) + outputs +
+                                               "<Segmentation multipleModelMethod=\"" + method + "\">" +
+                                               segs + "</Segmentation></MiningModel>\n"));
 }
 
 }  // namespace
@@ -388,6 +400,14 @@ TEST_CASE("ensembles of deep flat trees (lockstep walks) agree with the general 
             auto flat = random_forest(17u + static_cast<unsigned>(trees), trees, false, method, false);
             auto general = random_forest(17u + static_cast<unsigned>(trees), trees, false, method, true);
             CHECK(flat->describe().compiled_bytes < general->describe().compiled_bytes);
+            CHECK(compare(*flat, *general) > 0);
+        }
+        for (bool wide : {false, true}) {
+            INFO(trees << " trees, weighted vote, c of " << (wide ? 74 : 4) << " values");
+            auto flat = random_forest(41u + static_cast<unsigned>(trees), trees, false,
+                                      "weightedMajorityVote", false, wide);
+            auto general = random_forest(41u + static_cast<unsigned>(trees), trees, false,
+                                         "weightedMajorityVote", true, wide);
             CHECK(compare(*flat, *general) > 0);
         }
         for (const char* method : sums) {
