@@ -6,6 +6,7 @@
 #include "predicate.hpp"
 
 #include <algorithm>
+#include <type_traits>
 
 namespace scorestream::pmml::detail {
 namespace {
@@ -55,6 +56,7 @@ public:
     /// Walk the trees four at a time (deep trees: the walks' load chains overlap) rather than one
     /// after the other (shallow trees, where the interleaving costs more than it hides).
     bool lockstep = false;
+    std::size_t lanes = 4;  ///< trees per lockstep group: 4 or 5
     /// No tree has a category split: each level is one comparison (no set lookup to compute).
     bool numeric = false;
     /// No category split reads an input of more than 63 strings (FlatTree::narrow).
@@ -86,6 +88,10 @@ public:
             narrow = narrow && f.tree->narrow;
         }
         lockstep = !flat.empty() && total / flat.size() > 64;
+        // Five lanes where they leave fewer idle lanes in the last group than four (15 trees: three
+        // groups of five rather than four of four with one idle lane).
+        auto idle = [&](std::size_t k) { return (flat.size() + k - 1) / k * k - flat.size(); };
+        lanes = !flat.empty() && idle(5) < idle(4) ? 5 : 4;
     }
 
     std::size_t memory_bytes() const override {
@@ -198,29 +204,34 @@ bool combine(Method method, double* values, double* weights, std::size_t count, 
 /// Pads the last group of a lockstep walk.
 const FlatNode idle_leaf = FlatNode::make_leaf(0, -1);
 
-/// Walks four trees at once, one level of each per round, until all four stand on a leaf (a leaf
-/// steps to itself). A tree walk is a chain of dependent loads; interleaving four lets the
+/// Walks four or five trees at once, one level of each per round, until all stand on a leaf (a
+/// leaf steps to itself). A tree walk is a chain of dependent loads; interleaving several lets the
 /// processor overlap them, and the only branch per round is the loop's own. The lanes are separate
 /// variables, not arrays, so each lane's position stays in a register.
-template <int (*step)(const FlatNode&, const double*, const std::int32_t*)>
-void walk4(const FlatNode* const* trees, int* at, const double* xs, const std::int32_t* cats) {
-    const FlatNode *t0 = trees[0], *t1 = trees[1], *t2 = trees[2], *t3 = trees[3];
-    int i0 = 0, i1 = 0, i2 = 0, i3 = 0;
+template <int lanes, int (*step)(const FlatNode&, const double*, const std::int32_t*)>
+void walk_lanes(const FlatNode* const* trees, int* at, const double* xs, const std::int32_t* cats) {
+    static_assert(lanes == 4 || lanes == 5, "four or five lanes");
+    const FlatNode *t0 = trees[0], *t1 = trees[1], *t2 = trees[2], *t3 = trees[3], *t4 = trees[lanes - 1];
+    int i0 = 0, i1 = 0, i2 = 0, i3 = 0, i4 = 0;
     for (;;) {
         const FlatNode& n0 = t0[i0];
         const FlatNode& n1 = t1[i1];
         const FlatNode& n2 = t2[i2];
         const FlatNode& n3 = t3[i3];
-        if (n0.slot_flags & n1.slot_flags & n2.slot_flags & n3.slot_flags & FlatNode::leaf) break;
+        std::int32_t all = n0.slot_flags & n1.slot_flags & n2.slot_flags & n3.slot_flags;
+        if constexpr (lanes == 5) all &= t4[i4].slot_flags;
+        if (all & FlatNode::leaf) break;
         i0 = step(n0, xs, cats);
         i1 = step(n1, xs, cats);
         i2 = step(n2, xs, cats);
         i3 = step(n3, xs, cats);
+        if constexpr (lanes == 5) i4 = step(t4[i4], xs, cats);
     }
     at[0] = i0;
     at[1] = i1;
     at[2] = i2;
     at[3] = i3;
+    if constexpr (lanes == 5) at[4] = i4;
 }
 
 bool MiningModelImpl::evaluate_flat(Ctx& ctx, ModelResult& r) const {
@@ -254,22 +265,30 @@ bool MiningModelImpl::evaluate_flat(Ctx& ctx, ModelResult& r) const {
         for (const Flat& t : flat)
             if (!take(t, t.tree->walk(xs, cats))) return false;
     } else {
-        constexpr std::size_t lanes = 4;
-        const FlatNode* trees[lanes];
-        int at[lanes];
-        for (std::size_t base = 0; base < flat.size(); base += lanes) {
-            std::size_t n = std::min(lanes, flat.size() - base);
-            for (std::size_t k = 0; k < lanes; ++k)
-                trees[k] = k < n ? flat[base + k].tree->nodes.data() : &idle_leaf;
-            if (numeric)
-                walk4<FlatTree::step_numeric>(trees, at, xs, cats);
-            else if (narrow)
-                walk4<FlatTree::step<true>>(trees, at, xs, cats);
-            else
-                walk4<FlatTree::step<false>>(trees, at, xs, cats);
-            for (std::size_t k = 0; k < n; ++k)
-                if (!take(flat[base + k], at[k])) return false;
-        }
+        // The group size is a compile-time constant in each form, so the loops over lanes unroll.
+        auto groups = [&](auto lanes_c) {
+            constexpr std::size_t lanes_n = decltype(lanes_c)::value;
+            constexpr int lanes_i = static_cast<int>(lanes_n);
+            const FlatNode* trees[lanes_n];
+            int at[lanes_n];
+            for (std::size_t base = 0; base < flat.size(); base += lanes_n) {
+                std::size_t n = std::min(lanes_n, flat.size() - base);
+                for (std::size_t k = 0; k < lanes_n; ++k)
+                    trees[k] = k < n ? flat[base + k].tree->nodes.data() : &idle_leaf;
+                if (numeric)
+                    walk_lanes<lanes_i, FlatTree::step_numeric>(trees, at, xs, cats);
+                else if (narrow)
+                    walk_lanes<lanes_i, FlatTree::step<true>>(trees, at, xs, cats);
+                else
+                    walk_lanes<lanes_i, FlatTree::step<false>>(trees, at, xs, cats);
+                for (std::size_t k = 0; k < n; ++k)
+                    if (!take(flat[base + k], at[k])) return false;
+            }
+            return true;
+        };
+        if (!(lanes == 5 ? groups(std::integral_constant<std::size_t, 5>{})
+                         : groups(std::integral_constant<std::size_t, 4>{})))
+            return false;
     }
     if (cls) {
         for (std::size_t c = 0; c < categories.size(); ++c) acc[c] /= total_weight;
