@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace scorestream::pmml::detail {
@@ -102,6 +103,11 @@ public:
         std::vector<InterTerm> inters;
         std::vector<CatGroup> groups;  ///< replaces `cats` on the typed path when not empty
         std::vector<double> group_coefs;
+        /// Double arithmetic, every numeric term on a mirrored input with exponent 1, no interaction
+        /// terms, categorical terms (if any) grouped: dense_value() adds the same terms in the same
+        /// order from (slot, coefficient) pairs.
+        bool dense = false;
+        std::vector<std::pair<std::size_t, double>> dense_nums;
     };
     std::vector<Table> tables;
     Normalization norm = Normalization::none;
@@ -159,7 +165,26 @@ public:
         return true;
     }
     bool table_value(Ctx& ctx, const Table& t, double& y) const {
-        return float_math ? table_value<float>(ctx, t, y) : table_value<double>(ctx, t, y);
+        if (float_math) return table_value<float>(ctx, t, y);
+        if (t.dense && dense_value(ctx.s->xs.data(), ctx.s->cats.data(), t, y)) return true;
+        return table_value<double>(ctx, t, y);
+    }
+    /// table_value<double> of a dense table without its per-term checks; false when a numeric input
+    /// is not a number in the numeric view (table_value<double> then decides, reading its slot).
+    static bool dense_value(const double* xs, const std::int32_t* cats, const Table& t, double& y) noexcept {
+        double acc = t.intercept;
+        for (const auto& [slot, coef] : t.dense_nums) {
+            double x = xs[slot];
+            if (x != x) return false;
+            acc += coef * x;
+        }
+        const double* coefs = t.group_coefs.data();
+        for (const auto& g : t.groups) {
+            auto k = static_cast<std::uint32_t>(cats[static_cast<std::size_t>(g.slot)]);
+            if (k < g.size) acc += coefs[g.offset + k];
+        }
+        y = acc;
+        return true;
     }
 
     void seal(const Program& prog) override {
@@ -167,6 +192,13 @@ public:
             for (auto& term : t.nums)
                 term.mirrored = prog.mirrored(term.slot) && prog.direct[static_cast<std::size_t>(term.slot)];
             group(prog, t);
+            t.dense = !float_math && t.inters.empty() && (t.cats.empty() || !t.groups.empty());
+            t.dense_nums.clear();
+            for (const auto& term : t.nums) {
+                t.dense = t.dense && term.mirrored && term.exponent == 1.0;
+                t.dense_nums.emplace_back(static_cast<std::size_t>(term.slot), term.coef);
+            }
+            if (!t.dense) t.dense_nums = {};
         }
     }
 
