@@ -53,10 +53,10 @@ public:
     };
     std::vector<Flat> flat;
     std::uint64_t flat_used = 0, flat_strict = 0;  ///< union of the trees' FlatTree::used / strict
-    /// Walk the trees four at a time (deep trees: the walks' load chains overlap) rather than one
-    /// after the other (shallow trees, where the interleaving costs more than it hides).
+    /// Walk the trees four or five at a time (deep trees: the walks' load chains overlap) rather
+    /// than one after the other (shallow trees, where the interleaving costs more than it hides).
     bool lockstep = false;
-    std::size_t lanes = 4;  ///< trees per lockstep group: 4 or 5
+    std::uint8_t lanes = 4;  ///< trees per lockstep group: 4 or 5
     /// No tree has a category split: each level is one comparison (no set lookup to compute).
     bool numeric = false;
     /// No category split reads an input of more than 63 strings (FlatTree::narrow).
@@ -91,7 +91,7 @@ public:
         // Five lanes where they leave fewer idle lanes in the last group than four (15 trees: three
         // groups of five rather than four of four with one idle lane).
         auto idle = [&](std::size_t k) { return (flat.size() + k - 1) / k * k - flat.size(); };
-        lanes = !flat.empty() && idle(5) < idle(4) ? 5 : 4;
+        lanes = !flat.empty() && idle(5) < idle(4) ? std::uint8_t{5} : std::uint8_t{4};
     }
 
     std::size_t memory_bytes() const override {
