@@ -308,7 +308,8 @@ void Program::build_plan() {
         if (p.kind == InputPlan::number)
             number_inputs.push_back(NumberInput{p.slot, p.source, p.lo, p.hi});
         else if (p.kind == InputPlan::string)
-            string_inputs.push_back(StringInput{p.slot, p.source, p.listed, p.symbols});
+            string_inputs.push_back(StringInput{p.slot, p.source, p.symbols,
+                                                p.listed ? std::uint64_t{p.listed} : std::uint64_t{1} << 32});
         else
             fast = false;
     }
@@ -346,34 +347,41 @@ inline bool typed_numbers(const std::vector<Program::NumberInput>& inputs, const
     return ok;
 }
 
+/// load_fast's string loop: true when every input is a string that passes (listed, or any
+/// string when none are listed); fills the category indexes and the unlisted-value bits.
+[[gnu::noinline]] bool strings(const std::vector<Program::StringInput>& inputs, const Value* row,
+                               std::int32_t* cats, std::uint64_t& outside_bits) noexcept {
+    std::uint64_t outside = 0;
+    bool ok = true;
+    for (const Program::StringInput& p : inputs) {
+        const Value& v = row[p.source];
+        if (!v.is_string()) return false;
+        // One lookup gives both validity (listed values come first among the symbols) and the
+        // category index the models compare.
+        int k = p.symbols->index_of(v.text());
+        ok &= static_cast<std::uint32_t>(k) < p.limit;
+        cats[p.slot] = k;
+        outside |= static_cast<std::uint64_t>(k < 0) << (p.slot & 63);
+    }
+    outside_bits = outside;
+    return ok;
+}
+
 }  // namespace
 
 bool Program::load_fast(Ctx& ctx) const noexcept {
     const Value* row = ctx.row->begin();
-    double* xs = ctx.s->xs.data();
+    EvalScratch& s = *ctx.s;
     // A row holds numbers or texts (cells read from text) throughout, as a rule: its first number
     // input picks the loop; a row that mixes them takes the full loop.
-    if (!number_inputs.empty()) {
-        bool ok = row[number_inputs.front().source].is_string() ? text_numbers(number_inputs, row, xs)
-                                                                : typed_numbers(number_inputs, row, xs);
-        if (!ok) return false;
-    }
-    std::int32_t* cats = ctx.s->cats.data();
+    if (!number_inputs.empty() &&
+        !(row[number_inputs.front().source].is_string() ? text_numbers(number_inputs, row, s.xs.data())
+                                                        : typed_numbers(number_inputs, row, s.xs.data())))
+        return false;
     std::uint64_t outside = 0;
-    bool ok = true;
-    for (const StringInput& p : string_inputs) {
-        const Value& v = row[p.source];
-        if (!v.is_string()) return false;
-        int k = p.symbols->index_of(v.text());
-        // One lookup gives both validity (listed values come first among the symbols) and the
-        // category index the models compare; -1 is not below `listed`.
-        ok &= (p.listed == 0) | (static_cast<std::uint32_t>(k) < p.listed);
-        cats[p.slot] = k;
-        outside |= static_cast<std::uint64_t>(k < 0) << (p.slot & 63);
-    }
-    if (!ok) return false;
-    ctx.s->missing_bits = 0;
-    ctx.s->outside_bits = outside;
+    if (!string_inputs.empty() && !strings(string_inputs, row, s.cats.data(), outside)) return false;
+    s.missing_bits = 0;
+    s.outside_bits = outside;
     return true;
 }
 

@@ -304,8 +304,9 @@ struct Symbols {
     /// entry no other text shares, so a lookup is one multiply, one entry and one comparison, with
     /// no probing (the common case: a field's few category values). Otherwise `table` is probed.
     struct Home {
+        std::uint64_t first, last;  ///< the text's ends(): all of its bytes when it has up to 16
+        std::size_t size;           ///< SIZE_MAX: empty (no text is that long)
         const char* data;
-        std::size_t size;    ///< SIZE_MAX: empty (no text is that long)
         std::int32_t index;  ///< -1 when empty
     };
     std::vector<Home> homes;
@@ -313,25 +314,34 @@ struct Symbols {
     unsigned shift = 63;
     bool perfect = false;
 
-    /// A text's first and last bytes (two overlapping words) and its length folded into one word;
-    /// texts that agree on all of these are told apart only by the probed table.
-    [[gnu::always_inline]] static std::uint64_t key(const char* p, std::size_t n) noexcept {
-        std::uint64_t a = 0, b = 0;
+    /// A text's first and last bytes as two words: the first and last 8 bytes (n >= 8), the first
+    /// and last 4 (n >= 4), bytes 0, n/2 and n-1 (n < 4), zero (n = 0). Up to 16 bytes, two texts of
+    /// one length are equal exactly when these are.
+    struct Ends {
+        std::uint64_t first = 0, last = 0;
+    };
+    [[gnu::always_inline]] static Ends ends(const char* p, std::size_t n) noexcept {
+        Ends e;
         if (n >= 8) {
-            std::memcpy(&a, p, 8);
-            std::memcpy(&b, p + n - 8, 8);
+            std::memcpy(&e.first, p, 8);
+            std::memcpy(&e.last, p + n - 8, 8);
         } else if (n >= 4) {
-            std::uint32_t a4, b4;
-            std::memcpy(&a4, p, 4);
-            std::memcpy(&b4, p + n - 4, 4);
-            a = a4;
-            b = b4;
+            std::uint32_t a, b;
+            std::memcpy(&a, p, 4);
+            std::memcpy(&b, p + n - 4, 4);
+            e.first = a;
+            e.last = b;
         } else if (n > 0) {
-            a = static_cast<unsigned char>(p[0]) |
-                (static_cast<std::uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8) |
-                (static_cast<std::uint64_t>(static_cast<unsigned char>(p[n - 1])) << 16);
+            e.first = static_cast<unsigned char>(p[0]) |
+                      (static_cast<std::uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8) |
+                      (static_cast<std::uint64_t>(static_cast<unsigned char>(p[n - 1])) << 16);
         }
-        return ((a + n) * 0x9E3779B97F4A7C15ull) ^ b;
+        return e;
+    }
+    /// The ends and the length folded into one word; texts that agree on all of these (longer than
+    /// 16 bytes, differing only inside) are told apart only by the probed table.
+    [[gnu::always_inline]] static std::uint64_t key(Ends e, std::size_t n) noexcept {
+        return ((e.first + n) * 0x9E3779B97F4A7C15ull) ^ e.last;
     }
     void finish() {
         std::size_t size = 8;
@@ -353,7 +363,7 @@ struct Symbols {
         perfect = false;
         homes.clear();
         std::vector<std::uint64_t> keys;
-        for (const auto& t : texts) keys.push_back(key(t->data(), t->size()));
+        for (const auto& t : texts) keys.push_back(key(ends(t->data(), t->size()), t->size()));
         unsigned bits = 1;
         while ((std::size_t{1} << bits) < 2 * texts.size()) ++bits;
         std::uint64_t state = 0x2545F4914F6CDD1Dull;
@@ -374,10 +384,13 @@ struct Symbols {
                     used[at] = 1;
                 }
                 if (!ok) continue;
-                homes.assign(size, Home{nullptr, SIZE_MAX, -1});
-                for (std::size_t i = 0; i < keys.size(); ++i)
+                homes.assign(size, Home{0, 0, SIZE_MAX, nullptr, -1});
+                for (std::size_t i = 0; i < keys.size(); ++i) {
+                    const std::string& t = *texts[i];
+                    Ends e = ends(t.data(), t.size());
                     homes[static_cast<std::size_t>((keys[i] * s) >> (64 - b))] =
-                        Home{texts[i]->data(), texts[i]->size(), static_cast<std::int32_t>(i)};
+                        Home{e.first, e.last, t.size(), t.data(), static_cast<std::int32_t>(i)};
+                }
                 seed = s;
                 shift = 64 - b;
                 perfect = true;
@@ -389,8 +402,12 @@ struct Symbols {
     /// about as much as the lookup itself).
     [[gnu::always_inline]] int index_of(std::string_view text) const noexcept {
         if (perfect) {
-            const Home& e = homes[(key(text.data(), text.size()) * seed) >> shift];
-            return e.size == text.size() && same_bytes(e.data, text.data(), text.size()) ? e.index : -1;
+            const std::size_t n = text.size();
+            const Ends w = ends(text.data(), n);
+            const Home& e = homes[(key(w, n) * seed) >> shift];
+            bool same = (e.first == w.first) & (e.last == w.last) & (e.size == n);
+            if (n > 16 && same) same = std::memcmp(e.data + 8, text.data() + 8, n - 16) == 0;
+            return same ? e.index : -1;
         }
         if (table.empty()) return -1;
         std::uint64_t h = hash(text);
@@ -435,8 +452,10 @@ public:
     };
     struct StringInput {
         std::uint32_t slot, source;
-        std::uint32_t listed;
         const Symbols* symbols;
+        /// A category index k passes when static_cast<std::uint32_t>(k) < limit: the number of
+        /// listed values, or 2^32 when none are listed (then any string passes, -1 included).
+        std::uint64_t limit;
     };
     std::vector<NumberInput> number_inputs;
     std::vector<StringInput> string_inputs;

@@ -224,11 +224,14 @@ ConformanceSummary run_conformance(const ConformanceOptions& opt, std::ostream& 
             Prediction p;
             std::string mismatch;
             for (std::size_t r = 0; r < input.rows.size() && mismatch.empty(); ++r) {
-                for (std::size_t i = 0; i < in_cols.size(); ++i)
-                    row[i] = in_cols[i] < 0
-                                 ? Value::missing()
-                                 : (opt.text_cells ? text_value : cell_value)(
-                                       input.rows[r][static_cast<std::size_t>(in_cols[i])], markers);
+                for (std::size_t i = 0; i < in_cols.size(); ++i) {
+                    if (in_cols[i] < 0) {
+                        row[i] = Value::missing();
+                        continue;
+                    }
+                    const std::string& cell = input.rows[r][static_cast<std::size_t>(in_cols[i])];
+                    row[i] = opt.text_cells ? text_value(cell, markers) : cell_value(cell, markers);
+                }
                 model->score(FeatureRow(row.data(), row.size()), p);
                 if (!p.ok()) {
                     mismatch = "row " + std::to_string(r + 1) + ": error: " + p.error;

@@ -118,8 +118,7 @@ Rows read_rows(const PmmlModel& model, const std::string& input,
 
 /// Row i's cells as text (text_value: the model reads its numbers itself), what scoring CSV text
 /// does.
-void fill_row(const Rows& rows, std::size_t i, const std::vector<std::string>& markers,
-              std::vector<Value>& row) {
+void fill_row(const Rows& rows, std::size_t i, const Markers& markers, std::vector<Value>& row) {
     const std::vector<std::string>& cells = rows.table.rows[i];
     for (std::size_t k = 0; k < rows.cols.size(); ++k)
         row[k] = rows.cols[k] < 0 ? Value::missing()
@@ -155,13 +154,14 @@ int cmd_score(const std::string& path, const std::string& input, const std::stri
     for (const auto& o : schema.outputs) *out << "," << csv_cell(o);
     *out << ",error\n";
     std::vector<Value> row(schema.inputs.size());
+    const Markers text_markers(markers);
     Prediction p;
     bool tty = isatty(STDERR_FILENO) != 0;
     auto start = std::chrono::steady_clock::now();
     auto last = start;
     std::size_t errors = 0, n = rows.table.rows.size();
     for (std::size_t i = 0; i < n; ++i) {
-        fill_row(rows, i, markers, row);
+        fill_row(rows, i, text_markers, row);
         model->score(FeatureRow(row.data(), row.size()), p);
         if (rows.group >= 0)
             *out << csv_cell(rows.table.rows[i][static_cast<std::size_t>(rows.group)]) << ",";
@@ -193,6 +193,7 @@ int cmd_bench(const std::string& path, const std::string& input, double seconds,
     std::size_t n = rows.table.rows.size();
     if (n == 0) throw invalid_value_error("'" + input + "' has no rows");
     std::size_t width = model->schema().inputs.size();
+    const Markers text_markers(markers);
     std::vector<Value> typed(n * width);
     for (std::size_t i = 0; i < n; ++i) {
         std::vector<Value> row(width);
@@ -210,7 +211,7 @@ int cmd_bench(const std::string& path, const std::string& input, double seconds,
             if (typed_rows) {
                 model->score(FeatureRow(typed.data() + i * width, width), p);
             } else {
-                fill_row(rows, i, markers, row);
+                fill_row(rows, i, text_markers, row);
                 model->score(FeatureRow(row.data(), row.size()), p);
             }
         }
@@ -238,7 +239,7 @@ int cmd_bench(const std::string& path, const std::string& input, double seconds,
         run([&](std::size_t i) { model->score(FeatureRow(typed.data() + i * width, width), p); });
     std::vector<Value> row(width);
     double string_ns = run([&](std::size_t i) {
-        fill_row(rows, i, markers, row);
+        fill_row(rows, i, text_markers, row);
         model->score(FeatureRow(row.data(), row.size()), p);
     });
     std::printf(
