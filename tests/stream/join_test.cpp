@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <scorestream/scorestream.hpp>
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -240,4 +241,41 @@ TEST_CASE("control sources that fail to read are reported and skipped", "[stream
     REQUIRE(states == std::vector<int>{42, 42});
     REQUIRE(control_errors == 1);
     REQUIRE(p.counters().control_errors == 1);
+}
+
+TEST_CASE("text keys that differ in one byte, of every length, each find their own state", "[stream][join]") {
+    // Pairs of keys of the same length differing in one byte (first, middle or last), so the
+    // one-entry key cache must compare every byte: runs of one key, then alternation.
+    std::vector<std::string> all_keys;
+    for (std::size_t n = 1; n <= 20; ++n) {
+        std::string base;
+        for (std::size_t i = 0; i < n; ++i) base += static_cast<char>('a' + i % 26);
+        all_keys.push_back(base);
+        for (std::size_t at : {std::size_t{0}, n / 2, n - 1}) {
+            std::string other = base;
+            other[at] = 'Z';
+            if (std::find(all_keys.begin(), all_keys.end(), other) == all_keys.end())
+                all_keys.push_back(other);
+        }
+    }
+    script<data_t, ctrl_t> s;
+    for (std::size_t k = 0; k < all_keys.size(); ++k) s.control({all_keys[k], static_cast<int>(k)});
+    int id = 0;
+    std::vector<int> expected;
+    for (std::size_t k = 0; k < all_keys.size(); ++k)
+        for (int rep = 0; rep < 2; ++rep) {  // a run of two records of one key
+            s.data({all_keys[k], id++});
+            expected.push_back(static_cast<int>(k));
+        }
+    for (std::size_t k = 0; k + 1 < all_keys.size(); ++k)
+        for (std::size_t j : {k, k + 1, k}) {  // alternation of neighbours (same length, one byte apart)
+            s.data({all_keys[j], id++});
+            expected.push_back(static_cast<int>(j));
+        }
+    std::vector<int> got;
+    auto p = s.data_source() | join<int>(s.control_source(), set_value, keys) |
+             sink([&](Joined<data_t, int>&& j) { got.push_back(j.state ? *j.state : -1); });
+    p.on_error([](error_kind, const record_error& e) { FAIL(e.to_string()); });
+    run_all(p);
+    REQUIRE(got == expected);
 }

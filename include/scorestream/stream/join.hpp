@@ -18,10 +18,10 @@
 // in place and is reported to the pipeline's error handler.
 // Thread-safety: a join stage belongs to one pipeline thread.
 
+#include <scorestream/detail/bytes.hpp>
 #include <scorestream/stream/pipe.hpp>
 
 #include <cstddef>
-#include <cstring>
 #include <deque>
 #include <functional>
 #include <map>
@@ -127,12 +127,12 @@ struct has_equal<A, B, std::void_t<decltype(std::declval<const A&>() == std::dec
     : std::true_type {};
 
 template <class A, class B>
-inline bool keys_equal(const A& a, const B& b) {
+SCORESTREAM_HOT_INLINE bool keys_equal(const A& a, const B& b) {
     if constexpr (std::is_convertible_v<const A&, std::string_view> &&
                   std::is_convertible_v<const B&, std::string_view>) {
-        // Text keys (data types): length first, then the bytes; inline, no three-way compare.
+        // Text keys (data types): length first, then the bytes, inline (no call for short keys).
         const std::string_view x(a), y(b);
-        return x.size() == y.size() && (x.empty() || std::memcmp(x.data(), y.data(), x.size()) == 0);
+        return x.size() == y.size() && same_bytes(x.data(), y.data(), x.size());
     } else if constexpr (has_equal<A, B>::value)
         return a == b;
     else
