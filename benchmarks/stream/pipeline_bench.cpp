@@ -111,6 +111,7 @@ void BM_hand_loop(benchmark::State& state) {
             out.model = current;
             if (out.prediction.ok()) {
                 out.status = score_status::scored;
+                if (!out.reason.empty()) out.reason.clear();  // a scored record has no reason
             } else {
                 out.status = score_status::failed;
                 out.reason = out.prediction.error;

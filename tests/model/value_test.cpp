@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <scorestream/detail/bytes.hpp>
 #include <scorestream/model/record.hpp>
 #include <scorestream/model/value.hpp>
 
@@ -164,4 +165,115 @@ TEST_CASE("struct fields are read by offset or through the table, with their val
     d.gather(s, two);
     CHECK(two[0] == Value::number(0.1));
     CHECK(two[1] == Value::number(0.1));
+}
+
+namespace {
+// A record of doubles only, for the gather_into paths: up to four inputs without a loop, more with one.
+struct many {
+    double a = 0, b = 0, c = 0, d = 0, e = 0, f = 0;
+};
+}  // namespace
+
+template <>
+struct scorestream::record_traits<many> : scorestream::struct_record<many> {
+    static const field_table<many>& fields() {
+        static const auto table = field_table<many>{}
+                                      .add<&many::a>("a")
+                                      .add<&many::b>("b")
+                                      .add<&many::c>("c")
+                                      .add<&many::d>("d")
+                                      .add<&many::e>("e")
+                                      .add<&many::f>("f");
+        return table;
+    }
+};
+
+TEST_CASE("gather_into a prepared row gives what gather gives, record after record", "[model][record]") {
+    const std::vector<std::vector<std::string>> input_sets = {
+        {},
+        {"c"},
+        {"f", "a"},
+        {"b", "b", "e"},
+        {"d", "c", "b", "a"},
+        {"a", "b", "c", "d", "e"},
+        {"f", "e", "d", "c", "b", "a", "a"},
+    };
+    for (const auto& inputs : input_sets) {
+        INFO(inputs.size() << " inputs");
+        many r;
+        auto b = feature_binding::resolve(r, inputs);
+        REQUIRE(b.all_f64);
+        std::vector<Value> prepared(inputs.size(), Value::missing());
+        b.prepare(prepared);
+        for (int k = 0; k < 3; ++k) {
+            r = many{1.0 + k, 2.5 * k, -3.0 - k, 0.125 * k, 1e300 * k, -0.0};
+            std::vector<Value> expected(inputs.size());
+            b.gather(r, expected);
+            b.gather_into(r, prepared);
+            for (std::size_t i = 0; i < inputs.size(); ++i) {
+                INFO("input " << inputs[i] << ", record " << k);
+                REQUIRE(prepared[i].is_number());
+                REQUIRE(prepared[i].text().empty());
+                REQUIRE(prepared[i] == expected[i]);
+            }
+        }
+    }
+
+    // Bindings that read more than doubles fill every value on each call, whatever the row held.
+    reading m{19.0, "hall", 2};
+    auto mixed = feature_binding::resolve(m, {"room", "temperature", "nothing"});
+    REQUIRE_FALSE(mixed.all_f64);
+    std::vector<Value> row = {Value::number(5), Value::string("stale"), Value::number(1)};
+    mixed.prepare(row);
+    mixed.gather_into(m, row);
+    CHECK(row[0] == Value::string("hall"));
+    CHECK(row[1] == Value::number(19.0));
+    CHECK(row[2].is_missing());
+}
+
+namespace {
+// A record type whose layout identity is null: a binding must still resolve for it once.
+struct bare {
+    double x = 0;
+};
+}  // namespace
+
+template <>
+struct scorestream::record_traits<bare> {
+    static const void* schema(const bare&) noexcept { return nullptr; }
+    static std::optional<std::size_t> field_index(const bare&, std::string_view name) {
+        return name == "x" ? std::optional<std::size_t>(0) : std::nullopt;
+    }
+    static Value field(const bare& r, std::size_t) noexcept { return Value::number(r.x); }
+};
+
+TEST_CASE("a default binding is bound to no layout, not even a null one", "[model][record]") {
+    feature_binding unbound;
+    REQUIRE(unbound.schema != nullptr);
+    bare r{4.5};
+    REQUIRE(record_traits<bare>::schema(r) != unbound.schema);  // so the first record resolves it
+    auto b = feature_binding::resolve(r, {"x"});
+    REQUIRE(b.schema == nullptr);
+    std::vector<Value> row(1);
+    b.gather(r, row);
+    REQUIRE(row[0] == Value::number(4.5));
+}
+
+TEST_CASE("same_bytes compares every byte of keys of any length", "[model][bytes]") {
+    // Buffers with room on both sides, so the inline word reads of short lengths are checked at
+    // their edges: only bytes [0, n) may decide the answer.
+    for (std::size_t n = 0; n <= 40; ++n) {
+        INFO("length " << n);
+        std::string a(n + 16, 'x'), b(n + 16, 'y');
+        for (std::size_t i = 0; i < n; ++i) a[8 + i] = b[8 + i] = static_cast<char>('a' + (i * 7) % 26);
+        const char* pa = a.data() + 8;
+        const char* pb = b.data() + 8;
+        REQUIRE(detail::same_bytes(pa, pb, n));
+        for (std::size_t i = 0; i < n; ++i) {
+            INFO("differs at " << i);
+            b[8 + i] = static_cast<char>(b[8 + i] ^ 0x20);
+            REQUIRE_FALSE(detail::same_bytes(pa, pb, n));
+            b[8 + i] = a[8 + i];
+        }
+    }
 }

@@ -22,6 +22,7 @@
 // Ready-made: io::row (CSV, JSON lines), protobuf messages (reflection), and user structs through
 // struct_record<T> below.
 
+#include <scorestream/detail/inline.hpp>
 #include <scorestream/model/value.hpp>
 
 #include <cstddef>
@@ -337,6 +338,7 @@ struct struct_record {
 /// or npos when the record has no such field (the model then sees it as missing).
 struct feature_binding {
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+    static constexpr char unbound = 0;  ///< its address: the schema of a binding not yet resolved
 
     static double read_f64(const char* p) noexcept {
         double x;
@@ -344,13 +346,19 @@ struct feature_binding {
         return x;
     }
 
-    const void* schema = nullptr;
+    /// The layout this binding was resolved for; a default binding is bound to no layout at all
+    /// (not even a null one), so the first record of any layout resolves it.
+    const void* schema = &unbound;
     std::shared_ptr<const void> schema_owner;  ///< keeps `schema` alive when the layout is owned
     std::vector<std::size_t> index;
     std::vector<field_access> access;    ///< per input, when record_traits<T>::access exists
     bool all_f64 = false;                ///< every access is a double member: gather by offsets alone
-    std::vector<std::uint32_t> offsets;  ///< when all_f64: the members' offsets
-    std::vector<std::string> absent;     ///< input names the record layout does not have
+    std::vector<std::uint32_t> offsets;  ///< when all_f64: the members' offsets (else empty)
+    /// When all_f64 with at most 4 inputs: their count and offsets, held here so that gather_into
+    /// reads them without reaching into the vector (the usual small model); 0 otherwise.
+    std::uint32_t few = 0;
+    std::uint32_t few_offsets[4] = {};
+    std::vector<std::string> absent;  ///< input names the record layout does not have
 
     template <class T>
     static feature_binding resolve(const T& sample, const std::vector<std::string>& inputs) {
@@ -372,8 +380,40 @@ struct feature_binding {
                 b.all_f64 = b.all_f64 && a.how == field_access::kind::f64;
                 b.offsets.push_back(a.offset);
             }
+            if (!b.all_f64) b.offsets.clear();
+            if (b.offsets.size() <= 4) {
+                b.few = static_cast<std::uint32_t>(b.offsets.size());
+                for (std::size_t k = 0; k < b.offsets.size(); ++k) b.few_offsets[k] = b.offsets[k];
+            }
         }
         return b;
+    }
+
+    /// Makes `row` (sized to the model's inputs) ready for gather_into(): for a binding of double
+    /// members alone every value becomes a number, so that gather_into rewrites only the numbers.
+    void prepare(std::vector<Value>& row) const noexcept {
+        if (all_f64)
+            for (Value& v : row) v = Value::number(0.0);
+    }
+
+    /// Fills `row` from record r, as gather() does, into a row that prepare() made ready for this
+    /// binding and that nothing but gather_into() has written since (the stages keep such a row).
+    template <class T>
+    SCORESTREAM_HOT_INLINE void gather_into(const T& r, std::vector<Value>& row) const noexcept {
+        if constexpr (detail::has_field_access<T>::value) {
+            // Numeric features: one load and one store per field; the row is already all numbers.
+            const char* bytes = static_cast<const char*>(static_cast<const void*>(std::addressof(r)));
+            Value* out = row.data();
+            if (few != 0) {
+                for (std::uint32_t k = 0; k < few; ++k) out[k].number_ = read_f64(bytes + few_offsets[k]);
+                return;
+            }
+            if (!offsets.empty()) {
+                for (std::uint32_t off : offsets) (out++)->number_ = read_f64(bytes + off);
+                return;
+            }
+        }
+        gather(r, row);
     }
 
     /// Fills `row` (sized to the model's inputs) from record r.

@@ -10,6 +10,8 @@
 
 namespace scorestream {
 
+struct feature_binding;
+
 class Value {
 public:
     enum class Kind : std::uint8_t { missing, number, string };
@@ -49,6 +51,8 @@ public:
     friend bool operator!=(const Value& a, const Value& b) noexcept { return !(a == b); }
 
 private:
+    friend struct feature_binding;  // rewrites only the numbers of a row it has made all numbers
+
     constexpr Value(Kind k, double x, std::string_view t) noexcept : kind_(k), number_(x), text_(t) {}
 
     Kind kind_ = Kind::missing;

@@ -31,7 +31,7 @@ public:
     template <class T>
     void gather(member& m, const T& r) {
         if (record_traits<T>::schema(r) != m.binding.schema) rebind(m, r);
-        m.binding.gather(r, m.row);
+        m.binding.gather_into(r, m.row);
     }
 
     /// Scores r with member m into m.answer; true when it answered. Never throws.
@@ -105,6 +105,7 @@ private:
     template <class T>
     void rebind(member& m, const T& r) {
         m.binding = feature_binding::resolve(r, m.model->schema().inputs);
+        m.binding.prepare(m.row);
         if (!m.binding.absent.empty()) {
             m.current->absent_inputs = m.binding.absent;
             std::string names;

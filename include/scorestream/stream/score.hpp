@@ -224,32 +224,17 @@ public:
         }
         model_slot& s = *slot;
         if (record_traits<T>::schema(j.record) != s.binding.schema) rebind(s, j.record);
-        s.binding.gather(j.record, s.row);
+        s.binding.gather_into(j.record, s.row);
         detail::move_record(out_.record, j.record);
         if (out_.model != s.model) out_.model = s.model;  // usually the same: skip the refcount traffic
-
-        // Lend this slot's model scratch to the prediction, so alternating data types do not make
-        // their models rebuild it. (Outside the call it lives in the slot, never in out_, which a
-        // sink may move away.)
-        if (s.scratch) lend_scratch(s);
-        const bool timed = opts_.time_every != 0 && ++tick_ >= opts_.time_every;
-        std::chrono::steady_clock::time_point t0;
-        if (timed) {
-            tick_ = 0;
-            t0 = std::chrono::steady_clock::now();
-        }
-        try {
-            s.model->score(FeatureRow(s.row.data(), s.row.size()), out_.prediction);
-        } catch (const std::exception& e) {
-            out_.prediction.error = std::string("model threw: ") + e.what();
-        } catch (...) {
-            out_.prediction.error = "model threw a non-standard exception";
-        }
-        if (out_.prediction.scratch) return_scratch(s);
-        if (timed) {
+        if (--until_timed_ == 0) {
+            until_timed_ = timing_period_;
+            const auto t0 = std::chrono::steady_clock::now();
+            call_model(s);
             out_.duration = std::chrono::steady_clock::now() - t0;
             s.current->record_duration(static_cast<std::uint64_t>(out_.duration.count()));
         } else {
+            call_model(s);
             out_.duration = std::chrono::nanoseconds(0);
         }
         ++s.current->usage;
@@ -267,6 +252,21 @@ public:
     void finish() { next_.finish(); }
 
 private:
+    // The model's score() on the slot's row. Never throws. The slot's model scratch is lent to the
+    // prediction for the call, so alternating data types do not make their models rebuild it.
+    // (Outside the call it lives in the slot, never in out_, which a sink may move away.)
+    SCORESTREAM_HOT_INLINE void call_model(model_slot& s) {
+        if (s.scratch) lend_scratch(s);
+        try {
+            s.model->score(FeatureRow(s.row.data(), s.row.size()), out_.prediction);
+        } catch (const std::exception& e) {
+            out_.prediction.error = std::string("model threw: ") + e.what();
+        } catch (...) {
+            out_.prediction.error = "model threw a non-standard exception";
+        }
+        if (out_.prediction.scratch) return_scratch(s);
+    }
+
     SCORESTREAM_COLD void push_unscored(T& record, model_slot* slot, unjoined_reason why,
                                         std::string_view key) {
         out_.record = std::move(record);
@@ -305,6 +305,7 @@ private:
     // Resolves the model's inputs against this record's layout; runs once per (layout, model).
     SCORESTREAM_COLD void rebind(model_slot& s, const T& record) {
         s.binding = feature_binding::resolve(record, s.model->schema().inputs);
+        s.binding.prepare(s.row);
         if (!s.binding.absent.empty()) {
             s.current->absent_inputs = s.binding.absent;
             std::string names;
@@ -319,7 +320,10 @@ private:
     Next next_;
     pipeline_context* ctx_;
     Scored<T> out_;
-    std::size_t tick_ = 0;
+    // Records from one timed record to the next ("never" is a count no stream reaches), and until
+    // the next timed one.
+    std::size_t timing_period_ = opts_.time_every != 0 ? opts_.time_every : static_cast<std::size_t>(-1);
+    std::size_t until_timed_ = timing_period_;
 };
 
 struct score_op : operator_base {
