@@ -178,6 +178,17 @@ TEST_CASE("decimal: read_decimal accepts what parse_simple_decimal does, with th
         }
         texts.push_back(t);
     }
+    // Short texts (the word-at-a-time reader takes 1 to 8 characters after a sign) over digits and
+    // the bytes next to them: '/' and ':' around the digits, NUL, high bytes that carry when 6 is
+    // added, points, signs, exponents.
+    const std::string bytes = std::string("0123456789./:-+eE ") + '\0' + "\xfa\xff\x80\x2f\x3a";
+    for (int i = 0; i < 300000; ++i) {
+        std::string t = (rng() % 4 == 0) ? "-" : "";
+        auto n = 1 + rng() % 9;
+        for (std::size_t k = 0; k < n; ++k)
+            t += rng() % 3 != 0 ? static_cast<char>('0' + rng() % 10) : bytes[rng() % bytes.size()];
+        texts.push_back(t);
+    }
     int fast = 0;
     for (const auto& t : texts) {
         double a = 42, b = 43;
