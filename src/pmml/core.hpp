@@ -7,6 +7,7 @@
 // (lazy, memoized with an epoch stamp), so derived fields a record never reaches cost nothing and
 // evaluation order follows the document's data flow without a separate scheduling pass.
 
+#include <scorestream/detail/bytes.hpp>
 #include <scorestream/model/model.hpp>
 #include <scorestream/model/value.hpp>
 
@@ -249,6 +250,14 @@ struct Symbols {
     std::vector<Entry> table;
     std::uint64_t mask = 0;
 
+    /// Bytes held: the interned texts and both lookup tables.
+    std::size_t memory_bytes() const noexcept {
+        std::size_t n = sizeof(*this) + texts.capacity() * sizeof(texts[0]) +
+                        table.capacity() * sizeof(Entry) + homes.capacity() * sizeof(Home);
+        for (const auto& t : texts) n += sizeof(*t) + (t->capacity() > 15 ? t->capacity() + 1 : 0);
+        return n;
+    }
+
     int intern(std::string_view t) {
         for (std::size_t i = 0; i < texts.size(); ++i)
             if (*texts[i] == t) return static_cast<int>(i);
@@ -281,24 +290,6 @@ struct Symbols {
         }
         h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
         return h ^ (h >> 29);
-    }
-    /// Equal first and last words of n >= sizeof(Word) bytes (overlapping when n < 2 words).
-    template <class Word>
-    [[gnu::always_inline]] static bool same_ends(const char* a, const char* b, std::size_t n) noexcept {
-        Word a0, a1, b0, b1;
-        std::memcpy(&a0, a, sizeof(Word));
-        std::memcpy(&b0, b, sizeof(Word));
-        std::memcpy(&a1, a + n - sizeof(Word), sizeof(Word));
-        std::memcpy(&b1, b + n - sizeof(Word), sizeof(Word));
-        return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-    }
-    /// Equal bytes, n of them; up to 16 compared as two overlapping words, beyond by memcmp.
-    [[gnu::always_inline]] static bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
-        if (n > 16) return std::memcmp(a, b, n) == 0;
-        if (n >= 8) return same_ends<std::uint64_t>(a, b, n);
-        if (n >= 4) return same_ends<std::uint32_t>(a, b, n);
-        // n < 4: positions 0, n/2 and n-1 cover every byte
-        return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
     }
     /// Perfect table, built by finish() when a seed separates every text: each text has a home
     /// entry no other text shares, so a lookup is one multiply, one entry and one comparison, with
@@ -415,7 +406,8 @@ struct Symbols {
         for (std::uint64_t at = h & mask;; at = (at + 1) & mask) {
             const Entry& e = all[at];
             if (e.index < 0) return -1;
-            if (e.hash == h && e.size == text.size() && same_bytes(e.data, text.data(), text.size()))
+            if (e.hash == h && e.size == text.size() &&
+                scorestream::detail::same_bytes(e.data, text.data(), text.size()))
                 return e.index;
         }
     }

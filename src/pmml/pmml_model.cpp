@@ -444,6 +444,8 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
         for (const auto& v : dom->valid_text) bytes += sizeof(v) + v.capacity();
     }
     bytes += impl->prog.outputs.size() * sizeof(OutputDef);
+    for (const auto& sym : impl->prog.symbols)
+        if (sym) bytes += sym->memory_bytes();
     bytes += impl->node_row.capacity() * sizeof(std::int32_t) + impl->node_values.capacity() * sizeof(Value) +
              impl->class_values.capacity() * sizeof(Value) + impl->class_outputs.capacity() * sizeof(int);
     for (const auto& t : impl->node_texts) bytes += sizeof(t) + 32 + (t.capacity() > 15 ? t.capacity() : 0);
