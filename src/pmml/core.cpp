@@ -315,27 +315,10 @@ void Program::build_plan() {
     }
 }
 
-namespace {
-
-/// load_fast's number loop on typed values: branch-free, true when every input is a number inside
-/// its interval (NaN is not).
-inline bool typed_numbers(const std::vector<Program::NumberInput>& inputs, const Value* row,
-                          double* xs) noexcept {
-    bool ok = true;
-    for (const Program::NumberInput& p : inputs) {
-        const Value& v = row[p.source];
-        double x = v.as_number();
-        ok &= v.is_number() & (x >= p.lo) & (x <= p.hi);
-        xs[p.slot] = x;
-    }
-    return ok;
-}
-
 /// The same for numbers given as text: each one a text read_decimal reads, inside its interval.
 /// A text it does not read (blanks, a '+' sign, an exponent beyond its range, inf, ...) goes to the
 /// full loop, where parse_double decides.
-[[gnu::noinline]] bool text_numbers(const std::vector<Program::NumberInput>& inputs, const Value* row,
-                                    double* xs) noexcept {
+bool text_numbers(const std::vector<Program::NumberInput>& inputs, const Value* row, double* xs) noexcept {
     bool ok = true;
     for (const Program::NumberInput& p : inputs) {
         const Value& v = row[p.source];
@@ -349,8 +332,8 @@ inline bool typed_numbers(const std::vector<Program::NumberInput>& inputs, const
 
 /// load_fast's string loop: true when every input is a string that passes (listed, or any
 /// string when none are listed); fills the category indexes and the unlisted-value bits.
-[[gnu::noinline]] bool strings(const std::vector<Program::StringInput>& inputs, const Value* row,
-                               std::int32_t* cats, std::uint64_t& outside_bits) noexcept {
+bool strings(const std::vector<Program::StringInput>& inputs, const Value* row, std::int32_t* cats,
+             std::uint64_t& outside_bits) noexcept {
     std::uint64_t outside = 0;
     bool ok = true;
     for (const Program::StringInput& p : inputs) {
@@ -365,24 +348,6 @@ inline bool typed_numbers(const std::vector<Program::NumberInput>& inputs, const
     }
     outside_bits = outside;
     return ok;
-}
-
-}  // namespace
-
-bool Program::load_fast(Ctx& ctx) const noexcept {
-    const Value* row = ctx.row->begin();
-    EvalScratch& s = *ctx.s;
-    // A row holds numbers or texts (cells read from text) throughout, as a rule: its first number
-    // input picks the loop; a row that mixes them takes the full loop.
-    if (!number_inputs.empty() &&
-        !(row[number_inputs.front().source].is_string() ? text_numbers(number_inputs, row, s.xs.data())
-                                                        : typed_numbers(number_inputs, row, s.xs.data())))
-        return false;
-    std::uint64_t outside = 0;
-    if (!string_inputs.empty() && !strings(string_inputs, row, s.cats.data(), outside)) return false;
-    s.missing_bits = 0;
-    s.outside_bits = outside;
-    return true;
 }
 
 void Program::load_all_inputs(Ctx& ctx) const {

@@ -484,8 +484,9 @@ private:
     /// category indexes and returns true when every number input is a number, or a decimal text
     /// read_decimal reads, inside its interval and every string input is a listed (or, without
     /// listed values, any) string: the usual record. Otherwise false, and load_all_inputs starts
-    /// over in row order, so that errors and treatments come out as they always do.
-    bool load_fast(Ctx& ctx) const noexcept;
+    /// over in row order, so that errors and treatments come out as they always do. Inline (below),
+    /// so that the scoring function runs it without a call.
+    inline bool load_fast(Ctx& ctx) const noexcept;
     void load_all_inputs(Ctx& ctx) const;
     void compute_treated(Ctx& ctx, const SlotDef& def, Value& v, int slot) const;
 };
@@ -508,6 +509,43 @@ inline bool as_double(const Value& v, double& out) noexcept {
     }
     if (v.is_string()) return parse_double(v.text(), out);
     return false;
+}
+
+/// load_fast's number loop on typed values: branch-free, true when every input is a number inside
+/// its interval (NaN is not).
+inline bool typed_numbers(const std::vector<Program::NumberInput>& inputs, const Value* row,
+                          double* xs) noexcept {
+    bool ok = true;
+    for (const Program::NumberInput& p : inputs) {
+        const Value& v = row[p.source];
+        double x = v.as_number();
+        ok &= v.is_number() & (x >= p.lo) & (x <= p.hi);
+        xs[p.slot] = x;
+    }
+    return ok;
+}
+/// The same for numbers given as text (core.cpp): each one a text read_decimal reads, inside its
+/// interval; a text it does not read goes to the full loop, where parse_double decides.
+bool text_numbers(const std::vector<Program::NumberInput>& inputs, const Value* row, double* xs) noexcept;
+/// load_fast's string loop (core.cpp): true when every input is a string that passes (listed, or
+/// any string when none are listed); fills the category indexes and the unlisted-value bits.
+bool strings(const std::vector<Program::StringInput>& inputs, const Value* row, std::int32_t* cats,
+             std::uint64_t& outside_bits) noexcept;
+
+inline bool Program::load_fast(Ctx& ctx) const noexcept {
+    const Value* row = ctx.row->begin();
+    EvalScratch& s = *ctx.s;
+    // A row holds numbers or texts (cells read from text) throughout, as a rule: its first number
+    // input picks the loop; a row that mixes them takes the full loop.
+    if (!number_inputs.empty() &&
+        !(row[number_inputs.front().source].is_string() ? text_numbers(number_inputs, row, s.xs.data())
+                                                        : typed_numbers(number_inputs, row, s.xs.data())))
+        return false;
+    std::uint64_t outside = 0;
+    if (!string_inputs.empty() && !strings(string_inputs, row, s.cats.data(), outside)) return false;
+    s.missing_bits = 0;
+    s.outside_bits = outside;
+    return true;
 }
 
 }  // namespace scorestream::pmml::detail
