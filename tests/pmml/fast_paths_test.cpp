@@ -35,6 +35,12 @@ std::string binary_tree(const std::string& attrs) {
            "</Node></TreeModel>\n";
 }
 
+/// The DataField of a double input x valid on [0, 1] with this closure.
+std::string unit_interval_x(const char* closure) {
+    return std::string("<DataField name=\"x\" optype=\"continuous\" dataType=\"double\">") +
+           "<Interval closure=\"" + closure + "\" leftMargin=\"0\" rightMargin=\"1\"/></DataField>\n";
+}
+
 }  // namespace
 
 TEST_CASE("binary-split trees: values and missing values under each strategy", "[pmml]") {
@@ -161,10 +167,7 @@ TEST_CASE("input plan: interval bounds are exact at the boundary and around it",
     // invalid (asMissing: the tree then predicts nothing), the neighbouring doubles are valid.
     for (const char* closure : {"openOpen", "closedClosed", "openClosed", "closedOpen"}) {
         const std::string d =
-            std::string("<DataField name=\"x\" optype=\"continuous\" dataType=\"double\">") +
-            "<Interval closure=\"" + closure +
-            "\" leftMargin=\"0\" rightMargin=\"1\"/></DataField>\n"
-            "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/>\n";
+            unit_interval_x(closure) + "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/>\n";
         auto m = pmml::load(document(
             d,
             "<TreeModel functionName=\"regression\"><MiningSchema><MiningField name=\"x\" "
@@ -241,9 +244,7 @@ TEST_CASE("input plan: numbers given as text read as parse_double reads them, at
     // must give the verdicts a typed number gets (asMissing: an invalid value predicts nothing).
     for (const char* closure : {"openOpen", "closedClosed", "openClosed", "closedOpen"}) {
         const std::string d =
-            std::string("<DataField name=\"x\" optype=\"continuous\" dataType=\"double\">") +
-            "<Interval closure=\"" + closure +
-            "\" leftMargin=\"0\" rightMargin=\"1\"/></DataField>\n"
+            unit_interval_x(closure) +
             "<DataField name=\"s\" optype=\"categorical\" dataType=\"string\"><Value value=\"a\"/>"
             "</DataField>\n"
             "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/>\n";
