@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace scorestream;
@@ -33,6 +34,21 @@ std::string binary_tree(const std::string& attrs) {
            "<Node id=\"hi\" score=\"B\"><SimplePredicate field=\"x\" operator=\"greaterThan\" "
            "value=\"5\"/></Node>"
            "</Node></TreeModel>\n";
+}
+
+/// A regression tree predicting 1 for x <= 0.5 and 2 above, with these MiningFields before y's.
+std::string half_split_tree(const std::string& input_fields) {
+    return "<TreeModel functionName=\"regression\"><MiningSchema>" + input_fields +
+           "<MiningField name=\"y\" usageType=\"predicted\"/></MiningSchema>"
+           "<Node score=\"0\"><True/><Node score=\"1\"><SimplePredicate field=\"x\" operator=\"lessOrEqual\" "
+           "value=\"0.5\"/></Node><Node score=\"2\"><SimplePredicate field=\"x\" operator=\"greaterThan\" "
+           "value=\"0.5\"/></Node></Node></TreeModel>\n";
+}
+
+/// Whether an Interval closure ("openClosed", ...) includes its left and its right margin.
+std::pair<bool, bool> closed_ends(const std::string& closure) {
+    return {closure.rfind("closed", 0) == 0,
+            closure.size() >= 6 && closure.compare(closure.size() - 6, 6, "Closed") == 0};
 }
 
 /// The DataField of a double input x valid on [0, 1] with this closure.
@@ -168,18 +184,9 @@ TEST_CASE("input plan: interval bounds are exact at the boundary and around it",
     for (const char* closure : {"openOpen", "closedClosed", "openClosed", "closedOpen"}) {
         const std::string d =
             unit_interval_x(closure) + "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/>\n";
-        auto m = pmml::load(document(
-            d,
-            "<TreeModel functionName=\"regression\"><MiningSchema><MiningField name=\"x\" "
-            "invalidValueTreatment=\"asMissing\"/><MiningField name=\"y\" "
-            "usageType=\"predicted\"/></MiningSchema>"
-            "<Node score=\"0\"><True/><Node score=\"1\"><SimplePredicate field=\"x\" "
-            "operator=\"lessOrEqual\" "
-            "value=\"0.5\"/></Node><Node score=\"2\"><SimplePredicate field=\"x\" operator=\"greaterThan\" "
-            "value=\"0.5\"/></Node></Node></TreeModel>\n"));
-        std::string c = closure;
-        bool lo_closed = c.rfind("closed", 0) == 0;
-        bool hi_closed = c.size() >= 6 && c.compare(c.size() - 6, 6, "Closed") == 0;
+        auto m = pmml::load(
+            document(d, half_split_tree("<MiningField name=\"x\" invalidValueTreatment=\"asMissing\"/>")));
+        const auto [lo_closed, hi_closed] = closed_ends(closure);
         INFO(closure);
         auto at = [&](double x) { return pmml_test::score(*m, {{"x", x}}).value; };
         CHECK(at(0.0).is_number() == lo_closed);
@@ -248,18 +255,10 @@ TEST_CASE("input plan: numbers given as text read as parse_double reads them, at
             "<DataField name=\"s\" optype=\"categorical\" dataType=\"string\"><Value value=\"a\"/>"
             "</DataField>\n"
             "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/>\n";
-        auto m = pmml::load(document(
-            d,
-            "<TreeModel functionName=\"regression\"><MiningSchema><MiningField name=\"x\" "
-            "invalidValueTreatment=\"asMissing\"/><MiningField name=\"s\" invalidValueTreatment=\"asIs\"/>"
-            "<MiningField name=\"y\" usageType=\"predicted\"/></MiningSchema>"
-            "<Node score=\"0\"><True/><Node score=\"1\"><SimplePredicate field=\"x\" "
-            "operator=\"lessOrEqual\" "
-            "value=\"0.5\"/></Node><Node score=\"2\"><SimplePredicate field=\"x\" operator=\"greaterThan\" "
-            "value=\"0.5\"/></Node></Node></TreeModel>\n"));
-        std::string c = closure;
-        bool lo_closed = c.rfind("closed", 0) == 0;
-        bool hi_closed = c.size() >= 6 && c.compare(c.size() - 6, 6, "Closed") == 0;
+        auto m = pmml::load(
+            document(d, half_split_tree("<MiningField name=\"x\" invalidValueTreatment=\"asMissing\"/>"
+                                        "<MiningField name=\"s\" invalidValueTreatment=\"asIs\"/>")));
+        const auto [lo_closed, hi_closed] = closed_ends(closure);
         INFO(closure);
         // -1: missing (invalid, or outside the interval)
         struct Case {
