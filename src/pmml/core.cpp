@@ -315,9 +315,8 @@ void Program::build_plan() {
     }
 }
 
-/// The same for numbers given as text: each one a text read_decimal reads, inside its interval.
-/// A text it does not read (blanks, a '+' sign, an exponent beyond its range, inf, ...) goes to the
-/// full loop, where parse_double decides.
+// Declared in core.hpp. A text read_decimal does not read (blanks, a '+' sign, an exponent beyond
+// its range, inf, ...) goes to the full loop, where parse_double decides.
 bool text_numbers(const std::vector<Program::NumberInput>& inputs, const Value* row, double* xs) noexcept {
     bool ok = true;
     for (const Program::NumberInput& p : inputs) {
@@ -330,8 +329,6 @@ bool text_numbers(const std::vector<Program::NumberInput>& inputs, const Value* 
     return ok;
 }
 
-/// load_fast's string loop: true when every input is a string that passes (listed, or any
-/// string when none are listed); fills the category indexes and the unlisted-value bits.
 bool strings(const std::vector<Program::StringInput>& inputs, const Value* row, std::int32_t* cats,
              std::uint64_t& outside_bits) noexcept {
     std::uint64_t outside = 0;

@@ -13,12 +13,15 @@
 
 namespace scorestream::pmml::detail {
 
+/// The powers of ten a double holds exactly (10^0 to 10^22), for the exact fast reads below.
+inline constexpr double exact_pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                         1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                         1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
 /// The whole of [b, e) as a decimal number with the exact fast method above: returns true and sets
 /// `out`, or returns false when the text is not of that simple form (the caller then falls back to
 /// std::from_chars, which decides; false never means "not a number").
 inline bool parse_simple_decimal(const char* b, const char* e, double& out) noexcept {
-    static constexpr double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
     const char* p = b;
     bool negative = p != e && *p == '-';
     p += negative;
@@ -56,7 +59,7 @@ inline bool parse_simple_decimal(const char* b, const char* e, double& out) noex
     double v = static_cast<double>(w);
     if (w != 0) {
         if (exp10 < -22 || exp10 > 22) return false;
-        v = exp10 < 0 ? v / pow10[-exp10] : v * pow10[exp10];
+        v = exp10 < 0 ? v / exact_pow10[-exp10] : v * exact_pow10[exp10];
     }
     out = negative ? -v : v;
     return true;
@@ -68,8 +71,6 @@ inline bool parse_simple_decimal(const char* b, const char* e, double& out) noex
 /// accepts, parse_double accepts with the same result; what it refuses (blanks, a '+' sign, long
 /// or unusual spellings) the caller hands to parse_double.
 inline bool read_decimal(std::string_view t, double& out) noexcept {
-    static constexpr double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,
-                                       1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19};
     const char* b = t.data();
     const char* e = b + t.size();
     const bool negative = b != e && *b == '-';
@@ -90,7 +91,7 @@ inline bool read_decimal(std::string_view t, double& out) noexcept {
     if (digits == 0 || digits > 19 || w > (std::uint64_t{1} << 53)) return parse_simple_decimal(b, e, out);
     const auto scale = point ? e - point - 1 : 0;
     double v = static_cast<double>(w);
-    if (scale != 0) v /= pow10[scale];
+    if (scale != 0) v /= exact_pow10[scale];
     out = negative ? -v : v;
     return true;
 }

@@ -116,22 +116,24 @@ Rows read_rows(const PmmlModel& model, const std::string& input,
     return r;
 }
 
+/// Fills `row` with row i's cells of the model's columns, each through `value(cell)`.
+template <class ToValue>
+void fill_cells(const Rows& rows, std::size_t i, std::vector<Value>& row, ToValue value) {
+    const std::vector<std::string>& cells = rows.table.rows[i];
+    for (std::size_t k = 0; k < rows.cols.size(); ++k)
+        row[k] = rows.cols[k] < 0 ? Value::missing() : value(cells[static_cast<std::size_t>(rows.cols[k])]);
+}
+
 /// Row i's cells as text (text_value: the model reads its numbers itself), what scoring CSV text
 /// does.
 void fill_row(const Rows& rows, std::size_t i, const Markers& markers, std::vector<Value>& row) {
-    const std::vector<std::string>& cells = rows.table.rows[i];
-    for (std::size_t k = 0; k < rows.cols.size(); ++k)
-        row[k] = rows.cols[k] < 0 ? Value::missing()
-                                  : text_value(cells[static_cast<std::size_t>(rows.cols[k])], markers);
+    fill_cells(rows, i, row, [&](const std::string& cell) { return text_value(cell, markers); });
 }
 
 /// Row i typed: numbers as numbers (cell_value), what a caller holding typed records passes.
 void fill_typed_row(const Rows& rows, std::size_t i, const std::vector<std::string>& markers,
                     std::vector<Value>& row) {
-    const std::vector<std::string>& cells = rows.table.rows[i];
-    for (std::size_t k = 0; k < rows.cols.size(); ++k)
-        row[k] = rows.cols[k] < 0 ? Value::missing()
-                                  : cell_value(cells[static_cast<std::size_t>(rows.cols[k])], markers);
+    fill_cells(rows, i, row, [&](const std::string& cell) { return cell_value(cell, markers); });
 }
 
 int cmd_score(const std::string& path, const std::string& input, const std::string& output,
