@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 namespace scorestream::pmml::detail {
 namespace {
@@ -44,14 +46,27 @@ public:
         skip_segment
     } mpt = MissingPrediction::continue_;
     double missing_threshold = 1.0;
-    int work = -1;  ///< 2 * segments doubles: values and weights
+    int work = -1;        ///< 2 * segments doubles: values and weights
+    int class_work = -1;  ///< classification: one double per category (class_probabilities)
     /// All segments are always-true flat trees feeding a vote or a sum/average: walked in one loop.
     struct Flat {
         const FlatTree* tree;
         const int* cat_map;
         double weight;
+        std::int32_t root;  ///< index of the tree's root in `packed` (when packed is used)
     };
     std::vector<Flat> flat;
+    /// Shallow trees without category splits (walked one after the other): all trees copied into
+    /// one array in a form that needs fewer instructions per level. An internal node sends the
+    /// record to `next` when x <= value and to next + 1 otherwise (the children are stored in the
+    /// order the test picks them, so no flip); a leaf has slot -1 and in `next` its vote as this
+    /// model's category (classification) or its payload (regression), -1 for none.
+    struct Split {
+        double value;
+        std::int32_t slot;
+        std::int32_t next;
+    };
+    std::vector<Split> packed;
     std::uint64_t flat_used = 0, flat_strict = 0;  ///< union of the trees' FlatTree::used / strict
     /// Walk the trees four or five at a time (deep trees: the walks' load chains overlap) rather
     /// than one after the other (shallow trees, where the interleaving costs more than it hides).
@@ -75,7 +90,7 @@ public:
                 ok = false;
                 break;
             }
-            flat.push_back({tree, s.cat_map.empty() ? nullptr : s.cat_map.data(), s.weight});
+            flat.push_back({tree, s.cat_map.empty() ? nullptr : s.cat_map.data(), s.weight, -1});
             flat_used |= tree->used;
             flat_strict |= tree->strict;
         }
@@ -92,13 +107,47 @@ public:
         // groups of five rather than four of four with one idle lane).
         auto idle = [&](std::size_t k) { return (flat.size() + k - 1) / k * k - flat.size(); };
         lanes = !flat.empty() && idle(5) < idle(4) ? std::uint8_t{5} : std::uint8_t{4};
+        packed.clear();
+        if (numeric && !lockstep)
+            for (auto& f : flat) pack(f);
+        packed.shrink_to_fit();
+    }
+
+    /// Appends f's tree to `packed` (see Split) and sets f.root.
+    void pack(Flat& f) {
+        const bool cls = categorical();
+        f.root = static_cast<std::int32_t>(packed.size());
+        packed.push_back({});
+        // (node of the flat tree, its index in packed)
+        std::vector<std::pair<std::int32_t, std::int32_t>> todo{{0, f.root}};
+        while (!todo.empty()) {
+            auto [i, j] = todo.back();
+            todo.pop_back();
+            const FlatNode& n = f.tree->nodes[static_cast<std::size_t>(i)];
+            if (n.slot_flags & FlatNode::leaf) {
+                int payload = f.tree->payload(i);
+                packed[static_cast<std::size_t>(j)] = {0.0, -1,
+                                                       payload < 0 ? -1
+                                                       : cls       ? f.cat_map[payload]
+                                                                   : payload};
+                continue;
+            }
+            // FlatNode: the first child (next) when (x <= value) != flip.
+            const bool flip = (n.slot_flags & FlatNode::flip) != 0;
+            auto at = static_cast<std::int32_t>(packed.size());
+            packed.push_back({});
+            packed.push_back({});
+            packed[static_cast<std::size_t>(j)] = {n.value, n.slot_flags >> 4, at};
+            todo.push_back({flip ? n.next + 1 : n.next, at});
+            todo.push_back({flip ? n.next : n.next + 1, at + 1});
+        }
     }
 
     std::size_t memory_bytes() const override {
         // The base counts sizeof(CompiledModel); this family's own members come on top.
         std::size_t n = CompiledModel::memory_bytes() + (sizeof(*this) - sizeof(CompiledModel)) +
                         preds.memory_bytes() + segs.capacity() * sizeof(Segment) +
-                        flat.capacity() * sizeof(Flat);
+                        flat.capacity() * sizeof(Flat) + packed.capacity() * sizeof(Split);
         for (const auto& s : segs) n += s.cat_map.capacity() * sizeof(int);
         return n;
     }
@@ -107,10 +156,45 @@ public:
     /// applies every strategy).
     bool evaluate_flat(Ctx& ctx, ModelResult& r) const;
 
+    void finalize(Layout& layout) override {
+        if (classification()) class_work = layout.add_work(static_cast<int>(categories.size()));
+    }
+    /// The direct plan of a classification whose segments all take the flat walk: the vote shares
+    /// evaluate_flat() puts into the result, without the result.
+    bool gives_class_probabilities() const override { return classification() && !flat.empty(); }
+    const double* class_probabilities(Ctx& ctx) const override {
+        const EvalScratch& s = *ctx.s;
+        if (flat.empty() || !flat_applies(s)) return nullptr;
+        double* acc = ctx.work(class_work);
+        std::fill(acc, acc + categories.size(), 0.0);
+        double total = 0;
+        std::size_t count = 0;
+        if (!walk_flat(s, acc, total, nullptr, nullptr, count)) return nullptr;
+        shares(acc, total);
+        return acc;
+    }
+
 protected:
     void evaluate(Ctx& ctx, ModelResult& r) const override;
 
 private:
+    bool flat_applies(const EvalScratch& s) const noexcept {
+        return ((s.missing_bits & flat_used) | (s.outside_bits & flat_strict)) == 0;
+    }
+    /// Walks every tree of `flat` (only when flat_applies()): a categorical model adds each tree's
+    /// vote to acc (zeroed by the caller) and its weight to total; a regression stores each tree's
+    /// value and weight in values / weights, `count` of them. False when a tree gives no prediction.
+    bool walk_flat(const EvalScratch& s, double* acc, double& total, double* values, double* weights,
+                   std::size_t& count) const;
+    /// The vote counts as shares of the total weight (in float for x-mathContext="float").
+    void shares(double* acc, double total) const {
+        for (std::size_t c = 0; c < categories.size(); ++c) acc[c] /= total;
+        if (float_math) round_to_float(acc, categories.size());
+    }
+    static void round_to_float(double* v, std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<double>(static_cast<float>(v[i]));
+    }
+
     void copy_result(const Segment& s, const ModelResult& sr, ModelResult& r) const {
         r.entity_id = sr.entity_id;
         if (!categorical()) {
@@ -128,10 +212,6 @@ private:
         r.value = category_value(r.category);
     }
 };
-
-void round_to_float(double* v, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<double>(static_cast<float>(v[i]));
-}
 
 double weighted_median(double* v, double* w, std::size_t n) {
     // Insertion sort by value, carrying weights (segment counts are small).
@@ -234,18 +314,12 @@ void walk_lanes(const FlatNode* const* trees, int* at, const double* xs, const s
     if constexpr (lanes == 5) at[4] = i4;
 }
 
-bool MiningModelImpl::evaluate_flat(Ctx& ctx, ModelResult& r) const {
-    const EvalScratch& s = *ctx.s;
-    if (((s.missing_bits & flat_used) | (s.outside_bits & flat_strict)) != 0) return false;
+bool MiningModelImpl::walk_flat(const EvalScratch& s, double* acc, double& total, double* values,
+                                double* weights, std::size_t& count) const {
     const double* xs = s.xs.data();
     const std::int32_t* cats = s.cats.data();
-    bool cls = classification();
-    double* acc = r.probs.data();
-    bool weighted = method == Method::weighted_majority_vote;
-    double total_weight = 0;
-    double* values = ctx.work(work);
-    double* weights = values + segs.size();
-    std::size_t count = 0;
+    const bool cls = categorical();
+    const bool weighted = method == Method::weighted_majority_vote;
     // Same operations in the same order as the general path, so both give identical results.
     auto take = [&](const Flat& t, int leaf) {
         int payload = t.tree->payload(leaf);
@@ -253,7 +327,7 @@ bool MiningModelImpl::evaluate_flat(Ctx& ctx, ModelResult& r) const {
         if (cls) {
             double w = weighted ? t.weight : 1.0;
             acc[t.cat_map[payload]] += w;
-            total_weight += w;
+            total += w;
         } else {
             values[count] = t.tree->scores[payload];
             weights[count] = t.weight;
@@ -261,38 +335,66 @@ bool MiningModelImpl::evaluate_flat(Ctx& ctx, ModelResult& r) const {
         }
         return true;
     };
+    if (!packed.empty()) {
+        const Split* all = packed.data();
+        for (const Flat& t : flat) {
+            const Split* n = all + t.root;
+            while (n->slot >= 0)
+                n = all + n->next + static_cast<int>(!(xs[static_cast<std::size_t>(n->slot)] <= n->value));
+            const int v = n->next;
+            if (v < 0) return false;
+            if (cls) {
+                double w = weighted ? t.weight : 1.0;
+                acc[v] += w;
+                total += w;
+            } else {
+                values[count] = t.tree->scores[v];
+                weights[count] = t.weight;
+                ++count;
+            }
+        }
+        return true;
+    }
     if (!lockstep) {
         for (const Flat& t : flat)
             if (!take(t, t.tree->walk(xs, cats))) return false;
-    } else {
-        // The group size is a compile-time constant in each form, so the loops over lanes unroll.
-        auto groups = [&](auto lanes_c) {
-            constexpr std::size_t lanes_n = decltype(lanes_c)::value;
-            constexpr int lanes_i = static_cast<int>(lanes_n);
-            const FlatNode* trees[lanes_n];
-            int at[lanes_n];
-            for (std::size_t base = 0; base < flat.size(); base += lanes_n) {
-                std::size_t n = std::min(lanes_n, flat.size() - base);
-                for (std::size_t k = 0; k < lanes_n; ++k)
-                    trees[k] = k < n ? flat[base + k].tree->nodes.data() : &idle_leaf;
-                if (numeric)
-                    walk_lanes<lanes_i, FlatTree::step_numeric>(trees, at, xs, cats);
-                else if (narrow)
-                    walk_lanes<lanes_i, FlatTree::step<true>>(trees, at, xs, cats);
-                else
-                    walk_lanes<lanes_i, FlatTree::step<false>>(trees, at, xs, cats);
-                for (std::size_t k = 0; k < n; ++k)
-                    if (!take(flat[base + k], at[k])) return false;
-            }
-            return true;
-        };
-        if (!(lanes == 5 ? groups(std::integral_constant<std::size_t, 5>{})
-                         : groups(std::integral_constant<std::size_t, 4>{})))
-            return false;
+        return true;
     }
-    if (cls) {
-        for (std::size_t c = 0; c < categories.size(); ++c) acc[c] /= total_weight;
-        if (float_math) round_to_float(acc, categories.size());
+    // The group size is a compile-time constant in each form, so the loops over lanes unroll.
+    auto groups = [&](auto lanes_c) {
+        constexpr std::size_t lanes_n = decltype(lanes_c)::value;
+        constexpr int lanes_i = static_cast<int>(lanes_n);
+        const FlatNode* trees[lanes_n];
+        int at[lanes_n];
+        for (std::size_t base = 0; base < flat.size(); base += lanes_n) {
+            std::size_t n = std::min(lanes_n, flat.size() - base);
+            for (std::size_t k = 0; k < lanes_n; ++k)
+                trees[k] = k < n ? flat[base + k].tree->nodes.data() : &idle_leaf;
+            if (numeric)
+                walk_lanes<lanes_i, FlatTree::step_numeric>(trees, at, xs, cats);
+            else if (narrow)
+                walk_lanes<lanes_i, FlatTree::step<true>>(trees, at, xs, cats);
+            else
+                walk_lanes<lanes_i, FlatTree::step<false>>(trees, at, xs, cats);
+            for (std::size_t k = 0; k < n; ++k)
+                if (!take(flat[base + k], at[k])) return false;
+        }
+        return true;
+    };
+    return lanes == 5 ? groups(std::integral_constant<std::size_t, 5>{})
+                      : groups(std::integral_constant<std::size_t, 4>{});
+}
+
+bool MiningModelImpl::evaluate_flat(Ctx& ctx, ModelResult& r) const {
+    const EvalScratch& s = *ctx.s;
+    if (!flat_applies(s)) return false;
+    double total = 0;
+    double* values = ctx.work(work);
+    double* weights = values + segs.size();
+    std::size_t count = 0;
+    if (!walk_flat(s, r.probs.data(), total, values, weights, count)) return false;
+    if (categorical()) {
+        shares(r.probs.data(), total);
         r.has_probs = true;
         pick_best(r);
         return true;

@@ -1,0 +1,260 @@
+// The ensembles' direct plan: a classification MiningModel whose segments are all <True/> flat trees
+// voting gives its vote shares straight to PmmlModel::score, which writes the prediction and the
+// outputs without a model result. Each test scores the same records with the document as it is and
+// with a twin whose every segment tree has an OutputField of its own (so no segment takes a fast
+// path and the ensemble combines the segments' results one by one) and whose top Output has one
+// more, constant field: the prediction, every other output and every error must be identical, bit
+// for bit.
+
+#include "csv.hpp"
+#include "pmml_test_util.hpp"
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace scorestream;
+using pmml_test::document;
+
+namespace {
+
+/// `text` with an OutputField in every TreeModel that has no Output, and a constant
+/// transformedValue appended to the top model's Output.
+std::string general_twin(std::string text) {
+    std::size_t at = 0;
+    int k = 0;
+    while ((at = text.find("<TreeModel", at)) != std::string::npos) {
+        std::size_t schema_end = text.find("</MiningSchema>", at);
+        REQUIRE(schema_end != std::string::npos);
+        schema_end += std::strlen("</MiningSchema>");
+        std::size_t node = text.find("<Node", schema_end);
+        std::size_t output = text.find("<Output>", schema_end);
+        if (output == std::string::npos || output > node)
+            text.insert(schema_end, "<Output><OutputField name=\"segment_" + std::to_string(k++) +
+                                        "\" feature=\"predictedValue\"/></Output>");
+        at = schema_end;
+    }
+    const std::string field =
+        "<OutputField name=\"general_path\" feature=\"transformedValue\" dataType=\"double\" "
+        "optype=\"continuous\"><Constant dataType=\"double\">0</Constant></OutputField>";
+    at = text.find("<MiningModel");
+    REQUIRE(at != std::string::npos);
+    std::size_t schema_end = text.find("</MiningSchema>", at) + std::strlen("</MiningSchema>");
+    std::size_t seg = text.find("<Segmentation", at);
+    std::size_t output_end = text.find("</Output>", schema_end);
+    if (output_end != std::string::npos && output_end < seg)
+        text.insert(output_end, field);
+    else
+        text.insert(schema_end, "<Output>" + field + "</Output>");
+    return text;
+}
+
+/// Same kind, same bits of the number, same text.
+bool same(const Value& a, const Value& b) {
+    if (a.kind() != b.kind() || a.text() != b.text()) return false;
+    double x = a.as_number(), y = b.as_number();
+    return std::memcmp(&x, &y, sizeof x) == 0;
+}
+
+/// Scores every row with the document and its general twin and requires identical results;
+/// returns how many records had a prediction.
+int compare(const std::string& text, const std::vector<std::vector<Value>>& rows) {
+    const std::string twin = general_twin(text);
+    auto direct = pmml::load(text);
+    auto general = pmml::load(twin);
+    const std::size_t n = direct->schema().outputs.size();
+    REQUIRE(general->schema().outputs.size() == n + 1);
+    REQUIRE(direct->schema().inputs == general->schema().inputs);
+    int predicted = 0;
+    Prediction a, b;
+    for (const auto& row : rows) {
+        direct->score(FeatureRow(row.data(), row.size()), a);
+        general->score(FeatureRow(row.data(), row.size()), b);
+        predicted += a.value.is_missing() ? 0 : 1;
+        std::string where;
+        for (const auto& v : row) where += to_string(v) + " ";
+        INFO("record " << where);
+        REQUIRE(a.error == b.error);
+        INFO("prediction " << to_string(a.value) << " / " << to_string(b.value));
+        REQUIRE(same(a.value, b.value));
+        REQUIRE(a.outputs.size() == n);
+        for (std::size_t i = 0; i < n; ++i) {
+            INFO("output " << direct->schema().outputs[i] << ": " << to_string(a.outputs[i]) << " / "
+                           << to_string(b.outputs[i]));
+            REQUIRE(same(a.outputs[i], b.outputs[i]));
+        }
+    }
+    return predicted;
+}
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream os;
+    os << in.rdbuf();
+    return os.str();
+}
+
+}  // namespace
+
+TEST_CASE("ensemble plan: the corpus's tree ensembles agree with the segment-by-segment path", "[pmml]") {
+    const std::string dir = SCORESTREAM_PMML_CONFORMANCE_DIR;
+    if (dir.empty() || !std::filesystem::exists(dir + "/MANIFEST.tsv")) {
+        WARN("PMML conformance corpus not found: skipped");
+        return;
+    }
+    // Every case whose document is a MiningModel over TreeModels.
+    std::ifstream manifest(dir + "/MANIFEST.tsv");
+    std::string line;
+    std::vector<std::string> cases;
+    while (std::getline(manifest, line)) {
+        auto tab = line.find('\t');
+        if (tab == std::string::npos) continue;
+        auto types = line.substr(tab + 1, line.find('\t', tab + 1) - tab - 1);
+        if (types.rfind("MiningModel:1;TreeModel:", 0) == 0) cases.push_back(line.substr(0, tab));
+    }
+    CHECK(cases.size() >= 8);
+    for (const auto& name : cases) {
+        INFO("case " << name);
+        const std::string text = read_text(dir + "/" + name + "/model.pmml");
+        auto model = pmml::load(text);
+        auto table = pmml::tools::read_csv(dir + "/" + name + "/input.csv");
+        const auto& inputs = model->schema().inputs;
+        std::vector<std::vector<Value>> rows;
+        for (const auto& cells : table.rows) {
+            std::vector<Value> row(inputs.size());
+            for (std::size_t i = 0; i < inputs.size(); ++i) {
+                int c = table.column(inputs[i]);
+                if (c >= 0) row[i] = pmml::tools::cell_value(cells[static_cast<std::size_t>(c)], {"NA"});
+            }
+            rows.push_back(std::move(row));
+        }
+        // The first rows again with each input in turn missing, an unlisted string, a huge number
+        // and minus infinity.
+        const std::size_t base = rows.size();
+        for (std::size_t r = 0; r < base && r < 100; ++r)
+            for (std::size_t i = 0; i < inputs.size(); ++i)
+                for (const Value& v : {Value::missing(), Value::string("not listed"), Value::number(1e300),
+                                       Value::number(-HUGE_VAL)}) {
+                    rows.push_back(rows[r]);
+                    rows.back()[i] = v;
+                }
+        CHECK(compare(text, rows) > 0);
+    }
+}
+
+namespace {
+
+const std::string dict =
+    "<DataField name=\"x\" optype=\"continuous\" dataType=\"double\"/>\n"
+    "<DataField name=\"c\" optype=\"categorical\" dataType=\"string\"><Value value=\"p\"/><Value "
+    "value=\"q\"/><Value value=\"r\"/></DataField>\n"
+    "<DataField name=\"y\" optype=\"categorical\" dataType=\"string\"><Value value=\"B\"/><Value "
+    "value=\"A\"/><Value value=\"C\"/></DataField>\n"
+    "<DataField name=\"v\" optype=\"continuous\" dataType=\"double\"/>\n";
+
+/// Tree i of a small forest: x <= t goes to a leaf, x > t splits on c. Classes or numbers at the
+/// leaves, chosen by i so that the trees disagree (and votes tie).
+std::string small_tree(int i, bool regression, const std::string& attrs) {
+    static const char* const classes[] = {"A", "B", "C"};
+    auto score = [&](int k) {
+        return regression ? std::to_string(0.1 * (i + 1) * (k + 1)) : std::string(classes[(i + k) % 3]);
+    };
+    std::string t = std::to_string(i % 3 + 1);
+    return std::string("<TreeModel functionName=\"") + (regression ? "regression" : "classification") +
+           "\" " + attrs +
+           "><MiningSchema><MiningField name=\"x\"/><MiningField name=\"c\"/><MiningField name=\"" +
+           (regression ? "v" : "y") + "\" usageType=\"predicted\"/></MiningSchema><Node score=\"" + score(0) +
+           "\"><True/><Node score=\"" + score(1) +
+           "\"><SimplePredicate field=\"x\" operator=\"lessOrEqual\" value=\"" + t +
+           "\"/></Node><Node score=\"" + score(2) +
+           "\"><SimplePredicate field=\"x\" operator=\"greaterThan\" value=\"" + t + "\"/><Node score=\"" +
+           score(3) +
+           "\"><SimpleSetPredicate field=\"c\" booleanOperator=\"isIn\"><Array "
+           "type=\"string\">p</Array></SimpleSetPredicate></Node><Node score=\"" +
+           score(4) +
+           "\"><SimpleSetPredicate field=\"c\" booleanOperator=\"isNotIn\"><Array "
+           "type=\"string\">p</Array></SimpleSetPredicate></Node></Node></Node></TreeModel>";
+}
+
+std::string forest(int trees, bool regression, const char* method, const std::string& attrs,
+                   const std::string& top_attrs = "") {
+    std::string segs;
+    for (int i = 0; i < trees; ++i)
+        segs += "<Segment weight=\"" + std::to_string(0.1 * (i + 1)) + "\"><True/>" +
+                small_tree(i, regression, attrs) + "</Segment>";
+    std::string outputs =
+        regression
+            ? "<Output><OutputField name=\"out\" feature=\"predictedValue\"/></Output>"
+            : "<Output><OutputField name=\"pred\" feature=\"predictedValue\"/><OutputField name=\"pA\" "
+              "feature=\"probability\" value=\"A\"/><OutputField name=\"pB\" feature=\"probability\" "
+              "value=\"B\"/><OutputField name=\"pC\" feature=\"probability\" value=\"C\"/><OutputField "
+              "name=\"p\" feature=\"probability\"/><OutputField name=\"conf\" feature=\"confidence\"/>"
+              "</Output>";
+    return document(
+        dict, std::string("<MiningModel functionName=\"") + (regression ? "regression" : "classification") +
+                  "\"" + top_attrs +
+                  "><MiningSchema><MiningField name=\"x\"/><MiningField name=\"c\"/><MiningField name=\"" +
+                  (regression ? "v" : "y") + "\" usageType=\"predicted\"/></MiningSchema>" + outputs +
+                  "<Segmentation multipleModelMethod=\"" + method + "\">" + segs +
+                  "</Segmentation></MiningModel>\n");
+}
+
+std::vector<std::vector<Value>> grid() {
+    const std::vector<Value> xs = {Value::missing(),         Value::number(0.5),  Value::number(1),
+                                   Value::number(1.5),       Value::number(2),    Value::number(2.5),
+                                   Value::number(3),         Value::number(9),    Value::number(1e300),
+                                   Value::number(-HUGE_VAL), Value::string("abc")};
+    const std::vector<Value> cs = {Value::missing(), Value::string("p"), Value::string("q"),
+                                   Value::string("r"), Value::string("not listed")};
+    std::vector<std::vector<Value>> rows;
+    for (const auto& x : xs)
+        for (const auto& c : cs) rows.push_back({x, c});
+    return rows;
+}
+
+}  // namespace
+
+TEST_CASE("ensemble plan: votes with ties, weighted votes and missing-value strategies", "[pmml]") {
+    const char* const strategies[] = {"", "missingValueStrategy=\"lastPrediction\"",
+                                      "missingValueStrategy=\"nullPrediction\"",
+                                      "noTrueChildStrategy=\"returnLastPrediction\""};
+    for (const char* method : {"majorityVote", "weightedMajorityVote"})
+        for (int trees : {1, 2, 3, 4, 6, 7})
+            for (const char* attrs : strategies) {
+                INFO(method << ", " << trees << " trees, " << attrs);
+                CHECK(compare(forest(trees, false, method, attrs), grid()) > 0);
+            }
+    // float arithmetic (x-mathContext): the shares are rounded to float32 on both paths.
+    CHECK(compare(forest(7, false, "weightedMajorityVote", "", " x-mathContext=\"float\""), grid()) > 0);
+}
+
+TEST_CASE("ensemble plan: sums and averages of flat trees agree with the segment-by-segment path", "[pmml]") {
+    for (const char* method : {"sum", "weightedSum", "average", "weightedAverage"})
+        for (int trees : {1, 3, 7}) {
+            INFO(method << ", " << trees << " trees");
+            CHECK(compare(forest(trees, true, method, "missingValueStrategy=\"lastPrediction\""), grid()) >
+                  0);
+        }
+}
+
+TEST_CASE("ensemble plan: a clustering MiningModel voting with classification trees", "[pmml]") {
+    // The flat walk once read such trees' votes as regression scores (a null score table).
+    std::string segs;
+    for (int i = 0; i < 2; ++i) segs += "<Segment><True/>" + small_tree(i, false, "") + "</Segment>";
+    const std::string text = document(
+        dict,
+        "<MiningModel functionName=\"clustering\"><MiningSchema><MiningField name=\"x\"/>"
+        "<MiningField name=\"c\"/></MiningSchema><Segmentation multipleModelMethod=\"majorityVote\">" +
+            segs + "</Segmentation></MiningModel>\n");
+    auto model = pmml::load(text);
+    Prediction p;
+    std::vector<Value> row = {Value::number(0.5), Value::string("p")};
+    model->score(FeatureRow(row.data(), row.size()), p);
+    REQUIRE(p.ok());
+    // tree 0 votes B (x <= 1), tree 1 votes C (x <= 2): a tie, won by the first category interned (B)
+    CHECK(to_string(p.value) == "B");
+    CHECK(compare(text, grid()) > 0);
+}
