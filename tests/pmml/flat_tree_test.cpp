@@ -399,7 +399,9 @@ TEST_CASE("ensembles of deep flat trees (lockstep walks) agree with the general 
             INFO(trees << " trees, " << method);
             auto flat = random_forest(17u + static_cast<unsigned>(trees), trees, false, method, false);
             auto general = random_forest(17u + static_cast<unsigned>(trees), trees, false, method, true);
-            CHECK(flat->describe().compiled_bytes < general->describe().compiled_bytes);
+            // The trees' flat forms are smaller than their general nodes, but a forest of deep trees
+            // with category splits also keeps a 24-byte-per-node copy for its lockstep walk.
+            CHECK(flat->describe().compiled_bytes < 2 * general->describe().compiled_bytes);
             CHECK(compare(*flat, *general) > 0);
         }
         for (bool wide : {false, true}) {
