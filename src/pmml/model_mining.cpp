@@ -233,7 +233,10 @@ public:
         std::fill(acc, acc + categories.size(), 0.0);
         double total = 0;
         std::size_t count = 0;
-        if (!walk_flat(s, acc, total, nullptr, nullptr, count)) return nullptr;
+        bool ok = packed.empty() ? walk_flat(s, acc, total, nullptr, nullptr, count)
+                  : method == Method::weighted_majority_vote ? vote_packed<true>(s.xs.data(), acc, total)
+                                                             : vote_packed<false>(s.xs.data(), acc, total);
+        if (!ok) return nullptr;
         shares(acc, total);
         return acc;
     }
@@ -257,6 +260,23 @@ private:
     }
     static void round_to_float(double* v, std::size_t n) {
         for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<double>(static_cast<float>(v[i]));
+    }
+
+    /// walk_flat's vote over `packed` (classification), inline in class_probabilities.
+    template <bool weighted>
+    bool vote_packed(const double* xs, double* acc, double& total) const {
+        const Split* all = packed.data();
+        for (const Flat& t : flat) {
+            const Split* n = all + t.root;
+            while (n->slot >= 0)
+                n = all + n->next + static_cast<int>(!(xs[static_cast<std::size_t>(n->slot)] <= n->value));
+            const int v = n->next;
+            if (v < 0) return false;
+            const double w = weighted ? t.weight : 1.0;
+            acc[v] += w;
+            total += w;
+        }
+        return true;
     }
 
     void copy_result(const Segment& s, const ModelResult& sr, ModelResult& r) const {
