@@ -48,7 +48,7 @@ public:
     } mpt = MissingPrediction::continue_;
     double missing_threshold = 1.0;
     int work = -1;        ///< 2 * segments doubles: values and weights
-    int class_work = -1;  ///< classification: one double per category (class_probabilities)
+    int class_work = -1;  ///< classification: a double per category, at least four (class_probabilities)
     /// All segments are always-true flat trees feeding a vote or a sum/average: walked in one loop.
     struct Flat {
         const FlatTree* tree;
@@ -221,7 +221,8 @@ public:
     bool evaluate_flat(Ctx& ctx, ModelResult& r) const;
 
     void finalize(Layout& layout) override {
-        if (classification()) class_work = layout.add_work(static_cast<int>(categories.size()));
+        // At least four doubles, so class_probabilities clears the usual few classes without a call.
+        if (classification()) class_work = layout.add_work(std::max(static_cast<int>(categories.size()), 4));
     }
     /// The direct plan of a classification whose segments all take the flat walk: the vote shares
     /// evaluate_flat() puts into the result, without the result.
@@ -230,7 +231,10 @@ public:
         const EvalScratch& s = *ctx.s;
         if (flat.empty() || !flat_applies(s)) return nullptr;
         double* acc = ctx.work(class_work);
-        std::fill(acc, acc + categories.size(), 0.0);
+        if (categories.size() <= 4)
+            acc[0] = acc[1] = acc[2] = acc[3] = 0.0;
+        else
+            std::fill(acc, acc + categories.size(), 0.0);
         double total = 0;
         std::size_t count = 0;
         bool ok = packed.empty() ? walk_flat(s, acc, total, nullptr, nullptr, count)
