@@ -239,8 +239,9 @@ struct Layout {
 /// first), numbered; scoring looks an input up once and compares numbers afterwards.
 struct Symbols {
     std::vector<std::unique_ptr<std::string>> texts;  ///< stable addresses
-    /// Open-addressing hash table, built by finish(): the hash and the text's bytes and length
-    /// next to the index, so a lookup reads one entry and compares the bytes inline.
+    /// Open-addressing hash table, built by finish() when no perfect table is found (released
+    /// otherwise): the hash and the text's bytes and length next to the index, so a lookup reads
+    /// one entry and compares the bytes inline.
     struct Entry {
         std::uint64_t hash;
         const char* data;
@@ -294,12 +295,15 @@ struct Symbols {
     /// Perfect table, built by finish() when a seed separates every text: each text has a home
     /// entry no other text shares, so a lookup is one multiply, one entry and one comparison, with
     /// no probing (the common case: a field's few category values). Otherwise `table` is probed.
+    /// 32 bytes. An empty entry has size 0 and `first` 1, which no text's ends give with size 0
+    /// (the empty text's ends are zero), and index -1.
     struct Home {
         std::uint64_t first, last;  ///< the text's ends(): all of its bytes when it has up to 16
-        std::size_t size;           ///< SIZE_MAX: empty (no text is that long)
         const char* data;
+        std::uint32_t size;  ///< finish() takes the perfect table only when every text fits
         std::int32_t index;  ///< -1 when empty
     };
+    static_assert(sizeof(Home) == 32, "Home is meant to stay 32 bytes");
     std::vector<Home> homes;
     std::uint64_t seed = 0;
     unsigned shift = 63;
@@ -334,7 +338,17 @@ struct Symbols {
     [[gnu::always_inline]] static std::uint64_t key(Ends e, std::size_t n) noexcept {
         return ((e.first + n) * 0x9E3779B97F4A7C15ull) ^ e.last;
     }
+    /// Builds the lookup: the perfect table when find_seed() finds one, else the probed table.
     void finish() {
+        build_probed();
+        find_seed();
+        if (perfect) {
+            table = std::vector<Entry>();  // index_of reads only the perfect table
+            mask = 0;
+        }
+    }
+    /// The probed table alone (index_of uses it while `perfect` is false).
+    void build_probed() {
         std::size_t size = 8;
         while (size < 2 * texts.size()) size *= 2;
         table.assign(size, Entry{0, nullptr, 0, -1});
@@ -345,16 +359,18 @@ struct Symbols {
             while (table[at].index >= 0) at = (at + 1) & mask;
             table[at] = Entry{h, texts[i]->data(), texts[i]->size(), static_cast<std::int32_t>(i)};
         }
-        find_seed();
     }
     /// Searches multiply-shift seeds (a fixed sequence, so the result is the same every load) for
     /// one that gives every text its own home, in tables of 2 to 8 entries per text (at least 2
     /// entries); up to 4,096 entries. Leaves `perfect` false when none is found.
     void find_seed() {
         perfect = false;
-        homes.clear();
+        homes = std::vector<Home>();
         std::vector<std::uint64_t> keys;
-        for (const auto& t : texts) keys.push_back(key(ends(t->data(), t->size()), t->size()));
+        for (const auto& t : texts) {
+            if (t->size() >= UINT32_MAX) return;  // Home::size holds 32 bits
+            keys.push_back(key(ends(t->data(), t->size()), t->size()));
+        }
         unsigned bits = 1;
         while ((std::size_t{1} << bits) < 2 * texts.size()) ++bits;
         std::uint64_t state = 0x2545F4914F6CDD1Dull;
@@ -375,12 +391,13 @@ struct Symbols {
                     used[at] = 1;
                 }
                 if (!ok) continue;
-                homes.assign(size, Home{0, 0, SIZE_MAX, nullptr, -1});
+                homes.assign(size, Home{1, 0, nullptr, 0, -1});
                 for (std::size_t i = 0; i < keys.size(); ++i) {
                     const std::string& t = *texts[i];
                     Ends e = ends(t.data(), t.size());
                     homes[static_cast<std::size_t>((keys[i] * s) >> (64 - b))] =
-                        Home{e.first, e.last, t.size(), t.data(), static_cast<std::int32_t>(i)};
+                        Home{e.first, e.last, t.data(), static_cast<std::uint32_t>(t.size()),
+                             static_cast<std::int32_t>(i)};
                 }
                 seed = s;
                 shift = 64 - b;
