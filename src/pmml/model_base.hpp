@@ -8,6 +8,7 @@
 #include "core.hpp"
 
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,68 @@ struct Category {
     double number = 0.0;
     bool numeric = false;  ///< the target's dataType is numeric and the text parses as a number
     std::string display;   ///< displayValue from Targets or DataField (empty when none)
+};
+
+/// A model's class labels. Models of one document with equal labels (the trees of a forest) share
+/// one table: load() points them at the first equal table it meets, and describe() counts each table
+/// once. Reading goes through a cached pointer and size, as from a vector; the non-const accessors
+/// (compile time) give the model its own copy first when the table is shared.
+class CategoryTable {
+public:
+    std::size_t size() const noexcept { return size_; }
+    bool empty() const noexcept { return size_ == 0; }
+    const Category& operator[](std::size_t i) const noexcept { return data_[i]; }
+    const Category* begin() const noexcept { return data_; }
+    const Category* end() const noexcept { return data_ + size_; }
+    Category& operator[](std::size_t i) { return own()[i]; }
+    void push_back(Category c) {
+        own().push_back(std::move(c));
+        sync();
+    }
+    /// Shares `other`'s labels (equal to these: the caller checks).
+    void share(const CategoryTable& other) {
+        table_ = other.table_;
+        sync();
+    }
+    /// Identifies the table (nullptr when there are no labels): equal for models that share one.
+    const void* id() const noexcept { return table_.get(); }
+    /// Heap bytes of the table: the labels and their texts (counted once per table by load()).
+    std::size_t memory_bytes() const noexcept {
+        if (!table_) return 0;
+        std::size_t n = sizeof(*table_) + 16 /* shared count */ + table_->capacity() * sizeof(Category);
+        for (const auto& c : *table_) {
+            n += c.text.capacity() > 15 ? c.text.capacity() + 1 : 0;
+            n += c.display.capacity() > 15 ? c.display.capacity() + 1 : 0;
+        }
+        return n;
+    }
+    bool operator==(const CategoryTable& other) const {
+        if (size_ != other.size_) return false;
+        for (std::size_t i = 0; i < size_; ++i) {
+            const Category &a = data_[i], &b = other.data_[i];
+            if (a.text != b.text || a.numeric != b.numeric || a.display != b.display ||
+                !(a.number == b.number || (a.number != a.number && b.number != b.number)))
+                return false;
+        }
+        return true;
+    }
+
+private:
+    std::vector<Category>& own() {
+        if (!table_)
+            table_ = std::make_shared<std::vector<Category>>();
+        else if (table_.use_count() > 1)
+            table_ = std::make_shared<std::vector<Category>>(*table_);
+        sync();
+        return *table_;
+    }
+    void sync() noexcept {
+        data_ = table_ ? table_->data() : nullptr;
+        size_ = table_ ? table_->size() : 0;
+    }
+    std::shared_ptr<std::vector<Category>> table_;
+    Category* data_ = nullptr;
+    std::size_t size_ = 0;
 };
 
 /// Targets/Target post-processing of a model's raw result.
@@ -140,7 +203,7 @@ public:
     int result = -1;  ///< index into EvalScratch::results
     std::string target_name;
     DataType target_type = DataType::unknown;
-    std::vector<Category> categories;
+    CategoryTable categories;
     TargetPost post;
     std::vector<int> output_slots;
     std::vector<std::string> output_names;
@@ -224,11 +287,20 @@ public:
     }
     /// One line on the model's structure for describe() (rules, characteristics, ...); "" for none.
     virtual std::string summary() const { return {}; }
-    /// Estimated heap and object bytes of this model's compiled form (not counting nested models).
+    /// Estimated heap and object bytes of this model's compiled form (not counting nested models,
+    /// nor its category table, which load() counts once per table: see CategoryTable).
     virtual std::size_t memory_bytes() const {
-        std::size_t n = sizeof(*this) + categories.capacity() * sizeof(Category);
-        for (const auto& c : categories) n += c.text.capacity() > 15 ? c.text.capacity() : 0;
+        std::size_t n = sizeof(*this) + output_slots.capacity() * sizeof(int) +
+                        output_names.capacity() * sizeof(std::string) + (output_final.capacity() + 7) / 8 +
+                        post.priors.capacity() * sizeof(double);
+        n += heap_bytes(kind) + heap_bytes(name) + heap_bytes(target_name);
+        for (const auto& s : output_names) n += heap_bytes(s);
         return n;
+    }
+
+    /// Heap bytes of a string (none when its text fits in the object: up to 15 bytes).
+    static std::size_t heap_bytes(const std::string& s) noexcept {
+        return s.capacity() > 15 ? s.capacity() + 1 : 0;
     }
 
 protected:

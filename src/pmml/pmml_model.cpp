@@ -253,6 +253,22 @@ void append_key(std::string& key, const Value& v) {
     key.append(v.text());
 }
 
+/// Points every model whose class labels equal an earlier model's at that model's table (the trees
+/// of a forest usually have their parent's labels). Runs before anything holds a Value pointing at
+/// a label: the replaced tables are freed.
+void share_categories(const std::vector<std::unique_ptr<CompiledModel>>& models) {
+    std::vector<const CompiledModel*> distinct;
+    for (const auto& m : models) {
+        if (m->categories.empty()) continue;
+        auto same = std::find_if(distinct.begin(), distinct.end(),
+                                 [&](const CompiledModel* d) { return d->categories == m->categories; });
+        if (same == distinct.end())
+            distinct.push_back(m.get());
+        else
+            m->categories.share((*same)->categories);
+    }
+}
+
 /// Chooses the direct plan (see PmmlModel::Impl::direct) when the document allows one.
 void plan_direct(PmmlModel::Impl& m) {
     using Impl = PmmlModel::Impl;
@@ -380,6 +396,7 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
              op.path != PmmlModel::Impl::Path::string) ||
             op.result != static_cast<std::uint32_t>(c.top->result))
             impl->top_outputs_only = false;
+    share_categories(impl->models);
     plan_direct(*impl);
 
     Description& d = impl->description;
@@ -437,7 +454,15 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
     }
     d.text_bytes = pmml_text.size();
     std::size_t bytes = sizeof(PmmlModel::Impl) + slots.capacity() * sizeof(SlotDef);
-    for (const auto& m : impl->models) bytes += m->memory_bytes();
+    std::vector<const void*> tables;  // category tables, each counted once
+    for (const auto& m : impl->models) {
+        bytes += m->memory_bytes();
+        if (m->categories.id() &&
+            std::find(tables.begin(), tables.end(), m->categories.id()) == tables.end()) {
+            tables.push_back(m->categories.id());
+            bytes += m->categories.memory_bytes();
+        }
+    }
     for (const auto& t : impl->prog.treatments) bytes += sizeof(*t);
     for (const auto& dom : impl->prog.domains) {
         bytes += sizeof(*dom);
