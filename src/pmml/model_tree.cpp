@@ -65,9 +65,14 @@ public:
     /// Only the predicates that are not numeric comparisons (none in most trees).
     std::unique_ptr<Predicates> preds;
     std::vector<Node> nodes;
-    std::vector<double> scores;         ///< regression scores
-    std::string id_chars;               ///< node ids, concatenated
-    std::vector<std::uint32_t> id_end;  ///< per node: end of its id in id_chars
+    std::vector<double> scores;  ///< regression scores
+    /// Node ids, read only by entityId outputs: seal() drops them when the document has none (and
+    /// finish() when every id is empty; id_of gives "" then).
+    struct Ids {
+        std::string chars;               ///< node ids, concatenated
+        std::vector<std::uint32_t> end;  ///< per node: end of its id in chars
+    };
+    std::unique_ptr<Ids> id_table;
     /// Score distributions and what the missing-value strategies need: allocated only for trees
     /// that have some (many ensembles' trees have none, and every byte of a tree counts there).
     struct Extra {
@@ -123,8 +128,8 @@ public:
         std::size_t n = CompiledModel::memory_bytes() + (sizeof(*this) - sizeof(CompiledModel)) +
                         nodes.capacity() * sizeof(Node) + scores.capacity() * sizeof(double) +
                         flat.nodes.capacity() * sizeof(FlatNode) + inner_payload.capacity() * 4 +
-                        missing_child.capacity() + (id_chars.capacity() > 15 ? id_chars.capacity() : 0) +
-                        id_end.capacity() * 4;
+                        missing_child.capacity();
+        if (id_table) n += sizeof(Ids) + heap_bytes(id_table->chars) + id_table->end.capacity() * 4;
         if (preds) n += sizeof(Predicates) + preds->memory_bytes();
         if (extra) {
             const Extra& e = *extra;
@@ -272,10 +277,10 @@ private:
     void add_leaf(int k, double weight, double* acc) const;
     void fill_leaf(int k, int penalties, ModelResult& r) const;
     std::string_view id_of(int k) const {
-        if (id_end.empty()) return {};
+        if (!id_table) return {};
         auto i = static_cast<std::size_t>(k);
-        std::uint32_t begin = i ? id_end[i - 1] : 0;
-        return std::string_view(id_chars).substr(begin, id_end[i] - begin);
+        std::uint32_t begin = i ? id_table->end[i - 1] : 0;
+        return std::string_view(id_table->chars).substr(begin, id_table->end[i] - begin);
     }
 };
 
@@ -536,10 +541,11 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
         for (double& p : confidences_) p = static_cast<double>(static_cast<float>(p));
     }
     // ids, packed
-    id_end.resize(total_nodes);
+    id_table = std::make_unique<Ids>();
+    id_table->end.resize(total_nodes);
     for (std::size_t i = 0; i < total_nodes; ++i) {
-        id_chars += ids[i];
-        id_end[i] = static_cast<std::uint32_t>(id_chars.size());
+        id_table->chars += ids[i];
+        id_table->end[i] = static_cast<std::uint32_t>(id_table->chars.size());
     }
     if (missing == Missing::default_child) {
         auto& default_child = extra->default_child;
@@ -557,9 +563,12 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
     if (missing == Missing::weighted_confidence) extra->record_count = bd.counts_tmp;
     if (extra->empty()) extra.reset();
     // Ids that are all empty need no table (id_of gives "" then).
-    if (id_chars.empty()) id_end = {};
-    id_end.shrink_to_fit();
-    id_chars.shrink_to_fit();
+    if (id_table->chars.empty()) {
+        id_table.reset();
+    } else {
+        id_table->end.shrink_to_fit();
+        id_table->chars.shrink_to_fit();
+    }
     for (auto& n : nodes) {
         if (!split_shape(n)) continue;
         const Node& a = nodes[static_cast<std::size_t>(n.first_child)];
@@ -578,6 +587,11 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
 /// marks category splits that send every value to exactly one child and builds the flat form.
 void TreeModelImpl::seal(const Program& prog) {
     if (!build) return;  // sealed already
+    // Node ids reach a record's result only for entityId outputs (of this tree or of a segmentation
+    // passing its segment's id on): without one in the document nobody reads them.
+    if (std::none_of(prog.outputs.begin(), prog.outputs.end(),
+                     [](const auto& o) { return o->feature == OutputDef::Feature::entity_id; }))
+        id_table.reset();
     auto symbol_count = [&](int slot) -> std::size_t {
         auto i = static_cast<std::size_t>(slot);
         return i < prog.symbols.size() && prog.symbols[i] ? prog.symbols[i]->texts.size() : 0;
