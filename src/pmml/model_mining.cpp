@@ -84,6 +84,10 @@ public:
         std::int32_t next;
     };
     std::vector<Level> levels;
+    /// Deep trees without category splits (lockstep walks): all trees copied into one array of
+    /// Split, whose leaves here step to themselves as Level's do (a NaN value holding the vote or
+    /// payload, slot 0, next one below the leaf's own index); index 0 is the idle lanes' leaf.
+    std::vector<Split> numeric_levels;
     std::uint64_t flat_used = 0, flat_strict = 0;  ///< union of the trees' FlatTree::used / strict
     /// Walk the trees four or five at a time (deep trees: the walks' load chains overlap) rather
     /// than one after the other (shallow trees, where the interleaving costs more than it hides).
@@ -137,6 +141,44 @@ public:
             for (auto& f : flat) pack_levels(f);
         }
         levels.shrink_to_fit();
+        numeric_levels.clear();
+        if (lockstep && numeric) {
+            numeric_levels.push_back(leaf_split(0, -1));
+            for (auto& f : flat) pack_numeric_levels(f);
+        }
+        numeric_levels.shrink_to_fit();
+    }
+
+    static Split leaf_split(std::int32_t self, std::int32_t vote) {
+        return {FlatNode::make_leaf(self, vote).value, 0, self - 1};
+    }
+
+    /// Appends f's tree to `numeric_levels` and sets f.root.
+    void pack_numeric_levels(Flat& f) {
+        const bool cls = categorical();
+        std::vector<Split>& out = numeric_levels;
+        f.root = static_cast<std::int32_t>(out.size());
+        out.push_back({});
+        std::vector<std::pair<std::int32_t, std::int32_t>> todo{{0, f.root}};
+        while (!todo.empty()) {
+            auto [i, j] = todo.back();
+            todo.pop_back();
+            const FlatNode& n = f.tree->nodes[static_cast<std::size_t>(i)];
+            if (n.slot_flags & FlatNode::leaf) {
+                int payload = f.tree->payload(i);
+                out[static_cast<std::size_t>(j)] = leaf_split(j, payload < 0 ? -1
+                                                                 : cls       ? f.cat_map[payload]
+                                                                             : payload);
+                continue;
+            }
+            const bool flip = (n.slot_flags & FlatNode::flip) != 0;
+            auto at = static_cast<std::int32_t>(out.size());
+            out.push_back({});
+            out.push_back({});
+            out[static_cast<std::size_t>(j)] = {n.value, n.slot_flags >> 4, at};
+            todo.push_back({flip ? n.next + 1 : n.next, at});
+            todo.push_back({flip ? n.next : n.next + 1, at + 1});
+        }
     }
 
     static Level leaf_level(std::int32_t self, std::int32_t vote) {
@@ -211,7 +253,7 @@ public:
         std::size_t n = CompiledModel::memory_bytes() + (sizeof(*this) - sizeof(CompiledModel)) +
                         preds.memory_bytes() + segs.capacity() * sizeof(Segment) +
                         flat.capacity() * sizeof(Flat) + packed.capacity() * sizeof(Split) +
-                        levels.capacity() * sizeof(Level);
+                        levels.capacity() * sizeof(Level) + numeric_levels.capacity() * sizeof(Split);
         for (const auto& s : segs) n += s.cat_map.capacity() * sizeof(int);
         return n;
     }
@@ -411,6 +453,34 @@ void walk_levels(const MiningModelImpl::Level* all, const std::int32_t* roots, i
     if constexpr (lanes == 5) at[4] = i4;
 }
 
+/// walk_levels over `numeric_levels`: one comparison per lane and level.
+template <int lanes>
+void walk_numeric_levels(const MiningModelImpl::Split* all, const std::int32_t* roots, int* at,
+                         const double* xs) {
+    static_assert(lanes == 4 || lanes == 5, "four or five lanes");
+    auto step = [&](int i) {
+        const MiningModelImpl::Split& n = all[i];
+        return n.next + static_cast<int>(!(xs[static_cast<std::size_t>(n.slot)] <= n.value));
+    };
+    int i0 = roots[0], i1 = roots[1], i2 = roots[2], i3 = roots[3], i4 = roots[lanes - 1];
+    for (;;) {
+        int j0 = step(i0), j1 = step(i1), j2 = step(i2), j3 = step(i3);
+        int j4 = lanes == 5 ? step(i4) : i4;
+        bool moved = ((j0 ^ i0) | (j1 ^ i1) | (j2 ^ i2) | (j3 ^ i3) | (j4 ^ i4)) != 0;
+        i0 = j0;
+        i1 = j1;
+        i2 = j2;
+        i3 = j3;
+        i4 = j4;
+        if (!moved) break;
+    }
+    at[0] = i0;
+    at[1] = i1;
+    at[2] = i2;
+    at[3] = i3;
+    if constexpr (lanes == 5) at[4] = i4;
+}
+
 /// Pads the last group of a lockstep walk.
 const FlatNode idle_leaf = FlatNode::make_leaf(0, -1);
 
@@ -485,9 +555,10 @@ bool MiningModelImpl::walk_flat(const EvalScratch& s, double* acc, double& total
         }
         return true;
     }
-    if (!levels.empty()) {
+    if (!levels.empty() || !numeric_levels.empty()) {
         // The group size is a compile-time constant in each form, so the loops over lanes unroll.
         const Level* all = levels.data();
+        const Split* all_numeric = numeric_levels.empty() ? nullptr : numeric_levels.data();
         auto groups = [&](auto lanes_c) {
             constexpr std::size_t lanes_n = decltype(lanes_c)::value;
             constexpr int lanes_i = static_cast<int>(lanes_n);
@@ -496,13 +567,16 @@ bool MiningModelImpl::walk_flat(const EvalScratch& s, double* acc, double& total
             for (std::size_t base = 0; base < flat.size(); base += lanes_n) {
                 std::size_t n = std::min(lanes_n, flat.size() - base);
                 for (std::size_t k = 0; k < lanes_n; ++k) roots[k] = k < n ? flat[base + k].root : 0;
-                if (narrow)
+                if (all_numeric)
+                    walk_numeric_levels<lanes_i>(all_numeric, roots, at, xs);
+                else if (narrow)
                     walk_levels<lanes_i, true>(all, roots, at, xs, cats);
                 else
                     walk_levels<lanes_i, false>(all, roots, at, xs, cats);
                 for (std::size_t k = 0; k < n; ++k) {
                     std::uint64_t bits;
-                    std::memcpy(&bits, &all[at[k]].value, sizeof bits);
+                    std::memcpy(&bits, all_numeric ? &all_numeric[at[k]].value : &all[at[k]].value,
+                                sizeof bits);
                     const auto v = static_cast<std::int32_t>(static_cast<std::uint32_t>(bits));
                     if (v < 0) return false;
                     const Flat& t = flat[base + k];

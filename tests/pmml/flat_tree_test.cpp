@@ -309,6 +309,7 @@ namespace {
 struct RandomTree {
     std::mt19937& gen;
     bool regression;
+    bool numeric_only = false;  ///< no category splits
     int nodes = 0;
 
     std::string leaf_score() {
@@ -320,7 +321,7 @@ struct RandomTree {
         std::string head = "<Node score=\"" + leaf_score() + "\">" + pred;
         if (depth >= 9 || (depth >= 5 && gen() % 10 >= 6)) return head + "</Node>";
         std::string a, b;
-        switch (gen() % 5) {
+        switch (numeric_only ? gen() % 3 : gen() % 5) {
             case 0:
             case 1:
             case 2: {
@@ -351,11 +352,11 @@ struct RandomTree {
 /// An ensemble of `trees` random trees (the same trees for the same seed), `general` giving every
 /// tree a never-true child under its root so none has the flat form.
 pmml::PmmlModelPtr random_forest(unsigned seed, int trees, bool regression, const char* method, bool general,
-                                 bool wide = false) {
+                                 bool wide = false, bool numeric_only = false) {
     std::mt19937 gen(seed);
     std::string segs;
     for (int i = 0; i < trees; ++i) {
-        RandomTree t{gen, regression};
+        RandomTree t{gen, regression, numeric_only};
         std::string root = t.make("<True/>", 0);
         REQUIRE(t.nodes > 64);
         if (general)  // a fixed score: the generator must draw the same numbers for both forests
@@ -410,6 +411,15 @@ TEST_CASE("ensembles of deep flat trees (lockstep walks) agree with the general 
                                       "weightedMajorityVote", false, wide);
             auto general = random_forest(41u + static_cast<unsigned>(trees), trees, false,
                                          "weightedMajorityVote", true, wide);
+            CHECK(compare(*flat, *general) > 0);
+        }
+        for (const char* method : {"majorityVote", "weightedMajorityVote", "sum", "weightedAverage"}) {
+            INFO(trees << " trees without category splits, " << method);
+            const bool regression = std::string(method) == "sum" || std::string(method) == "weightedAverage";
+            auto flat = random_forest(53u + static_cast<unsigned>(trees), trees, regression, method, false,
+                                      false, true);
+            auto general = random_forest(53u + static_cast<unsigned>(trees), trees, regression, method, true,
+                                         false, true);
             CHECK(compare(*flat, *general) > 0);
         }
         for (const char* method : sums) {
