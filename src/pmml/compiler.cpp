@@ -189,6 +189,8 @@ void Compiler::read_data_dictionary(pugi::xml_node dd) {
                 invalid(v, "unknown Value property '" + std::string(prop) + "'");
             }
         }
+        if (std::all_of(d->display.begin(), d->display.end(), [](const auto& t) { return t.empty(); }))
+            std::vector<std::string>().swap(d->display);  // no displayValue: nothing to hold
         for (auto iv : children(f, "Interval")) {
             FieldDomain::Interval i;
             i.lo = number(iv, "leftMargin", -HUGE_VAL);
@@ -392,7 +394,7 @@ void Compiler::init_model(CompiledModel& m, ModelContext& mc) {
         const auto* d = mc.target_domain;
         for (std::size_t i = 0; i < d->valid_text.size(); ++i) {
             int c = m.intern_category(d->valid_text[i]);
-            m.categories[static_cast<std::size_t>(c)].display = d->display[i];
+            if (!d->display.empty()) m.categories[static_cast<std::size_t>(c)].display = d->display[i];
         }
     }
     read_targets(m, mc);
@@ -629,7 +631,7 @@ void Compiler::read_output(CompiledModel& m, ModelContext& mc) {
         mc.scope.names[name] = e;
         m.output_slots.push_back(slot);
         m.output_names.push_back(name);
-        m.output_final.push_back(attr(of, "isFinalResult") != "false");
+        m.output_final.push_back(attr(of, "isFinalResult") != "false" ? 1 : 0);
     }
 }
 

@@ -134,9 +134,10 @@ struct FieldDomain {
         double lo, hi;
         bool lo_closed, hi_closed;
     };
-    std::vector<std::string> valid_text;                   ///< Value property="valid" (strings as written)
-    std::vector<double> valid_num;                         ///< same, parsed when the type is numeric
-    std::vector<std::string> display;                      ///< displayValue per valid value ("" when none)
+    std::vector<std::string> valid_text;  ///< Value property="valid" (strings as written)
+    std::vector<double> valid_num;        ///< same, parsed when the type is numeric
+    /// displayValue per valid value ("" when none); empty when no valid value has one.
+    std::vector<std::string> display;
     std::vector<std::pair<std::string_view, int>> sorted;  ///< valid_text sorted, with positions
     /// Position of `text` in valid_text (binary search), or -1.
     int index_of(std::string_view text) const noexcept {
@@ -158,6 +159,19 @@ struct FieldDomain {
 
     bool constrained() const noexcept {
         return !valid_text.empty() || !invalid_text.empty() || !intervals.empty();
+    }
+    /// Bytes held: the object, its texts and its tables.
+    std::size_t memory_bytes() const noexcept {
+        auto text = [](const std::string& t) { return t.capacity() > 15 ? t.capacity() + 1 : 0; };
+        auto texts = [&](const std::vector<std::string>& v) {
+            std::size_t n = v.capacity() * sizeof(std::string);
+            for (const auto& t : v) n += text(t);
+            return n;
+        };
+        return sizeof(*this) + text(name) + texts(valid_text) + texts(display) + texts(invalid_text) +
+               texts(missing_text) +
+               (valid_num.capacity() + invalid_num.capacity() + missing_num.capacity()) * sizeof(double) +
+               sorted.capacity() * sizeof(sorted[0]) + intervals.capacity() * sizeof(Interval);
     }
     /// For numbers of a domain with intervals only: inside one of them (or no intervals).
     bool in_intervals(double x) const noexcept {
@@ -190,6 +204,11 @@ struct Treatment {
     std::string invalid_replacement_text;
     double low = -HUGE_VAL, high = HUGE_VAL;
 
+    /// Bytes held: the object and its texts.
+    std::size_t memory_bytes() const noexcept {
+        auto text = [](const std::string& t) { return t.capacity() > 15 ? t.capacity() + 1 : 0; };
+        return sizeof(*this) + text(replacement_text) + text(invalid_replacement_text);
+    }
     bool trivial() const noexcept {
         return !has_replacement && outliers == OutlierTreatment::as_is && !missing_is_invalid &&
                (invalid == InvalidTreatment::as_is || domain == nullptr || !domain->constrained());

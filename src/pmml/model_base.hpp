@@ -95,13 +95,13 @@ private:
 
 /// Targets/Target post-processing of a model's raw result.
 struct TargetPost {
-    bool present = false;
     double factor = 1.0, constant = 0.0;
-    enum class Cast : std::uint8_t { none, round, ceiling, floor } cast = Cast::none;
     double min = -HUGE_VAL, max = HUGE_VAL;
-    bool has_default = false;
     double default_value = 0.0;
     std::vector<double> priors;  ///< per category; empty when none
+    bool present = false;
+    enum class Cast : std::uint8_t { none, round, ceiling, floor } cast = Cast::none;
+    bool has_default = false;
 };
 
 /// 16-byte node of the flat form of a tree whose every split is binary (the usual R and KNIME
@@ -197,21 +197,22 @@ class CompiledModel {
 public:
     virtual ~CompiledModel() = default;
 
+    // Members ordered to leave no padding: a forest holds one such object per tree.
     std::string kind;  ///< element name: "TreeModel", ...
     std::string name;  ///< modelName
-    MiningFunction function = MiningFunction::regression;
-    int result = -1;  ///< index into EvalScratch::results
     std::string target_name;
+    MiningFunction function = MiningFunction::regression;
     DataType target_type = DataType::unknown;
+    /// x-mathContext="float" (JPMML's extension, as XGBoost and LightGBM converters emit): the model's
+    /// constants, inputs and every sum, product and function value are rounded to float32.
+    bool float_math = false;
+    int result = -1;  ///< index into EvalScratch::results
     CategoryTable categories;
     TargetPost post;
     std::vector<int> output_slots;
     std::vector<std::string> output_names;
-    std::vector<bool> output_final;
-    std::size_t segments = 0;  ///< number of nested models (for describe)
-    /// x-mathContext="float" (JPMML's extension, as XGBoost and LightGBM converters emit): the model's
-    /// constants, inputs and every sum, product and function value are rounded to float32.
-    bool float_math = false;
+    std::vector<std::uint8_t> output_final;  ///< per output: isFinalResult (1) or not (0)
+    std::size_t segments = 0;                ///< number of nested models (for describe)
 
     bool classification() const noexcept { return function == MiningFunction::classification; }
     /// Classification or clustering: the model predicts one of its categories (clusters are the
@@ -291,7 +292,7 @@ public:
     /// nor its category table, which load() counts once per table: see CategoryTable).
     virtual std::size_t memory_bytes() const {
         std::size_t n = sizeof(*this) + output_slots.capacity() * sizeof(int) +
-                        output_names.capacity() * sizeof(std::string) + (output_final.capacity() + 7) / 8 +
+                        output_names.capacity() * sizeof(std::string) + output_final.capacity() +
                         post.priors.capacity() * sizeof(double);
         n += heap_bytes(kind) + heap_bytes(name) + heap_bytes(target_name);
         for (const auto& s : output_names) n += heap_bytes(s);

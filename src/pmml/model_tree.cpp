@@ -90,11 +90,11 @@ public:
     std::unique_ptr<Extra> extra;
     static const Extra no_extra;
     const Extra& x() const noexcept { return extra ? *extra : no_extra; }
-    Missing missing = Missing::none;
-    bool no_true_child_last = false;
     double penalty = 1.0;
     std::size_t stride = 0;
     int work = -1;
+    Missing missing = Missing::none;
+    bool no_true_child_last = false;
 
     // Compile-time data, released once the tree is sealed.
     struct RawDist {

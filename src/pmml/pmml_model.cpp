@@ -350,6 +350,71 @@ void plan_direct(PmmlModel::Impl& m) {
     m.direct = Impl::Direct::classes;
 }
 
+/// Heap bytes of a string (none when its text fits in the object: up to 15 bytes).
+std::size_t text_bytes(const std::string& t) { return t.capacity() > 15 ? t.capacity() + 1 : 0; }
+
+std::size_t texts_bytes(const std::vector<std::string>& v) {
+    std::size_t n = v.capacity() * sizeof(std::string);
+    for (const auto& t : v) n += text_bytes(t);
+    return n;
+}
+
+template <class T>
+std::size_t vector_bytes(const std::vector<T>& v) {
+    return v.capacity() * sizeof(T);
+}
+
+/// describe().compiled_bytes: everything the loaded document holds (objects, vectors' capacity,
+/// strings' heap), but the document text kept for to_bytes() (keep_text), which is text_bytes. Not
+/// counted: the expressions of derived fields and their functions (no corpus ensemble has any),
+/// the ModelVerification block (kept only for verify()) and allocator overhead.
+std::size_t compiled_bytes(const PmmlModel::Impl& impl) {
+    const Program& prog = impl.prog;
+    std::size_t n = sizeof(PmmlModel::Impl);
+    // The models, each category table once (the trees of a forest share one).
+    std::vector<const void*> tables;
+    n += vector_bytes(impl.models);
+    for (const auto& m : impl.models) {
+        n += m->memory_bytes();
+        const void* id = m->categories.id();
+        if (id && std::find(tables.begin(), tables.end(), id) == tables.end()) {
+            tables.push_back(id);
+            n += m->categories.memory_bytes();
+        }
+    }
+    // The document's tables: slots, validity, treatments, outputs, string inputs, input plans.
+    n += vector_bytes(prog.layout.slots) + vector_bytes(prog.layout.result_sizes);
+    for (const auto& def : prog.layout.slots) n += text_bytes(def.name);
+    n += vector_bytes(prog.domains) + vector_bytes(prog.treatments) + vector_bytes(prog.exprs) +
+         vector_bytes(prog.outputs) + vector_bytes(prog.symbols);
+    for (const auto& dom : prog.domains) n += dom->memory_bytes();
+    for (const auto& t : prog.treatments) n += t->memory_bytes();
+    n += prog.outputs.size() * sizeof(OutputDef);
+    for (const auto& sym : prog.symbols)
+        if (sym) n += sym->memory_bytes();
+    n += vector_bytes(prog.input_slots) + vector_bytes(prog.plan) + vector_bytes(prog.number_inputs) +
+         vector_bytes(prog.string_inputs) + vector_bytes(prog.direct);
+    // What score() reads: slots of inputs and outputs, the output plan, the direct plan's rows.
+    n += vector_bytes(impl.input_slots) + vector_bytes(impl.output_slots) + vector_bytes(impl.output_plan);
+    n += vector_bytes(impl.node_row) + vector_bytes(impl.node_values) + vector_bytes(impl.class_values) +
+         vector_bytes(impl.class_outputs);
+    for (const auto& t : impl.node_texts) n += sizeof(t) + 32 /* tree node */ + text_bytes(t);
+    // Names: the schema, the identity and describe()'s description.
+    n += texts_bytes(impl.schema.inputs) + text_bytes(impl.schema.target) + texts_bytes(impl.schema.outputs);
+    const ModelIdentity& id = impl.identity;
+    n += text_bytes(id.name) + text_bytes(id.version) + text_bytes(id.description) + text_bytes(id.type) +
+         text_bytes(id.data_type);
+    const Description& d = impl.description;
+    n += text_bytes(d.pmml_version) + text_bytes(d.producer) + text_bytes(d.model_kind) +
+         text_bytes(d.model_name) + text_bytes(d.function) + text_bytes(d.target) +
+         text_bytes(d.group_field) + text_bytes(d.details) + texts_bytes(d.target_categories) +
+         vector_bytes(d.inputs) + vector_bytes(d.outputs);
+    for (const auto& f : d.inputs)
+        n += text_bytes(f.name) + text_bytes(f.data_type) + text_bytes(f.optype) + texts_bytes(f.values);
+    for (const auto& o : d.outputs) n += text_bytes(o.name) + text_bytes(o.feature) + text_bytes(o.data_type);
+    return n;
+}
+
 }  // namespace
 
 PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
@@ -453,28 +518,7 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
         impl->verification_xml = os.str();
     }
     d.text_bytes = pmml_text.size();
-    std::size_t bytes = sizeof(PmmlModel::Impl) + slots.capacity() * sizeof(SlotDef);
-    std::vector<const void*> tables;  // category tables, each counted once
-    for (const auto& m : impl->models) {
-        bytes += m->memory_bytes();
-        if (m->categories.id() &&
-            std::find(tables.begin(), tables.end(), m->categories.id()) == tables.end()) {
-            tables.push_back(m->categories.id());
-            bytes += m->categories.memory_bytes();
-        }
-    }
-    for (const auto& t : impl->prog.treatments) bytes += sizeof(*t);
-    for (const auto& dom : impl->prog.domains) {
-        bytes += sizeof(*dom);
-        for (const auto& v : dom->valid_text) bytes += sizeof(v) + v.capacity();
-    }
-    bytes += impl->prog.outputs.size() * sizeof(OutputDef);
-    for (const auto& sym : impl->prog.symbols)
-        if (sym) bytes += sym->memory_bytes();
-    bytes += impl->node_row.capacity() * sizeof(std::int32_t) + impl->node_values.capacity() * sizeof(Value) +
-             impl->class_values.capacity() * sizeof(Value) + impl->class_outputs.capacity() * sizeof(int);
-    for (const auto& t : impl->node_texts) bytes += sizeof(t) + 32 + (t.capacity() > 15 ? t.capacity() : 0);
-    d.compiled_bytes = bytes;
+    d.compiled_bytes = compiled_bytes(*impl);
     return std::make_shared<const PmmlModel>(std::move(impl));
 }
 
