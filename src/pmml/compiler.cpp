@@ -693,8 +693,9 @@ void Compiler::compile_document() {
     prog.direct.assign(prog.layout.slots.size(), 0);
     for (std::size_t i = 0; i < prog.layout.slots.size(); ++i)
         prog.direct[i] = is_direct(static_cast<int>(i)) ? 1 : 0;
-    prog.build_plan();
+    // Sealing trees may set Symbols::divert bits, which the plan copies.
     for (auto& m : models) m->seal(prog);  // nested models come first in `models`
+    prog.build_plan();
     for (std::size_t i = 0; i < top->output_slots.size(); ++i) {
         if (!top->output_final[i]) continue;
         top_outputs.push_back(top->output_slots[i]);

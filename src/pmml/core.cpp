@@ -273,6 +273,37 @@ void Program::compute(Ctx& ctx, int slot) const {
     ctx.s->stamps[i] = ctx.s->epoch;
 }
 
+const Symbols::Home Symbols::no_home[1] = {Home{1, 0, nullptr, 0, -1}};
+const std::uint8_t Symbols::no_mark[1] = {mark_full};
+
+namespace {
+
+/// A string input of the plan as load_fast's string loop reads it; marks the entries of its perfect
+/// table (the symbols are this input's own).
+Program::StringInput string_input(const Program::InputPlan& p, Symbols& sym) {
+    std::uint64_t limit = p.listed ? std::uint64_t{p.listed} : std::uint64_t{1} << 32;
+    Program::StringInput in{p.slot,    p.source, Symbols::no_home, Symbols::no_mark, 0, 63,
+                            p.symbols, limit,    sym.divert};
+    if (sym.perfect) {
+        sym.marks.assign(sym.homes.size(), Symbols::mark_full);
+        for (std::size_t i = 0; i < sym.homes.size(); ++i) {
+            const Symbols::Home& h = sym.homes[i];
+            if (h.index < 0) continue;
+            bool passes = static_cast<std::uint32_t>(h.index) < limit && h.size <= 16;
+            sym.marks[i] =
+                static_cast<std::uint8_t>((passes ? 0 : Symbols::mark_full) |
+                                          (Symbols::diverts(sym.divert, h.index) ? Symbols::mark_divert : 0));
+        }
+        in.homes = sym.homes.data();
+        in.marks = sym.marks.data();
+        in.seed = sym.seed;
+        in.shift = sym.shift;
+    }
+    return in;
+}
+
+}  // namespace
+
 void Program::build_plan() {
     plan.clear();
     for (int slot : input_slots) {
@@ -308,8 +339,7 @@ void Program::build_plan() {
         if (p.kind == InputPlan::number)
             number_inputs.push_back(NumberInput{p.slot, p.source, p.lo, p.hi});
         else if (p.kind == InputPlan::string)
-            string_inputs.push_back(StringInput{p.slot, p.source, p.symbols,
-                                                p.listed ? std::uint64_t{p.listed} : std::uint64_t{1} << 32});
+            string_inputs.push_back(string_input(p, *symbols[p.slot]));
         else
             fast = false;
     }
@@ -329,6 +359,15 @@ bool text_numbers(const std::vector<Program::NumberInput>& inputs, const Value* 
     return ok;
 }
 
+namespace {
+
+/// The whole lookup, out of line so that the usual case in strings() keeps its values in registers.
+[[gnu::noinline]] int full_index(const Symbols& symbols, std::string_view text) noexcept {
+    return symbols.index_of(text);
+}
+
+}  // namespace
+
 bool strings(const std::vector<Program::StringInput>& inputs, const Value* row, std::int32_t* cats,
              std::uint64_t& outside_bits) noexcept {
     std::uint64_t outside = 0;
@@ -336,12 +375,25 @@ bool strings(const std::vector<Program::StringInput>& inputs, const Value* row, 
     for (const Program::StringInput& p : inputs) {
         const Value& v = row[p.source];
         if (!v.is_string()) return false;
-        // One lookup gives both validity (listed values come first among the symbols) and the
-        // category index the models compare.
-        int k = p.symbols->index_of(v.text());
+        const std::string_view text = v.text();
+        const std::size_t n = text.size();
+        // The usual case: a text of up to 16 bytes that passes, found in the perfect table (the
+        // entry's mark says whether it diverts the record).
+        const Symbols::Ends w = Symbols::ends(text.data(), n);
+        const std::size_t at = (Symbols::key(w, n) * p.seed) >> p.shift;
+        const Symbols::Home& e = p.homes[at];
+        const std::uint8_t mark = p.marks[at];
+        if (e.first == w.first && e.last == w.last && e.size == n && mark < Symbols::mark_full) {
+            cats[p.slot] = e.index;
+            outside |= static_cast<std::uint64_t>(mark) << (p.slot & 63);
+            continue;
+        }
+        // Otherwise the whole lookup, which gives both validity (listed values come first among the
+        // symbols) and the category index the models compare.
+        int k = full_index(*p.symbols, text);
         ok &= static_cast<std::uint32_t>(k) < p.limit;
         cats[p.slot] = k;
-        outside |= static_cast<std::uint64_t>(k < 0) << (p.slot & 63);
+        outside |= static_cast<std::uint64_t>(Symbols::diverts(p.divert, k)) << (p.slot & 63);
     }
     outside_bits = outside;
     return ok;
@@ -376,7 +428,7 @@ void Program::load_all_inputs(Ctx& ctx) const {
             int k = p.symbols->index_of(v.text());
             if (p.listed == 0 || static_cast<std::uint32_t>(k) < p.listed) {  // -1 is not below
                 cats[i] = k;
-                if (k < 0) outside |= std::uint64_t{1} << (i & 63);
+                if (Symbols::diverts(p.symbols->divert, k)) outside |= std::uint64_t{1} << (i & 63);
                 continue;
             }
         }
@@ -388,8 +440,10 @@ void Program::load_all_inputs(Ctx& ctx) const {
         }
         if (const Symbols* sym = symbols[i].get()) {
             cats[i] = t.is_missing() ? -2 : (t.is_string() ? sym->index_of(t.text()) : -1);
-            if (cats[i] == -2) missing |= bit;
-            if (cats[i] == -1) outside |= bit;
+            if (cats[i] == -2)
+                missing |= bit;
+            else if (Symbols::diverts(sym->divert, cats[i]))
+                outside |= bit;
         }
     }
     s.missing_bits = missing;

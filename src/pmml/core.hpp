@@ -93,7 +93,9 @@ public:
     std::vector<std::int32_t> cats;    ///< per slot: category index of categorical inputs
                                        ///< (-1: outside the listed values, -2: missing)
     std::uint64_t missing_bits = 0;    ///< this record: inputs missing or not numbers, bit (slot & 63)
-    std::uint64_t outside_bits = 0;    ///< this record: string inputs with unlisted values, same bits
+    /// this record: string inputs with unlisted values or values a strict split sends to neither
+    /// child (Symbols::divert), same bits
+    std::uint64_t outside_bits = 0;
 };
 
 /// Evaluation context for one record.
@@ -269,11 +271,21 @@ struct Symbols {
     };
     std::vector<Entry> table;
     std::uint64_t mask = 0;
+    /// The category indexes a record must not take to a flat tree's walk: bit c (c < 63) for index
+    /// c, which a strict pair of category sets sends to neither child (trees set these bits when they
+    /// are sealed, before the input plan is built); bit 63, always set, for unlisted strings (-1) and
+    /// indexes from 63 up. Loading marks such an input in EvalScratch::outside_bits.
+    std::uint64_t divert = std::uint64_t{1} << 63;
+    /// Whether category index k (-1: unlisted) diverts the record (see divert).
+    static bool diverts(std::uint64_t divert, std::int32_t k) noexcept {
+        auto c = static_cast<std::uint32_t>(k);
+        return ((divert >> (c < 63u ? c : 63u)) & 1u) != 0;
+    }
 
     /// Bytes held: the interned texts and both lookup tables.
     std::size_t memory_bytes() const noexcept {
         std::size_t n = sizeof(*this) + texts.capacity() * sizeof(texts[0]) +
-                        table.capacity() * sizeof(Entry) + homes.capacity() * sizeof(Home);
+                        table.capacity() * sizeof(Entry) + homes.capacity() * sizeof(Home) + marks.capacity();
         for (const auto& t : texts) n += sizeof(*t) + (t->capacity() > 15 ? t->capacity() + 1 : 0);
         return n;
     }
@@ -323,6 +335,16 @@ struct Symbols {
         std::int32_t index;  ///< -1 when empty
     };
     static_assert(sizeof(Home) == 32, "Home is meant to stay 32 bytes");
+    /// What load_fast's string loop needs besides the index, per entry of `homes` (set by
+    /// Program::build_plan): mark_divert when the entry's index diverts the record (see divert),
+    /// mark_full when the text takes the full lookup and checks (an empty entry, a text longer than
+    /// 16 bytes, or one that is not a value that passes).
+    std::vector<std::uint8_t> marks;
+    static constexpr std::uint8_t mark_divert = 1, mark_full = 2;
+    /// A one-entry table no text matches (and its mark), for inputs whose symbols have no perfect
+    /// table.
+    static const Home no_home[1];
+    static const std::uint8_t no_mark[1];
     std::vector<Home> homes;
     std::uint64_t seed = 0;
     unsigned shift = 63;
@@ -480,10 +502,17 @@ public:
     };
     struct StringInput {
         std::uint32_t slot, source;
+        /// The symbols' perfect table and its marks (Symbols::no_home and no_mark when they have
+        /// none), its seed and shift, copied here so that the usual lookup reads nothing else.
+        const Symbols::Home* homes;
+        const std::uint8_t* marks;
+        std::uint64_t seed;
+        std::uint64_t shift;
         const Symbols* symbols;
         /// A category index k passes when static_cast<std::uint32_t>(k) < limit: the number of
         /// listed values, or 2^32 when none are listed (then any string passes, -1 included).
         std::uint64_t limit;
+        std::uint64_t divert;  ///< symbols->divert
     };
     std::vector<NumberInput> number_inputs;
     std::vector<StringInput> string_inputs;

@@ -132,7 +132,8 @@ static_assert(sizeof(FlatNode) == 16, "FlatNode is meant to stay 16 bytes");
 
 /// A tree in flat form, walked without calls or data-dependent branches per level. It applies only to
 /// records on which none of the inputs it reads is missing and (for `strict` inputs, whose unlisted
-/// strings need the general path) none is an unlisted string: see EvalScratch::missing_bits.
+/// strings and strings neither set of a pair lists need the general path) none is such a string:
+/// see EvalScratch::missing_bits and Symbols::divert.
 struct FlatTree {
     std::vector<FlatNode> nodes;     ///< node 0 is the root
     const double* scores = nullptr;  ///< regression: leaf payload -> score
@@ -274,7 +275,8 @@ public:
     virtual const FlatTree* flat_tree() const { return nullptr; }
     /// Called once the model is complete (after its Output is read): reserve work areas here.
     virtual void finalize(Layout& /*layout*/) {}
-    /// Called for every model once the whole document is compiled (nested models first).
+    /// Called for every model once the whole document is compiled (nested models first), before
+    /// the input plan is built: trees may add Symbols::divert bits to the program's symbols here.
     virtual void seal(const Program& /*prog*/) {}
     /// Families with OutputFields of their own (rule features, reason codes, ranked neighbours):
     /// claims `of` by setting d.feature = Feature::family and its parameters, or returns false to

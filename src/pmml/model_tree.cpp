@@ -60,6 +60,10 @@ public:
     /// missing_child: the second child is <True/>, so it is true for every record the first child
     /// cannot decide (a missing input, or an invalid one taken as is), not only for missing inputs.
     static constexpr std::int8_t else_child = 3;
+    /// Flat trees only: per node, the category indexes a strict pair of sets sends to neither child
+    /// (listed values neither set names); empty when every strict pair names every value. Records
+    /// with such a value never reach the walk (Symbols::divert): select_flat stops at that node.
+    std::vector<std::uint64_t> uncovered;
     static_assert(sizeof(Node) == 24, "Node is meant to stay 24 bytes");
 
     /// Only the predicates that are not numeric comparisons (none in most trees).
@@ -128,7 +132,7 @@ public:
         std::size_t n = CompiledModel::memory_bytes() + (sizeof(*this) - sizeof(CompiledModel)) +
                         nodes.capacity() * sizeof(Node) + scores.capacity() * sizeof(double) +
                         flat.nodes.capacity() * sizeof(FlatNode) + inner_payload.capacity() * 4 +
-                        missing_child.capacity();
+                        missing_child.capacity() + uncovered.capacity() * 8;
         if (id_table) n += sizeof(Ids) + heap_bytes(id_table->chars) + id_table->end.capacity() * 4;
         if (preds) n += sizeof(Predicates) + preds->memory_bytes();
         if (extra) {
@@ -231,15 +235,20 @@ private:
         if (flat.nodes[static_cast<std::size_t>(k)].slot_flags & FlatNode::leaf) return flat.payload(k);
         return inner_payload.empty() ? -1 : inner_payload[static_cast<std::size_t>(k)];
     }
-    /// Where internal flat node f sends this record: its first or second child, or neither because
+    /// Where internal flat node k sends this record: its first or second child, or neither because
     /// the input is missing (unknown), or because it is a string no set of a strict split lists.
     enum Way : int { first_child = 0, second_child = 1, unknown_way = 2, no_child = 3 };
-    static int decide(const FlatNode& f, const double* xs, const std::int32_t* cats) {
+    int decide(int k, const double* xs, const std::int32_t* cats) const {
+        const FlatNode& f = flat.nodes[static_cast<std::size_t>(k)];
         auto slot = static_cast<std::size_t>(f.slot_flags >> 4);
         if (f.slot_flags & FlatNode::category) {
             std::int32_t c = cats[slot];
             if (c == -2) return unknown_way;
-            if (c == -1 && (f.slot_flags & FlatNode::strict)) return no_child;
+            if (f.slot_flags & FlatNode::strict) {
+                if (c == -1) return no_child;
+                if (!uncovered.empty() && c < 63 && ((uncovered[static_cast<std::size_t>(k)] >> c) & 1u))
+                    return no_child;
+            }
         } else if (!(xs[slot] == xs[slot])) {
             return unknown_way;
         }
@@ -597,6 +606,7 @@ void TreeModelImpl::seal(const Program& prog) {
         return i < prog.symbols.size() && prog.symbols[i] ? prog.symbols[i]->texts.size() : 0;
     };
     std::vector<std::uint8_t> strict(nodes.size(), 0);
+    std::vector<std::uint64_t> left_out(nodes.size(), 0);  // per strict pair: indexes neither set lists
     for (std::size_t k = 0; k < nodes.size(); ++k) {
         Node& n = nodes[k];
         if (!split_shape(n)) continue;
@@ -614,12 +624,13 @@ void TreeModelImpl::seal(const Program& prog) {
             continue;
         }
         std::size_t nsym = symbol_count(a.arg);
-        std::uint64_t all = nsym >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << nsym) - 1;
-        if (nsym <= 64 && !(a.mask & 1) && !(b.mask & 1) && (a.bits & b.bits) == 0 &&
-            (a.bits | b.bits) == all) {
-            // two listed sets covering every string the document names: other strings fall back
+        if (nsym <= 63 && !(a.mask & 1) && !(b.mask & 1) && (a.bits & b.bits) == 0) {
+            // Two disjoint listed sets: the first set's strings go first, the second set's second.
+            // Strings neither lists (unlisted ones, and strings the document names elsewhere) go to
+            // no child: such records take the general path.
             n.mask |= category_split;
             strict[k] = 1;
+            left_out[k] = ((std::uint64_t{1} << nsym) - 1) & ~(a.bits | b.bits);
         }
     }
     // The flat form: every internal node a binary split the walk can decide with one comparison or
@@ -707,6 +718,16 @@ void TreeModelImpl::seal(const Program& prog) {
     }
     flat.nodes = std::move(out);
     flat.scores = scores.data();
+    // Indexes a strict pair leaves out divert records from the walk (as unlisted strings do).
+    uncovered.clear();
+    if (std::any_of(left_out.begin(), left_out.end(), [](std::uint64_t b) { return b != 0; })) {
+        uncovered = std::move(left_out);
+        for (std::size_t i = 0; i < nodes.size(); ++i) {
+            if (!uncovered[i]) continue;
+            int slot = nodes[static_cast<std::size_t>(nodes[i].first_child)].arg;
+            prog.symbols[static_cast<std::size_t>(slot)]->divert |= uncovered[i];
+        }
+    }
     flat.numeric =
         flat.strict == 0 && std::none_of(flat.nodes.begin(), flat.nodes.end(), [](const FlatNode& f) {
             return (f.slot_flags & (FlatNode::category | FlatNode::leaf)) == FlatNode::category;
@@ -775,7 +796,7 @@ int TreeModelImpl::select_flat(Ctx& ctx, int& penalties, bool& aggregate) const 
     for (;;) {
         const FlatNode& f = all[cur];
         if (f.slot_flags & FlatNode::leaf) return cur;
-        int way = decide(f, xs, cats);
+        int way = decide(cur, xs, cats);
         if (way <= second_child) {
             cur = f.next + way;
             continue;
@@ -851,7 +872,7 @@ void TreeModelImpl::collect_flat(Ctx& ctx, int k, double weight, double* acc) co
         add_leaf(k, weight, acc);
         return;
     }
-    int way = decide(f, ctx.s->xs.data(), ctx.s->cats.data());
+    int way = decide(k, ctx.s->xs.data(), ctx.s->cats.data());
     if (way <= second_child) {
         collect_flat(ctx, f.next + way, weight, acc);
         return;

@@ -392,3 +392,133 @@ TEST_CASE("regression tables: the dense sum equals the term-by-term sum bit for 
         CHECK(counts.predicted > 0);
     }
 }
+
+namespace {
+
+/// Texts of 1 to 40 bytes (0 is left out: an empty cell reads as missing).
+std::vector<std::string> texts_of_every_length() {
+    std::vector<std::string> texts;
+    for (std::size_t n = 1; n <= 40; ++n) {
+        std::string t;
+        for (std::size_t k = 0; k < n; ++k) t += static_cast<char>('a' + (k * 7 + n) % 26);
+        texts.push_back(t);
+    }
+    return texts;
+}
+
+/// Scores `text` (with a string input c and a number input x) twice per value of c: with x = 7, so
+/// that the fast load reads the record, and with x = "7 " (the trailing blank is read by
+/// parse_double only), so that the record takes the full load. Both must agree bit for bit;
+/// returns what the first gave: whether it scored, and its prediction when that is a number.
+struct Scored {
+    bool ok;
+    bool number;
+    double x;
+};
+std::vector<Scored> fast_and_full(const std::string& text, const std::vector<Value>& cs) {
+    auto m = pmml::load(text);
+    const auto& inputs = m->schema().inputs;
+    std::vector<Scored> out;
+    for (const Value& c : cs) {
+        INFO("c = " << to_string(c));
+        std::vector<Value> fast(inputs.size()), full(inputs.size());
+        for (std::size_t i = 0; i < inputs.size(); ++i) {
+            fast[i] = inputs[i] == "c" ? c : Value::number(7);
+            full[i] = inputs[i] == "c" ? c : Value::string("7 ");
+        }
+        Prediction a, b;
+        m->score(FeatureRow(fast.data(), fast.size()), a);
+        m->score(FeatureRow(full.data(), full.size()), b);
+        REQUIRE(a.error == b.error);
+        REQUIRE(same(a.value, b.value));
+        REQUIRE(a.outputs.size() == b.outputs.size());
+        for (std::size_t i = 0; i < a.outputs.size(); ++i) REQUIRE(same(a.outputs[i], b.outputs[i]));
+        out.push_back({a.ok(), a.value.is_number(), a.value.as_number()});
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("string inputs: the fast load and the full load agree on texts of every length", "[pmml]") {
+    const auto texts = texts_of_every_length();
+    std::vector<Value> cs;
+    for (const auto& t : texts) cs.push_back(Value::string(t));
+    std::vector<std::string> misses;  // a byte changed at either end, one byte more
+    for (const auto& t : texts) {
+        misses.push_back(t + "x");
+        misses.push_back(static_cast<char>(t[0] ^ 1) + t.substr(1));
+        misses.push_back(t.substr(0, t.size() - 1) + static_cast<char>(t.back() ^ 1));
+    }
+    for (const auto& t : misses) cs.push_back(Value::string(t));
+    cs.push_back(Value::missing());
+    for (bool listed : {true, false}) {
+        // Regression: the value of c picks its coefficient (k + 1 for the k-th text; an unlisted
+        // string is invalid when c lists its values, and has no term otherwise). The texts of 30
+        // bytes and more are named by the terms only: invalid when c lists its values.
+        std::string values, terms;
+        for (std::size_t k = 0; k < texts.size(); ++k) {
+            if (k < 29) values += "<Value value=\"" + texts[k] + "\"/>";
+            terms += "<CategoricalPredictor name=\"c\" value=\"" + texts[k] + "\" coefficient=\"" +
+                     std::to_string(k + 1) + "\"/>";
+        }
+        const std::string dict =
+            "<DataField name=\"c\" optype=\"categorical\" dataType=\"string\">" + (listed ? values : "") +
+            "</DataField>\n<DataField name=\"x\" optype=\"continuous\" dataType=\"double\"/>\n"
+            "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/>\n";
+        std::string text = document(
+            dict,
+            "<RegressionModel functionName=\"regression\"><MiningSchema><MiningField name=\"c\"/>"
+            "<MiningField name=\"x\"/><MiningField name=\"y\" usageType=\"predicted\"/></MiningSchema>"
+            "<RegressionTable intercept=\"0.5\"><NumericPredictor name=\"x\" coefficient=\"1\"/>" +
+                terms + "</RegressionTable></RegressionModel>\n");
+        INFO((listed ? "listed values" : "no listed values"));
+        auto p = fast_and_full(text, cs);
+        for (std::size_t k = 0; k < texts.size(); ++k) {
+            INFO(texts[k]);
+            if (listed && k >= 29) {
+                CHECK_FALSE(p[k].ok);
+                continue;
+            }
+            REQUIRE(p[k].number);
+            CHECK(p[k].x == 7.5 + static_cast<double>(k + 1));
+        }
+        for (std::size_t k = texts.size(); k + 1 < cs.size(); ++k) {
+            INFO(to_string(cs[k]));
+            if (listed)
+                CHECK_FALSE(p[k].ok);
+            else
+                CHECK(p[k].x == 7.5);
+        }
+
+        // A tree whose strict pair on c leaves texts out (some shorter than 17 bytes, some longer):
+        // those records take the general walk and end at the root.
+        std::string first, second;
+        for (std::size_t k = 0; k < texts.size(); ++k) {
+            if (k % 3 == 0) first += " " + texts[k];
+            if (k % 3 == 1) second += " " + texts[k];
+        }
+        auto leaf = [](const char* id, const std::string& items) {
+            return std::string("<Node id=\"") + id + "\" score=\"" + id +
+                   "\"><SimpleSetPredicate field=\"c\" booleanOperator=\"isIn\"><Array type=\"string\">" +
+                   items + "</Array></SimpleSetPredicate></Node>";
+        };
+        std::string tree = document(
+            dict,
+            "<TreeModel functionName=\"regression\" noTrueChildStrategy=\"returnLastPrediction\">"
+            "<MiningSchema><MiningField name=\"c\"/><MiningField name=\"x\"/><MiningField name=\"y\" "
+            "usageType=\"predicted\"/></MiningSchema><Output><OutputField name=\"id\" "
+            "feature=\"entityId\"/></Output><Node id=\"0\" score=\"0\"><True/>" +
+                leaf("1", first) + leaf("2", second) + "</Node></TreeModel>\n");
+        p = fast_and_full(tree, cs);
+        for (std::size_t k = 0; k < texts.size(); ++k) {
+            INFO(texts[k]);
+            if (listed && k >= 29) {
+                CHECK_FALSE(p[k].ok);
+                continue;
+            }
+            REQUIRE(p[k].number);
+            CHECK(p[k].x == static_cast<double>(k % 3 == 2 ? 0 : k % 3 + 1));
+        }
+    }
+}

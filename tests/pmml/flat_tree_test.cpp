@@ -74,10 +74,13 @@ std::string or_missing(const char* field, const char* op, const char* value, boo
 /// `or_missing_at` 1 the first child of the x1 split reads "x1 <= 5 or x1 is missing"; with 2 the
 /// second children of the x1 split and of an x2 split are written that way; with 3 the x1 split and
 /// the c sets get a third child testing isMissing (as R's gbm writes its splits); with 4 the second
-/// children of the x1 split, of an x2 split and of the isIn pair on c are <True/> (a catch-all else).
+/// children of the x1 split, of an x2 split and of the isIn pair on c are <True/> (a catch-all else);
+/// with 5 the pair on c lists p q and "s t" only, while r is named by the x1 > 5 side's split: that
+/// pair sends r to neither child (it stays strict, and flat).
 std::string tree(bool regression, const std::string& attrs, bool general, int or_missing_at = 0) {
     bool r = regression;
     bool otherwise = or_missing_at == 4;
+    bool left_out = or_missing_at == 5;
     std::string p1 =
         or_missing_at == 1 ? or_missing("x1", "lessOrEqual", "5", false) : num("x1", "lessOrEqual", "5");
     std::string p2 = or_missing_at == 2 ? or_missing("x1", "greaterThan", "5", true)
@@ -90,8 +93,11 @@ std::string tree(bool regression, const std::string& attrs, bool general, int or
     std::string n6 =
         node(r, "n6", "B", "2.5", 15, "", num("x2", "greaterOrEqual", "2"), dist(5, 5, 5, "0.25"));
     std::string n3 = node(r, "n3", "A", "1.75", 35, "n6", set("isIn", "p q"), dist(23, 7, 5), n5 + n6);
-    std::string n4 =
-        node(r, "n4", "B", "3", 25, "", otherwise ? "<True/>" : set("isIn", "r \"s t\""), dist(5, 15, 5));
+    std::string n4 = node(r, "n4", "B", "3", 25, "",
+                          otherwise  ? "<True/>"
+                          : left_out ? set("isIn", "\"s t\"")
+                                     : set("isIn", "r \"s t\""),
+                          dist(5, 15, 5));
     // or_missing_at 3: a third child testing isMissing under the x1 split and under the c sets.
     std::string is_missing_x1 = "<SimplePredicate field=\"x1\" operator=\"isMissing\"/>";
     std::string is_missing_c = "<SimplePredicate field=\"c\" operator=\"isMissing\"/>";
@@ -101,8 +107,9 @@ std::string tree(bool regression, const std::string& attrs, bool general, int or
     std::string n1 = node(r, "n1", "A", "2", 60, "n3", p1, dist(28, 22, 10), n3 + n4 + n12);
     std::string n9 = node(r, "n9", "C", "8", 10, "", num("x2", "greaterThan", "3"), dist(2, 0, 8));
     std::string n10 = node(r, "n10", "B", "6", 15, "", p10, dist(0, 10, 5));
-    std::string n7 = node(r, "n7", "B", "7", 25, "n10", set("isIn", "p"), dist(2, 10, 13), n9 + n10);
-    std::string n8 = node(r, "n8", "A", "4", 15, "", set("isNotIn", "p"), dist(10, 5, 0, "0.5"));
+    const char* n7_set = left_out ? "p r" : "p";
+    std::string n7 = node(r, "n7", "B", "7", 25, "n10", set("isIn", n7_set), dist(2, 10, 13), n9 + n10);
+    std::string n8 = node(r, "n8", "A", "4", 15, "", set("isNotIn", n7_set), dist(10, 5, 0, "0.5"));
     std::string n2 = node(r, "n2", "C", "5", 40, "n7", p2, dist(12, 15, 13), n7 + n8);
     std::string never = general ? node(r, "never", "A", "0", 0, "", "<False/>", "") : "";
     std::string root =
@@ -176,7 +183,7 @@ const char* const no_true_child[] = {"returnNullPrediction", "returnLastPredicti
 }  // namespace
 
 TEST_CASE("flat trees: every missingValueStrategy agrees with the general nodes", "[pmml]") {
-    for (int om = 0; om < 5; ++om)
+    for (int om = 0; om < 6; ++om)
         for (const char* mvs : strategies)
             for (const char* ntc : no_true_child) {
                 std::string attrs = std::string("missingValueStrategy=\"") + mvs +
@@ -192,7 +199,7 @@ TEST_CASE("flat trees: every missingValueStrategy agrees with the general nodes"
 }
 
 TEST_CASE("flat regression trees: the strategies agree with the general nodes", "[pmml]") {
-    for (int om = 0; om < 5; ++om)
+    for (int om = 0; om < 6; ++om)
         for (int k = 0; k < 4; ++k)
             for (const char* ntc : no_true_child) {
                 std::string attrs = std::string("missingValueStrategy=\"") + strategies[k] +
@@ -272,12 +279,26 @@ TEST_CASE("flat trees: outcomes of the strategies on chosen records", "[pmml]") 
     p = score(*m, {{"x1", 3.0}, {"x2", 1.0}});  // c missing: n4 alone is true, its counts 5/15/5
     CHECK(to_string(p.value) == "B");
     CHECK(pmml_test::number_out(*m, p, "pB") == Approx(15.0 / 25.0));
+
+    // A strict pair that leaves out r, a string the document names elsewhere: r goes to neither
+    // child of n1 (noTrueChildStrategy decides), yet the n7 split on the other side takes it. The tree
+    // is flat all the same (as small as the other flat trees, plus eight bytes per node).
+    m = pmml::load(document(dict, tree(false, "", false, 5)));
+    CHECK(m->describe().compiled_bytes <= flat_bytes + 16 * 8 + 16);
+    CHECK(score(*m, {{"x1", 3.0}, {"x2", 1.0}, {"c", "r"}}).value.is_missing());
+    CHECK(text_out(*m, score(*m, {{"x1", 3.0}, {"x2", 1.0}, {"c", "s t"}}), "id") == "n4");
+    CHECK(text_out(*m, score(*m, {{"x1", 3.0}, {"x2", 1.0}, {"c", "q"}}), "id") == "n5");
+    CHECK(text_out(*m, score(*m, {{"x1", 7.0}, {"x2", 4.0}, {"c", "r"}}), "id") == "n9");
+    CHECK(text_out(*m, score(*m, {{"x1", 7.0}, {"x2", 4.0}, {"c", "q"}}), "id") == "n8");
+    m = pmml::load(document(dict, tree(false, "noTrueChildStrategy=\"returnLastPrediction\"", false, 5)));
+    CHECK(text_out(*m, score(*m, {{"x1", 3.0}, {"x2", 1.0}, {"c", "r"}}), "id") == "n1");
+    CHECK(text_out(*m, score(*m, {{"x1", 3.0}, {"x2", 1.0}, {"c", "unlisted"}}), "id") == "n1");
 }
 
 TEST_CASE("ensembles of flat trees: missing values agree with the general nodes", "[pmml]") {
     auto ensemble = [](const std::string& attrs, bool general) {
         std::string segs;
-        for (int i = 0; i < 4; ++i)
+        for (int i = 0; i < 5; ++i)
             segs += "<Segment><True/>" + tree(false, attrs, general && i % 2 == 1, i + 1) + "</Segment>";
         // Segments' own outputs would bar the ensembles' fast path: strip them.
         std::string::size_type b;
