@@ -45,9 +45,11 @@ double apply_link(Normalization norm, double y) noexcept {
 void normalize_classes(Normalization norm, double* ys, std::size_t k) noexcept {
     if (k == 0) return;
     if (norm == Normalization::softmax) {
+        // exp(+0) and exp(-0) are exactly 1: a zero score (the reference class of a logistic
+        // regression, a table with intercept 0 and no terms) needs no call.
         double sum = 0;
         for (std::size_t i = 0; i < k; ++i) {
-            ys[i] = std::exp(ys[i]);
+            ys[i] = ys[i] == 0.0 ? 1.0 : std::exp(ys[i]);
             sum += ys[i];
         }
         for (std::size_t i = 0; i < k; ++i) ys[i] /= sum;

@@ -116,6 +116,9 @@ public:
     /// result's probabilities as they are); else by_category is a work row of one probability per
     /// category for class_probabilities().
     bool in_order = false;
+    /// The tables list every category once, in another order: class_probabilities() scatters the
+    /// scores over its row without zeroing it first.
+    bool permuted = false;
     int by_category = -1;
 
     /// False when a numeric input is missing. T is the arithmetic type: double, or float for
@@ -260,7 +263,7 @@ public:
         if (!class_scores(ctx, ys)) return nullptr;
         if (in_order) return ys;
         double* probs = ctx.work(by_category);
-        std::fill(probs, probs + categories.size(), 0.0);
+        if (!permuted) std::fill(probs, probs + categories.size(), 0.0);
         for (std::size_t i = 0; i < tables.size(); ++i)
             probs[static_cast<std::size_t>(tables[i].category)] = ys[i];
         return probs;
@@ -270,6 +273,13 @@ public:
         in_order = tables.size() == categories.size();
         for (std::size_t i = 0; in_order && i < tables.size(); ++i)
             in_order = tables[i].category == static_cast<int>(i);
+        std::vector<bool> seen(categories.size(), false);
+        permuted = !in_order && tables.size() == categories.size();
+        for (std::size_t i = 0; permuted && i < tables.size(); ++i) {
+            auto c = static_cast<std::size_t>(tables[i].category);
+            permuted = c < seen.size() && !seen[c];
+            if (permuted) seen[c] = true;
+        }
         if (!in_order)
             by_category = layout.add_work(static_cast<int>(categories.size()));
         else
