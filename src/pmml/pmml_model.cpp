@@ -179,7 +179,28 @@ void PmmlModel::score(const FeatureRow& row, Prediction& out) const {
                 if (at >= 0) {
                     const Value* v = m.node_values.data() + at;
                     out.value = v[0];
-                    std::copy(v + 1, v + 1 + m.output_plan.size(), out.outputs.data());
+                    // Up to four outputs (the usual tree: a prediction and its probabilities) by
+                    // plain copies: std::copy calls memmove, which costs more than the copies.
+                    const std::size_t n = m.output_plan.size();
+                    Value* o = out.outputs.data();
+                    switch (n) {
+                        case 4:
+                            o[3] = v[4];
+                            [[fallthrough]];
+                        case 3:
+                            o[2] = v[3];
+                            [[fallthrough]];
+                        case 2:
+                            o[1] = v[2];
+                            [[fallthrough]];
+                        case 1:
+                            o[0] = v[1];
+                            [[fallthrough]];
+                        case 0:
+                            break;
+                        default:
+                            std::copy(v + 1, v + 1 + n, o);
+                    }
                     return;
                 }
             }
