@@ -67,6 +67,11 @@ struct PmmlModel::Impl {
     static constexpr int predicted_class = -1, predicted_probability = -2;
     std::vector<int> class_outputs;
     std::vector<Value> class_values;  ///< per category: the predicted value
+    /// classes: the outputs are the predicted value and then the probability of every category in
+    /// order (the usual classifier): written without reading class_outputs.
+    bool class_standard = false;
+    /// input_slots.size() and output_slots.size(), read by every record.
+    std::size_t input_count = 0, output_count = 0;
 
     /// The outputs of the general path, from the results in ctx's scratch.
     void write_outputs(Ctx& ctx, Prediction& out) const;
@@ -150,23 +155,24 @@ std::string PmmlModel::to_bytes() const { return impl_->text; }
 void PmmlModel::score(const FeatureRow& row, Prediction& out) const {
     const Impl& m = *impl_;
     auto& s = scratch_for<EvalScratch>(out, [&] { return m.prog.make_scratch(); });
-    // Every output is written below; clear only what a failed record could leave behind.
-    out.value = Value::missing();
+    // Every output and the prediction are written below (or by out.reset() on failure); clear only
+    // what a failed record could leave behind.
     out.error.clear();
-    if (out.outputs.size() != m.output_slots.size())
-        out.outputs.assign(m.output_slots.size(), Value::missing());
+    if (out.outputs.size() != m.output_count) out.outputs.assign(m.output_count, Value::missing());
     if (++s.epoch == 0) {
         std::fill(s.stamps.begin(), s.stamps.end(), 0u);
         for (auto& r : s.results) r.epoch = 0;
         s.epoch = 1;
     }
-    s.frame.clear();
-    Ctx ctx{&m.prog, &s, &row};
-    if (row.size() < m.input_slots.size()) {
+    if (row.size() < m.input_count) {
+        out.value = Value::missing();
         out.error = "the row has " + std::to_string(row.size()) + " values; the model reads " +
-                    std::to_string(m.input_slots.size());
+                    std::to_string(m.input_count);
         return;
     }
+    // The function argument stack is empty here: every call pops what it pushed, and a failure
+    // clears it below. (Arguments are read relative to the call's own base in any case.)
+    Ctx ctx{&m.prog, &s, &row};
     try {
         m.prog.load_inputs(ctx);
         using Direct = Impl::Direct;
@@ -181,7 +187,7 @@ void PmmlModel::score(const FeatureRow& row, Prediction& out) const {
                     out.value = v[0];
                     // Up to four outputs (the usual tree: a prediction and its probabilities) by
                     // plain copies: std::copy calls memmove, which costs more than the copies.
-                    const std::size_t n = m.output_plan.size();
+                    const std::size_t n = m.output_count;
                     Value* o = out.outputs.data();
                     switch (n) {
                         case 4:
@@ -206,11 +212,17 @@ void PmmlModel::score(const FeatureRow& row, Prediction& out) const {
             }
         } else if (m.direct == Direct::classes) {
             if (const double* p = m.top->class_probabilities(ctx)) {
-                int best = CompiledModel::best_of(p, m.class_values.size());
+                const std::size_t n = m.class_values.size();
+                int best = CompiledModel::best_of(p, n);
                 if (best >= 0) {
                     const Value& predicted = m.class_values[static_cast<std::size_t>(best)];
                     out.value = predicted;
                     Value* o = out.outputs.data();
+                    if (m.class_standard) {
+                        o[0] = predicted;
+                        for (std::size_t c = 0; c < n; ++c) o[c + 1] = Value::number(p[c]);
+                        return;
+                    }
                     for (int c : m.class_outputs) {
                         if (c == Impl::predicted_class)
                             *o++ = predicted;
@@ -245,10 +257,12 @@ void PmmlModel::score(const FeatureRow& row, Prediction& out) const {
         }
         m.write_outputs(ctx, out);
     } catch (const EvalFailure& f) {
-        out.reset(m.output_slots.size());
+        s.frame.clear();
+        out.reset(m.output_count);
         out.error = f.message;
     } catch (const std::exception& e) {
-        out.reset(m.output_slots.size());
+        s.frame.clear();
+        out.reset(m.output_count);
         out.error = std::string("PMML evaluation failed: ") + e.what();
     }
 }
@@ -368,6 +382,10 @@ void plan_direct(PmmlModel::Impl& m) {
             return;
         }
     }
+    m.class_standard =
+        m.class_outputs.size() == m.class_values.size() + 1 && m.class_outputs[0] == Impl::predicted_class;
+    for (std::size_t c = 0; m.class_standard && c < m.class_values.size(); ++c)
+        m.class_standard = m.class_outputs[c + 1] == static_cast<int>(c);
     m.direct = Impl::Direct::classes;
 }
 
@@ -457,6 +475,8 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
     impl->schema.target = c.top->target_name;
     impl->schema.outputs = c.top_output_names;
     impl->output_slots = c.top_outputs;
+    impl->input_count = impl->input_slots.size();
+    impl->output_count = impl->output_slots.size();
     for (int slot : c.top_outputs) {
         // Probabilities and untyped predicted values need no conversion: skip the slot machinery.
         const auto& def = impl->prog.layout.slots[static_cast<std::size_t>(slot)];

@@ -315,6 +315,27 @@ TEST_CASE("direct plan: classification regressions under every normalization", "
         "<Targets><Target field=\"y\"><TargetValue value=\"lo\" priorProbability=\"0.25\"/>"
         "<TargetValue value=\"mid\" priorProbability=\"0.5\"/><TargetValue value=\"hi\" "
         "priorProbability=\"0.25\"/></Target></Targets>";
+    // The usual layout (the predicted value, then every category's probability in order), written
+    // without the per-output loop, and near misses of it, which take the loop.
+    const std::string usual =
+        "<Output><OutputField name=\"pred\" feature=\"predictedValue\"/>"
+        "<OutputField name=\"p_lo\" feature=\"probability\" value=\"lo\"/>"
+        "<OutputField name=\"p_mid\" feature=\"probability\" value=\"mid\"/>"
+        "<OutputField name=\"p_hi\" feature=\"probability\" value=\"hi\"/></Output>";
+    const std::string swapped =
+        "<Output><OutputField name=\"pred\" feature=\"predictedValue\"/>"
+        "<OutputField name=\"p_lo\" feature=\"probability\" value=\"lo\"/>"
+        "<OutputField name=\"p_hi\" feature=\"probability\" value=\"hi\"/>"
+        "<OutputField name=\"p_mid\" feature=\"probability\" value=\"mid\"/></Output>";
+    const std::string short_of_one =
+        "<Output><OutputField name=\"pred\" feature=\"predictedValue\"/>"
+        "<OutputField name=\"p_lo\" feature=\"probability\" value=\"lo\"/>"
+        "<OutputField name=\"p_mid\" feature=\"probability\" value=\"mid\"/></Output>";
+    const std::string last_first =
+        "<Output><OutputField name=\"p_lo\" feature=\"probability\" value=\"lo\"/>"
+        "<OutputField name=\"p_mid\" feature=\"probability\" value=\"mid\"/>"
+        "<OutputField name=\"p_hi\" feature=\"probability\" value=\"hi\"/>"
+        "<OutputField name=\"pred\" feature=\"predictedValue\"/></Output>";
     const std::vector<Value> as = {Value::missing(),     Value::number(-2),  Value::number(0),
                                    Value::number(0.5),   Value::number(3e2), Value::number(-1e300),
                                    Value::string("1.5"), Value::string("x"), Value::number(1e300)};
@@ -323,7 +344,8 @@ TEST_CASE("direct plan: classification regressions under every normalization", "
     for (const char* norm :
          {"none", "softmax", "simplemax", "logit", "probit", "cloglog", "loglog", "cauchit", "exp"})
         for (bool in_order : {true, false})
-            for (const std::string* outputs : {&plain, &converted})
+            for (const std::string* outputs :
+                 {&plain, &converted, &usual, &swapped, &short_of_one, &last_first})
                 for (const std::string& targets : {std::string(), priors}) {
                     INFO("normalization " << norm << (in_order ? "" : ", tables out of order")
                                           << (targets.empty() ? "" : ", priors"));
