@@ -60,8 +60,9 @@ public:
     /// Shallow trees without category splits (walked one after the other): all trees copied into
     /// one array in a form that needs fewer instructions per level. An internal node sends the
     /// record to `next` when x <= value and to next + 1 otherwise (the children are stored in the
-    /// order the test picks them, so no flip); a leaf has slot -1 and in `next` its vote as this
-    /// model's category (classification) or its payload (regression), -1 for none.
+    /// order the test picks them, so no flip). A leaf has slot -2 - v, v being its vote as this
+    /// model's category (classification) or its payload (regression), -1 for none (so count_votes
+    /// finds its increment by the slot alone).
     struct Split {
         double value;
         std::int32_t slot;
@@ -97,6 +98,15 @@ public:
     bool numeric = false;
     /// No category split reads an input of more than 63 strings (FlatTree::narrow).
     bool narrow = false;
+    /// class_probabilities counts the votes of `packed` in one integer (count_votes): a vote
+    /// without weights (majorityVote, or every weight 1), at most four categories, fewer than 4096
+    /// trees.
+    bool counted = false;
+    double trees = 0;  ///< flat.size(), the total weight of a counted vote
+    /// count_votes' increments by leaf: vote_inc[-1 - slot] is 1 << 48 for a leaf without a vote
+    /// (slot -1) and 1 << (12 * v) for a vote for category v (slot -2 - v).
+    static constexpr std::uint64_t vote_inc[5] = {std::uint64_t{1} << 48, 1, std::uint64_t{1} << 12,
+                                                  std::uint64_t{1} << 24, std::uint64_t{1} << 36};
 
     void seal(const Program& /*prog*/) override {
         flat.clear();
@@ -132,6 +142,11 @@ public:
         if (numeric && !lockstep)
             for (auto& f : flat) pack(f);
         packed.shrink_to_fit();
+        trees = static_cast<double>(flat.size());
+        counted = classification() && !packed.empty() && categories.size() <= 4 && flat.size() < 4096 &&
+                  std::all_of(flat.begin(), flat.end(), [&](const Flat& f) {
+                      return method == Method::majority_vote || f.weight == 1.0;
+                  });
         // The copy costs 24 bytes per node (half again the trees' own flat forms): only for forests
         // with category splits, whose lanes the mixed step slows most (RandomForestAudit: 5,761 ->
         // 4,420 instructions per record); numeric ones keep the walk over the trees' own nodes.
@@ -231,10 +246,8 @@ public:
             const FlatNode& n = f.tree->nodes[static_cast<std::size_t>(i)];
             if (n.slot_flags & FlatNode::leaf) {
                 int payload = f.tree->payload(i);
-                packed[static_cast<std::size_t>(j)] = {0.0, -1,
-                                                       payload < 0 ? -1
-                                                       : cls       ? f.cat_map[payload]
-                                                                   : payload};
+                const int v = payload < 0 ? -1 : cls ? f.cat_map[payload] : payload;
+                packed[static_cast<std::size_t>(j)] = {0.0, -2 - v, -1};
                 continue;
             }
             // FlatNode: the first child (next) when (x <= value) != flip.
@@ -273,6 +286,13 @@ public:
         const EvalScratch& s = *ctx.s;
         if (flat.empty() || !flat_applies(s)) return nullptr;
         double* acc = ctx.work(class_work);
+        return counted ? count_votes(s.xs.data(), acc) : add_votes(s, acc);
+    }
+
+private:
+    /// class_probabilities when not `counted` (out of line: the counted path then needs fewer
+    /// registers saved).
+    [[gnu::noinline]] const double* add_votes(const EvalScratch& s, double* acc) const {
         if (categories.size() <= 4)
             acc[0] = acc[1] = acc[2] = acc[3] = 0.0;
         else
@@ -316,13 +336,38 @@ private:
             const Split* n = all + t.root;
             while (n->slot >= 0)
                 n = all + n->next + static_cast<int>(!(xs[static_cast<std::size_t>(n->slot)] <= n->value));
-            const int v = n->next;
+            const int v = -2 - n->slot;
             if (v < 0) return false;
             const double w = weighted ? t.weight : 1.0;
             acc[v] += w;
             total += w;
         }
         return true;
+    }
+
+    /// class_probabilities when `counted`: walks the trees of `packed` adding each leaf's increment
+    /// to one integer, twelve bits per category and the trees without a vote from bit 48.
+    /// Each share is then the count over the number of trees, as the general path divides (its
+    /// sums of 1.0 are exact integers, and every tree voted).
+    const double* count_votes(const double* xs, double* acc) const {
+        const Split* all = packed.data();
+        std::uint64_t votes = 0;
+        for (const Flat& t : flat) {
+            const Split* n = all + t.root;
+            while (n->slot >= 0)
+                n = all + n->next + static_cast<int>(!(xs[static_cast<std::size_t>(n->slot)] <= n->value));
+            votes += vote_inc[-1 - n->slot];
+        }
+        if (votes >> 48) return nullptr;
+        // Four shares whatever the number of categories (the work area has at least four doubles;
+        // a category that is not there has no votes).
+        const double total = trees;
+        acc[0] = static_cast<double>(votes & 0xfffu) / total;
+        acc[1] = static_cast<double>((votes >> 12) & 0xfffu) / total;
+        acc[2] = static_cast<double>((votes >> 24) & 0xfffu) / total;
+        acc[3] = static_cast<double>((votes >> 36) & 0xfffu) / total;
+        if (float_math) round_to_float(acc, categories.size());
+        return acc;
     }
 
     void copy_result(const Segment& s, const ModelResult& sr, ModelResult& r) const {
@@ -541,7 +586,7 @@ bool MiningModelImpl::walk_flat(const EvalScratch& s, double* acc, double& total
             const Split* n = all + t.root;
             while (n->slot >= 0)
                 n = all + n->next + static_cast<int>(!(xs[static_cast<std::size_t>(n->slot)] <= n->value));
-            const int v = n->next;
+            const int v = -2 - n->slot;
             if (v < 0) return false;
             if (cls) {
                 double w = weighted ? t.weight : 1.0;
