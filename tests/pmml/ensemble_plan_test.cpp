@@ -9,6 +9,7 @@
 #include "csv.hpp"
 #include "pmml_test_util.hpp"
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -257,4 +258,81 @@ TEST_CASE("ensemble plan: a clustering MiningModel voting with classification tr
     // tree 0 votes B (x <= 1), tree 1 votes C (x <= 2): a tie, won by the first category interned (B)
     CHECK(to_string(p.value) == "B");
     CHECK(compare(text, grid()) > 0);
+}
+
+namespace {
+
+/// A forest of `trees` shallow numeric trees over x voting among `classes` categories (shallow and
+/// numeric: the packed walk). Tree i splits x at 1 + i % 3 and again at 2.5 + i % 2 on the right;
+/// with `silent`, tree 2's last leaf has no score (a tree without a vote sends the record to the
+/// general path).
+std::string numeric_forest(int trees, int classes, const char* method, bool unit_weights, bool silent,
+                           const std::string& top_attrs = "") {
+    std::string values;
+    for (int k = 0; k < classes; ++k) values += "<Value value=\"K" + std::to_string(k) + "\"/>";
+    const std::string fields =
+        "<DataField name=\"x\" optype=\"continuous\" dataType=\"double\"/>\n"
+        "<DataField name=\"y\" optype=\"categorical\" dataType=\"string\">" +
+        values + "</DataField>\n";
+    auto leaf = [&](int i, int k, const std::string& predicate) {
+        const bool none = silent && i == 2 && k == 2;
+        return "<Node" +
+               (none ? std::string() : " score=\"K" + std::to_string((i * 7 + k) % classes) + "\"") + ">" +
+               predicate + "</Node>";
+    };
+    auto simple = [](const char* op, double value) {
+        return "<SimplePredicate field=\"x\" operator=\"" + std::string(op) + "\" value=\"" +
+               std::to_string(value) + "\"/>";
+    };
+    std::string segs;
+    for (int i = 0; i < trees; ++i) {
+        const double t = 1 + i % 3, u = 2.5 + i % 2;
+        segs += "<Segment weight=\"" + std::string(unit_weights ? "1" : std::to_string(0.25 * (i + 1))) +
+                "\"><True/><TreeModel functionName=\"classification\"><MiningSchema><MiningField "
+                "name=\"x\"/><MiningField name=\"y\" usageType=\"predicted\"/></MiningSchema><Node "
+                "score=\"K0\"><True/>" +
+                leaf(i, 0, simple("lessOrEqual", t)) + "<Node score=\"K1\">" + simple("greaterThan", t) +
+                leaf(i, 1, simple("lessOrEqual", u)) + leaf(i, 2, simple("greaterThan", u)) +
+                "</Node></Node></TreeModel></Segment>";
+    }
+    std::string outputs = "<Output><OutputField name=\"pred\" feature=\"predictedValue\"/>";
+    for (int k = 0; k < classes; ++k)
+        outputs += "<OutputField name=\"p" + std::to_string(k) + "\" feature=\"probability\" value=\"K" +
+                   std::to_string(k) + "\"/>";
+    outputs += "<OutputField name=\"conf\" feature=\"confidence\"/></Output>";
+    return document(fields, "<MiningModel functionName=\"classification\"" + top_attrs +
+                                "><MiningSchema><MiningField name=\"x\"/><MiningField name=\"y\" "
+                                "usageType=\"predicted\"/></MiningSchema>" +
+                                outputs + "<Segmentation multipleModelMethod=\"" + method + "\">" + segs +
+                                "</Segmentation></MiningModel>\n");
+}
+
+std::vector<std::vector<Value>> numeric_rows() {
+    std::vector<std::vector<Value>> rows = {
+        {Value::missing()},        {Value::number(1e300)},        {Value::number(-HUGE_VAL)},
+        {Value::number(HUGE_VAL)}, {Value::number(std::nan(""))}, {Value::string("abc")}};
+    for (int i = -2; i <= 20; ++i) rows.push_back({Value::number(0.25 * i)});
+    return rows;
+}
+
+}  // namespace
+
+TEST_CASE("ensemble plan: votes of shallow numeric forests counted in one integer", "[pmml]") {
+    // Two to five categories (five: not counted), 1 to 600 trees (counts past 255), unweighted and
+    // weighted votes (weights of 1 are counted too), trees without a vote, float arithmetic.
+    for (int classes : {2, 3, 4, 5})
+        for (int trees : {1, 2, 3, 7, 600})
+            for (bool silent : {false, true}) {
+                INFO(classes << " categories, " << trees << " trees"
+                             << (silent ? ", a tree without a vote" : ""));
+                CHECK(compare(numeric_forest(trees, classes, "majorityVote", false, silent), numeric_rows()) >
+                      0);
+                CHECK(compare(numeric_forest(trees, classes, "weightedMajorityVote", true, silent),
+                              numeric_rows()) > 0);
+                CHECK(compare(numeric_forest(trees, classes, "weightedMajorityVote", false, silent),
+                              numeric_rows()) > 0);
+                CHECK(compare(numeric_forest(trees, classes, "majorityVote", false, silent,
+                                             " x-mathContext=\"float\""),
+                              numeric_rows()) > 0);
+            }
 }
