@@ -42,7 +42,7 @@ double apply_link(Normalization norm, double y) noexcept {
     return y;
 }
 
-void normalize_classes(Normalization norm, double* ys, std::size_t k) noexcept {
+void normalize_classes_general(Normalization norm, double* ys, std::size_t k) noexcept {
     if (k == 0) return;
     if (norm == Normalization::softmax) {
         // exp(+0) and exp(-0) are exactly 1: a zero score (the reference class of a logistic

@@ -4,6 +4,7 @@
 
 #include "compiler.hpp"
 
+#include <cmath>
 #include <cstddef>
 #include <string_view>
 
@@ -28,7 +29,22 @@ double apply_link(Normalization norm, double y) noexcept;
 
 /// Turns k class scores into probabilities in place: softmax and simplemax over all classes;
 /// otherwise the function on every class but the last, and the last gets the rest of 1.
-void normalize_classes(Normalization norm, double* ys, std::size_t k) noexcept;
+void normalize_classes_general(Normalization norm, double* ys, std::size_t k) noexcept;
+
+/// normalize_classes_general, with the softmax of two classes (a logistic regression) inline.
+inline void normalize_classes(Normalization norm, double* ys, std::size_t k) noexcept {
+    if (norm == Normalization::softmax && k == 2) {
+        // The same operations as the loop: exp(+-0) is exactly 1, and the loop's sum 0 + a + b is
+        // a + b bit for bit, a being +0 or more (or a NaN, which 0 + a keeps as it is).
+        double a = ys[0] == 0.0 ? 1.0 : std::exp(ys[0]);
+        double b = ys[1] == 0.0 ? 1.0 : std::exp(ys[1]);
+        double sum = a + b;
+        ys[0] = a / sum;
+        ys[1] = b / sum;
+        return;
+    }
+    normalize_classes_general(norm, ys, k);
+}
 
 /// Standard normal cumulative distribution function.
 double normal_cdf(double x) noexcept;

@@ -1,0 +1,59 @@
+// Normalizations of class scores: the inline two-class softmax against the general loop, bit for bit.
+
+#include "link.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+using namespace scorestream::pmml::detail;
+
+namespace {
+
+std::uint64_t bits(double x) {
+    std::uint64_t b;
+    std::memcpy(&b, &x, sizeof b);
+    return b;
+}
+
+}  // namespace
+
+TEST_CASE("softmax of two classes: the inline form equals the general loop bit for bit", "[pmml]") {
+    const double inf = std::numeric_limits<double>::infinity();
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    std::vector<double> scores = {0.0,      -0.0,  1.0,   -1.0,  0.5,      -0.75,   1e-300,  -1e-300,
+                                  4.9e-324, 700.0, 709.7, 710.0, -745.0,   -746.0,  -1e300,  1e300,
+                                  inf,      -inf,  nan,   -nan,  3.14159,  -2.5e-8, 36.0437, -36.0437,
+                                  1e-17,    0.1,   0.2,   0.3,   1.0 / 3.0};
+    // NaNs with payloads of their own: the loop's 0 + a keeps a's payload, as a + b does.
+    for (std::uint64_t payload : {std::uint64_t{0x7FF8000000000123}, std::uint64_t{0xFFF8000000000456}}) {
+        double x;
+        std::memcpy(&x, &payload, sizeof x);
+        scores.push_back(x);
+    }
+    int checked = 0;
+    for (double a : scores)
+        for (double b : scores) {
+            double fast[2] = {a, b}, loop[2] = {a, b};
+            normalize_classes(Normalization::softmax, fast, 2);
+            normalize_classes_general(Normalization::softmax, loop, 2);
+            INFO("scores " << a << ", " << b);
+            CHECK(bits(fast[0]) == bits(loop[0]));
+            CHECK(bits(fast[1]) == bits(loop[1]));
+            ++checked;
+        }
+    CHECK(checked == static_cast<int>(scores.size() * scores.size()));
+    // A sanity check of the values themselves: equal scores share evenly, a zero score is exp(0).
+    double even[2] = {0.0, 0.0};
+    normalize_classes(Normalization::softmax, even, 2);
+    CHECK(even[0] == 0.5);
+    CHECK(even[1] == 0.5);
+    double one[2] = {0.0, std::log(3.0)};
+    normalize_classes(Normalization::softmax, one, 2);
+    CHECK(one[0] == Approx(0.25));
+    CHECK(one[1] == Approx(0.75));
+}
