@@ -120,6 +120,7 @@ public:
     /// scores over its row without zeroing it first.
     bool permuted = false;
     int by_category = -1;
+    std::vector<std::uint32_t> table_categories;  ///< per table: its category (classification)
 
     /// False when a numeric input is missing. T is the arithmetic type: double, or float for
     /// x-mathContext="float" (every constant, input, product and sum rounded to float32).
@@ -264,12 +265,20 @@ public:
         if (in_order) return ys;
         double* probs = ctx.work(by_category);
         if (!permuted) std::fill(probs, probs + categories.size(), 0.0);
-        for (std::size_t i = 0; i < tables.size(); ++i)
-            probs[static_cast<std::size_t>(tables[i].category)] = ys[i];
+        const std::uint32_t* to = table_categories.data();
+        const std::size_t k = table_categories.size();
+        if (k == 2) {  // a logistic regression whose reference class comes first
+            probs[to[0]] = ys[0];
+            probs[to[1]] = ys[1];
+            return probs;
+        }
+        for (std::size_t i = 0; i < k; ++i) probs[to[i]] = ys[i];
         return probs;
     }
     void finalize(Layout& layout) override {
         if (!classification()) return;
+        table_categories.clear();
+        for (const auto& t : tables) table_categories.push_back(static_cast<std::uint32_t>(t.category));
         in_order = tables.size() == categories.size();
         for (std::size_t i = 0; in_order && i < tables.size(); ++i)
             in_order = tables[i].category == static_cast<int>(i);
