@@ -98,9 +98,9 @@ public:
     bool numeric = false;
     /// No category split reads an input of more than 63 strings (FlatTree::narrow).
     bool narrow = false;
-    /// class_probabilities counts the votes of `packed` in one integer (count_votes): a vote
-    /// without weights (majorityVote, or every weight 1), at most four categories, fewer than 4096
-    /// trees.
+    /// class_probabilities counts the votes of `packed`, `levels` or `numeric_levels` in one
+    /// integer (count_votes): a vote without weights (majorityVote, or every weight 1), at most four
+    /// categories, fewer than 4096 trees.
     bool counted = false;
     double trees = 0;  ///< flat.size(), the total weight of a counted vote
     /// count_votes' increments by leaf: vote_inc[-1 - slot] is 1 << 48 for a leaf without a vote
@@ -142,11 +142,6 @@ public:
         if (numeric && !lockstep)
             for (auto& f : flat) pack(f);
         packed.shrink_to_fit();
-        trees = static_cast<double>(flat.size());
-        counted = classification() && !packed.empty() && categories.size() <= 4 && flat.size() < 4096 &&
-                  std::all_of(flat.begin(), flat.end(), [&](const Flat& f) {
-                      return method == Method::majority_vote || f.weight == 1.0;
-                  });
         // The copy costs 24 bytes per node (half again the trees' own flat forms): only for forests
         // with category splits, whose lanes the mixed step slows most (RandomForestAudit: 5,761 ->
         // 4,420 instructions per record); numeric ones keep the walk over the trees' own nodes.
@@ -162,6 +157,12 @@ public:
             for (auto& f : flat) pack_numeric_levels(f);
         }
         numeric_levels.shrink_to_fit();
+        trees = static_cast<double>(flat.size());
+        counted = classification() && (!packed.empty() || !levels.empty() || !numeric_levels.empty()) &&
+                  categories.size() <= 4 && flat.size() < 4096 &&
+                  std::all_of(flat.begin(), flat.end(), [&](const Flat& f) {
+                      return method == Method::majority_vote || f.weight == 1.0;
+                  });
     }
 
     static Split leaf_split(std::int32_t self, std::int32_t vote) {
@@ -286,7 +287,7 @@ public:
         const EvalScratch& s = *ctx.s;
         if (flat.empty() || !flat_applies(s)) return nullptr;
         double* acc = ctx.work(class_work);
-        return counted ? count_votes(s.xs.data(), acc) : add_votes(s, acc);
+        return counted ? count_votes(s, acc) : add_votes(s, acc);
     }
 
 private:
@@ -328,6 +329,10 @@ private:
         for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<double>(static_cast<float>(v[i]));
     }
 
+    /// count_votes over `levels` or `numeric_levels`: the packed count of the votes.
+    template <std::size_t lanes_n>
+    [[gnu::noinline]] std::uint64_t count_lockstep(const double* xs, const std::int32_t* cats) const;
+
     /// walk_flat's vote over `packed` (classification), inline in class_probabilities.
     template <bool weighted>
     bool vote_packed(const double* xs, double* acc, double& total) const {
@@ -349,14 +354,20 @@ private:
     /// to one integer, twelve bits per category and the trees without a vote from bit 48.
     /// Each share is then the count over the number of trees, as the general path divides (its
     /// sums of 1.0 are exact integers, and every tree voted).
-    const double* count_votes(const double* xs, double* acc) const {
-        const Split* all = packed.data();
+    const double* count_votes(const EvalScratch& s, double* acc) const {
+        const double* xs = s.xs.data();
         std::uint64_t votes = 0;
-        for (const Flat& t : flat) {
-            const Split* n = all + t.root;
-            while (n->slot >= 0)
-                n = all + n->next + static_cast<int>(!(xs[static_cast<std::size_t>(n->slot)] <= n->value));
-            votes += vote_inc[-1 - n->slot];
+        if (!packed.empty()) {
+            const Split* all = packed.data();
+            for (const Flat& t : flat) {
+                const Split* n = all + t.root;
+                while (n->slot >= 0)
+                    n = all + n->next +
+                        static_cast<int>(!(xs[static_cast<std::size_t>(n->slot)] <= n->value));
+                votes += vote_inc[-1 - n->slot];
+            }
+        } else {
+            votes = lanes == 5 ? count_lockstep<5>(xs, s.cats.data()) : count_lockstep<4>(xs, s.cats.data());
         }
         if (votes >> 48) return nullptr;
         // Four shares whatever the number of categories (the work area has at least four doubles;
@@ -557,6 +568,33 @@ void walk_lanes(const FlatNode* const* trees, int* at, const double* xs, const s
     at[2] = i2;
     at[3] = i3;
     if constexpr (lanes == 5) at[4] = i4;
+}
+
+template <std::size_t lanes_n>
+std::uint64_t MiningModelImpl::count_lockstep(const double* xs, const std::int32_t* cats) const {
+    constexpr int lanes_i = static_cast<int>(lanes_n);
+    const Level* all = levels.data();
+    const Split* all_numeric = numeric_levels.empty() ? nullptr : numeric_levels.data();
+    std::int32_t roots[lanes_n];
+    int at[lanes_n];
+    std::uint64_t votes = 0;
+    for (std::size_t base = 0; base < flat.size(); base += lanes_n) {
+        std::size_t n = std::min(lanes_n, flat.size() - base);
+        for (std::size_t k = 0; k < lanes_n; ++k) roots[k] = k < n ? flat[base + k].root : 0;
+        if (all_numeric)
+            walk_numeric_levels<lanes_i>(all_numeric, roots, at, xs);
+        else if (narrow)
+            walk_levels<lanes_i, true>(all, roots, at, xs, cats);
+        else
+            walk_levels<lanes_i, false>(all, roots, at, xs, cats);
+        // A leaf's NaN holds its vote in the low 32 bits (-1 for none).
+        for (std::size_t k = 0; k < n; ++k) {
+            std::uint64_t bits;
+            std::memcpy(&bits, all_numeric ? &all_numeric[at[k]].value : &all[at[k]].value, sizeof bits);
+            votes += vote_inc[static_cast<std::int32_t>(static_cast<std::uint32_t>(bits)) + 1];
+        }
+    }
+    return votes;
 }
 
 bool MiningModelImpl::walk_flat(const EvalScratch& s, double* acc, double& total, double* values,

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -262,12 +263,13 @@ TEST_CASE("ensemble plan: a clustering MiningModel voting with classification tr
 
 namespace {
 
-/// A forest of `trees` shallow numeric trees over x voting among `classes` categories (shallow and
-/// numeric: the packed walk). Tree i splits x at 1 + i % 3 and again at 2.5 + i % 2 on the right;
-/// with `silent`, tree 2's last leaf has no score (a tree without a vote sends the record to the
-/// general path).
+/// A forest of `trees` numeric trees over x voting among `classes` categories. With depth 0, tree
+/// i splits x at 1 + i % 3 and again at 2.5 + i % 2 on the right (shallow and numeric: the packed
+/// walk); otherwise it is a full tree of that depth splitting [-1, 6] in halves, shifted by i / 50
+/// (deep: the lockstep walk). With `silent`, tree 2's third leaf has no score (a tree without a
+/// vote sends the record to the general path).
 std::string numeric_forest(int trees, int classes, const char* method, bool unit_weights, bool silent,
-                           const std::string& top_attrs = "") {
+                           const std::string& top_attrs = "", int depth = 0) {
     std::string values;
     for (int k = 0; k < classes; ++k) values += "<Value value=\"K" + std::to_string(k) + "\"/>";
     const std::string fields =
@@ -284,16 +286,28 @@ std::string numeric_forest(int trees, int classes, const char* method, bool unit
         return "<SimplePredicate field=\"x\" operator=\"" + std::string(op) + "\" value=\"" +
                std::to_string(value) + "\"/>";
     };
+    // A full tree below `predicate` over [lo, hi], its leaves numbered from k.
+    int k = 0;
+    std::function<std::string(int, double, double, int, const std::string&)> full =
+        [&](int i, double lo, double hi, int d, const std::string& predicate) -> std::string {
+        if (d == 0) return leaf(i, k++, predicate);
+        const double mid = (lo + hi) / 2 + i / 50.0;
+        return "<Node score=\"K0\">" + predicate + full(i, lo, mid, d - 1, simple("lessOrEqual", mid)) +
+               full(i, mid, hi, d - 1, simple("greaterThan", mid)) + "</Node>";
+    };
     std::string segs;
     for (int i = 0; i < trees; ++i) {
         const double t = 1 + i % 3, u = 2.5 + i % 2;
+        k = 0;
         segs += "<Segment weight=\"" + std::string(unit_weights ? "1" : std::to_string(0.25 * (i + 1))) +
                 "\"><True/><TreeModel functionName=\"classification\"><MiningSchema><MiningField "
-                "name=\"x\"/><MiningField name=\"y\" usageType=\"predicted\"/></MiningSchema><Node "
-                "score=\"K0\"><True/>" +
-                leaf(i, 0, simple("lessOrEqual", t)) + "<Node score=\"K1\">" + simple("greaterThan", t) +
-                leaf(i, 1, simple("lessOrEqual", u)) + leaf(i, 2, simple("greaterThan", u)) +
-                "</Node></Node></TreeModel></Segment>";
+                "name=\"x\"/><MiningField name=\"y\" usageType=\"predicted\"/></MiningSchema>" +
+                (depth > 0 ? full(i, -1, 6, depth, "<True/>")
+                           : "<Node score=\"K0\"><True/>" + leaf(i, 0, simple("lessOrEqual", t)) +
+                                 "<Node score=\"K1\">" + simple("greaterThan", t) +
+                                 leaf(i, 1, simple("lessOrEqual", u)) + leaf(i, 2, simple("greaterThan", u)) +
+                                 "</Node></Node>") +
+                "</TreeModel></Segment>";
     }
     std::string outputs = "<Output><OutputField name=\"pred\" feature=\"predictedValue\"/>";
     for (int k = 0; k < classes; ++k)
@@ -311,7 +325,7 @@ std::vector<std::vector<Value>> numeric_rows() {
     std::vector<std::vector<Value>> rows = {
         {Value::missing()},        {Value::number(1e300)},        {Value::number(-HUGE_VAL)},
         {Value::number(HUGE_VAL)}, {Value::number(std::nan(""))}, {Value::string("abc")}};
-    for (int i = -2; i <= 20; ++i) rows.push_back({Value::number(0.25 * i)});
+    for (int i = -25; i <= 150; ++i) rows.push_back({Value::number(0.05 * i)});
     return rows;
 }
 
@@ -333,6 +347,18 @@ TEST_CASE("ensemble plan: votes of shallow numeric forests counted in one intege
                               numeric_rows()) > 0);
                 CHECK(compare(numeric_forest(trees, classes, "majorityVote", false, silent,
                                              " x-mathContext=\"float\""),
+                              numeric_rows()) > 0);
+            }
+    // Deep trees (full trees of depth 7, the lockstep walk) in groups of four and of five lanes,
+    // with idle lanes in the last group.
+    for (int classes : {2, 3, 4, 5})
+        for (int trees : {1, 4, 5, 9, 15})
+            for (bool silent : {false, true}) {
+                INFO(classes << " categories, " << trees << " deep trees"
+                             << (silent ? ", one without a vote" : ""));
+                CHECK(compare(numeric_forest(trees, classes, "majorityVote", false, silent, "", 7),
+                              numeric_rows()) > 0);
+                CHECK(compare(numeric_forest(trees, classes, "weightedMajorityVote", false, silent, "", 7),
                               numeric_rows()) > 0);
             }
 }
