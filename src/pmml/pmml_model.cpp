@@ -220,7 +220,21 @@ void PmmlModel::score(const FeatureRow& row, Prediction& out) const {
                     Value* o = out.outputs.data();
                     if (m.class_standard) {
                         o[0] = predicted;
-                        for (std::size_t c = 0; c < n; ++c) o[c + 1] = Value::number(p[c]);
+                        // Two to four categories (a logistic regression, Iris) without the loop.
+                        switch (n) {
+                            case 4:
+                                o[4] = Value::number(p[3]);
+                                [[fallthrough]];
+                            case 3:
+                                o[3] = Value::number(p[2]);
+                                [[fallthrough]];
+                            case 2:
+                                o[2] = Value::number(p[1]);
+                                o[1] = Value::number(p[0]);
+                                break;
+                            default:
+                                for (std::size_t c = 0; c < n; ++c) o[c + 1] = Value::number(p[c]);
+                        }
                         return;
                     }
                     for (int c : m.class_outputs) {
