@@ -273,8 +273,7 @@ void Program::compute(Ctx& ctx, int slot) const {
     ctx.s->stamps[i] = ctx.s->epoch;
 }
 
-const Symbols::Home Symbols::no_home[1] = {Home{1, 0, nullptr, 0, -1}};
-const std::uint8_t Symbols::no_mark[1] = {mark_full};
+const Symbols::Home Symbols::no_home[1] = {Home{1, 0, 0, slow, -1}};
 
 namespace {
 
@@ -282,20 +281,10 @@ namespace {
 /// table (the symbols are this input's own).
 Program::StringInput string_input(const Program::InputPlan& p, Symbols& sym) {
     std::uint64_t limit = p.listed ? std::uint64_t{p.listed} : std::uint64_t{1} << 32;
-    Program::StringInput in{p.slot,    p.source, Symbols::no_home, Symbols::no_mark, 0, 63,
-                            p.symbols, limit,    sym.divert};
+    Program::StringInput in{p.slot, p.source, Symbols::no_home, 0, 63, p.symbols, limit, sym.divert};
     if (sym.perfect) {
-        sym.marks.assign(sym.homes.size(), Symbols::mark_full);
-        for (std::size_t i = 0; i < sym.homes.size(); ++i) {
-            const Symbols::Home& h = sym.homes[i];
-            if (h.index < 0) continue;
-            bool passes = static_cast<std::uint32_t>(h.index) < limit && h.size <= 16;
-            sym.marks[i] =
-                static_cast<std::uint8_t>((passes ? 0 : Symbols::mark_full) |
-                                          (Symbols::diverts(sym.divert, h.index) ? Symbols::mark_divert : 0));
-        }
+        sym.set_quick(limit, p.slot);
         in.homes = sym.homes.data();
-        in.marks = sym.marks.data();
         in.seed = sym.seed;
         in.shift = sym.shift;
     }
@@ -361,9 +350,24 @@ bool text_numbers(const std::vector<Program::NumberInput>& inputs, const Value* 
 
 namespace {
 
-/// The whole lookup, out of line so that the usual case in strings() keeps its values in registers.
-[[gnu::noinline]] int full_index(const Symbols& symbols, std::string_view text) noexcept {
-    return symbols.index_of(text);
+/// The rest of strings() from input p on, each by the whole lookup: out of line, so that the
+/// usual loop calls nothing and keeps its values in registers without saving any.
+[[gnu::noinline]] bool strings_rest(const Program::StringInput* p, const Program::StringInput* end,
+                                    const Value* row, std::int32_t* cats, std::uint64_t outside,
+                                    std::uint64_t& outside_bits) noexcept {
+    bool ok = true;
+    for (; p != end; ++p) {
+        const Value& v = row[p->source];
+        if (!v.is_string()) return false;
+        // One lookup gives both validity (listed values come first among the symbols) and the
+        // category index the models compare.
+        int k = p->symbols->index_of(v.text());
+        ok &= static_cast<std::uint32_t>(k) < p->limit;
+        cats[p->slot] = k;
+        outside |= static_cast<std::uint64_t>(Symbols::diverts(p->divert, k)) << (p->slot & 63);
+    }
+    outside_bits = outside;
+    return ok;
 }
 
 }  // namespace
@@ -371,32 +375,25 @@ namespace {
 bool strings(const std::vector<Program::StringInput>& inputs, const Value* row, std::int32_t* cats,
              std::uint64_t& outside_bits) noexcept {
     std::uint64_t outside = 0;
-    bool ok = true;
-    for (const Program::StringInput& p : inputs) {
-        const Value& v = row[p.source];
+    const Program::StringInput* const end = inputs.data() + inputs.size();
+    for (const Program::StringInput* p = inputs.data(); p != end; ++p) {
+        const Value& v = row[p->source];
         if (!v.is_string()) return false;
+        // The usual case: a text of at most 16 bytes that passes as it is, found in the perfect
+        // table, whose entry holds what to store for it (Symbols::set_quick). A longer text never
+        // reaches the comparison, so a size with Symbols::slow set never equals its length.
         const std::string_view text = v.text();
         const std::size_t n = text.size();
-        // The usual case: a text of up to 16 bytes that passes, found in the perfect table (the
-        // entry's mark says whether it diverts the record).
+        if (n > 16) return strings_rest(p, end, row, cats, outside, outside_bits);
         const Symbols::Ends w = Symbols::ends(text.data(), n);
-        const std::size_t at = (Symbols::key(w, n) * p.seed) >> p.shift;
-        const Symbols::Home& e = p.homes[at];
-        const std::uint8_t mark = p.marks[at];
-        if (e.first == w.first && e.last == w.last && e.size == n && mark < Symbols::mark_full) {
-            cats[p.slot] = e.index;
-            outside |= static_cast<std::uint64_t>(mark) << (p.slot & 63);
-            continue;
-        }
-        // Otherwise the whole lookup, which gives both validity (listed values come first among the
-        // symbols) and the category index the models compare.
-        int k = full_index(*p.symbols, text);
-        ok &= static_cast<std::uint32_t>(k) < p.limit;
-        cats[p.slot] = k;
-        outside |= static_cast<std::uint64_t>(Symbols::diverts(p.divert, k)) << (p.slot & 63);
+        const Symbols::Home& e = p->homes[(Symbols::key(w, n) * p->seed) >> p->shift];
+        if (e.first != w.first || e.last != w.last || e.size != n)
+            return strings_rest(p, end, row, cats, outside, outside_bits);
+        cats[p->slot] = e.index;
+        outside |= e.tail;
     }
     outside_bits = outside;
-    return ok;
+    return true;
 }
 
 void Program::load_all_inputs(Ctx& ctx) const {

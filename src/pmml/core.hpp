@@ -285,7 +285,7 @@ struct Symbols {
     /// Bytes held: the interned texts and both lookup tables.
     std::size_t memory_bytes() const noexcept {
         std::size_t n = sizeof(*this) + texts.capacity() * sizeof(texts[0]) +
-                        table.capacity() * sizeof(Entry) + homes.capacity() * sizeof(Home) + marks.capacity();
+                        table.capacity() * sizeof(Entry) + homes.capacity() * sizeof(Home);
         for (const auto& t : texts) n += sizeof(*t) + (t->capacity() > 15 ? t->capacity() + 1 : 0);
         return n;
     }
@@ -328,23 +328,38 @@ struct Symbols {
     /// no probing (the common case: a field's few category values). Otherwise `table` is probed.
     /// 32 bytes. An empty entry has size 0 and `first` 1, which no text's ends give with size 0
     /// (the empty text's ends are zero), and index -1.
+    ///
+    /// The same entries serve load_fast's string loop (strings()), which takes an entry as it is
+    /// only when its `size` equals the text's length of at most 16 bytes: set_quick() clears
+    /// `slow` in the entries of the texts that pass as they are (a listed value, or any string
+    /// when none are listed) and have at most 16 bytes, and stores in their `tail` the input's bit
+    /// of EvalScratch::outside_bits when the text diverts the record. Every other entry keeps
+    /// `slow`, so that loop sends its texts to the whole lookup and the checks.
     struct Home {
         std::uint64_t first, last;  ///< the text's ends(): all of its bytes when it has up to 16
-        const char* data;
-        std::uint32_t size;  ///< finish() takes the perfect table only when every text fits
+        /// Texts longer than 16 bytes: the address of the text. Others: 0, or after set_quick()
+        /// the outside bit (see above).
+        std::uint64_t tail;
+        std::uint32_t size;  ///< the length, | slow (finish() takes the perfect table only below 2^31)
         std::int32_t index;  ///< -1 when empty
     };
     static_assert(sizeof(Home) == 32, "Home is meant to stay 32 bytes");
-    /// What load_fast's string loop needs besides the index, per entry of `homes` (set by
-    /// Program::build_plan): mark_divert when the entry's index diverts the record (see divert),
-    /// mark_full when the text takes the full lookup and checks (an empty entry, a text longer than
-    /// 16 bytes, or one that is not a value that passes).
-    std::vector<std::uint8_t> marks;
-    static constexpr std::uint8_t mark_divert = 1, mark_full = 2;
-    /// A one-entry table no text matches (and its mark), for inputs whose symbols have no perfect
-    /// table.
+    static constexpr std::uint32_t slow = std::uint32_t{1} << 31;
+    /// A one-entry table no text matches, for inputs whose symbols have no perfect table.
     static const Home no_home[1];
-    static const std::uint8_t no_mark[1];
+    /// Clears `slow` in the entries of texts of at most 16 bytes whose index k passes
+    /// (static_cast<std::uint32_t>(k) < limit, see Program::StringInput::limit) and stores their
+    /// outside bit for the input of slot `slot`; sets it in every other entry. The symbols must be
+    /// that input's own.
+    void set_quick(std::uint64_t limit, std::uint32_t slot) noexcept {
+        for (Home& h : homes) {
+            const std::uint32_t n = h.size & ~slow;
+            const bool quick = h.index >= 0 && n <= 16 && static_cast<std::uint32_t>(h.index) < limit;
+            h.size = quick ? n : n | slow;
+            if (n <= 16)
+                h.tail = quick ? static_cast<std::uint64_t>(diverts(divert, h.index)) << (slot & 63) : 0;
+        }
+    }
     std::vector<Home> homes;
     std::uint64_t seed = 0;
     unsigned shift = 63;
@@ -402,21 +417,15 @@ struct Symbols {
         }
     }
     /// Searches multiply-shift seeds (a fixed sequence, so the result is the same every load) for
-    /// one that gives every text its own home, in tables of 2 to 8 entries per text (at least 2
-    /// entries); up to 4,096 entries. Leaves `perfect` false when none is found.
-    void find_seed() {
-        perfect = false;
-        homes = std::vector<Home>();
-        std::vector<std::uint64_t> keys;
-        for (const auto& t : texts) {
-            if (t->size() >= UINT32_MAX) return;  // Home::size holds 32 bits
-            keys.push_back(key(ends(t->data(), t->size()), t->size()));
-        }
-        unsigned bits = 1;
-        while ((std::size_t{1} << bits) < 2 * texts.size()) ++bits;
+    /// one that sends every key to its own home, in tables of 2 to 8 entries per key (at least 2
+    /// entries); up to 4,096 entries. On success sets `seed` and `bits` (the table has 2^bits
+    /// entries, key k's home is (k * seed) >> (64 - bits)); false when none is found.
+    static bool separate(const std::vector<std::uint64_t>& keys, std::uint64_t& seed, unsigned& bits) {
+        unsigned least = 1;
+        while ((std::size_t{1} << least) < 2 * keys.size()) ++least;
         std::uint64_t state = 0x2545F4914F6CDD1Dull;
         std::vector<std::uint8_t> used;
-        for (unsigned b = bits; b <= bits + 2 && b <= 12; ++b) {
+        for (unsigned b = least; b <= least + 2 && b <= 12; ++b) {
             std::size_t size = std::size_t{1} << b;
             for (int attempt = 0; attempt < 256; ++attempt) {
                 state = state * 6364136223846793005ull + 1442695040888963407ull;
@@ -432,20 +441,36 @@ struct Symbols {
                     used[at] = 1;
                 }
                 if (!ok) continue;
-                homes.assign(size, Home{1, 0, nullptr, 0, -1});
-                for (std::size_t i = 0; i < keys.size(); ++i) {
-                    const std::string& t = *texts[i];
-                    Ends e = ends(t.data(), t.size());
-                    homes[static_cast<std::size_t>((keys[i] * s) >> (64 - b))] =
-                        Home{e.first, e.last, t.data(), static_cast<std::uint32_t>(t.size()),
-                             static_cast<std::int32_t>(i)};
-                }
                 seed = s;
-                shift = 64 - b;
-                perfect = true;
-                return;
+                bits = b;
+                return true;
             }
         }
+        return false;
+    }
+    /// The perfect table for index_of; leaves `perfect` false when separate() finds no seed.
+    void find_seed() {
+        perfect = false;
+        homes = std::vector<Home>();
+        std::vector<std::uint64_t> keys;
+        for (const auto& t : texts) {
+            if (t->size() >= slow) return;  // Home::size holds the length below bit 31
+            keys.push_back(key(ends(t->data(), t->size()), t->size()));
+        }
+        std::uint64_t s = 0;
+        unsigned b = 0;
+        if (!separate(keys, s, b)) return;
+        homes.assign(std::size_t{1} << b, Home{1, 0, 0, slow, -1});
+        for (std::size_t i = 0; i < keys.size(); ++i) {
+            const std::string& t = *texts[i];
+            Ends e = ends(t.data(), t.size());
+            homes[static_cast<std::size_t>((keys[i] * s) >> (64 - b))] =
+                Home{e.first, e.last, t.size() > 16 ? reinterpret_cast<std::uintptr_t>(t.data()) : 0,
+                     static_cast<std::uint32_t>(t.size()) | slow, static_cast<std::int32_t>(i)};
+        }
+        seed = s;
+        shift = 64 - b;
+        perfect = true;
     }
     /// Inlined into its callers: the once-per-record lookup of every string input (a call costs
     /// about as much as the lookup itself).
@@ -454,8 +479,9 @@ struct Symbols {
             const std::size_t n = text.size();
             const Ends w = ends(text.data(), n);
             const Home& e = homes[(key(w, n) * seed) >> shift];
-            bool same = (e.first == w.first) & (e.last == w.last) & (e.size == n);
-            if (n > 16 && same) same = std::memcmp(e.data + 8, text.data() + 8, n - 16) == 0;
+            bool same = (e.first == w.first) & (e.last == w.last) & ((e.size & ~slow) == n);
+            if (n > 16 && same)
+                same = std::memcmp(reinterpret_cast<const char*>(e.tail) + 8, text.data() + 8, n - 16) == 0;
             return same ? e.index : -1;
         }
         if (table.empty()) return -1;
@@ -502,10 +528,9 @@ public:
     };
     struct StringInput {
         std::uint32_t slot, source;
-        /// The symbols' perfect table and its marks (Symbols::no_home and no_mark when they have
-        /// none), its seed and shift, copied here so that the usual lookup reads nothing else.
+        /// The symbols' perfect table (Symbols::no_home when they have none), its seed and shift,
+        /// copied here so that the usual lookup reads nothing else.
         const Symbols::Home* homes;
-        const std::uint8_t* marks;
         std::uint64_t seed;
         std::uint64_t shift;
         const Symbols* symbols;
