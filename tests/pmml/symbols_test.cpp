@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <random>
 #include <set>
 #include <string>
@@ -107,5 +108,132 @@ TEST_CASE("symbols: many random texts", "[pmml][symbols]") {
         s.finish();
         INFO(count << " texts, perfect " << s.perfect);
         check_all(s, texts);
+    }
+}
+
+namespace {
+
+using scorestream::Value;
+using scorestream::pmml::detail::Program;
+
+/// Texts of 0 to 40 bytes, texts with NUL bytes inside and at either end, and a field's category
+/// values.
+std::vector<std::string> mixed_texts() {
+    std::vector<std::string> texts;
+    for (std::size_t n = 0; n <= 40; ++n) {
+        std::string t;
+        for (std::size_t k = 0; k < n; ++k) t += static_cast<char>('a' + (k * 5 + n) % 26);
+        texts.push_back(t);
+    }
+    for (std::string t : {"ab", "abcdef", "abcdefghijkl", "abcdefghijklmnopqrst"}) {
+        texts.push_back(t + '\0');
+        texts.push_back('\0' + t);
+        t[t.size() / 2] = '\0';
+        texts.push_back(t);
+    }
+    texts.push_back(std::string(1, '\0'));
+    texts.push_back(std::string(9, '\0'));
+    for (const char* t : {"Private", "College", "Unmarried", "Service", "Female", "Consultant"})
+        texts.push_back(t);
+    return texts;
+}
+
+/// What the string loop must give for `text` on an input of slot `slot`: the whole lookup's index,
+/// whether it passes, and the input's outside bit.
+struct Expected {
+    std::int32_t index;
+    bool ok;
+    std::uint64_t outside;
+};
+Expected expected(const Symbols& s, const std::string& text, std::uint64_t limit, std::uint32_t slot) {
+    int k = s.index_of(text);
+    return {k, static_cast<std::uint32_t>(k) < limit,
+            static_cast<std::uint64_t>(Symbols::diverts(s.divert, k)) << (slot & 63)};
+}
+
+}  // namespace
+
+TEST_CASE("symbols: the string loop's entries (set_quick) give what the whole lookup gives",
+          "[pmml][symbols]") {
+    const std::vector<std::string> texts = mixed_texts();
+    std::vector<std::string> probes = texts;  // every text, its near misses, NULs added, all unique
+    for (const auto& t : texts) {
+        for (auto u : near_misses(t)) probes.push_back(u);
+        probes.push_back(t + '\0');
+        probes.push_back(std::string(1, '\0') + t);
+    }
+    std::sort(probes.begin(), probes.end());
+    probes.erase(std::unique(probes.begin(), probes.end()), probes.end());
+    for (std::uint64_t limit :
+         {std::uint64_t{0}, std::uint64_t{7}, std::uint64_t{30}, std::uint64_t{1} << 32}) {
+        for (std::uint32_t slot : {0u, 5u, 63u, 70u}) {
+            INFO("limit " << limit << ", slot " << slot);
+            // Three inputs' own symbols (the outside bits in their entries are per slot).
+            const std::uint32_t slot2 = slot + 1, slot3 = slot + 2;
+            auto build = [&](Symbols& s, std::uint32_t at) {
+                for (const auto& t : texts) REQUIRE(s.intern(t) == static_cast<int>(&t - texts.data()));
+                s.divert |= (std::uint64_t{1} << 3) | (std::uint64_t{1} << 17) | (std::uint64_t{1} << 40);
+                s.finish();
+                REQUIRE(s.perfect);
+                s.set_quick(limit, at);
+                s.set_quick(limit, at);  // a second plan marks the same
+            };
+            Symbols s, s2, s3;
+            build(s, slot);
+            build(s2, slot2);
+            build(s3, slot3);
+            check_all(s, texts);  // index_of is unchanged
+            // Each text's entry: the loop takes it as it is exactly when the text passes and has at
+            // most 16 bytes.
+            for (std::size_t i = 0; i < texts.size(); ++i) {
+                const std::string& t = texts[i];
+                const Symbols::Home& h =
+                    s.homes[(Symbols::key(Symbols::ends(t.data(), t.size()), t.size()) * s.seed) >> s.shift];
+                REQUIRE(h.index == static_cast<int>(i));
+                const bool quick = t.size() <= 16 && i < limit;
+                CHECK((h.size == t.size()) == quick);
+                CHECK((h.size & ~Symbols::slow) == t.size());
+                if (quick)
+                    CHECK(h.tail ==
+                          static_cast<std::uint64_t>(Symbols::diverts(s.divert, static_cast<int>(i)))
+                              << (slot & 63));
+            }
+            // The loop itself, on one input and on three inputs sharing the symbols (a miss in
+            // the first sends the rest to the whole lookup).
+            auto input = [&](const Symbols& sym, std::uint32_t at, std::uint32_t source) {
+                return Program::StringInput{at,   source, sym.homes.data(), sym.seed, sym.shift,
+                                            &sym, limit,  sym.divert};
+            };
+            std::vector<Program::StringInput> one = {input(s, slot, 0)},
+                                              three = {input(s, slot, 0), input(s2, slot2, 1),
+                                                       input(s3, slot3, 2)};
+            for (std::size_t i = 0; i < probes.size(); ++i) {
+                const std::string& t = probes[i];
+                const std::string& u = probes[(i * 7 + 3) % probes.size()];
+                const std::string& v = probes[(i * 13 + 1) % probes.size()];
+                INFO("text '" << t << "' (" << t.size() << " bytes)");
+                std::vector<std::int32_t> cats(80, -9);
+                std::uint64_t outside = 12345;
+                const Value row[3] = {Value::string(t), Value::string(u), Value::string(v)};
+                const Expected e = expected(s, t, limit, slot);
+                CHECK(scorestream::pmml::detail::strings(one, row, cats.data(), outside) == e.ok);
+                CHECK(cats[slot] == e.index);
+                CHECK(outside == e.outside);
+                const Expected e2 = expected(s, u, limit, slot2), e3 = expected(s, v, limit, slot3);
+                cats.assign(80, -9);
+                outside = 12345;
+                CHECK(scorestream::pmml::detail::strings(three, row, cats.data(), outside) ==
+                      (e.ok && e2.ok && e3.ok));
+                CHECK(cats[slot] == e.index);
+                CHECK(cats[slot2] == e2.index);
+                CHECK(cats[slot3] == e3.index);
+                CHECK(outside == (e.outside | e2.outside | e3.outside));
+            }
+            // A value that is not a string stops the loop (the full load decides).
+            std::vector<std::int32_t> cats(80, -9);
+            std::uint64_t outside = 0;
+            const Value row[3] = {Value::number(1), Value::missing(), Value::string("x")};
+            CHECK_FALSE(scorestream::pmml::detail::strings(one, row, cats.data(), outside));
+        }
     }
 }
