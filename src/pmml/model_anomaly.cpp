@@ -22,6 +22,7 @@ public:
     std::string detail;  ///< for describe(): "iforest, sampleDataSize 256"
 
     std::string summary() const override { return detail; }
+    std::size_t memory_bytes() const override { return own_bytes(*this) + heap_bytes(detail); }
 
 protected:
     void evaluate(Ctx& ctx, ModelResult& r) const override {

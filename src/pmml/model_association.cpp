@@ -289,7 +289,7 @@ public:
     }
 
     std::size_t memory_bytes() const override {
-        std::size_t n = CompiledModel::memory_bytes() + items.capacity() * sizeof(Item) +
+        std::size_t n = own_bytes(*this) + items.capacity() * sizeof(Item) +
                         by_value.capacity() * sizeof(by_value[0]) +
                         (set_first.capacity() + set_count.capacity() + set_items.capacity()) * sizeof(int) +
                         rules.capacity() * sizeof(Rule);

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace pugi {
@@ -290,6 +291,9 @@ public:
     }
     /// One line on the model's structure for describe() (rules, characteristics, ...); "" for none.
     virtual std::string summary() const { return {}; }
+    /// How this model walks a record, for describe()'s plan (trees and ensembles of them: which
+    /// form of the nodes; "" for the others).
+    virtual std::string walk_summary() const { return {}; }
     /// Estimated heap and object bytes of this model's compiled form (not counting nested models,
     /// nor its category table, which load() counts once per table: see CategoryTable).
     virtual std::size_t memory_bytes() const {
@@ -299,6 +303,14 @@ public:
         n += heap_bytes(kind) + heap_bytes(name) + heap_bytes(target_name);
         for (const auto& s : output_names) n += heap_bytes(s);
         return n;
+    }
+
+    /// The base's bytes plus a family's own members: a family's memory_bytes() starts from
+    /// own_bytes(*this) and adds the heap its members hold.
+    template <class Family>
+    std::size_t own_bytes(const Family& /*self*/) const {
+        static_assert(std::is_base_of_v<CompiledModel, Family>);
+        return CompiledModel::memory_bytes() + (sizeof(Family) - sizeof(CompiledModel));
     }
 
     /// Heap bytes of a string (none when its text fits in the object: up to 15 bytes).

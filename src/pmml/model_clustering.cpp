@@ -43,7 +43,7 @@ public:
     void finalize(Layout& layout) override { work = layout.add_work(2 * static_cast<int>(fields.size())); }
 
     std::size_t memory_bytes() const override {
-        std::size_t n = CompiledModel::memory_bytes() + fields.capacity() * sizeof(Field) +
+        std::size_t n = own_bytes(*this) + fields.capacity() * sizeof(Field) +
                         centers.capacity() * sizeof(double) + center_text.capacity() * sizeof(std::string) +
                         ids.capacity() * sizeof(std::string);
         for (const auto& f : fields) n += f.table.capacity() * sizeof(double);

@@ -163,8 +163,7 @@ public:
     }
 
     std::size_t memory_bytes() const override {
-        std::size_t n =
-            CompiledModel::memory_bytes() + params.capacity() * sizeof(Param) + rows.capacity() * sizeof(Row);
+        std::size_t n = own_bytes(*this) + params.capacity() * sizeof(Param) + rows.capacity() * sizeof(Row);
         for (const auto& p : params) n += p.terms.capacity() * sizeof(Term);
         for (const auto& r : rows) n += r.cells.capacity() * sizeof(Cell);
         for (const auto& s : strata)

@@ -93,7 +93,7 @@ public:
     }
 
     std::size_t memory_bytes() const override {
-        std::size_t n = CompiledModel::memory_bytes() + inputs.capacity() * sizeof(Input) +
+        std::size_t n = own_bytes(*this) + inputs.capacity() * sizeof(Input) +
                         table.capacity() * sizeof(double) + target_num.capacity() * sizeof(double) +
                         target_cat.capacity() * sizeof(int) + ids.capacity() * sizeof(std::string);
         for (const auto& s : ids) n += s.capacity() > 15 ? s.capacity() : 0;

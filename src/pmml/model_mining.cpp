@@ -108,6 +108,17 @@ public:
     static constexpr std::uint64_t vote_inc[5] = {std::uint64_t{1} << 48, 1, std::uint64_t{1} << 12,
                                                   std::uint64_t{1} << 24, std::uint64_t{1} << 36};
 
+    std::string walk_summary() const override {
+        if (flat.empty()) return {};
+        std::string n = std::to_string(flat.size()) + " flat trees, ";
+        std::string group = std::to_string(lanes) + " in lockstep";
+        if (!packed.empty()) return n + "one after another over a packed copy";
+        if (!levels.empty()) return n + group + " over a copy with category splits";
+        if (!numeric_levels.empty()) return n + group + " over a numeric copy";
+        if (lockstep) return n + group + " over their own flat forms";
+        return n + "one after another over their own flat forms";
+    }
+
     void seal(const Program& /*prog*/) override {
         flat.clear();
         flat_used = flat_strict = 0;

@@ -46,8 +46,8 @@ public:
     std::size_t nc = 0;  ///< categories the counts cover (Output may add more, without counts)
 
     std::size_t memory_bytes() const override {
-        std::size_t n = CompiledModel::memory_bytes() + inputs.capacity() * sizeof(Input) +
-                        log_prior.capacity() * sizeof(double);
+        std::size_t n =
+            own_bytes(*this) + inputs.capacity() * sizeof(Input) + log_prior.capacity() * sizeof(double);
         for (const auto& in : inputs)
             n += in.values.capacity() * sizeof(std::string) + in.logp.capacity() * sizeof(double) +
                  in.by_symbol.capacity() * sizeof(int) + in.stats.capacity() * sizeof(Stat) +

@@ -123,7 +123,7 @@ public:
     }
 
     std::size_t memory_bytes() const override {
-        return CompiledModel::memory_bytes() + neurons.capacity() * sizeof(Neuron) +
+        return own_bytes(*this) + neurons.capacity() * sizeof(Neuron) +
                cons.capacity() * sizeof(std::pair<int, double>) + layers.capacity() * sizeof(Layer) +
                outputs.capacity() * sizeof(Output) + inputs.size() * 64;
     }

@@ -122,6 +122,19 @@ public:
     int by_category = -1;
     std::vector<std::uint32_t> table_categories;  ///< per table: its category (classification)
 
+    std::size_t memory_bytes() const override {
+        std::size_t n = own_bytes(*this) + tables.capacity() * sizeof(Table);
+        for (const Table& t : tables) {
+            n += t.nums.capacity() * sizeof(NumTerm) + t.cats.capacity() * sizeof(CatTerm) +
+                 t.inters.capacity() * sizeof(InterTerm) + t.groups.capacity() * sizeof(CatGroup) +
+                 t.group_coefs.capacity() * sizeof(double) +
+                 t.dense_nums.capacity() * sizeof(std::pair<std::size_t, double>);
+            for (const CatTerm& c : t.cats) n += heap_bytes(c.text);
+            for (const InterTerm& i : t.inters) n += i.slots.capacity() * sizeof(int);
+        }
+        return n;
+    }
+
     /// False when a numeric input is missing. T is the arithmetic type: double, or float for
     /// x-mathContext="float" (every constant, input, product and sum rounded to float32).
     template <class T>

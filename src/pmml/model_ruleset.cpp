@@ -136,9 +136,8 @@ public:
     }
 
     std::size_t memory_bytes() const override {
-        std::size_t n = CompiledModel::memory_bytes() + preds.memory_bytes() +
-                        entries.capacity() * sizeof(Entry) + rules.capacity() * sizeof(Rule) +
-                        dists.capacity() * sizeof(Dist);
+        std::size_t n = own_bytes(*this) + preds.memory_bytes() + entries.capacity() * sizeof(Entry) +
+                        rules.capacity() * sizeof(Rule) + dists.capacity() * sizeof(Dist);
         for (const auto& r : rules) n += r.id.capacity() > 15 ? r.id.capacity() : 0;
         return n;
     }

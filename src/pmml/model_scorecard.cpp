@@ -91,9 +91,9 @@ public:
     }
 
     std::size_t memory_bytes() const override {
-        std::size_t n =
-            CompiledModel::memory_bytes() + preds.memory_bytes() + attributes.capacity() * sizeof(Attribute) +
-            characteristics.capacity() * sizeof(Characteristic) + reasons.capacity() * sizeof(std::string);
+        std::size_t n = own_bytes(*this) + preds.memory_bytes() + attributes.capacity() * sizeof(Attribute) +
+                        characteristics.capacity() * sizeof(Characteristic) +
+                        reasons.capacity() * sizeof(std::string);
         for (const auto& s : reasons) n += s.capacity() > 15 ? s.capacity() : 0;
         return n;
     }

@@ -70,9 +70,9 @@ public:
     }
 
     std::size_t memory_bytes() const override {
-        return CompiledModel::memory_bytes() + fields.capacity() * sizeof(Field) +
-               vectors.capacity() * sizeof(double) + vec.capacity() * sizeof(std::uint32_t) +
-               coef.capacity() * sizeof(double) + machines.capacity() * sizeof(Machine);
+        return own_bytes(*this) + fields.capacity() * sizeof(Field) + vectors.capacity() * sizeof(double) +
+               vec.capacity() * sizeof(std::uint32_t) + coef.capacity() * sizeof(double) +
+               machines.capacity() * sizeof(Machine);
     }
 
     std::string summary() const override {

@@ -146,6 +146,10 @@ public:
     }
 
     const FlatTree* flat_tree() const override { return flat.nodes.empty() ? nullptr : &flat; }
+    std::string walk_summary() const override {
+        return flat.nodes.empty() ? "general nodes"
+                                  : "flat form (" + std::to_string(flat.nodes.size()) + " nodes)";
+    }
 
     int quick(Ctx& ctx, int& category, double& value) const override {
         if (!flat.nodes.empty() && flat.applies(*ctx.s)) {

@@ -419,8 +419,9 @@ std::size_t vector_bytes(const std::vector<T>& v) {
 
 /// describe().compiled_bytes: everything the loaded document holds (objects, vectors' capacity,
 /// strings' heap), but the document text kept for to_bytes() (keep_text), which is text_bytes. Not
-/// counted: the expressions of derived fields and their functions (no corpus ensemble has any),
-/// the ModelVerification block (kept only for verify()) and allocator overhead.
+/// counted: expressions (of derived fields, their functions and the transformedValue or decision
+/// of output fields; no corpus ensemble has any), the ModelVerification block (kept only for
+/// verify()) and allocator overhead.
 std::size_t compiled_bytes(const PmmlModel::Impl& impl) {
     const Program& prog = impl.prog;
     std::size_t n = sizeof(PmmlModel::Impl);
@@ -460,8 +461,8 @@ std::size_t compiled_bytes(const PmmlModel::Impl& impl) {
     const Description& d = impl.description;
     n += text_bytes(d.pmml_version) + text_bytes(d.producer) + text_bytes(d.model_kind) +
          text_bytes(d.model_name) + text_bytes(d.function) + text_bytes(d.target) +
-         text_bytes(d.group_field) + text_bytes(d.details) + texts_bytes(d.target_categories) +
-         vector_bytes(d.inputs) + vector_bytes(d.outputs);
+         text_bytes(d.group_field) + text_bytes(d.details) + text_bytes(d.plan) +
+         texts_bytes(d.target_categories) + vector_bytes(d.inputs) + vector_bytes(d.outputs);
     for (const auto& f : d.inputs)
         n += text_bytes(f.name) + text_bytes(f.data_type) + text_bytes(f.optype) + texts_bytes(f.values);
     for (const auto& o : d.outputs) n += text_bytes(o.name) + text_bytes(o.feature) + text_bytes(o.data_type);
@@ -572,6 +573,10 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
         c.verification.print(os, "", pugi::format_raw);
         impl->verification_xml = os.str();
     }
+    d.plan = impl->direct == PmmlModel::Impl::Direct::tree      ? "direct (tree)"
+             : impl->direct == PmmlModel::Impl::Direct::classes ? "direct (class probabilities)"
+                                                                : "general";
+    if (std::string walk = c.top->walk_summary(); !walk.empty()) d.plan += "; " + walk;
     d.text_bytes = pmml_text.size();
     d.compiled_bytes = compiled_bytes(*impl);
     return std::make_shared<const PmmlModel>(std::move(impl));

@@ -97,3 +97,44 @@ TEST_CASE("compiled size: node ids are kept only for an entityId output", "[pmml
     // The four trees' ids (three nodes each) are held only where the entityId output reads them.
     CHECK(with_ids->describe().compiled_bytes > without->describe().compiled_bytes + 4 * 3 * 4);
 }
+
+namespace {
+
+/// A regression over x and c with `terms` NumericPredictors on x and `terms` CategoricalPredictors
+/// on c, each category text `width` characters long.
+std::string regression_with_terms(int terms, std::size_t width) {
+    std::string values, body;
+    for (int k = 0; k < terms; ++k) {
+        std::string text = "v" + std::to_string(k);
+        text.resize(width, 'x');
+        values += "<Value value=\"" + text + "\"/>";
+        body += "<NumericPredictor name=\"x\" exponent=\"" + std::to_string(k % 3 + 1) + "\" coefficient=\"" +
+                std::to_string(0.5 + k) + "\"/>";
+        body += "<CategoricalPredictor name=\"c\" value=\"" + text + "\" coefficient=\"" + std::to_string(k) +
+                "\"/>";
+    }
+    return pmml_test::document(
+        "<DataField name=\"x\" optype=\"continuous\" dataType=\"double\"/>"
+        "<DataField name=\"c\" optype=\"categorical\" dataType=\"string\">" +
+            values + "</DataField><DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/>",
+        "<RegressionModel functionName=\"regression\"><MiningSchema><MiningField name=\"x\"/>"
+        "<MiningField name=\"c\"/><MiningField name=\"y\" usageType=\"target\"/></MiningSchema>"
+        "<RegressionTable intercept=\"1\">" +
+            body + "</RegressionTable></RegressionModel>");
+}
+
+}  // namespace
+
+TEST_CASE("compiled size: a regression's terms are counted", "[pmml][size]") {
+    auto small = pmml::load(regression_with_terms(1, 28));
+    auto large = pmml::load(regression_with_terms(400, 28));
+    // The large model scores with its terms (so they are held), and the count grows by at least
+    // their coefficients and the category texts its terms keep (28 bytes each, on the heap).
+    Value row[] = {Value::number(1.0), Value::string("v3xxxxxxxxxxxxxxxxxxxxxxxxxx")};
+    Prediction p;
+    large->score(FeatureRow(row, 2), p);
+    REQUIRE(p.error.empty());
+    CHECK(p.value.as_number() != 1.0);
+    const std::size_t grown = large->describe().compiled_bytes - small->describe().compiled_bytes;
+    CHECK(grown >= 399 * (2 * sizeof(double) + 28));
+}

@@ -362,3 +362,131 @@ TEST_CASE("ensemble plan: votes of shallow numeric forests counted in one intege
                               numeric_rows()) > 0);
             }
 }
+
+namespace {
+
+/// A node over x in [lo, hi) of a complete binary tree `depth` levels deep: its children split at
+/// a point that depends on the tree, so the trees of a forest disagree. Leaves score classes A/B/C
+/// or numbers, counted by `leaf`.
+std::string split_node(const std::string& predicate, int tree, int depth, double lo, double hi,
+                       bool regression, int& leaf) {
+    static const char* const classes[] = {"A", "B", "C"};
+    const int k = leaf;
+    const std::string score =
+        regression ? std::to_string(0.25 * (tree + 1) + 0.125 * k) : std::string(classes[(tree + k) % 3]);
+    std::string node = "<Node score=\"" + score + "\">" + predicate;
+    if (depth == 0) {
+        ++leaf;
+        return node + "</Node>";
+    }
+    const double mid = lo + (hi - lo) * (0.35 + 0.1 * (tree % 4));
+    const std::string t = std::to_string(mid);
+    node += split_node("<SimplePredicate field=\"x\" operator=\"lessOrEqual\" value=\"" + t + "\"/>", tree,
+                       depth - 1, lo, mid, regression, leaf);
+    node += split_node("<SimplePredicate field=\"x\" operator=\"greaterThan\" value=\"" + t + "\"/>", tree,
+                       depth - 1, mid, hi, regression, leaf);
+    return node + "</Node>";
+}
+
+/// A forest of `trees` complete numeric trees `depth` levels deep. With `category_root`, each tree
+/// first splits on c: {p} or {q}, a pair that leaves the listed value r out (a record with r takes
+/// the general walk, which stops at that split).
+std::string split_forest(int trees, int depth, bool regression, const char* method, bool category_root) {
+    std::string segs;
+    for (int i = 0; i < trees; ++i) {
+        int leaf = 0;
+        std::string root;
+        if (category_root) {
+            root = "<Node score=\"" + std::string(regression ? "0.5" : "A") + "\"><True/>" +
+                   split_node(
+                       "<SimpleSetPredicate field=\"c\" booleanOperator=\"isIn\"><Array "
+                       "type=\"string\">p</Array></SimpleSetPredicate>",
+                       i, depth - 1, 0, 10, regression, leaf) +
+                   split_node(
+                       "<SimpleSetPredicate field=\"c\" booleanOperator=\"isIn\"><Array "
+                       "type=\"string\">q</Array></SimpleSetPredicate>",
+                       i + 1, depth - 1, 0, 10, regression, leaf) +
+                   "</Node>";
+        } else {
+            root = split_node("<True/>", i, depth, 0, 10, regression, leaf);
+        }
+        segs += "<Segment weight=\"" + std::to_string(0.5 + 0.25 * i) +
+                "\"><True/><TreeModel functionName=\"" + (regression ? "regression" : "classification") +
+                "\"><MiningSchema><MiningField name=\"x\"/><MiningField name=\"c\"/><MiningField name=\"" +
+                (regression ? "v" : "y") + "\" usageType=\"predicted\"/></MiningSchema>" + root +
+                "</TreeModel></Segment>";
+    }
+    std::string outputs =
+        regression
+            ? "<Output><OutputField name=\"out\" feature=\"predictedValue\"/></Output>"
+            : "<Output><OutputField name=\"pred\" feature=\"predictedValue\"/><OutputField name=\"pA\" "
+              "feature=\"probability\" value=\"A\"/><OutputField name=\"pC\" feature=\"probability\" "
+              "value=\"C\"/><OutputField name=\"p\" feature=\"probability\"/></Output>";
+    return document(
+        dict, std::string("<MiningModel functionName=\"") + (regression ? "regression" : "classification") +
+                  "\"><MiningSchema><MiningField name=\"x\"/><MiningField name=\"c\"/><MiningField name=\"" +
+                  (regression ? "v" : "y") + "\" usageType=\"predicted\"/></MiningSchema>" + outputs +
+                  "<Segmentation multipleModelMethod=\"" + method + "\">" + segs +
+                  "</Segmentation></MiningModel>\n");
+}
+
+/// x across [0, 10] and beyond (every threshold above falls between two of these), times c.
+std::vector<std::vector<Value>> fine_grid() {
+    std::vector<Value> xs = {Value::missing(), Value::number(1e300), Value::number(-HUGE_VAL),
+                             Value::string("abc")};
+    for (int k = -2; k <= 108; ++k) xs.push_back(Value::number(0.0937 * k));
+    const std::vector<Value> cs = {Value::missing(), Value::string("p"), Value::string("q"),
+                                   Value::string("r"), Value::string("not listed")};
+    std::vector<std::vector<Value>> rows;
+    for (const auto& x : xs)
+        for (const auto& c : cs) rows.push_back({x, c});
+    return rows;
+}
+
+/// compare() for a document whose plan must name `walk`: the fast form under test is in use.
+void compare_walk(const std::string& text, const std::string& walk, const std::string& plan_start) {
+    auto model = pmml::load(text);
+    const std::string plan = model->describe().plan;
+    INFO("plan: " << plan);
+    REQUIRE(plan.rfind(plan_start, 0) == 0);
+    REQUIRE(plan.find(walk) != std::string::npos);
+    REQUIRE(pmml::load(general_twin(text))->describe().plan == "general");
+    CHECK(compare(text, fine_grid()) > 0);
+}
+
+}  // namespace
+
+TEST_CASE("ensemble plan: each walk form agrees with the segment-by-segment path", "[pmml]") {
+    const std::string direct = "direct (class probabilities)", general = "general";
+    SECTION("shallow numeric trees, one after another over the packed copy") {
+        for (int trees : {1, 3, 7})
+            for (const char* method : {"majorityVote", "weightedMajorityVote"}) {
+                INFO(method << ", " << trees << " trees");
+                compare_walk(split_forest(trees, 2, false, method, false), "over a packed copy", direct);
+            }
+        for (const char* method : {"sum", "weightedSum", "average", "weightedAverage"}) {
+            INFO(method);
+            compare_walk(split_forest(5, 3, true, method, false), "over a packed copy", general);
+        }
+    }
+    SECTION("deep numeric trees in lockstep over the numeric copy") {
+        for (int trees : {3, 5, 7, 8})
+            for (const char* method : {"majorityVote", "weightedMajorityVote"}) {
+                INFO(method << ", " << trees << " trees");
+                compare_walk(split_forest(trees, 7, false, method, false), "in lockstep over a numeric copy",
+                             direct);
+            }
+        compare_walk(split_forest(5, 7, true, "weightedAverage", false), "in lockstep over a numeric copy",
+                     general);
+    }
+    SECTION("deep trees with a category pair that leaves a value out, in lockstep") {
+        for (int trees : {4, 7})
+            for (const char* method : {"majorityVote", "weightedMajorityVote"}) {
+                INFO(method << ", " << trees << " trees");
+                compare_walk(split_forest(trees, 7, false, method, true),
+                             "in lockstep over a copy with category splits", direct);
+            }
+        compare_walk(split_forest(6, 7, true, "sum", true), "in lockstep over a copy with category splits",
+                     general);
+    }
+}

@@ -63,7 +63,12 @@ struct Description {
     /// The MiningField with usageType="group" (an AssociationModel's transaction id), or empty.
     /// A record is then one group: see item_list().
     std::string group_field;
-    std::string details;             ///< the model's structure in one line (rules, characteristics, ...)
+    std::string details;  ///< the model's structure in one line (rules, characteristics, ...)
+    /// How score() evaluates a record, chosen at load: "direct (tree)" or "direct (class
+    /// probabilities)" when the prediction and outputs are written without a model result, else
+    /// "general"; for trees and tree ensembles then the walk ("flat form (N nodes)", "7 flat trees,
+    /// one after another over a packed copy", ...). For tools and logs; the wording may change.
+    std::string plan;
     bool has_verification = false;   ///< the document carries a ModelVerification block
     std::size_t text_bytes = 0;      ///< size of the PMML text
     std::size_t compiled_bytes = 0;  ///< estimated memory of the compiled form

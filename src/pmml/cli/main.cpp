@@ -39,6 +39,7 @@ int cmd_describe(const std::string& path) {
               << "producer:     " << (d.producer.empty() ? "-" : d.producer) << "\n";
     if (d.nested_models) std::cout << "nested models: " << d.nested_models << "\n";
     if (!d.details.empty()) std::cout << "structure:    " << d.details << "\n";
+    std::cout << "plan:         " << d.plan << "\n";
     if (!d.group_field.empty())
         std::cout << "grouped by:   " << d.group_field << " (one record per group; items as a list)\n";
     std::cout << "inputs (" << d.inputs.size() << "):\n";
