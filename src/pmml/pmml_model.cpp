@@ -165,7 +165,7 @@ void PmmlModel::score(const FeatureRow& row, Prediction& out) const {
         s.epoch = 1;
     }
     if (row.size() < m.input_count) {
-        out.value = Value::missing();
+        out.reset(m.output_count);  // nothing of the previous record may remain
         out.error = "the row has " + std::to_string(row.size()) + " values; the model reads " +
                     std::to_string(m.input_count);
         return;

@@ -125,6 +125,18 @@ TEST_CASE("a short row is an error result, not an exception", "[pmml]") {
     m->score(FeatureRow(), p);
     CHECK_FALSE(p.ok());
     CHECK_THAT(p.error, Catch::Contains("the model reads 1"));
+    // After a record that scored, a short row leaves nothing of it behind.
+    Value x[] = {Value::number(1)};
+    m->score(FeatureRow(x, 1), p);
+    REQUIRE(p.ok());
+    REQUIRE(p.outputs.size() == 2);
+    REQUIRE_FALSE(p.outputs[1].is_missing());
+    m->score(FeatureRow(), p);
+    CHECK_FALSE(p.ok());
+    CHECK(p.value.is_missing());
+    REQUIRE(p.outputs.size() == 2);
+    CHECK(p.outputs[0].is_missing());
+    CHECK(p.outputs[1].is_missing());
 }
 
 TEST_CASE("one shared model scores on many threads", "[pmml]") {
