@@ -213,12 +213,17 @@ public:
         return {FlatNode::make_leaf(self, vote).value, 0, self - 1};
     }
 
-    /// Appends f's tree to `numeric_levels` and sets f.root.
-    void pack_numeric_levels(Flat& f) {
+    /// Appends f's tree to `out` and sets f.root: a node's two children sit side by side, the one
+    /// its test picks when it holds first (FlatNode: the first child, next, when the test holds !=
+    /// flip), so a walk needs no flip. `leaf(j, vote)` is the entry of a leaf at index j voting for
+    /// `vote` (the ensemble's category, or the score's index; -1 for none); `inner(n, at)` the entry
+    /// of internal node n whose children are at `at` and `at + 1`.
+    template <class Entry, class Leaf, class Inner>
+    void copy_tree(Flat& f, std::vector<Entry>& out, Leaf leaf, Inner inner) const {
         const bool cls = categorical();
-        std::vector<Split>& out = numeric_levels;
         f.root = static_cast<std::int32_t>(out.size());
         out.push_back({});
+        // (node of the flat tree, its index in out)
         std::vector<std::pair<std::int32_t, std::int32_t>> todo{{0, f.root}};
         while (!todo.empty()) {
             auto [i, j] = todo.back();
@@ -226,19 +231,26 @@ public:
             const FlatNode& n = f.tree->nodes[static_cast<std::size_t>(i)];
             if (n.slot_flags & FlatNode::leaf) {
                 int payload = f.tree->payload(i);
-                out[static_cast<std::size_t>(j)] = leaf_split(j, payload < 0 ? -1
-                                                                 : cls       ? f.cat_map[payload]
-                                                                             : payload);
+                out[static_cast<std::size_t>(j)] = leaf(j, payload < 0 ? -1
+                                                           : cls       ? f.cat_map[payload]
+                                                                       : payload);
                 continue;
             }
             const bool flip = (n.slot_flags & FlatNode::flip) != 0;
             auto at = static_cast<std::int32_t>(out.size());
             out.push_back({});
             out.push_back({});
-            out[static_cast<std::size_t>(j)] = {n.value, n.slot_flags >> 4, at};
+            out[static_cast<std::size_t>(j)] = inner(n, at);
             todo.push_back({flip ? n.next + 1 : n.next, at});
             todo.push_back({flip ? n.next : n.next + 1, at + 1});
         }
+    }
+
+    /// Appends f's tree to `numeric_levels` (a leaf steps to itself).
+    void pack_numeric_levels(Flat& f) {
+        copy_tree(f, numeric_levels, leaf_split, [](const FlatNode& n, std::int32_t at) {
+            return Split{n.value, n.slot_flags >> 4, at};
+        });
     }
 
     static Level leaf_level(std::int32_t self, std::int32_t vote) {
@@ -246,64 +258,29 @@ public:
         return {n.value, 0, 0, self - 1};
     }
 
-    /// Appends f's tree to `levels` (see Level) and sets f.root.
+    /// Appends f's tree to `levels` (see Level): a category split's set, and a NaN threshold no
+    /// number is <= to.
     void pack_levels(Flat& f) {
-        const bool cls = categorical();
-        f.root = static_cast<std::int32_t>(levels.size());
-        levels.push_back({});
-        std::vector<std::pair<std::int32_t, std::int32_t>> todo{{0, f.root}};
-        while (!todo.empty()) {
-            auto [i, j] = todo.back();
-            todo.pop_back();
-            const FlatNode& n = f.tree->nodes[static_cast<std::size_t>(i)];
-            if (n.slot_flags & FlatNode::leaf) {
-                int payload = f.tree->payload(i);
-                levels[static_cast<std::size_t>(j)] = leaf_level(j, payload < 0 ? -1
-                                                                    : cls       ? f.cat_map[payload]
-                                                                                : payload);
-                continue;
-            }
-            // FlatNode: the first child (next) when the test holds != flip.
-            const bool flip = (n.slot_flags & FlatNode::flip) != 0;
-            Level l{n.value, 0, n.slot_flags >> 4, static_cast<std::int32_t>(levels.size())};
+        copy_tree(f, levels, leaf_level, [](const FlatNode& n, std::int32_t at) {
+            Level l{n.value, 0, n.slot_flags >> 4, at};
             if (n.slot_flags & FlatNode::category) {
                 std::memcpy(&l.set, &n.value, sizeof l.set);
                 l.value = nan_v;
             }
-            levels.push_back({});
-            levels.push_back({});
-            levels[static_cast<std::size_t>(j)] = l;
-            todo.push_back({flip ? n.next + 1 : n.next, l.next});
-            todo.push_back({flip ? n.next : n.next + 1, l.next + 1});
-        }
+            return l;
+        });
     }
 
-    /// Appends f's tree to `packed` (see Split) and sets f.root.
+    /// Appends f's tree to `packed` (see Split): a leaf's slot is -2 - its vote.
     void pack(Flat& f) {
-        const bool cls = categorical();
-        f.root = static_cast<std::int32_t>(packed.size());
-        packed.push_back({});
-        // (node of the flat tree, its index in packed)
-        std::vector<std::pair<std::int32_t, std::int32_t>> todo{{0, f.root}};
-        while (!todo.empty()) {
-            auto [i, j] = todo.back();
-            todo.pop_back();
-            const FlatNode& n = f.tree->nodes[static_cast<std::size_t>(i)];
-            if (n.slot_flags & FlatNode::leaf) {
-                int payload = f.tree->payload(i);
-                const int v = payload < 0 ? -1 : cls ? f.cat_map[payload] : payload;
-                packed[static_cast<std::size_t>(j)] = {0.0, -2 - v, -1};
-                continue;
-            }
-            // FlatNode: the first child (next) when (x <= value) != flip.
-            const bool flip = (n.slot_flags & FlatNode::flip) != 0;
-            auto at = static_cast<std::int32_t>(packed.size());
-            packed.push_back({});
-            packed.push_back({});
-            packed[static_cast<std::size_t>(j)] = {n.value, n.slot_flags >> 4, at};
-            todo.push_back({flip ? n.next + 1 : n.next, at});
-            todo.push_back({flip ? n.next : n.next + 1, at + 1});
-        }
+        copy_tree(
+            f, packed,
+            [](std::int32_t /*j*/, std::int32_t v) {
+                return Split{0.0, -2 - v, -1};
+            },
+            [](const FlatNode& n, std::int32_t at) {
+                return Split{n.value, n.slot_flags >> 4, at};
+            });
     }
 
     std::size_t memory_bytes() const override {

@@ -12,15 +12,9 @@
 
 using namespace scorestream;
 using pmml_test::document;
+using pmml_test::read_text;
 
 namespace {
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream os;
-    os << in.rdbuf();
-    return os.str();
-}
 
 /// A selectFirst forest of `trees` trees: x <= i + 1 leads to leaf "a<i>" (class A), else "b<i>" (B).
 /// `output` is the top model's one OutputField feature.
@@ -53,10 +47,7 @@ std::string id_forest(int trees, const std::string& output) {
 
 TEST_CASE("compiled size: the corpus's tree ensembles stay within their bounds", "[pmml][size]") {
     const std::string dir = SCORESTREAM_PMML_CONFORMANCE_DIR;
-    if (dir.empty() || !std::filesystem::exists(dir + "/MANIFEST.tsv")) {
-        WARN("PMML conformance corpus not found: skipped");
-        return;
-    }
+    if (!pmml_test::have_corpus(dir)) return;
     // Compiled bytes at most this share of the text. 0.25 is the aim; the small ensembles are far
     // from it (fixed per-document and per-tree costs), their bounds keep them from growing.
     const std::pair<const char*, double> cases[] = {

@@ -20,6 +20,7 @@
 
 using namespace scorestream;
 using pmml_test::document;
+using pmml_test::read_text;
 
 namespace {
 
@@ -92,31 +93,14 @@ int compare(const std::string& text, const std::vector<std::vector<Value>>& rows
     return predicted;
 }
 
-std::string read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream os;
-    os << in.rdbuf();
-    return os.str();
-}
-
 }  // namespace
 
 TEST_CASE("ensemble plan: the corpus's tree ensembles agree with the segment-by-segment path", "[pmml]") {
     const std::string dir = SCORESTREAM_PMML_CONFORMANCE_DIR;
-    if (dir.empty() || !std::filesystem::exists(dir + "/MANIFEST.tsv")) {
-        WARN("PMML conformance corpus not found: skipped");
-        return;
-    }
+    if (!pmml_test::have_corpus(dir)) return;
     // Every case whose document is a MiningModel over TreeModels.
-    std::ifstream manifest(dir + "/MANIFEST.tsv");
-    std::string line;
-    std::vector<std::string> cases;
-    while (std::getline(manifest, line)) {
-        auto tab = line.find('\t');
-        if (tab == std::string::npos) continue;
-        auto types = line.substr(tab + 1, line.find('\t', tab + 1) - tab - 1);
-        if (types.rfind("MiningModel:1;TreeModel:", 0) == 0) cases.push_back(line.substr(0, tab));
-    }
+    const auto cases = pmml_test::corpus_cases(
+        dir, [](const std::string& types) { return types.rfind("MiningModel:1;TreeModel:", 0) == 0; });
     CHECK(cases.size() >= 8);
     for (const auto& name : cases) {
         INFO("case " << name);

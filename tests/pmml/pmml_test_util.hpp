@@ -6,7 +6,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
 #include <initializer_list>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -84,6 +87,38 @@ inline double number_out(const scorestream::pmml::PmmlModel& m, const scorestrea
     INFO("output " << name << " = " << scorestream::to_string(v) << "; error: " << p.error);
     REQUIRE(v.is_number());
     return v.as_number();
+}
+
+/// The whole file at `path` ("" when it cannot be read).
+inline std::string read_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream os;
+    os << in.rdbuf();
+    return os.str();
+}
+
+/// True when `dir` holds a conformance corpus (MANIFEST.tsv); otherwise warns that the test is
+/// skipped.
+inline bool have_corpus(const std::string& dir) {
+    if (!dir.empty() && std::filesystem::exists(dir + "/MANIFEST.tsv")) return true;
+    WARN("PMML conformance corpus not found: skipped");
+    return false;
+}
+
+/// The cases of the conformance corpus in `dir` whose model types (the second column of
+/// MANIFEST.tsv, e.g. "MiningModel:1;TreeModel:7") satisfy `keep`, in the manifest's order.
+template <class Keep>
+std::vector<std::string> corpus_cases(const std::string& dir, Keep keep) {
+    std::ifstream manifest(dir + "/MANIFEST.tsv");
+    std::string line;
+    std::vector<std::string> cases;
+    while (std::getline(manifest, line)) {
+        auto tab = line.find('\t');
+        if (tab == std::string::npos) continue;
+        if (keep(line.substr(tab + 1, line.find('\t', tab + 1) - tab - 1)))
+            cases.push_back(line.substr(0, tab));
+    }
+    return cases;
 }
 
 inline std::string text_out(const scorestream::pmml::PmmlModel& m, const scorestream::Prediction& p,
