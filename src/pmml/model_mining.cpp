@@ -502,52 +502,14 @@ inline int level_step(const MiningModelImpl::Level& l, const double* xs, const s
     return l.next + static_cast<int>(first ^ 1u);
 }
 
-/// walk_lanes over `levels`: the lanes start at the given roots and the walk ends when no lane
-/// moved in a round (every lane on a leaf).
-template <int lanes, bool narrow>
-void walk_levels(const MiningModelImpl::Level* all, const std::int32_t* roots, int* at, const double* xs,
-                 const std::int32_t* cats) {
+/// The lockstep walk of four or five lanes: they start at the given roots, go down by
+/// `step(index)` and the walk ends when no lane moved (every lane on a leaf, which steps to
+/// itself). Two levels per check: a lane on a leaf stays there, so at most one round is wasted.
+template <int lanes, class Step>
+inline void walk_lockstep(const std::int32_t* roots, int* at, Step step) {
     static_assert(lanes == 4 || lanes == 5, "four or five lanes");
     int i0 = roots[0], i1 = roots[1], i2 = roots[2], i3 = roots[3], i4 = roots[lanes - 1];
     for (;;) {
-        // Two levels per check: a lane on a leaf stays there, so at most one round is wasted.
-        i0 = level_step<narrow>(all[i0], xs, cats);
-        i1 = level_step<narrow>(all[i1], xs, cats);
-        i2 = level_step<narrow>(all[i2], xs, cats);
-        i3 = level_step<narrow>(all[i3], xs, cats);
-        if constexpr (lanes == 5) i4 = level_step<narrow>(all[i4], xs, cats);
-        int j0 = level_step<narrow>(all[i0], xs, cats);
-        int j1 = level_step<narrow>(all[i1], xs, cats);
-        int j2 = level_step<narrow>(all[i2], xs, cats);
-        int j3 = level_step<narrow>(all[i3], xs, cats);
-        int j4 = lanes == 5 ? level_step<narrow>(all[i4], xs, cats) : i4;
-        bool moved = ((j0 ^ i0) | (j1 ^ i1) | (j2 ^ i2) | (j3 ^ i3) | (j4 ^ i4)) != 0;
-        i0 = j0;
-        i1 = j1;
-        i2 = j2;
-        i3 = j3;
-        i4 = j4;
-        if (!moved) break;
-    }
-    at[0] = i0;
-    at[1] = i1;
-    at[2] = i2;
-    at[3] = i3;
-    if constexpr (lanes == 5) at[4] = i4;
-}
-
-/// walk_levels over `numeric_levels`: one comparison per lane and level.
-template <int lanes>
-void walk_numeric_levels(const MiningModelImpl::Split* all, const std::int32_t* roots, int* at,
-                         const double* xs) {
-    static_assert(lanes == 4 || lanes == 5, "four or five lanes");
-    auto step = [&](int i) {
-        const MiningModelImpl::Split& n = all[i];
-        return n.next + static_cast<int>(!(xs[static_cast<std::size_t>(n.slot)] <= n.value));
-    };
-    int i0 = roots[0], i1 = roots[1], i2 = roots[2], i3 = roots[3], i4 = roots[lanes - 1];
-    for (;;) {
-        // Two levels per check, as in walk_levels.
         i0 = step(i0);
         i1 = step(i1);
         i2 = step(i2);
@@ -568,6 +530,23 @@ void walk_numeric_levels(const MiningModelImpl::Split* all, const std::int32_t* 
     at[2] = i2;
     at[3] = i3;
     if constexpr (lanes == 5) at[4] = i4;
+}
+
+/// The lockstep walk over `levels`.
+template <int lanes, bool narrow>
+void walk_levels(const MiningModelImpl::Level* all, const std::int32_t* roots, int* at, const double* xs,
+                 const std::int32_t* cats) {
+    walk_lockstep<lanes>(roots, at, [&](int i) { return level_step<narrow>(all[i], xs, cats); });
+}
+
+/// The lockstep walk over `numeric_levels`: one comparison per lane and level.
+template <int lanes>
+void walk_numeric_levels(const MiningModelImpl::Split* all, const std::int32_t* roots, int* at,
+                         const double* xs) {
+    walk_lockstep<lanes>(roots, at, [&](int i) {
+        const MiningModelImpl::Split& n = all[i];
+        return n.next + static_cast<int>(!(xs[static_cast<std::size_t>(n.slot)] <= n.value));
+    });
 }
 
 /// Pads the last group of a lockstep walk.

@@ -5,7 +5,7 @@
 // takes the general path: the prediction, every other output and every error must be identical,
 // bit for bit.
 
-#include "csv.hpp"
+#include "corpus_rows.hpp"
 #include "pmml_test_util.hpp"
 
 #include <cstring>
@@ -119,26 +119,13 @@ TEST_CASE("direct plan: single trees and regressions of the corpus agree with th
         INFO("case " << name);
         const std::string text = read_text(dir + "/" + name + "/model.pmml");
         auto model = pmml::load(text);
-        auto table = pmml::tools::read_csv(dir + "/" + name + "/input.csv");
-        const auto& inputs = model->schema().inputs;
-        std::vector<std::vector<Value>> rows;
-        for (const auto& cells : table.rows) {
-            std::vector<Value> row(inputs.size());
-            for (std::size_t i = 0; i < inputs.size(); ++i) {
-                int c = table.column(inputs[i]);
-                if (c >= 0) row[i] = pmml::tools::cell_value(cells[static_cast<std::size_t>(c)], {"NA"});
-            }
-            rows.push_back(std::move(row));
-        }
-        // The first rows again with each input in turn missing, an unlisted string and a huge number
-        // (invalid values, unlisted categories, values outside intervals, missing-value strategies).
-        const std::size_t base = rows.size();
-        for (std::size_t r = 0; r < base && r < 150; ++r)
-            for (std::size_t i = 0; i < inputs.size(); ++i)
-                for (const Value& v : {Value::missing(), Value::string("not listed"), Value::number(1e300)}) {
-                    rows.push_back(rows[r]);
-                    rows.back()[i] = v;
-                }
+        // The rows, then the first 150 again with each input in turn missing, an unlisted string
+        // and a huge number (invalid values, unlisted categories, values outside intervals,
+        // missing-value strategies).
+        const auto table = pmml::tools::read_csv(dir + "/" + name + "/input.csv");
+        const auto rows =
+            pmml_test::corpus_rows(table, model->schema().inputs, 150,
+                                   {Value::missing(), Value::string("not listed"), Value::number(1e300)});
         Counts counts = compare(text, rows);
         CHECK(counts.predicted > 0);
         CHECK(counts.records == static_cast<int>(rows.size()));

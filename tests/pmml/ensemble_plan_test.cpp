@@ -6,7 +6,7 @@
 // more, constant field: the prediction, every other output and every error must be identical, bit
 // for bit.
 
-#include "csv.hpp"
+#include "corpus_rows.hpp"
 #include "pmml_test_util.hpp"
 
 #include <cmath>
@@ -106,27 +106,12 @@ TEST_CASE("ensemble plan: the corpus's tree ensembles agree with the segment-by-
         INFO("case " << name);
         const std::string text = read_text(dir + "/" + name + "/model.pmml");
         auto model = pmml::load(text);
-        auto table = pmml::tools::read_csv(dir + "/" + name + "/input.csv");
-        const auto& inputs = model->schema().inputs;
-        std::vector<std::vector<Value>> rows;
-        for (const auto& cells : table.rows) {
-            std::vector<Value> row(inputs.size());
-            for (std::size_t i = 0; i < inputs.size(); ++i) {
-                int c = table.column(inputs[i]);
-                if (c >= 0) row[i] = pmml::tools::cell_value(cells[static_cast<std::size_t>(c)], {"NA"});
-            }
-            rows.push_back(std::move(row));
-        }
-        // The first rows again with each input in turn missing, an unlisted string, a huge number
-        // and minus infinity.
-        const std::size_t base = rows.size();
-        for (std::size_t r = 0; r < base && r < 100; ++r)
-            for (std::size_t i = 0; i < inputs.size(); ++i)
-                for (const Value& v : {Value::missing(), Value::string("not listed"), Value::number(1e300),
-                                       Value::number(-HUGE_VAL)}) {
-                    rows.push_back(rows[r]);
-                    rows.back()[i] = v;
-                }
+        // The rows, then the first 100 again with each input in turn missing, an unlisted string,
+        // a huge number and minus infinity.
+        const auto table = pmml::tools::read_csv(dir + "/" + name + "/input.csv");
+        const auto rows = pmml_test::corpus_rows(
+            table, model->schema().inputs, 100,
+            {Value::missing(), Value::string("not listed"), Value::number(1e300), Value::number(-HUGE_VAL)});
         CHECK(compare(text, rows) > 0);
     }
 }
