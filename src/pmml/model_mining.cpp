@@ -115,7 +115,6 @@ public:
         if (!packed.empty()) return n + "one after another over a packed copy";
         if (!levels.empty()) return n + group + " over a copy with category splits";
         if (!numeric_levels.empty()) return n + group + " over a numeric copy";
-        if (lockstep) return n + group + " over their own flat forms";
         return n + "one after another over their own flat forms";
     }
 
@@ -148,10 +147,13 @@ public:
         // An unweighted vote adds exact integers, so the trees may be walked in any order: deep
         // forests group trees of like depth, so the lanes of a group reach their leaves in
         // about the same round.
-        if (lockstep && votes_unweighted())
-            std::stable_sort(flat.begin(), flat.end(), [](const Flat& a, const Flat& b) {
-                return mean_leaf_depth(*a.tree) < mean_leaf_depth(*b.tree);
-            });
+        if (lockstep && votes_unweighted()) {
+            std::vector<std::pair<double, Flat>> by_depth;
+            for (const Flat& f : flat) by_depth.emplace_back(mean_leaf_depth(*f.tree), f);
+            std::stable_sort(by_depth.begin(), by_depth.end(),
+                             [](const auto& a, const auto& b) { return a.first < b.first; });
+            for (std::size_t i = 0; i < flat.size(); ++i) flat[i] = by_depth[i].second;
+        }
         // Five lanes where they leave fewer idle lanes in the last group than four (15 trees: three
         // groups of five rather than four of four with one idle lane).
         auto idle = [&](std::size_t k) { return (flat.size() + k - 1) / k * k - flat.size(); };
@@ -160,9 +162,8 @@ public:
         if (numeric && !lockstep)
             for (auto& f : flat) pack(f);
         packed.shrink_to_fit();
-        // The copy costs 24 bytes per node (half again the trees' own flat forms): only for forests
-        // with category splits, whose lanes the mixed step slows most (RandomForestAudit: 5,761 ->
-        // 4,420 instructions per record); numeric ones keep the walk over the trees' own nodes.
+        // Deep forests walk in lockstep over a copy: `levels` (24 bytes per node) when some split
+        // tests a category, `numeric_levels` (16 bytes) otherwise.
         levels.clear();
         if (lockstep && !numeric) {
             levels.push_back(leaf_level(0, -1));
@@ -176,11 +177,8 @@ public:
         }
         numeric_levels.shrink_to_fit();
         trees = static_cast<double>(flat.size());
-        counted = classification() && (!packed.empty() || !levels.empty() || !numeric_levels.empty()) &&
-                  categories.size() <= 4 && flat.size() < 4096 &&
-                  std::all_of(flat.begin(), flat.end(), [&](const Flat& f) {
-                      return method == Method::majority_vote || f.weight == 1.0;
-                  });
+        counted = (!packed.empty() || !levels.empty() || !numeric_levels.empty()) && categories.size() <= 4 &&
+                  flat.size() < 4096 && votes_unweighted();
     }
 
     /// The trees' votes are all 1 (majorityVote, or every weight 1) in a classification.
@@ -284,9 +282,7 @@ public:
     }
 
     std::size_t memory_bytes() const override {
-        // The base counts sizeof(CompiledModel); this family's own members come on top.
-        std::size_t n = CompiledModel::memory_bytes() + (sizeof(*this) - sizeof(CompiledModel)) +
-                        preds.memory_bytes() + segs.capacity() * sizeof(Segment) +
+        std::size_t n = own_bytes(*this) + preds.memory_bytes() + segs.capacity() * sizeof(Segment) +
                         flat.capacity() * sizeof(Flat) + packed.capacity() * sizeof(Split) +
                         levels.capacity() * sizeof(Level) + numeric_levels.capacity() * sizeof(Split);
         for (const auto& s : segs) n += s.cat_map.capacity() * sizeof(int);
@@ -549,39 +545,6 @@ void walk_numeric_levels(const MiningModelImpl::Split* all, const std::int32_t* 
     });
 }
 
-/// Pads the last group of a lockstep walk.
-const FlatNode idle_leaf = FlatNode::make_leaf(0, -1);
-
-/// Walks four or five trees at once, one level of each per round, until all stand on a leaf (a
-/// leaf steps to itself). A tree walk is a chain of dependent loads; interleaving several lets the
-/// processor overlap them, and the only branch per round is the loop's own. The lanes are separate
-/// variables, not arrays, so each lane's position stays in a register.
-template <int lanes, int (*step)(const FlatNode&, const double*, const std::int32_t*)>
-void walk_lanes(const FlatNode* const* trees, int* at, const double* xs, const std::int32_t* cats) {
-    static_assert(lanes == 4 || lanes == 5, "four or five lanes");
-    const FlatNode *t0 = trees[0], *t1 = trees[1], *t2 = trees[2], *t3 = trees[3], *t4 = trees[lanes - 1];
-    int i0 = 0, i1 = 0, i2 = 0, i3 = 0, i4 = 0;
-    for (;;) {
-        const FlatNode& n0 = t0[i0];
-        const FlatNode& n1 = t1[i1];
-        const FlatNode& n2 = t2[i2];
-        const FlatNode& n3 = t3[i3];
-        std::int32_t all = n0.slot_flags & n1.slot_flags & n2.slot_flags & n3.slot_flags;
-        if constexpr (lanes == 5) all &= t4[i4].slot_flags;
-        if (all & FlatNode::leaf) break;
-        i0 = step(n0, xs, cats);
-        i1 = step(n1, xs, cats);
-        i2 = step(n2, xs, cats);
-        i3 = step(n3, xs, cats);
-        if constexpr (lanes == 5) i4 = step(t4[i4], xs, cats);
-    }
-    at[0] = i0;
-    at[1] = i1;
-    at[2] = i2;
-    at[3] = i3;
-    if constexpr (lanes == 5) at[4] = i4;
-}
-
 template <std::size_t lanes_n>
 std::uint64_t MiningModelImpl::count_lockstep(const double* xs, const std::int32_t* cats) const {
     constexpr int lanes_i = static_cast<int>(lanes_n);
@@ -691,34 +654,10 @@ bool MiningModelImpl::walk_flat(const EvalScratch& s, double* acc, double& total
         return lanes == 5 ? groups(std::integral_constant<std::size_t, 5>{})
                           : groups(std::integral_constant<std::size_t, 4>{});
     }
-    if (!lockstep) {
-        for (const Flat& t : flat)
-            if (!take(t, t.tree->walk(xs, cats))) return false;
-        return true;
-    }
-    // The group size is a compile-time constant in each form, so the loops over lanes unroll.
-    auto groups = [&](auto lanes_c) {
-        constexpr std::size_t lanes_n = decltype(lanes_c)::value;
-        constexpr int lanes_i = static_cast<int>(lanes_n);
-        const FlatNode* trees[lanes_n];
-        int at[lanes_n];
-        for (std::size_t base = 0; base < flat.size(); base += lanes_n) {
-            std::size_t n = std::min(lanes_n, flat.size() - base);
-            for (std::size_t k = 0; k < lanes_n; ++k)
-                trees[k] = k < n ? flat[base + k].tree->nodes.data() : &idle_leaf;
-            if (numeric)
-                walk_lanes<lanes_i, FlatTree::step_numeric>(trees, at, xs, cats);
-            else if (narrow)
-                walk_lanes<lanes_i, FlatTree::step<true>>(trees, at, xs, cats);
-            else
-                walk_lanes<lanes_i, FlatTree::step<false>>(trees, at, xs, cats);
-            for (std::size_t k = 0; k < n; ++k)
-                if (!take(flat[base + k], at[k])) return false;
-        }
-        return true;
-    };
-    return lanes == 5 ? groups(std::integral_constant<std::size_t, 5>{})
-                      : groups(std::integral_constant<std::size_t, 4>{});
+    // Shallow trees (deep ones have a lockstep copy above), one after another.
+    for (const Flat& t : flat)
+        if (!take(t, t.tree->walk(xs, cats))) return false;
+    return true;
 }
 
 bool MiningModelImpl::evaluate_flat(Ctx& ctx, ModelResult& r) const {

@@ -123,7 +123,8 @@ public:
     std::vector<std::uint32_t> table_categories;  ///< per table: its category (classification)
 
     std::size_t memory_bytes() const override {
-        std::size_t n = own_bytes(*this) + tables.capacity() * sizeof(Table);
+        std::size_t n = own_bytes(*this) + tables.capacity() * sizeof(Table) +
+                        table_categories.capacity() * sizeof(std::uint32_t);
         for (const Table& t : tables) {
             n += t.nums.capacity() * sizeof(NumTerm) + t.cats.capacity() * sizeof(CatTerm) +
                  t.inters.capacity() * sizeof(InterTerm) + t.groups.capacity() * sizeof(CatGroup) +
@@ -280,7 +281,7 @@ public:
         if (!permuted) std::fill(probs, probs + categories.size(), 0.0);
         const std::uint32_t* to = table_categories.data();
         const std::size_t k = table_categories.size();
-        if (k == 2) {  // a logistic regression whose reference class comes first
+        if (k == 2) {  // two tables (a logistic regression) not in category order: no loop
             probs[to[0]] = ys[0];
             probs[to[1]] = ys[1];
             return probs;

@@ -138,7 +138,7 @@ public:
     std::size_t memory_bytes() const override {
         std::size_t n = own_bytes(*this) + preds.memory_bytes() + entries.capacity() * sizeof(Entry) +
                         rules.capacity() * sizeof(Rule) + dists.capacity() * sizeof(Dist);
-        for (const auto& r : rules) n += r.id.capacity() > 15 ? r.id.capacity() : 0;
+        for (const auto& r : rules) n += heap_bytes(r.id);
         return n;
     }
 

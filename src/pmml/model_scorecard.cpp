@@ -94,7 +94,7 @@ public:
         std::size_t n = own_bytes(*this) + preds.memory_bytes() + attributes.capacity() * sizeof(Attribute) +
                         characteristics.capacity() * sizeof(Characteristic) +
                         reasons.capacity() * sizeof(std::string);
-        for (const auto& s : reasons) n += s.capacity() > 15 ? s.capacity() : 0;
+        for (const auto& s : reasons) n += heap_bytes(s);
         return n;
     }
 

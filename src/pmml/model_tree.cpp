@@ -128,11 +128,9 @@ public:
     }
 
     std::size_t memory_bytes() const override {
-        // The base counts sizeof(CompiledModel); this family's own members come on top.
-        std::size_t n = CompiledModel::memory_bytes() + (sizeof(*this) - sizeof(CompiledModel)) +
-                        nodes.capacity() * sizeof(Node) + scores.capacity() * sizeof(double) +
-                        flat.nodes.capacity() * sizeof(FlatNode) + inner_payload.capacity() * 4 +
-                        missing_child.capacity() + uncovered.capacity() * 8;
+        std::size_t n = own_bytes(*this) + nodes.capacity() * sizeof(Node) +
+                        scores.capacity() * sizeof(double) + flat.nodes.capacity() * sizeof(FlatNode) +
+                        inner_payload.capacity() * 4 + missing_child.capacity() + uncovered.capacity() * 8;
         if (id_table) n += sizeof(Ids) + heap_bytes(id_table->chars) + id_table->end.capacity() * 4;
         if (preds) n += sizeof(Predicates) + preds->memory_bytes();
         if (extra) {

@@ -91,14 +91,19 @@ TEST_CASE("compiled size: node ids are kept only for an entityId output", "[pmml
 
 namespace {
 
-/// A regression over x and c with `terms` NumericPredictors on x and `terms` CategoricalPredictors
-/// on c, each category text `width` characters long.
+/// A regression over x and c (400 listed values, each `width` characters long) with `terms`
+/// NumericPredictors on x and `terms` CategoricalPredictors on c: documents that differ only in
+/// their terms.
 std::string regression_with_terms(int terms, std::size_t width) {
     std::string values, body;
-    for (int k = 0; k < terms; ++k) {
+    for (int k = 0; k < 400; ++k) {
         std::string text = "v" + std::to_string(k);
         text.resize(width, 'x');
         values += "<Value value=\"" + text + "\"/>";
+    }
+    for (int k = 0; k < terms; ++k) {
+        std::string text = "v" + std::to_string(k);
+        text.resize(width, 'x');
         body += "<NumericPredictor name=\"x\" exponent=\"" + std::to_string(k % 3 + 1) + "\" coefficient=\"" +
                 std::to_string(0.5 + k) + "\"/>";
         body += "<CategoricalPredictor name=\"c\" value=\"" + text + "\" coefficient=\"" + std::to_string(k) +
