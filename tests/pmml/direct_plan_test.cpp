@@ -18,6 +18,7 @@
 using namespace scorestream;
 using pmml_test::document;
 using pmml_test::read_text;
+using pmml_test::same;
 
 namespace {
 
@@ -36,13 +37,6 @@ std::string general_twin(std::string text) {
     REQUIRE(at != std::string::npos);
     text.insert(at + std::strlen("</MiningSchema>"), "<Output>" + field + "</Output>");
     return text;
-}
-
-/// Same kind, same bits of the number, same text.
-bool same(const Value& a, const Value& b) {
-    if (a.kind() != b.kind() || a.text() != b.text()) return false;
-    double x = a.as_number(), y = b.as_number();
-    return std::memcmp(&x, &y, sizeof x) == 0;
 }
 
 struct Counts {
@@ -66,18 +60,7 @@ Counts compare(const std::string& text, const std::string& twin,
         ++counts.records;
         counts.predicted += a.value.is_missing() ? 0 : 1;
         counts.errors += a.ok() ? 0 : 1;
-        std::string where;
-        for (const auto& v : row) where += to_string(v) + " ";
-        INFO("record " << where);
-        REQUIRE(a.error == b.error);
-        INFO("prediction " << to_string(a.value) << " / " << to_string(b.value));
-        REQUIRE(same(a.value, b.value));
-        REQUIRE(a.outputs.size() == n);
-        for (std::size_t i = 0; i < n; ++i) {
-            INFO("output " << direct->schema().outputs[i] << ": " << to_string(a.outputs[i]) << " / "
-                           << to_string(b.outputs[i]));
-            REQUIRE(same(a.outputs[i], b.outputs[i]));
-        }
+        pmml_test::require_same_result(*direct, row, a, b, n);
     }
     return counts;
 }

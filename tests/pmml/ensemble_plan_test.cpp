@@ -21,6 +21,7 @@
 using namespace scorestream;
 using pmml_test::document;
 using pmml_test::read_text;
+using pmml_test::same;
 
 namespace {
 
@@ -55,13 +56,6 @@ std::string general_twin(std::string text) {
     return text;
 }
 
-/// Same kind, same bits of the number, same text.
-bool same(const Value& a, const Value& b) {
-    if (a.kind() != b.kind() || a.text() != b.text()) return false;
-    double x = a.as_number(), y = b.as_number();
-    return std::memcmp(&x, &y, sizeof x) == 0;
-}
-
 /// Scores every row with the document and its general twin and requires identical results;
 /// returns how many records had a prediction.
 int compare(const std::string& text, const std::vector<std::vector<Value>>& rows) {
@@ -77,18 +71,7 @@ int compare(const std::string& text, const std::vector<std::vector<Value>>& rows
         direct->score(FeatureRow(row.data(), row.size()), a);
         general->score(FeatureRow(row.data(), row.size()), b);
         predicted += a.value.is_missing() ? 0 : 1;
-        std::string where;
-        for (const auto& v : row) where += to_string(v) + " ";
-        INFO("record " << where);
-        REQUIRE(a.error == b.error);
-        INFO("prediction " << to_string(a.value) << " / " << to_string(b.value));
-        REQUIRE(same(a.value, b.value));
-        REQUIRE(a.outputs.size() == n);
-        for (std::size_t i = 0; i < n; ++i) {
-            INFO("output " << direct->schema().outputs[i] << ": " << to_string(a.outputs[i]) << " / "
-                           << to_string(b.outputs[i]));
-            REQUIRE(same(a.outputs[i], b.outputs[i]));
-        }
+        pmml_test::require_same_result(*direct, row, a, b, n);
     }
     return predicted;
 }

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
@@ -87,6 +88,33 @@ inline double number_out(const scorestream::pmml::PmmlModel& m, const scorestrea
     INFO("output " << name << " = " << scorestream::to_string(v) << "; error: " << p.error);
     REQUIRE(v.is_number());
     return v.as_number();
+}
+
+/// Same kind, same bits of the number, same text.
+inline bool same(const scorestream::Value& a, const scorestream::Value& b) {
+    if (a.kind() != b.kind() || a.text() != b.text()) return false;
+    double x = a.as_number(), y = b.as_number();
+    return std::memcmp(&x, &y, sizeof x) == 0;
+}
+
+/// Requires that `a` (scored by `m` from `row`) and `b` give the same error, the same prediction
+/// and, bit for bit, the same first `n` outputs; `a` has exactly `n`.
+inline void require_same_result(const scorestream::pmml::PmmlModel& m,
+                                const std::vector<scorestream::Value>& row, const scorestream::Prediction& a,
+                                const scorestream::Prediction& b, std::size_t n) {
+    using scorestream::to_string;
+    std::string where;
+    for (const auto& v : row) where += to_string(v) + " ";
+    INFO("record " << where);
+    REQUIRE(a.error == b.error);
+    INFO("prediction " << to_string(a.value) << " / " << to_string(b.value));
+    REQUIRE(same(a.value, b.value));
+    REQUIRE(a.outputs.size() == n);
+    for (std::size_t i = 0; i < n; ++i) {
+        INFO("output " << m.schema().outputs[i] << ": " << to_string(a.outputs[i]) << " / "
+                       << to_string(b.outputs[i]));
+        REQUIRE(same(a.outputs[i], b.outputs[i]));
+    }
 }
 
 /// The whole file at `path` ("" when it cannot be read).
