@@ -1,6 +1,7 @@
 // PmmlModel: the public Model over a compiled document, load(), describe(), verify(), the factory.
 
 #include "compiler.hpp"
+#include "quick_tree.hpp"
 
 #include <scorestream/pmml/factory.hpp>
 #include <scorestream/pmml/model.hpp>
@@ -62,6 +63,9 @@ struct PmmlModel::Impl {
     std::vector<Value> node_values;
     std::set<std::string> node_texts;       ///< the texts of node_values (stable addresses)
     const FlatTree* direct_tree = nullptr;  ///< the tree's flat form, walked inline when it applies
+    /// A small direct_tree's splits tested all at once (QuickTree) in place of the walk; empty for
+    /// larger trees.
+    QuickTree direct_quick;
     /// classes: per output, the category whose probability it is, or predicted_class (the predicted
     /// value) or predicted_probability (the probability of the predicted category).
     static constexpr int predicted_class = -1, predicted_probability = -2;
@@ -178,8 +182,9 @@ void PmmlModel::score(const FeatureRow& row, Prediction& out) const {
         using Direct = Impl::Direct;
         if (m.direct == Direct::tree) {
             const FlatTree* tree = m.direct_tree;
-            int k =
-                tree && tree->applies(s) ? tree->walk(s.xs.data(), s.cats.data()) : m.top->direct_node(ctx);
+            int k = !tree || !tree->applies(s) ? m.top->direct_node(ctx)
+                    : !m.direct_quick.empty()  ? m.direct_quick.leaf(s.xs.data(), s.cats.data())
+                                               : tree->walk(s.xs.data(), s.cats.data());
             if (k != CompiledModel::general_path) {
                 std::int32_t at = k >= 0 ? m.node_row[static_cast<std::size_t>(k)] : m.none_row;
                 if (at >= 0) {
@@ -367,6 +372,7 @@ void plan_direct(PmmlModel::Impl& m) {
             (k >= 0 ? m.node_row[static_cast<std::size_t>(k)] : m.none_row) = it->second;
         }
         m.direct_tree = top->flat_tree();
+        if (m.direct_tree) m.direct_quick = QuickTree::of(*m.direct_tree);
         m.direct = Impl::Direct::tree;
         return;
     }
@@ -450,6 +456,7 @@ std::size_t compiled_bytes(const PmmlModel::Impl& impl) {
          vector_bytes(prog.string_inputs) + vector_bytes(prog.direct);
     // What score() reads: slots of inputs and outputs, the output plan, the direct plan's rows.
     n += vector_bytes(impl.input_slots) + vector_bytes(impl.output_slots) + vector_bytes(impl.output_plan);
+    n += impl.direct_quick.memory_bytes();
     n += vector_bytes(impl.node_row) + vector_bytes(impl.node_values) + vector_bytes(impl.class_values) +
          vector_bytes(impl.class_outputs);
     for (const auto& t : impl.node_texts) n += sizeof(t) + 32 /* tree node */ + text_bytes(t);
@@ -577,6 +584,10 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
              : impl->direct == PmmlModel::Impl::Direct::classes ? "direct (class probabilities)"
                                                                 : "general";
     if (std::string walk = c.top->walk_summary(); !walk.empty()) d.plan += "; " + walk;
+    if (!impl->direct_quick.empty())
+        d.plan += ", its " +
+                  std::to_string(impl->direct_quick.numeric.size() + impl->direct_quick.category.size()) +
+                  " splits tested at once";
     d.text_bytes = pmml_text.size();
     d.compiled_bytes = compiled_bytes(*impl);
     return std::make_shared<const PmmlModel>(std::move(impl));

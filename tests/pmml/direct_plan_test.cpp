@@ -98,6 +98,8 @@ TEST_CASE("direct plan: single trees and regressions of the corpus agree with th
     const auto cases = pmml_test::corpus_cases(
         dir, [](const std::string& types) { return types == "TreeModel:1" || types == "RegressionModel:1"; });
     CHECK(cases.size() >= 19);
+    // Small trees take the quick form (QuickTree), larger ones the walk: both are compared.
+    int quick = 0, walked = 0;
     for (const auto& name : cases) {
         INFO("case " << name);
         const std::string text = read_text(dir + "/" + name + "/model.pmml");
@@ -112,7 +114,12 @@ TEST_CASE("direct plan: single trees and regressions of the corpus agree with th
         Counts counts = compare(text, rows);
         CHECK(counts.predicted > 0);
         CHECK(counts.records == static_cast<int>(rows.size()));
+        const std::string& plan = model->describe().plan;
+        if (plan.find("direct (tree)") == 0)
+            ++(plan.find("tested at once") != std::string::npos ? quick : walked);
     }
+    CHECK(quick >= 4);
+    CHECK(walked >= 1);
 }
 
 namespace {
@@ -197,6 +204,7 @@ TEST_CASE("direct plan: classification trees, every output feature, Targets and 
             INFO("invalidValueTreatment " << invalid << (targets.empty() ? "" : ", priors"));
             std::string text = tree_doc(false, invalid, outputs, targets);
             auto m = pmml::load(text);
+            CHECK(m->describe().plan == "direct (tree); flat form (5 nodes), its 2 splits tested at once");
             Counts counts = compare(text, grid(*m, {{"x", xs}, {"c", cs}}));
             CHECK(counts.predicted > 0);
             if (std::string(invalid) == "returnInvalid") CHECK(counts.errors > 0);

@@ -1,0 +1,103 @@
+// QuickTree: the leaf of a small flat tree found by testing every split at once, not by walking.
+#pragma once
+
+#include "model_base.hpp"
+
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+namespace scorestream::pmml::detail {
+
+/// A second form of a small FlatTree (at most 64 leaves, few splits) for the direct plan of a
+/// single tree. The leaves are numbered left to right (first child first) as bits of one 64-bit
+/// set of candidates. Every split is tested, none waiting on another, and a split that sends the
+/// record to its second child removes the leaves under its first child from the candidates; the
+/// leaf the record reaches is then the lowest candidate left. (A leaf left of it shares an
+/// ancestor with it that sent the record to the second child, so it was removed; the leaf itself
+/// is under no first child whose split sent the record second.)
+///
+/// A walk stops after as many levels as the record's path has, a branch the processor mispredicts
+/// whenever consecutive records stop at different depths; this form has no branch that depends on
+/// the record, and its tests overlap where a walk's levels wait on each other. It does more
+/// tests than a walk (all splits rather than one path), so it is used only up to max_splits.
+/// Same tests as FlatTree::step, so the same leaf for every record walk() applies to.
+struct QuickTree {
+    static constexpr std::size_t max_splits = 16;
+
+    struct Split {
+        double value;          ///< numeric: the threshold; category: the set, as FlatNode holds it
+        std::uint64_t others;  ///< every leaf but those under the first child, as bits
+        std::uint64_t flip;    ///< numeric: 1 when x <= value sends the record second
+        std::int32_t slot;     ///< index into xs (numeric) or cats (category)
+    };
+    std::vector<Split> numeric;           ///< splits comparing a number
+    std::vector<Split> category;          ///< splits looking a category up in a set
+    std::vector<std::int32_t> leaf_node;  ///< per leaf bit: the leaf's index in the flat form
+    bool narrow = false;                  ///< FlatTree::narrow
+
+    /// The quick form of `t`, or an empty one (leaf_node empty) when t has more than 64 leaves or
+    /// more than max_splits splits.
+    static QuickTree of(const FlatTree& t) {
+        QuickTree q;
+        const std::vector<FlatNode>& nodes = t.nodes;
+        std::size_t splits = 0;
+        for (const FlatNode& n : nodes) splits += (n.slot_flags & FlatNode::leaf) ? 0 : 1;
+        if (nodes.empty() || splits > max_splits || nodes.size() - splits > 64) return q;
+        q.add(nodes, 0);
+        q.narrow = t.narrow;
+        return q;
+    }
+
+    bool empty() const noexcept { return leaf_node.empty(); }
+
+    /// The index in the flat form of the leaf this record reaches (only when FlatTree::applies()).
+    template <bool narrow_sets>
+    int leaf_of(const double* xs, const std::int32_t* cats) const noexcept {
+        std::uint64_t left = ~std::uint64_t{0};
+        for (const Split& s : numeric) {
+            auto first = static_cast<std::uint64_t>(xs[s.slot] <= s.value) ^ s.flip;
+            left &= s.others | (0 - first);  // second child: remove the first child's leaves
+        }
+        for (const Split& s : category) {
+            auto c = static_cast<std::uint32_t>(cats[s.slot]);  // -1 (unlisted) and above 62 become 63
+            if (narrow_sets)
+                c &= 63u;
+            else
+                c = c < 63u ? c : 63u;
+            std::uint64_t bits;
+            std::memcpy(&bits, &s.value, sizeof bits);
+            std::uint64_t first = (bits >> c) & 1u;
+            left &= s.others | (0 - first);
+        }
+        return leaf_node[static_cast<std::size_t>(__builtin_ctzll(left))];
+    }
+    int leaf(const double* xs, const std::int32_t* cats) const noexcept {
+        return narrow ? leaf_of<true>(xs, cats) : leaf_of<false>(xs, cats);
+    }
+
+    std::size_t memory_bytes() const noexcept {
+        return (numeric.capacity() + category.capacity()) * sizeof(Split) +
+               leaf_node.capacity() * sizeof(std::int32_t);
+    }
+
+private:
+    /// Adds the subtree of node i (depth first, first child first; the depth is at most
+    /// max_splits) and returns the bits of its leaves.
+    std::uint64_t add(const std::vector<FlatNode>& nodes, std::int32_t i) {
+        const FlatNode& n = nodes[static_cast<std::size_t>(i)];
+        if (n.slot_flags & FlatNode::leaf) {
+            std::uint64_t bit = std::uint64_t{1} << leaf_node.size();
+            leaf_node.push_back(i);
+            return bit;
+        }
+        std::uint64_t first = add(nodes, n.next);
+        std::uint64_t second = add(nodes, n.next + 1);
+        const bool cat = (n.slot_flags & FlatNode::category) != 0;
+        const auto flip = static_cast<std::uint64_t>(cat ? 0 : n.slot_flags & FlatNode::flip);
+        (cat ? category : numeric).push_back(Split{n.value, ~first, flip, n.slot_flags >> 4});
+        return first | second;
+    }
+};
+
+}  // namespace scorestream::pmml::detail
