@@ -713,6 +713,7 @@ void TreeModelImpl::seal(const Program& prog) {
         }
     }
     build.reset();
+    scores.shrink_to_fit();  // pushed one by one while compiling (a forest holds one per tree)
     if (!ok) {
         flat = FlatTree{};
         missing_child = {};
