@@ -89,6 +89,25 @@ public:
     /// Split, whose leaves here step to themselves as Level's do (a NaN value holding the vote or
     /// payload, slot 0, next one below the leaf's own index); index 0 is the idle lanes' leaf.
     std::vector<Split> numeric_levels;
+    /// Shallow numeric trees with a counted vote: all trees copied into three arrays, a node's
+    /// threshold in `fixed`, its input slot in `fixed_slots` and its first child in `fixed_next`
+    /// (so that a step reads each with the index as it is), walked in groups of one to five lanes
+    /// (`groups`), each group a fixed number of levels with no test for the leaves: a leaf steps to
+    /// itself (its value is a NaN, slot 0, next one below its own index), so every walk of a group
+    /// takes the same steps whatever the record. A leaf's NaN carries count_votes' increment
+    /// (vote_inc) in its low bits, so the count is the sum of the leaves' bits less `vote_bias`,
+    /// one NaN's high bits per tree. The trees are sorted by depth (an unweighted vote adds exact
+    /// integers in any order), so a group's trees are alike.
+    std::vector<double> fixed;
+    std::vector<std::uint32_t> fixed_slots, fixed_next;
+    struct Group {
+        std::int32_t first;   ///< the group's first tree in `flat`
+        std::uint8_t lanes;   ///< trees in the group, 1 to 5
+        std::uint8_t levels;  ///< the depth of its deepest tree: the steps every lane takes
+    };
+    std::vector<Group> groups;
+    static constexpr std::uint64_t nan_bits = 0x7FF8000000000000ull;
+    std::uint64_t vote_bias = 0;                   ///< flat.size() * nan_bits (modulo 2^64)
     std::uint64_t flat_used = 0, flat_strict = 0;  ///< union of the trees' FlatTree::used / strict
     /// Walk the trees four or five at a time (deep trees: the walks' load chains overlap) rather
     /// than one after the other (shallow trees, where the interleaving costs more than it hides).
@@ -113,6 +132,9 @@ public:
         std::string n = std::to_string(flat.size()) + " flat trees, ";
         std::string group = std::to_string(lanes) + " in lockstep";
         if (!packed.empty()) return n + "one after another over a packed copy";
+        if (!fixed.empty())
+            return n + "in " + std::to_string(groups.size()) + (groups.size() == 1 ? " group" : " groups") +
+                   " of a fixed number of levels over a counted copy";
         if (!levels.empty()) return n + group + " over a copy with category splits";
         if (!numeric_levels.empty()) return n + group + " over a numeric copy";
         return n + "one after another over their own flat forms";
@@ -144,22 +166,46 @@ public:
             narrow = narrow && f.tree->narrow;
         }
         lockstep = !flat.empty() && total / flat.size() > 64;
+        // Shallow numeric forests with a counted vote walk a fixed number of levels per group
+        // (`fixed`, trees no deeper than max_fixed_levels).
+        const bool counts = categories.size() <= 4 && flat.size() < 4096 && votes_unweighted();
+        const bool fixed_walk =
+            numeric && !lockstep && counts && std::all_of(flat.begin(), flat.end(), [](const Flat& f) {
+                return leaf_depth(*f.tree).second <= max_fixed_levels;
+            });
         // An unweighted vote adds exact integers, so the trees may be walked in any order: deep
-        // forests group trees of like depth, so the lanes of a group reach their leaves in
-        // about the same round.
-        if (lockstep && votes_unweighted()) {
+        // forests group trees of like mean leaf depth, so the lanes of a group reach their leaves
+        // in about the same round; the fixed walk groups trees of like deepest leaf, so a group's
+        // shallower trees idle on their leaves for fewer levels.
+        if ((lockstep || fixed_walk) && votes_unweighted()) {
             std::vector<std::pair<double, Flat>> by_depth;
-            for (const Flat& f : flat) by_depth.emplace_back(mean_leaf_depth(*f.tree), f);
+            for (const Flat& f : flat) {
+                auto [mean, deepest] = leaf_depth(*f.tree);
+                by_depth.emplace_back(fixed_walk ? static_cast<double>(deepest) : mean, f);
+            }
             std::stable_sort(by_depth.begin(), by_depth.end(),
                              [](const auto& a, const auto& b) { return a.first < b.first; });
             for (std::size_t i = 0; i < flat.size(); ++i) flat[i] = by_depth[i].second;
         }
+        fixed.clear();
+        fixed_slots.clear();
+        fixed_next.clear();
+        groups.clear();
+        if (fixed_walk) {
+            for (auto& f : flat) pack_fixed(f);
+            plan_groups();
+        }
+        fixed.shrink_to_fit();
+        fixed_slots.shrink_to_fit();
+        fixed_next.shrink_to_fit();
+        groups.shrink_to_fit();
+        vote_bias = static_cast<std::uint64_t>(flat.size()) * nan_bits;
         // Five lanes where they leave fewer idle lanes in the last group than four (15 trees: three
         // groups of five rather than four of four with one idle lane).
         auto idle = [&](std::size_t k) { return (flat.size() + k - 1) / k * k - flat.size(); };
         lanes = !flat.empty() && idle(5) < idle(4) ? std::uint8_t{5} : std::uint8_t{4};
         packed.clear();
-        if (numeric && !lockstep)
+        if (numeric && !lockstep && !fixed_walk)
             for (auto& f : flat) pack(f);
         packed.shrink_to_fit();
         // Deep forests walk in lockstep over a copy: `levels` (24 bytes per node) when some split
@@ -177,8 +223,35 @@ public:
         }
         numeric_levels.shrink_to_fit();
         trees = static_cast<double>(flat.size());
-        counted = (!packed.empty() || !levels.empty() || !numeric_levels.empty()) && categories.size() <= 4 &&
-                  flat.size() < 4096 && votes_unweighted();
+        counted = (!packed.empty() || !fixed.empty() || !levels.empty() || !numeric_levels.empty()) && counts;
+    }
+
+    /// The deepest leaf `fixed` takes (deeper shallow trees keep the packed walk).
+    static constexpr std::size_t max_fixed_levels = 24;
+
+    /// Splits the trees of `fixed` (sorted by depth) into groups of one to five consecutive trees
+    /// with the fewest instructions in all, as compiled: five per lane and level, two per level for
+    /// the loop, two per lane for starting it and adding its vote, and about 24 per group.
+    void plan_groups() {
+        const std::size_t n = flat.size();
+        std::vector<std::size_t> depth(n), cost(n + 1, 0), take(n + 1, 0);
+        for (std::size_t i = 0; i < n; ++i) depth[i] = leaf_depth(*flat[i].tree).second;
+        for (std::size_t j = 1; j <= n; ++j) {
+            cost[j] = static_cast<std::size_t>(-1);
+            for (std::size_t g = 1; g <= std::min<std::size_t>(5, j); ++g) {
+                // the trees j - g .. j - 1, the last one the deepest
+                const std::size_t d = depth[j - 1];
+                const std::size_t c = cost[j - g] + 5 * g * d + 2 * d + 2 * g + 24;
+                if (c < cost[j]) {
+                    cost[j] = c;
+                    take[j] = g;
+                }
+            }
+        }
+        for (std::size_t j = n; j > 0; j -= take[j])
+            groups.push_back({static_cast<std::int32_t>(j - take[j]), static_cast<std::uint8_t>(take[j]),
+                              static_cast<std::uint8_t>(depth[j - 1])});
+        std::reverse(groups.begin(), groups.end());
     }
 
     /// The trees' votes are all 1 (majorityVote, or every weight 1) in a classification.
@@ -188,9 +261,10 @@ public:
                });
     }
 
-    /// The mean depth of a flat tree's leaves.
-    static double mean_leaf_depth(const FlatTree& t) {
-        std::size_t leaves = 0, depths = 0;
+    /// The mean depth of a flat tree's leaves and the depth of its deepest leaf (levels below the
+    /// root).
+    static std::pair<double, std::size_t> leaf_depth(const FlatTree& t) {
+        std::size_t leaves = 0, depths = 0, deepest = 0;
         std::vector<std::pair<std::int32_t, std::size_t>> todo{{0, 0}};
         while (!todo.empty()) {
             auto [i, d] = todo.back();
@@ -199,12 +273,13 @@ public:
             if (n.slot_flags & FlatNode::leaf) {
                 ++leaves;
                 depths += d;
+                deepest = std::max(deepest, d);
                 continue;
             }
             todo.push_back({n.next, d + 1});
             todo.push_back({n.next + 1, d + 1});
         }
-        return static_cast<double>(depths) / static_cast<double>(leaves);
+        return {static_cast<double>(depths) / static_cast<double>(leaves), deepest};
     }
 
     static Split leaf_split(std::int32_t self, std::int32_t vote) {
@@ -269,6 +344,30 @@ public:
         });
     }
 
+    /// Appends f's tree to `fixed`, `fixed_slots` and `fixed_next` (a leaf steps to itself, its NaN
+    /// holding its increment).
+    void pack_fixed(Flat& f) {
+        std::vector<Split> nodes;
+        copy_tree(
+            f, nodes,
+            [](std::int32_t j, std::int32_t v) {
+                const std::uint64_t bits = nan_bits | vote_inc[v + 1];
+                Split l{0.0, 0, j - 1};
+                std::memcpy(&l.value, &bits, sizeof bits);
+                return l;
+            },
+            [](const FlatNode& n, std::int32_t at) {
+                return Split{n.value, n.slot_flags >> 4, at};
+            });
+        const auto base = static_cast<std::uint32_t>(fixed.size());
+        f.root = static_cast<std::int32_t>(base);
+        for (const Split& n : nodes) {
+            fixed.push_back(n.value);
+            fixed_slots.push_back(static_cast<std::uint32_t>(n.slot));
+            fixed_next.push_back(base + static_cast<std::uint32_t>(n.next));
+        }
+    }
+
     /// Appends f's tree to `packed` (see Split): a leaf's slot is -2 - its vote.
     void pack(Flat& f) {
         copy_tree(
@@ -284,7 +383,10 @@ public:
     std::size_t memory_bytes() const override {
         std::size_t n = own_bytes(*this) + preds.memory_bytes() + segs.capacity() * sizeof(Segment) +
                         flat.capacity() * sizeof(Flat) + packed.capacity() * sizeof(Split) +
-                        levels.capacity() * sizeof(Level) + numeric_levels.capacity() * sizeof(Split);
+                        fixed.capacity() * sizeof(double) +
+                        (fixed_slots.capacity() + fixed_next.capacity()) * sizeof(std::uint32_t) +
+                        groups.capacity() * sizeof(Group) + levels.capacity() * sizeof(Level) +
+                        numeric_levels.capacity() * sizeof(Split);
         for (const auto& s : segs) n += s.cat_map.capacity() * sizeof(int);
         return n;
     }
@@ -346,6 +448,9 @@ private:
         for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<double>(static_cast<float>(v[i]));
     }
 
+    /// count_votes over `fixed`: the packed count of the votes.
+    std::uint64_t count_fixed(const double* xs) const;
+
     /// count_votes over `levels` or `numeric_levels`: the packed count of the votes.
     template <std::size_t lanes_n>
     [[gnu::noinline]] std::uint64_t count_lockstep(const double* xs, const std::int32_t* cats) const;
@@ -374,7 +479,9 @@ private:
     const double* count_votes(const EvalScratch& s, double* acc) const {
         const double* xs = s.xs.data();
         std::uint64_t votes = 0;
-        if (!packed.empty()) {
+        if (!fixed.empty()) {
+            votes = count_fixed(xs);
+        } else if (!packed.empty()) {
             const Split* all = packed.data();
             for (const Flat& t : flat) {
                 const Split* n = all + t.root;
@@ -545,6 +652,57 @@ void walk_numeric_levels(const MiningModelImpl::Split* all, const std::int32_t* 
     });
 }
 
+/// The walk of a group of `fixed` (lanes trees from `trees`, `levels` steps each): the sum of the
+/// bits of the leaves the lanes stand on.
+template <int lanes>
+inline std::uint64_t walk_fixed(const double* value, const std::uint32_t* slot, const std::uint32_t* next,
+                                const MiningModelImpl::Flat* trees, int levels, const double* xs) {
+    std::uint32_t at[lanes];
+    for (int k = 0; k < lanes; ++k) at[k] = static_cast<std::uint32_t>(trees[k].root);
+    auto step = [&] {
+        for (int k = 0; k < lanes; ++k) {
+            const std::uint32_t i = at[k];
+            at[k] = next[i] + static_cast<std::uint32_t>(!(xs[slot[i]] <= value[i]));
+        }
+    };
+    // Two levels per round (and one first for an odd number): half the loop's tests.
+    if (levels & 1) step();
+    for (int l = levels >> 1; l > 0; --l) {
+        step();
+        step();
+    }
+    std::uint64_t sum = 0;
+    for (int k = 0; k < lanes; ++k) {
+        std::uint64_t bits;
+        std::memcpy(&bits, &value[at[k]], sizeof bits);
+        sum += bits;
+    }
+    return sum;
+}
+
+std::uint64_t MiningModelImpl::count_fixed(const double* xs) const {
+    const double* value = fixed.data();
+    const std::uint32_t* slot = fixed_slots.data();
+    const std::uint32_t* next = fixed_next.data();
+    const Flat* trees = flat.data();
+    std::uint64_t sum = 0;
+    for (const Group& g : groups) {
+        const Flat* t = trees + g.first;
+        const int levels = g.levels;
+        if (g.lanes == 5)
+            sum += walk_fixed<5>(value, slot, next, t, levels, xs);
+        else if (g.lanes == 4)
+            sum += walk_fixed<4>(value, slot, next, t, levels, xs);
+        else if (g.lanes == 3)
+            sum += walk_fixed<3>(value, slot, next, t, levels, xs);
+        else if (g.lanes == 2)
+            sum += walk_fixed<2>(value, slot, next, t, levels, xs);
+        else
+            sum += walk_fixed<1>(value, slot, next, t, levels, xs);
+    }
+    return sum - vote_bias;
+}
+
 template <std::size_t lanes_n>
 std::uint64_t MiningModelImpl::count_lockstep(const double* xs, const std::int32_t* cats) const {
     constexpr int lanes_i = static_cast<int>(lanes_n);
@@ -663,6 +821,15 @@ bool MiningModelImpl::walk_flat(const EvalScratch& s, double* acc, double& total
 bool MiningModelImpl::evaluate_flat(Ctx& ctx, ModelResult& r) const {
     const EvalScratch& s = *ctx.s;
     if (!flat_applies(s)) return false;
+    if (counted) {
+        // The count's shares are those of the sums below: each tree adds an exact 1.0.
+        double acc[4];
+        if (!count_votes(s, acc)) return false;
+        std::copy(acc, acc + categories.size(), r.probs.begin());
+        r.has_probs = true;
+        pick_best(r);
+        return true;
+    }
     double total = 0;
     double* values = ctx.work(work);
     double* weights = values + segs.size();

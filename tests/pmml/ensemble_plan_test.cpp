@@ -89,6 +89,10 @@ TEST_CASE("ensemble plan: the corpus's tree ensembles agree with the segment-by-
         INFO("case " << name);
         const std::string text = read_text(dir + "/" + name + "/model.pmml");
         auto model = pmml::load(text);
+        // The shallow Iris forests count their votes over the fixed-level walk.
+        if (name == "rattle-RandomForestIris" || name == "knime-DecisionTreeEnsembleIris")
+            CHECK(model->describe().plan.find("of a fixed number of levels over a counted copy") !=
+                  std::string::npos);
         // The rows, then the first 100 again with each input in turn missing, an unlisted string,
         // a huge number and minus infinity.
         const auto table = pmml::tools::read_csv(dir + "/" + name + "/input.csv");
@@ -340,15 +344,35 @@ std::string split_node(const std::string& predicate, int tree, int depth, double
     return node + "</Node>";
 }
 
+/// A tree over x whose leaves hang off a chain of `depth` splits (the last split has two leaves).
+std::string chain_node(const std::string& predicate, int tree, int depth, double lo, double hi) {
+    static const char* const classes[] = {"A", "B", "C"};
+    std::string node = "<Node score=\"" + std::string(classes[(tree + depth) % 3]) + "\">" + predicate;
+    if (depth == 0) return node + "</Node>";
+    const double mid = lo + (hi - lo) * 0.3;
+    const std::string t = std::to_string(mid);
+    node += "<Node score=\"" + std::string(classes[(tree + depth + 1) % 3]) +
+            "\"><SimplePredicate field=\"x\" operator=\"lessOrEqual\" value=\"" + t + "\"/></Node>";
+    node += chain_node("<SimplePredicate field=\"x\" operator=\"greaterThan\" value=\"" + t + "\"/>", tree,
+                       depth - 1, mid, hi);
+    return node + "</Node>";
+}
+
 /// A forest of `trees` complete numeric trees `depth` levels deep. With `category_root`, each tree
 /// first splits on c: {p} or {q}, a pair that leaves the listed value r out (a record with r takes
-/// the general walk, which stops at that split).
-std::string split_forest(int trees, int depth, bool regression, const char* method, bool category_root) {
+/// the general walk, which stops at that split). With `mixed`, tree i is (5 * i) % 7 levels deep
+/// (tree 0 is a lone leaf) and `depth` is unused; with `chain`, tree 1 is a chain of 30 splits.
+std::string split_forest(int trees, int depth, bool regression, const char* method, bool category_root,
+                         bool mixed = false, bool chain = false) {
     std::string segs;
     for (int i = 0; i < trees; ++i) {
         int leaf = 0;
         std::string root;
-        if (category_root) {
+        if (chain && i == 1) {
+            root = chain_node("<True/>", i, 30, 0, 10);
+        } else if (mixed) {
+            root = split_node("<True/>", i, (5 * i) % 7, 0, 10, regression, leaf);
+        } else if (category_root) {
             root = "<Node score=\"" + std::string(regression ? "0.5" : "A") + "\"><True/>" +
                    split_node(
                        "<SimpleSetPredicate field=\"c\" booleanOperator=\"isIn\"><Array "
@@ -411,14 +435,32 @@ void compare_walk(const std::string& text, const std::string& walk, const std::s
 TEST_CASE("ensemble plan: each walk form agrees with the segment-by-segment path", "[pmml]") {
     const std::string direct = "direct (class probabilities)", general = "general";
     SECTION("shallow numeric trees, one after another over the packed copy") {
-        for (int trees : {1, 3, 7})
-            for (const char* method : {"majorityVote", "weightedMajorityVote"}) {
-                INFO(method << ", " << trees << " trees");
-                compare_walk(split_forest(trees, 2, false, method, false), "over a packed copy", direct);
-            }
+        // A weighted vote (weights other than 1), sums and averages.
+        for (int trees : {1, 3, 7}) {
+            INFO(trees << " trees");
+            compare_walk(split_forest(trees, 2, false, "weightedMajorityVote", false), "over a packed copy",
+                         direct);
+        }
+        // A counted vote with a tree deeper than the fixed walk takes.
+        compare_walk(split_forest(4, 2, false, "majorityVote", false, false, true), "over a packed copy",
+                     direct);
         for (const char* method : {"sum", "weightedSum", "average", "weightedAverage"}) {
             INFO(method);
             compare_walk(split_forest(5, 3, true, method, false), "over a packed copy", general);
+        }
+    }
+    SECTION("shallow numeric trees with a counted vote, a fixed number of levels per group") {
+        // Trees of one depth (one or more groups of up to five lanes), and of depths 0 to 6 sorted
+        // into groups of like depth (a lone leaf first, at index 0 of the copy).
+        for (int trees : {1, 3, 5, 7, 12}) {
+            INFO(trees << " trees");
+            compare_walk(split_forest(trees, 2, false, "majorityVote", false),
+                         "of a fixed number of levels over a counted copy", direct);
+        }
+        for (int trees : {1, 2, 4, 6, 7, 11, 14}) {
+            INFO(trees << " trees of mixed depths");
+            compare_walk(split_forest(trees, 0, false, "majorityVote", false, true),
+                         "of a fixed number of levels over a counted copy", direct);
         }
     }
     SECTION("deep numeric trees in lockstep over the numeric copy") {
