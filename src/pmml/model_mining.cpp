@@ -448,8 +448,9 @@ private:
         for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<double>(static_cast<float>(v[i]));
     }
 
-    /// count_votes over `fixed`: the packed count of the votes.
-    std::uint64_t count_fixed(const double* xs) const;
+    /// count_votes over `fixed`: the packed count of the votes (out of line: class_probabilities
+    /// then saves no more registers than the other walks need).
+    [[gnu::noinline]] std::uint64_t count_fixed(const double* xs) const;
 
     /// count_votes over `levels` or `numeric_levels`: the packed count of the votes.
     template <std::size_t lanes_n>
@@ -479,9 +480,11 @@ private:
     const double* count_votes(const EvalScratch& s, double* acc) const {
         const double* xs = s.xs.data();
         std::uint64_t votes = 0;
-        if (!fixed.empty()) {
+        if (lockstep) {
+            votes = lanes == 5 ? count_lockstep<5>(xs, s.cats.data()) : count_lockstep<4>(xs, s.cats.data());
+        } else if (!fixed.empty()) {
             votes = count_fixed(xs);
-        } else if (!packed.empty()) {
+        } else {
             const Split* all = packed.data();
             for (const Flat& t : flat) {
                 const Split* n = all + t.root;
@@ -490,8 +493,6 @@ private:
                         static_cast<int>(!(xs[static_cast<std::size_t>(n->slot)] <= n->value));
                 votes += vote_inc[-1 - n->slot];
             }
-        } else {
-            votes = lanes == 5 ? count_lockstep<5>(xs, s.cats.data()) : count_lockstep<4>(xs, s.cats.data());
         }
         if (votes >> 48) return nullptr;
         // Four shares whatever the number of categories (the work area has at least four doubles;
@@ -812,7 +813,8 @@ bool MiningModelImpl::walk_flat(const EvalScratch& s, double* acc, double& total
         return lanes == 5 ? groups(std::integral_constant<std::size_t, 5>{})
                           : groups(std::integral_constant<std::size_t, 4>{});
     }
-    // Shallow trees (deep ones have a lockstep copy above), one after another.
+    // Shallow trees (deep ones have a lockstep copy above; `fixed` serves count_votes alone: a
+    // counted vote adds the same 1.0 per tree in any order), one after another.
     for (const Flat& t : flat)
         if (!take(t, t.tree->walk(xs, cats))) return false;
     return true;
@@ -821,15 +823,6 @@ bool MiningModelImpl::walk_flat(const EvalScratch& s, double* acc, double& total
 bool MiningModelImpl::evaluate_flat(Ctx& ctx, ModelResult& r) const {
     const EvalScratch& s = *ctx.s;
     if (!flat_applies(s)) return false;
-    if (counted) {
-        // The count's shares are those of the sums below: each tree adds an exact 1.0.
-        double acc[4];
-        if (!count_votes(s, acc)) return false;
-        std::copy(acc, acc + categories.size(), r.probs.begin());
-        r.has_probs = true;
-        pick_best(r);
-        return true;
-    }
     double total = 0;
     double* values = ctx.work(work);
     double* weights = values + segs.size();
