@@ -372,26 +372,78 @@ namespace {
 
 }  // namespace
 
+namespace {
+
+/// The usual case for one input: a text that passes as it is, found in the perfect table, whose
+/// entry holds what to store for it (Symbols::set_quick); false otherwise (the caller then sends
+/// this input and the rest to strings_rest). Texts of 4 to 16 bytes, the usual ones, take one path
+/// whatever their length; shorter ones read their bytes one by one and longer ones always miss.
+/// A value that is not a string misses too.
+[[gnu::always_inline]] inline bool quick_string(const Program::StringInput& p, const Value* row,
+                                                std::int32_t* cats, std::uint64_t& outside) noexcept {
+    const Value& v = row[p.source];
+    if (!v.is_string()) return false;
+    const std::string_view text = v.text();
+    const std::size_t n = text.size();
+    Symbols::Ends w;
+    if (n - 4 <= 12)  // 4 to 16 bytes (n below 4 wraps around)
+        w = Symbols::quads(text.data(), n);
+    else if (n < 4)
+        w = Symbols::bytes3(text.data(), n);
+    else
+        return false;
+    const Symbols::Home& e = p.homes[(Symbols::key(w, n) * p.seed) >> p.shift];
+    // One test for all three; a size with Symbols::slow set never equals n (n <= 16 here).
+    if (__builtin_expect(((e.first ^ w.first) | (e.last ^ w.last) | (e.size ^ n)) != 0, 0)) return false;
+    cats[p.slot] = e.index;
+    outside |= e.tail;
+    return true;
+}
+
+/// strings() for exactly N inputs, unrolled: no loop to leave at a count the branch predictor has
+/// to learn, and each input's fields at a fixed offset.
+template <std::size_t N>
+bool strings_of(const Program::StringInput* in, const Value* row, std::int32_t* cats,
+                std::uint64_t& outside_bits) noexcept {
+    std::uint64_t outside = 0;
+#pragma GCC unroll 16
+    for (std::size_t i = 0; i < N; ++i)
+        if (!quick_string(in[i], row, cats, outside))
+            return strings_rest(in + i, in + N, row, cats, outside, outside_bits);
+    outside_bits = outside;
+    return true;
+}
+
+}  // namespace
+
 bool strings(const std::vector<Program::StringInput>& inputs, const Value* row, std::int32_t* cats,
              std::uint64_t& outside_bits) noexcept {
-    std::uint64_t outside = 0;
-    const Program::StringInput* const end = inputs.data() + inputs.size();
-    for (const Program::StringInput* p = inputs.data(); p != end; ++p) {
-        const Value& v = row[p->source];
-        if (!v.is_string()) return false;
-        // The usual case: a text of at most 16 bytes that passes as it is, found in the perfect
-        // table, whose entry holds what to store for it (Symbols::set_quick). A longer text never
-        // reaches the comparison, so a size with Symbols::slow set never equals its length.
-        const std::string_view text = v.text();
-        const std::size_t n = text.size();
-        if (n > 16) return strings_rest(p, end, row, cats, outside, outside_bits);
-        const Symbols::Ends w = Symbols::ends(text.data(), n);
-        const Symbols::Home& e = p->homes[(Symbols::key(w, n) * p->seed) >> p->shift];
-        if (e.first != w.first || e.last != w.last || e.size != n)
-            return strings_rest(p, end, row, cats, outside, outside_bits);
-        cats[p->slot] = e.index;
-        outside |= e.tail;
+    const Program::StringInput* const in = inputs.data();
+    switch (inputs.size()) {  // the same case for every record of a model: a well-predicted jump
+        case 1:
+            return strings_of<1>(in, row, cats, outside_bits);
+        case 2:
+            return strings_of<2>(in, row, cats, outside_bits);
+        case 3:
+            return strings_of<3>(in, row, cats, outside_bits);
+        case 4:
+            return strings_of<4>(in, row, cats, outside_bits);
+        case 5:
+            return strings_of<5>(in, row, cats, outside_bits);
+        case 6:
+            return strings_of<6>(in, row, cats, outside_bits);
+        case 7:
+            return strings_of<7>(in, row, cats, outside_bits);
+        case 8:
+            return strings_of<8>(in, row, cats, outside_bits);
+        default:
+            break;
     }
+    std::uint64_t outside = 0;
+    const Program::StringInput* const end = in + inputs.size();
+    for (const Program::StringInput* p = in; p != end; ++p)
+        if (!quick_string(*p, row, cats, outside))
+            return strings_rest(p, end, row, cats, outside, outside_bits);
     outside_bits = outside;
     return true;
 }

@@ -336,7 +336,7 @@ struct Symbols {
     /// of EvalScratch::outside_bits when the text diverts the record. Every other entry keeps
     /// `slow`, so that loop sends its texts to the whole lookup and the checks.
     struct Home {
-        std::uint64_t first, last;  ///< the text's ends(): all of its bytes when it has up to 16
+        std::uint64_t first, last;  ///< the text's ends(): they cover all of its bytes up to 16
         /// Texts longer than 16 bytes: the address of the text. Others: 0, or after set_quick()
         /// the outside bit (see above).
         std::uint64_t tail;
@@ -365,34 +365,50 @@ struct Symbols {
     unsigned shift = 63;
     bool perfect = false;
 
-    /// A text's first and last bytes as two words: the first and last 8 bytes (n >= 8), the first
-    /// and last 4 (n >= 4), bytes 0, n/2 and n-1 (n < 4), zero (n = 0). Up to 16 bytes, two texts of
-    /// one length are equal exactly when these are.
+    /// The bytes of a text that its key reads, as two words. From 4 bytes on: four 4-byte words at
+    /// offsets 0, o, n-4-o and n-4 with o = (3n - 9) / 8 (quad_offset), which overlap so that up
+    /// to 16 bytes they cover every byte (no gap between them exceeds 4); the offsets follow from n by
+    /// arithmetic, so that one sequence of loads serves every length from 4 to 16 without a branch on it.
+    /// Below 4 bytes: bytes 0, n/2 and n-1 (n > 0), or zero. Up to 16 bytes, two texts of one length are
+    /// equal exactly when these are. Every load lies inside [p, p + n).
     struct Ends {
         std::uint64_t first = 0, last = 0;
     };
-    [[gnu::always_inline]] static Ends ends(const char* p, std::size_t n) noexcept {
+    /// The second word's offset for a text of n >= 4 bytes: from 0 to 4 up to 16 bytes, with
+    /// n - 4 - 2o <= 4 (the middle gap), and at most n - 4 for every n. One lea and one shift.
+    static constexpr std::size_t quad_offset(std::size_t n) noexcept { return (3 * n - 9) >> 3; }
+    static constexpr bool quads_cover() noexcept {
+        for (std::size_t n = 4; n <= 16; ++n) {
+            const std::size_t o = quad_offset(n);
+            if (o > 4 || o > n - 4 || n - 4 > 2 * o + 4) return false;
+        }
+        return true;
+    }
+    [[gnu::always_inline]] static Ends quads(const char* p, std::size_t n) noexcept {  // n >= 4
+        const std::size_t m = n - 4, o = quad_offset(n);
+        std::uint32_t a, b, c, d;
+        std::memcpy(&a, p, 4);
+        std::memcpy(&b, p + o, 4);
+        std::memcpy(&c, p + (m - o), 4);
+        std::memcpy(&d, p + m, 4);
+        return Ends{a | (static_cast<std::uint64_t>(b) << 32), c | (static_cast<std::uint64_t>(d) << 32)};
+    }
+    [[gnu::always_inline]] static Ends bytes3(const char* p, std::size_t n) noexcept {  // n < 4
         Ends e;
-        if (n >= 8) {
-            std::memcpy(&e.first, p, 8);
-            std::memcpy(&e.last, p + n - 8, 8);
-        } else if (n >= 4) {
-            std::uint32_t a, b;
-            std::memcpy(&a, p, 4);
-            std::memcpy(&b, p + n - 4, 4);
-            e.first = a;
-            e.last = b;
-        } else if (n > 0) {
+        if (n > 0)
             e.first = static_cast<unsigned char>(p[0]) |
                       (static_cast<std::uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8) |
                       (static_cast<std::uint64_t>(static_cast<unsigned char>(p[n - 1])) << 16);
-        }
         return e;
     }
+    [[gnu::always_inline]] static Ends ends(const char* p, std::size_t n) noexcept {
+        return n >= 4 ? quads(p, n) : bytes3(p, n);
+    }
     /// The ends and the length folded into one word; texts that agree on all of these (longer than
-    /// 16 bytes, differing only inside) are told apart only by the probed table.
+    /// 16 bytes, differing only in bytes the ends skip) are told apart only by the probed table.
     [[gnu::always_inline]] static std::uint64_t key(Ends e, std::size_t n) noexcept {
-        return ((e.first + n) * 0x9E3779B97F4A7C15ull) ^ e.last;
+        // An odd multiplier below 2^31 (an immediate operand): a bijection, as any odd one is.
+        return ((e.first + n) * 0x7FEB352Dull) ^ e.last;
     }
     /// Builds the lookup: the perfect table when find_seed() finds one, else the probed table.
     void finish() {
@@ -481,7 +497,7 @@ struct Symbols {
             const Home& e = homes[(key(w, n) * seed) >> shift];
             bool same = (e.first == w.first) & (e.last == w.last) & ((e.size & ~slow) == n);
             if (n > 16 && same)
-                same = std::memcmp(reinterpret_cast<const char*>(e.tail) + 8, text.data() + 8, n - 16) == 0;
+                same = std::memcmp(reinterpret_cast<const char*>(e.tail), text.data(), n) == 0;
             return same ? e.index : -1;
         }
         if (table.empty()) return -1;
@@ -496,6 +512,8 @@ struct Symbols {
         }
     }
 };
+
+static_assert(Symbols::quads_cover(), "the four words must cover every byte of texts of 4 to 16 bytes");
 
 /// The compiled document's evaluation data (slots and their definitions).
 class Program {

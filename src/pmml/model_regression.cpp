@@ -88,12 +88,17 @@ public:
         double coef;
     };
     /// The categorical terms of one string input, when each of its values has at most one term and
-    /// its terms are contiguous in the document: coefs[k] is the coefficient of category index k
-    /// (0 for values without a term), so the term that matches costs one indexed load.
+    /// its terms are contiguous in the document: group_coefs[offset + k] is the coefficient of
+    /// category index k below `size` and group_coefs[offset + size] is -0.0, as is the entry of every
+    /// index without a term. An index k adds group_coefs[offset + min(k, size)] (add()): -1
+    /// (unlisted) and -2 (missing) are large as unsigned numbers and take the last entry. Adding
+    /// -0.0 leaves every sum as it is (-0.0 included), so the matching term costs one indexed load
+    /// and an add, and no term a branch.
     struct CatGroup {
         int slot;
         std::uint32_t size;    ///< number of category indexes covered
         std::uint32_t offset;  ///< into Table::group_coefs
+        static std::uint32_t at(std::uint32_t k, std::uint32_t size) noexcept { return k < size ? k : size; }
     };
     struct Table {
         double intercept = 0.0;
@@ -153,9 +158,8 @@ public:
             const std::int32_t* cats = ctx.s->cats.data();
             const double* coefs = t.group_coefs.data();
             for (const auto& g : t.groups) {
-                // -1 (unlisted) and -2 (missing) become large: no term matches them
                 auto k = static_cast<std::uint32_t>(cats[static_cast<std::size_t>(g.slot)]);
-                if (k < g.size) acc += static_cast<T>(coefs[g.offset + k]);
+                acc += static_cast<T>(coefs[g.offset + CatGroup::at(k, g.size)]);
             }
         }
         for (const auto& term : t.cats) {
@@ -199,7 +203,7 @@ public:
         const double* coefs = t.group_coefs.data();
         for (const auto& g : t.groups) {
             auto k = static_cast<std::uint32_t>(cats[static_cast<std::size_t>(g.slot)]);
-            if (k < g.size) acc += coefs[g.offset + k];
+            acc += coefs[g.offset + CatGroup::at(k, g.size)];
         }
         y = acc;
         return true;
@@ -228,6 +232,7 @@ public:
         t.group_coefs.clear();
         std::vector<CatGroup> groups;
         std::vector<double> coefs;
+        std::vector<bool> has_term;  // per entry of coefs
         for (std::size_t i = 0; i < t.cats.size(); ++i) {
             const CatTerm& term = t.cats[i];
             auto slot = static_cast<std::size_t>(term.slot);
@@ -239,14 +244,14 @@ public:
                     if (g.slot == term.slot) return;  // not contiguous
                 auto n = static_cast<std::uint32_t>(prog.symbols[slot]->texts.size());
                 groups.push_back({term.slot, n, static_cast<std::uint32_t>(coefs.size())});
-                coefs.resize(coefs.size() + n, 0.0);
-                coefs.resize(coefs.size() + n, 0.0);  // second half: which indexes have a term
+                coefs.resize(coefs.size() + n + 1, -0.0);  // the last entry: every other index
+                has_term.resize(coefs.size(), false);
             }
             const CatGroup& g = groups.back();
             auto k = static_cast<std::uint32_t>(term.index);
-            if (k >= g.size || coefs[g.offset + g.size + k] != 0.0) return;  // a value with two terms
+            if (k >= g.size || has_term[g.offset + k]) return;  // a value with two terms
             coefs[g.offset + k] = term.coef;
-            coefs[g.offset + g.size + k] = 1.0;
+            has_term[g.offset + k] = true;
         }
         t.groups = std::move(groups);
         t.group_coefs = std::move(coefs);

@@ -8,6 +8,7 @@
 #include "corpus_rows.hpp"
 #include "pmml_test_util.hpp"
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -374,6 +375,45 @@ TEST_CASE("regression tables: the dense sum equals the term-by-term sum bit for 
         const std::vector<Value> bs = {Value::number(0.2), Value::number(-5e10), Value::missing()};
         Counts counts = compare(text, through_derived(text), grid(*m, {{"a", as}, {"b", bs}, {"c", cats}}));
         CHECK(counts.predicted > 0);
+    }
+}
+
+TEST_CASE("regression tables: a value without a term leaves a sum of -0 as it is", "[pmml]") {
+    // The grouped sum adds -0.0 for a category without a term (and for unlisted or missing ones),
+    // which leaves every sum unchanged; the term loop (reached through a derived copy of c, which
+    // is not grouped) adds nothing. Both must give -0 for "q" and "r".
+    const std::string dict =
+        "<DataField name=\"c\" optype=\"categorical\" dataType=\"string\"><Value value=\"p\"/><Value "
+        "value=\"q\"/><Value value=\"r\"/></DataField>\n"
+        "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/>\n";
+    auto doc = [&](const char* field, const char* derived) {
+        return document(
+            dict, std::string(derived) +
+                      "<RegressionModel functionName=\"regression\"><MiningSchema><MiningField "
+                      "name=\"c\" invalidValueTreatment=\"asIs\"/><MiningField name=\"y\" "
+                      "usageType=\"predicted\"/></MiningSchema><RegressionTable intercept=\"-0\">"
+                      "<CategoricalPredictor name=\"" +
+                      field + "\" value=\"p\" coefficient=\"1.5\"/></RegressionTable></RegressionModel>\n");
+    };
+    const std::string grouped = doc("c", "");
+    const std::string by_term =
+        doc("c_copy",
+            "<TransformationDictionary><DerivedField name=\"c_copy\" optype=\"categorical\" "
+            "dataType=\"string\"><FieldRef field=\"c\"/></DerivedField></TransformationDictionary>");
+    std::vector<std::vector<Value>> rows;
+    for (const char* c : {"p", "q", "r", "unlisted"}) rows.push_back({Value::string(c)});
+    rows.push_back({Value::missing()});
+    Counts counts = compare(grouped, by_term, rows);
+    CHECK(counts.predicted == 5);
+    auto m = pmml::load(grouped);
+    Prediction out;
+    for (const char* c : {"q", "r", "unlisted"}) {
+        INFO(c);
+        const Value row[1] = {Value::string(c)};
+        m->score(FeatureRow(row, 1), out);
+        REQUIRE(out.value.is_number());
+        CHECK(out.value.as_number() == 0.0);
+        CHECK(std::signbit(out.value.as_number()));
     }
 }
 

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <random>
 #include <set>
 #include <string>
@@ -16,16 +17,18 @@ using scorestream::pmml::detail::Symbols;
 
 namespace {
 
-/// Texts that differ from `t` in one byte (each position), one byte longer or shorter, and empty.
+/// Texts that differ from `t` in one byte (each position, by its lowest bit and by its case bit),
+/// one byte longer or shorter (at either end, a NUL too), and empty.
 std::vector<std::string> near_misses(const std::string& t) {
-    std::vector<std::string> out = {"", t + "x", "x" + t};
+    std::vector<std::string> out = {"", t + "x", "x" + t, t + '\0', '\0' + t};
     if (!t.empty()) out.push_back(t.substr(1));
     if (!t.empty()) out.push_back(t.substr(0, t.size() - 1));
-    for (std::size_t i = 0; i < t.size(); ++i) {
-        std::string u = t;
-        u[i] = static_cast<char>(u[i] ^ 1);
-        out.push_back(u);
-    }
+    for (std::size_t i = 0; i < t.size(); ++i)
+        for (int bit : {1, 0x20}) {
+            std::string u = t;
+            u[i] = static_cast<char>(u[i] ^ bit);
+            out.push_back(u);
+        }
     return out;
 }
 
@@ -81,10 +84,43 @@ TEST_CASE("symbols: a field's category values, and none at all", "[pmml][symbols
     CHECK(none.index_of("a long text beyond sixteen bytes") == -1);
 }
 
-TEST_CASE("symbols: texts alike in length, first and last eight bytes use the probed table",
+TEST_CASE("symbols: the four words of a key cover every byte of texts of 4 to 16 bytes", "[pmml][symbols]") {
+    // Every byte of every length from 4 to 16 lies in one of the words at 0, o, n-4-o and n-4.
+    for (std::size_t n = 4; n <= 16; ++n) {
+        const std::size_t o = Symbols::quad_offset(n);
+        std::vector<bool> seen(n, false);
+        for (std::size_t at : {std::size_t{0}, o, n - 4 - o, n - 4}) {
+            REQUIRE(at + 4 <= n);
+            for (std::size_t k = at; k < at + 4; ++k) seen[k] = true;
+        }
+        INFO(n << " bytes");
+        CHECK(std::count(seen.begin(), seen.end(), true) == static_cast<long>(n));
+    }
+    // Texts of one length equal in their first and last four bytes and different in one byte of
+    // the middle, for every length and every middle position: all told apart, through the perfect
+    // table when a seed separates them and the probed one otherwise.
+    for (std::size_t n = 9; n <= 40; ++n) {
+        std::vector<std::string> texts;
+        const std::string base(n, 'm');
+        texts.push_back(base);
+        for (std::size_t i = 4; i + 4 < n; ++i) {
+            std::string t = base;
+            t[i] = 'M';
+            texts.push_back(t);
+        }
+        Symbols s;
+        for (const auto& t : texts) s.intern(t);
+        s.finish();
+        INFO(n << " bytes, perfect " << s.perfect);
+        check_all(s, texts);
+    }
+}
+
+TEST_CASE("symbols: texts alike in length and in every byte the key reads use the probed table",
           "[pmml][symbols]") {
-    // Same length and ends, different middles: no seed separates them, so the lookup probes.
-    std::vector<std::string> texts = {"abcdefgh-1-ijklmnop", "abcdefgh-2-ijklmnop", "short"};
+    // 19 bytes: the key reads bytes 0-3, 6-9, 9-12 and 15-18; texts differing only in byte 4 have
+    // one key, so no seed separates them and the lookup probes.
+    std::vector<std::string> texts = {"abcd1fgh-x-ijklmnop", "abcd2fgh-x-ijklmnop", "short"};
     Symbols s;
     for (const auto& t : texts) s.intern(t);
     s.finish();
@@ -237,3 +273,59 @@ TEST_CASE("symbols: the string loop's entries (set_quick) give what the whole lo
         }
     }
 }
+
+#if defined(__unix__)
+#include <sys/mman.h>
+#include <unistd.h>
+
+TEST_CASE("symbols: lookups read only the text's own bytes, at a page's start and end", "[pmml][symbols]") {
+    // Three pages, the outer two inaccessible: a text placed against either edge of the middle one
+    // faults on any load outside it (AddressSanitizer checks the same in CI, for heap texts).
+    const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+    void* mem = mmap(nullptr, 3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(mem != MAP_FAILED);
+    char* const middle = static_cast<char*>(mem) + page;
+    REQUIRE(mprotect(mem, page, PROT_NONE) == 0);
+    REQUIRE(mprotect(middle + page, page, PROT_NONE) == 0);
+
+    std::vector<std::string> texts;  // every length from 0 to 40
+    for (std::size_t n = 0; n <= 40; ++n) {
+        std::string t;
+        for (std::size_t k = 0; k < n; ++k) t += static_cast<char>('A' + (k * 3 + n) % 26);
+        texts.push_back(t);
+    }
+    Symbols s;
+    for (const auto& t : texts) s.intern(t);
+    s.finish();
+    REQUIRE(s.perfect);
+    s.set_quick(std::uint64_t{1} << 32, 0);
+    Symbols probed;
+    for (const auto& t : texts) probed.intern(t);
+    probed.build_probed();
+    const std::vector<Program::StringInput> one = {
+        Program::StringInput{0, 0, s.homes.data(), s.seed, s.shift, &s, std::uint64_t{1} << 32, s.divert}};
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+        const std::string& t = texts[i];
+        const std::size_t n = t.size();
+        for (char* at : {middle, middle + page - n}) {  // against the start, against the end
+            std::memcpy(at, t.data(), n);
+            const std::string_view text(at, n);
+            INFO(n << " bytes at " << (at == middle ? "the page's start" : "the page's end"));
+            CHECK(s.index_of(text) == static_cast<int>(i));
+            CHECK(probed.index_of(text) == static_cast<int>(i));
+            std::int32_t cats[1] = {-9};
+            std::uint64_t outside = 1;
+            const Value row[1] = {Value::string(text)};
+            CHECK(scorestream::pmml::detail::strings(one, row, cats, outside));
+            CHECK(cats[0] == static_cast<std::int32_t>(i));
+            CHECK(outside == 0);
+            if (n > 0) {  // one byte changed: found by neither table
+                at[n / 2] = static_cast<char>(at[n / 2] ^ 1);
+                CHECK(s.index_of(text) == -1);
+                CHECK(probed.index_of(text) == -1);
+            }
+        }
+    }
+    munmap(mem, 3 * page);
+}
+#endif
