@@ -281,7 +281,8 @@ namespace {
 /// table (the symbols are this input's own).
 Program::StringInput string_input(const Program::InputPlan& p, Symbols& sym) {
     std::uint64_t limit = p.listed ? std::uint64_t{p.listed} : std::uint64_t{1} << 32;
-    Program::StringInput in{p.slot, p.source, Symbols::no_home, 0, 63, p.symbols, limit, sym.divert};
+    Program::StringInput in{
+        p.slot, Program::offset_of(p.source), Symbols::no_home, 0, 63, p.symbols, limit, sym.divert};
     if (sym.perfect) {
         sym.set_quick(limit, p.slot);
         in.homes = sym.homes.data();
@@ -326,7 +327,7 @@ void Program::build_plan() {
     fast = !plan.empty();
     for (const InputPlan& p : plan) {
         if (p.kind == InputPlan::number)
-            number_inputs.push_back(NumberInput{p.slot, p.source, p.lo, p.hi});
+            number_inputs.push_back(NumberInput{p.slot, offset_of(p.source), p.lo, p.hi});
         else if (p.kind == InputPlan::string)
             string_inputs.push_back(string_input(p, *symbols[p.slot]));
         else
@@ -339,7 +340,7 @@ void Program::build_plan() {
 bool text_numbers(const std::vector<Program::NumberInput>& inputs, const Value* row, double* xs) noexcept {
     bool ok = true;
     for (const Program::NumberInput& p : inputs) {
-        const Value& v = row[p.source];
+        const Value& v = Program::value(row, p.at);
         double x;
         if (!v.is_string() || !read_decimal(v.text(), x)) return false;
         ok &= (x >= p.lo) & (x <= p.hi);
@@ -357,7 +358,7 @@ namespace {
                                     std::uint64_t& outside_bits) noexcept {
     bool ok = true;
     for (; p != end; ++p) {
-        const Value& v = row[p->source];
+        const Value& v = Program::value(row, p->at);
         if (!v.is_string()) return false;
         // One lookup gives both validity (listed values come first among the symbols) and the
         // category index the models compare.
@@ -381,7 +382,7 @@ namespace {
 /// A value that is not a string misses too.
 [[gnu::always_inline]] inline bool quick_string(const Program::StringInput& p, const Value* row,
                                                 std::int32_t* cats, std::uint64_t& outside) noexcept {
-    const Value& v = row[p.source];
+    const Value& v = Program::value(row, p.at);
     if (!v.is_string()) return false;
     const std::string_view text = v.text();
     const std::size_t n = text.size();
@@ -406,10 +407,11 @@ template <std::size_t N>
 bool strings_of(const Program::StringInput* in, const Value* row, std::int32_t* cats,
                 std::uint64_t& outside_bits) noexcept {
     std::uint64_t outside = 0;
+    std::size_t i = 0;
 #pragma GCC unroll 16
-    for (std::size_t i = 0; i < N; ++i)
-        if (!quick_string(in[i], row, cats, outside))
-            return strings_rest(in + i, in + N, row, cats, outside, outside_bits);
+    for (; i < N; ++i)
+        if (!quick_string(in[i], row, cats, outside)) break;
+    if (__builtin_expect(i != N, 0)) return strings_rest(in + i, in + N, row, cats, outside, outside_bits);
     outside_bits = outside;
     return true;
 }

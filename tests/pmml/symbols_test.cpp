@@ -237,8 +237,9 @@ TEST_CASE("symbols: the string loop's entries (set_quick) give what the whole lo
             // The loop itself, on one input and on three inputs sharing the symbols (a miss in
             // the first sends the rest to the whole lookup).
             auto input = [&](const Symbols& sym, std::uint32_t at, std::uint32_t source) {
-                return Program::StringInput{at,   source, sym.homes.data(), sym.seed, sym.shift,
-                                            &sym, limit,  sym.divert};
+                return Program::StringInput{
+                    at,        Program::offset_of(source), sym.homes.data(), sym.seed, sym.shift, &sym, limit,
+                    sym.divert};
             };
             std::vector<Program::StringInput> one = {input(s, slot, 0)},
                                               three = {input(s, slot, 0), input(s2, slot2, 1),
