@@ -146,6 +146,20 @@ struct FlatTree {
     bool applies(const EvalScratch& s) const noexcept {
         return ((s.missing_bits & used) | (s.outside_bits & strict)) == 0;
     }
+    /// 1 when a category split's set (the `value` of its FlatNode) holds category index `cat`, else
+    /// 0. The unlisted index -1 and indexes above 62 test bit 63, which stands for every string the
+    /// set does not list (`narrow`: see step()).
+    template <bool narrow>
+    static std::uint32_t set_holds(const double& set, std::int32_t cat) noexcept {
+        auto c = static_cast<std::uint32_t>(cat);
+        if (narrow)
+            c &= 63u;
+        else
+            c = c < 63u ? c : 63u;
+        std::uint64_t bits;
+        std::memcpy(&bits, &set, sizeof bits);
+        return static_cast<std::uint32_t>(bits >> c) & 1u;
+    }
     /// One level down from internal node n. Both tests are computed and the node's kind picks one
     /// by bit arithmetic: written as a choice, the compiler turns it into a branch on the kind,
     /// which forests mixing numeric and category splits mispredict. `narrow`: no input read by a
@@ -154,14 +168,7 @@ struct FlatTree {
     template <bool narrow = false>
     static int step(const FlatNode& n, const double* xs, const std::int32_t* cats) noexcept {
         auto slot = static_cast<std::size_t>(n.slot_flags >> 4);
-        auto c = static_cast<std::uint32_t>(cats[slot]);  // -1 (unlisted) and above 62 become 63
-        if (narrow)
-            c &= 63u;
-        else
-            c = c < 63u ? c : 63u;
-        std::uint64_t bits;
-        std::memcpy(&bits, &n.value, sizeof bits);
-        auto in_set = static_cast<std::uint32_t>(bits >> c) & 1u;
+        auto in_set = set_holds<narrow>(n.value, cats[slot]);
         auto below = static_cast<std::uint32_t>(xs[slot] <= n.value);
         auto flags = static_cast<std::uint32_t>(n.slot_flags);
         std::uint32_t category = (flags >> 1) & 1u;  // FlatNode::category

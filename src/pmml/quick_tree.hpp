@@ -60,14 +60,7 @@ struct QuickTree {
             left &= s.others | (0 - first);  // second child: remove the first child's leaves
         }
         for (const Split& s : category) {
-            auto c = static_cast<std::uint32_t>(cats[s.slot]);  // -1 (unlisted) and above 62 become 63
-            if (narrow_sets)
-                c &= 63u;
-            else
-                c = c < 63u ? c : 63u;
-            std::uint64_t bits;
-            std::memcpy(&bits, &s.value, sizeof bits);
-            std::uint64_t first = (bits >> c) & 1u;
+            const std::uint64_t first = FlatTree::set_holds<narrow_sets>(s.value, cats[s.slot]);
             left &= s.others | (0 - first);
         }
         return leaf_node[static_cast<std::size_t>(__builtin_ctzll(left))];
