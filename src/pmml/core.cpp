@@ -411,7 +411,12 @@ bool strings_of(const Program::StringInput* in, const Value* row, std::int32_t* 
 #pragma GCC unroll 16
     for (; i < N; ++i)
         if (!quick_string(in[i], row, cats, outside)) break;
-    if (__builtin_expect(i != N, 0)) return strings_rest(in + i, in + N, row, cats, outside, outside_bits);
+    if (__builtin_expect(i != N, 0)) {
+        // A value that is not a string (a number where a string is expected, a missing value)
+        // sends the record to the full load without the whole lookup of the inputs before it.
+        if (!Program::value(row, in[i].at).is_string()) return false;
+        return strings_rest(in + i, in + N, row, cats, outside, outside_bits);
+    }
     outside_bits = outside;
     return true;
 }
