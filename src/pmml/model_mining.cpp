@@ -823,6 +823,17 @@ bool MiningModelImpl::walk_flat(const EvalScratch& s, double* acc, double& total
 bool MiningModelImpl::evaluate_flat(Ctx& ctx, ModelResult& r) const {
     const EvalScratch& s = *ctx.s;
     if (!flat_applies(s)) return false;
+    if (!fixed.empty()) {
+        // The fixed copy stands in for the packed one here too: the count of the trees' votes
+        // (each an exact 1.0, as walk_flat adds them; a tree without a vote sends the record to
+        // the segments). count_votes writes four shares whatever the number of categories.
+        double acc[4];
+        if (!count_votes(s, acc)) return false;
+        std::copy(acc, acc + categories.size(), r.probs.begin());
+        r.has_probs = true;
+        pick_best(r);
+        return true;
+    }
     double total = 0;
     double* values = ctx.work(work);
     double* weights = values + segs.size();

@@ -9,7 +9,7 @@
 
 namespace scorestream::pmml::detail {
 
-/// A second form of a small FlatTree (at most 64 leaves, few splits) for the direct plan of a
+/// A second form of a small FlatTree (at most max_splits splits) for the direct plan of a
 /// single tree. The leaves are numbered left to right (first child first) as bits of one 64-bit
 /// set of candidates. Every split is tested, none waiting on another, and a split that sends the
 /// record to its second child removes the leaves under its first child from the candidates; the
@@ -28,7 +28,7 @@ struct QuickTree {
     struct Split {
         double value;          ///< numeric: the threshold; category: the set, as FlatNode holds it
         std::uint64_t others;  ///< every leaf but those under the first child, as bits
-        std::uint64_t flip;    ///< numeric: 1 when x <= value sends the record second
+        std::uint64_t flip;    ///< 1 when the test's outcome is reversed (FlatNode::flip)
         std::int32_t slot;     ///< index into xs (numeric) or cats (category)
     };
     std::vector<Split> numeric;           ///< splits comparing a number
@@ -36,14 +36,14 @@ struct QuickTree {
     std::vector<std::int32_t> leaf_node;  ///< per leaf bit: the leaf's index in the flat form
     bool narrow = false;                  ///< FlatTree::narrow
 
-    /// The quick form of `t`, or an empty one (leaf_node empty) when t has more than 64 leaves or
-    /// more than max_splits splits.
+    /// The quick form of `t`, or an empty one (leaf_node empty) when more than max_splits splits
+    /// are reachable from its root (so at most max_splits + 1 leaves, each a bit). Nodes the walk
+    /// never reaches (the subtrees of third children testing isMissing, which only the general
+    /// walk visits) are not counted.
     static QuickTree of(const FlatTree& t) {
         QuickTree q;
         const std::vector<FlatNode>& nodes = t.nodes;
-        std::size_t splits = 0;
-        for (const FlatNode& n : nodes) splits += (n.slot_flags & FlatNode::leaf) ? 0 : 1;
-        if (nodes.empty() || splits > max_splits || nodes.size() - splits > 64) return q;
+        if (nodes.empty() || reachable_splits(nodes, 0, max_splits + 1) > max_splits) return q;
         q.add(nodes, 0);
         q.narrow = t.narrow;
         return q;
@@ -60,7 +60,7 @@ struct QuickTree {
             left &= s.others | (0 - first);  // second child: remove the first child's leaves
         }
         for (const Split& s : category) {
-            const std::uint64_t first = FlatTree::set_holds<narrow_sets>(s.value, cats[s.slot]);
+            const std::uint64_t first = FlatTree::set_holds<narrow_sets>(s.value, cats[s.slot]) ^ s.flip;
             left &= s.others | (0 - first);
         }
         return leaf_node[static_cast<std::size_t>(__builtin_ctzll(left))];
@@ -75,6 +75,16 @@ struct QuickTree {
     }
 
 private:
+    /// The splits reachable from node i, counted up to `limit` (so the recursion is at most
+    /// limit deep whatever the tree).
+    static std::size_t reachable_splits(const std::vector<FlatNode>& nodes, std::int32_t i,
+                                        std::size_t limit) {
+        const FlatNode& n = nodes[static_cast<std::size_t>(i)];
+        if ((n.slot_flags & FlatNode::leaf) || limit == 0) return 0;
+        std::size_t first = 1 + reachable_splits(nodes, n.next, limit - 1);
+        if (first >= limit) return first;
+        return first + reachable_splits(nodes, n.next + 1, limit - first);
+    }
     /// Adds the subtree of node i (depth first, first child first; the depth is at most
     /// max_splits) and returns the bits of its leaves.
     std::uint64_t add(const std::vector<FlatNode>& nodes, std::int32_t i) {
@@ -87,7 +97,7 @@ private:
         std::uint64_t first = add(nodes, n.next);
         std::uint64_t second = add(nodes, n.next + 1);
         const bool cat = (n.slot_flags & FlatNode::category) != 0;
-        const auto flip = static_cast<std::uint64_t>(cat ? 0 : n.slot_flags & FlatNode::flip);
+        const auto flip = static_cast<std::uint64_t>(n.slot_flags & FlatNode::flip);
         (cat ? category : numeric).push_back(Split{n.value, ~first, flip, n.slot_flags >> 4});
         return first | second;
     }

@@ -25,6 +25,25 @@ using pmml_test::same;
 
 namespace {
 
+/// `text` with a constant transformedValue named `name` appended to the top MiningModel's Output
+/// (which the direct plan does not cover).
+std::string with_constant_output(std::string text, const std::string& name) {
+    const std::string field =
+        "<OutputField name=\"" + name +
+        "\" feature=\"transformedValue\" dataType=\"double\" "
+        "optype=\"continuous\"><Constant dataType=\"double\">0</Constant></OutputField>";
+    std::size_t at = text.find("<MiningModel");
+    REQUIRE(at != std::string::npos);
+    std::size_t schema_end = text.find("</MiningSchema>", at) + std::strlen("</MiningSchema>");
+    std::size_t seg = text.find("<Segmentation", at);
+    std::size_t output_end = text.find("</Output>", schema_end);
+    if (output_end != std::string::npos && output_end < seg)
+        text.insert(output_end, field);
+    else
+        text.insert(schema_end, "<Output>" + field + "</Output>");
+    return text;
+}
+
 /// `text` with an OutputField in every TreeModel that has no Output, and a constant
 /// transformedValue appended to the top model's Output.
 std::string general_twin(std::string text) {
@@ -41,19 +60,7 @@ std::string general_twin(std::string text) {
                                         "\" feature=\"predictedValue\"/></Output>");
         at = schema_end;
     }
-    const std::string field =
-        "<OutputField name=\"general_path\" feature=\"transformedValue\" dataType=\"double\" "
-        "optype=\"continuous\"><Constant dataType=\"double\">0</Constant></OutputField>";
-    at = text.find("<MiningModel");
-    REQUIRE(at != std::string::npos);
-    std::size_t schema_end = text.find("</MiningSchema>", at) + std::strlen("</MiningSchema>");
-    std::size_t seg = text.find("<Segmentation", at);
-    std::size_t output_end = text.find("</Output>", schema_end);
-    if (output_end != std::string::npos && output_end < seg)
-        text.insert(output_end, field);
-    else
-        text.insert(schema_end, "<Output>" + field + "</Output>");
-    return text;
+    return with_constant_output(text, "general_path");
 }
 
 /// Scores every row with the document and its general twin and requires identical results;
@@ -461,6 +468,16 @@ TEST_CASE("ensemble plan: each walk form agrees with the segment-by-segment path
             INFO(trees << " trees of mixed depths");
             compare_walk(split_forest(trees, 0, false, "majorityVote", false, true),
                          "of a fixed number of levels over a counted copy", direct);
+        }
+        // On the general plan (an output the direct plan does not cover, the segments still flat):
+        // the ensemble's evaluate() counts over the same copy.
+        for (int trees : {1, 7, 12}) {
+            INFO(trees << " trees, general plan");
+            compare_walk(with_constant_output(split_forest(trees, 2, false, "majorityVote", false), "top"),
+                         "of a fixed number of levels over a counted copy", general);
+            compare_walk(
+                with_constant_output(split_forest(trees, 0, false, "majorityVote", false, true), "top"),
+                "of a fixed number of levels over a counted copy", general);
         }
     }
     SECTION("deep numeric trees in lockstep over the numeric copy") {

@@ -41,7 +41,9 @@ FlatTree random_tree(std::mt19937_64& rng, int splits, bool categories, bool nar
         n.next = first;
         if (categories && rng() % 2) {
             std::uint64_t set = rng();
-            n.slot_flags = (slot << 4) | FlatNode::category;
+            // The compiler never flips a category split, but FlatTree::step honours the flag on
+            // both kinds: so must the quick form.
+            n.slot_flags = (slot << 4) | FlatNode::category | static_cast<std::int32_t>(rng() % 2);
             std::memcpy(&n.value, &set, sizeof set);
         } else {
             n.value = static_cast<double>(static_cast<int>(rng() % 21) - 10) / 2;
@@ -92,6 +94,20 @@ TEST_CASE("QuickTree: trees past its limits have no quick form", "[pmml]") {
     FlatTree at_limit = random_tree(rng, static_cast<int>(QuickTree::max_splits), true, false);
     CHECK(!QuickTree::of(at_limit).empty());
     CHECK(QuickTree::of(FlatTree{}).empty());
+    // Nodes no walk reaches (as the subtrees of isMissing third children are) do not count.
+    FlatTree unreachable = at_limit;
+    for (int k = 0; k < 8; ++k) {
+        auto self = static_cast<std::int32_t>(unreachable.nodes.size());
+        unreachable.nodes.push_back(FlatNode{1.0, 0, self + 1});
+        unreachable.nodes.push_back(FlatNode::make_leaf(self + 1, 0));
+        unreachable.nodes.push_back(FlatNode::make_leaf(self + 2, 1));
+    }
+    QuickTree reached = QuickTree::of(unreachable);
+    REQUIRE(!reached.empty());
+    CHECK(reached.numeric.size() + reached.category.size() == QuickTree::max_splits);
+    const double some_xs[4] = {0.5, -1.0, 3.0, 2.5};
+    const std::int32_t some_cats[4] = {-1, 0, 5, 62};
+    CHECK(reached.leaf(some_xs, some_cats) == unreachable.walk(some_xs, some_cats));
     // A single leaf: no split, the root is the leaf.
     FlatTree leaf;
     leaf.nodes.push_back(FlatNode::make_leaf(0, 2));
