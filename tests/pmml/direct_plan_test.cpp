@@ -546,3 +546,71 @@ TEST_CASE("string inputs: the fast load and the full load agree on texts of ever
         }
     }
 }
+
+TEST_CASE("string inputs: one to ten of them, with a miss, a number or a missing value at each place",
+          "[pmml]") {
+    // A regression reading n string inputs c0..c(n-1) (listed values a, bb, ccc; "bb" in ci adds
+    // 2^i) and a number x. Each row is scored with x typed (the fast load, which reads the strings
+    // in a loop unrolled up to eight inputs) and with x as text (the full load): the two must agree
+    // on every row, and rows whose strings are all listed must give the sum.
+    for (int n = 1; n <= 10; ++n) {
+        INFO(n << " string inputs");
+        std::string dict, schema, terms;
+        for (int i = 0; i < n; ++i) {
+            const std::string c = "c" + std::to_string(i);
+            dict += "<DataField name=\"" + c +
+                    "\" optype=\"categorical\" dataType=\"string\"><Value value=\"a\"/><Value value=\"bb\"/>"
+                    "<Value value=\"ccc\"/></DataField>\n";
+            schema += "<MiningField name=\"" + c + "\"/>";
+            terms += "<CategoricalPredictor name=\"" + c + "\" value=\"bb\" coefficient=\"" +
+                     std::to_string(1 << i) + "\"/>";
+        }
+        dict +=
+            "<DataField name=\"x\" optype=\"continuous\" dataType=\"double\"/>\n"
+            "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/>\n";
+        auto m = pmml::load(document(
+            dict,
+            "<RegressionModel functionName=\"regression\"><MiningSchema>" + schema +
+                "<MiningField name=\"x\"/><MiningField name=\"y\" usageType=\"predicted\"/></MiningSchema>"
+                "<RegressionTable intercept=\"0.5\"><NumericPredictor name=\"x\" coefficient=\"1\"/>" +
+                terms + "</RegressionTable></RegressionModel>\n"));
+        const auto& inputs = m->schema().inputs;
+        REQUIRE(inputs.size() == static_cast<std::size_t>(n) + 1);
+        // Row r: ci is "bb" when bit i of r is set, else "a" or "ccc"; then one place replaced.
+        const std::vector<Value> odd = {Value::string("zz"), Value::string("bb "), Value::number(3),
+                                        Value::missing()};
+        int listed_rows = 0;
+        for (int r = 0; r < 4; ++r)
+            for (int at = -1; at < n; ++at)
+                for (std::size_t kind = 0; kind < (at < 0 ? 1 : odd.size()); ++kind) {
+                    std::vector<Value> fast(inputs.size()), full(inputs.size());
+                    double expected = 0.5 + 7.0;
+                    for (std::size_t k = 0; k < inputs.size(); ++k) {
+                        if (inputs[k] == "x") {
+                            fast[k] = Value::number(7);
+                            full[k] = Value::string("7 ");
+                            continue;
+                        }
+                        const int i = std::stoi(inputs[k].substr(1));
+                        const bool bb = ((r * 0x5A5 + i) % 3) == 0;
+                        fast[k] = Value::string(bb ? "bb" : i % 2 ? "a" : "ccc");
+                        if (bb) expected += 1 << i;
+                        if (i == at) fast[k] = odd[kind];
+                        full[k] = fast[k];
+                    }
+                    INFO("row " << r << ", replaced at " << at << " by "
+                                << (at < 0 ? "" : to_string(odd[kind])));
+                    Prediction a, b;
+                    m->score(FeatureRow(fast.data(), fast.size()), a);
+                    m->score(FeatureRow(full.data(), full.size()), b);
+                    REQUIRE(a.error == b.error);
+                    REQUIRE(same(a.value, b.value));
+                    if (at < 0) {
+                        ++listed_rows;
+                        REQUIRE(a.ok());
+                        CHECK(a.value.as_number() == expected);
+                    }
+                }
+        CHECK(listed_rows == 4);
+    }
+}
