@@ -813,8 +813,8 @@ bool MiningModelImpl::walk_flat(const EvalScratch& s, double* acc, double& total
         return lanes == 5 ? groups(std::integral_constant<std::size_t, 5>{})
                           : groups(std::integral_constant<std::size_t, 4>{});
     }
-    // Shallow trees (deep ones have a lockstep copy above; `fixed` serves count_votes alone: a
-    // counted vote adds the same 1.0 per tree in any order), one after another.
+    // Shallow trees (deep ones have a lockstep copy above; a forest with the fixed copy never
+    // comes here, its votes are counted), one after another.
     for (const Flat& t : flat)
         if (!take(t, t.tree->walk(xs, cats))) return false;
     return true;

@@ -167,17 +167,21 @@ std::string forest(int trees, bool regression, const char* method, const std::st
                   "</Segmentation></MiningModel>\n");
 }
 
-std::vector<std::vector<Value>> grid() {
-    const std::vector<Value> xs = {Value::missing(),         Value::number(0.5),  Value::number(1),
-                                   Value::number(1.5),       Value::number(2),    Value::number(2.5),
-                                   Value::number(3),         Value::number(9),    Value::number(1e300),
-                                   Value::number(-HUGE_VAL), Value::string("abc")};
+/// Every x of `xs` with every c: missing, each listed value, a string no split lists.
+std::vector<std::vector<Value>> with_every_c(const std::vector<Value>& xs) {
     const std::vector<Value> cs = {Value::missing(), Value::string("p"), Value::string("q"),
                                    Value::string("r"), Value::string("not listed")};
     std::vector<std::vector<Value>> rows;
     for (const auto& x : xs)
         for (const auto& c : cs) rows.push_back({x, c});
     return rows;
+}
+
+/// x around the forests' thresholds and beyond (missing, infinite, text), with every c.
+std::vector<std::vector<Value>> grid() {
+    return with_every_c({Value::missing(), Value::number(0.5), Value::number(1), Value::number(1.5),
+                         Value::number(2), Value::number(2.5), Value::number(3), Value::number(9),
+                         Value::number(1e300), Value::number(-HUGE_VAL), Value::string("abc")});
 }
 
 }  // namespace
@@ -418,12 +422,7 @@ std::vector<std::vector<Value>> fine_grid() {
     std::vector<Value> xs = {Value::missing(), Value::number(1e300), Value::number(-HUGE_VAL),
                              Value::string("abc")};
     for (int k = -2; k <= 108; ++k) xs.push_back(Value::number(0.0937 * k));
-    const std::vector<Value> cs = {Value::missing(), Value::string("p"), Value::string("q"),
-                                   Value::string("r"), Value::string("not listed")};
-    std::vector<std::vector<Value>> rows;
-    for (const auto& x : xs)
-        for (const auto& c : cs) rows.push_back({x, c});
-    return rows;
+    return with_every_c(xs);
 }
 
 /// compare() for a document whose plan must name `walk`: the fast form under test is in use.
