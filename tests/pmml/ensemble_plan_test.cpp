@@ -372,15 +372,16 @@ std::string chain_node(const std::string& predicate, int tree, int depth, double
 /// A forest of `trees` complete numeric trees `depth` levels deep. With `category_root`, each tree
 /// first splits on c: {p} or {q}, a pair that leaves the listed value r out (a record with r takes
 /// the general walk, which stops at that split). With `mixed`, tree i is (5 * i) % 7 levels deep
-/// (tree 0 is a lone leaf) and `depth` is unused; with `chain`, tree 1 is a chain of 30 splits.
+/// (tree 0 is a lone leaf) and `depth` is unused; with `chain` above 0, tree 1 is a chain of that
+/// many splits.
 std::string split_forest(int trees, int depth, bool regression, const char* method, bool category_root,
-                         bool mixed = false, bool chain = false) {
+                         bool mixed = false, int chain = 0) {
     std::string segs;
     for (int i = 0; i < trees; ++i) {
         int leaf = 0;
         std::string root;
-        if (chain && i == 1) {
-            root = chain_node("<True/>", i, 30, 0, 10);
+        if (chain > 0 && i == 1) {
+            root = chain_node("<True/>", i, chain, 0, 10);
         } else if (mixed) {
             root = split_node("<True/>", i, (5 * i) % 7, 0, 10, regression, leaf);
         } else if (category_root) {
@@ -447,9 +448,10 @@ TEST_CASE("ensemble plan: each walk form agrees with the segment-by-segment path
             compare_walk(split_forest(trees, 2, false, "weightedMajorityVote", false), "over a packed copy",
                          direct);
         }
-        // A counted vote with a tree deeper than the fixed walk takes.
-        compare_walk(split_forest(4, 2, false, "majorityVote", false, false, true), "over a packed copy",
-                     direct);
+        // A counted vote with a tree deeper than the fixed walk takes (24 levels).
+        for (int chain : {25, 30})
+            compare_walk(split_forest(4, 2, false, "majorityVote", false, false, chain), "over a packed copy",
+                         direct);
         for (const char* method : {"sum", "weightedSum", "average", "weightedAverage"}) {
             INFO(method);
             compare_walk(split_forest(5, 3, true, method, false), "over a packed copy", general);
@@ -468,6 +470,9 @@ TEST_CASE("ensemble plan: each walk form agrees with the segment-by-segment path
             compare_walk(split_forest(trees, 0, false, "majorityVote", false, true),
                          "of a fixed number of levels over a counted copy", direct);
         }
+        // The deepest tree the fixed walk takes: 24 levels (a group of one such lane walks them all).
+        compare_walk(split_forest(4, 2, false, "majorityVote", false, false, 24),
+                     "of a fixed number of levels over a counted copy", direct);
         // On the general plan (an output the direct plan does not cover, the segments still flat):
         // the ensemble's evaluate() counts over the same copy.
         for (int trees : {1, 7, 12}) {
