@@ -381,39 +381,44 @@ TEST_CASE("regression tables: the dense sum equals the term-by-term sum bit for 
 TEST_CASE("regression tables: a value without a term leaves a sum of -0 as it is", "[pmml]") {
     // The grouped sum adds -0.0 for a category without a term (and for unlisted or missing ones),
     // which leaves every sum unchanged; the term loop (reached through a derived copy of c, which
-    // is not grouped) adds nothing. Both must give -0 for "q" and "r".
+    // is not grouped) adds nothing. Both must give -0 for "q" and "r", in double and in float
+    // arithmetic (x-mathContext="float" sums in float32, its own copy of the grouped sum).
     const std::string dict =
         "<DataField name=\"c\" optype=\"categorical\" dataType=\"string\"><Value value=\"p\"/><Value "
         "value=\"q\"/><Value value=\"r\"/></DataField>\n"
         "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/>\n";
-    auto doc = [&](const char* field, const char* derived) {
-        return document(
-            dict, std::string(derived) +
-                      "<RegressionModel functionName=\"regression\"><MiningSchema><MiningField "
-                      "name=\"c\" invalidValueTreatment=\"asIs\"/><MiningField name=\"y\" "
-                      "usageType=\"predicted\"/></MiningSchema><RegressionTable intercept=\"-0\">"
-                      "<CategoricalPredictor name=\"" +
-                      field + "\" value=\"p\" coefficient=\"1.5\"/></RegressionTable></RegressionModel>\n");
-    };
-    const std::string grouped = doc("c", "");
-    const std::string by_term =
-        doc("c_copy",
-            "<TransformationDictionary><DerivedField name=\"c_copy\" optype=\"categorical\" "
-            "dataType=\"string\"><FieldRef field=\"c\"/></DerivedField></TransformationDictionary>");
-    std::vector<std::vector<Value>> rows;
-    for (const char* c : {"p", "q", "r", "unlisted"}) rows.push_back({Value::string(c)});
-    rows.push_back({Value::missing()});
-    Counts counts = compare(grouped, by_term, rows);
-    CHECK(counts.predicted == 5);
-    auto m = pmml::load(grouped);
-    Prediction out;
-    for (const char* c : {"q", "r", "unlisted"}) {
-        INFO(c);
-        const Value row[1] = {Value::string(c)};
-        m->score(FeatureRow(row, 1), out);
-        REQUIRE(out.value.is_number());
-        CHECK(out.value.as_number() == 0.0);
-        CHECK(std::signbit(out.value.as_number()));
+    for (const char* math : {"", " x-mathContext=\"float\""}) {
+        INFO((*math ? "float arithmetic" : "double arithmetic"));
+        auto doc = [&](const char* field, const char* derived) {
+            return document(dict,
+                            std::string(derived) + "<RegressionModel functionName=\"regression\"" + math +
+                                "><MiningSchema><MiningField "
+                                "name=\"c\" invalidValueTreatment=\"asIs\"/><MiningField name=\"y\" "
+                                "usageType=\"predicted\"/></MiningSchema><RegressionTable intercept=\"-0\">"
+                                "<CategoricalPredictor name=\"" +
+                                field +
+                                "\" value=\"p\" coefficient=\"1.5\"/></RegressionTable></RegressionModel>\n");
+        };
+        const std::string grouped = doc("c", "");
+        const std::string by_term =
+            doc("c_copy",
+                "<TransformationDictionary><DerivedField name=\"c_copy\" optype=\"categorical\" "
+                "dataType=\"string\"><FieldRef field=\"c\"/></DerivedField></TransformationDictionary>");
+        std::vector<std::vector<Value>> rows;
+        for (const char* c : {"p", "q", "r", "unlisted"}) rows.push_back({Value::string(c)});
+        rows.push_back({Value::missing()});
+        Counts counts = compare(grouped, by_term, rows);
+        CHECK(counts.predicted == 5);
+        auto m = pmml::load(grouped);
+        Prediction out;
+        for (const char* c : {"q", "r", "unlisted"}) {
+            INFO(c);
+            const Value row[1] = {Value::string(c)};
+            m->score(FeatureRow(row, 1), out);
+            REQUIRE(out.value.is_number());
+            CHECK(out.value.as_number() == 0.0);
+            CHECK(std::signbit(out.value.as_number()));
+        }
     }
 }
 
