@@ -371,10 +371,6 @@ namespace {
     return ok;
 }
 
-}  // namespace
-
-namespace {
-
 /// The usual case for one input: a text that passes as it is, found in the perfect table, whose
 /// entry holds what to store for it (Symbols::set_quick); false otherwise (the caller then sends
 /// this input and the rest to strings_rest). Texts of 4 to 16 bytes, the usual ones, take one path
