@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -127,9 +129,116 @@ public:
     int by_category = -1;
     std::vector<std::uint32_t> table_categories;  ///< per table: its category (classification)
 
+    /// The tables of a classification in double arithmetic, compiled by seal() for
+    /// class_probabilities() when every table is dense and every category has one table: what the
+    /// dense sum reads, without its per-record tests of facts known at load time. It serves a record
+    /// on which none of its numeric inputs is missing (EvalScratch::missing_bits), so no input is a
+    /// NaN; every other record takes class_scores() as before.
+    struct Compact {
+        struct Num {
+            std::size_t slot;
+            double coef;
+        };
+        /// A categorical input's terms: coefs[base + k] for its category index k, which the input
+        /// loaders keep within -2 (missing), -1 (unlisted) and the input's number of interned strings
+        /// (fixed before seal()); the entries of -2, -1 and of every index without a term are -0.0.
+        struct Group {
+            std::size_t slot;
+            std::ptrdiff_t base;
+        };
+        /// One table: nums [num_begin, num_end) and groups [group_begin, group_end) in the dense
+        /// sum's order (numeric terms in document order, then the groups).
+        struct Part {
+            double intercept;
+            std::uint32_t num_begin, num_end, group_begin, group_end;
+            bool zero;  ///< no terms and an intercept of +-0: its score is the intercept
+        };
+        enum class Kind : std::uint8_t {
+            none,  ///< not compiled: class_scores() serves every record
+            general,
+            /// Softmax over two tables, one of which is `zero` (a logistic regression's reference
+            /// class): exp of one score.
+            softmax_pair,
+            softmax_three,  ///< softmax over three tables, unrolled
+        };
+        std::vector<Num> nums;
+        std::vector<Group> groups;
+        std::vector<double> coefs;
+        std::vector<Part> parts;         ///< per table
+        std::vector<std::uint32_t> to;   ///< per table: its place in the result row
+        std::uint64_t numeric_bits = 0;  ///< EvalScratch::missing_bits of the numeric inputs read
+        Kind kind = Kind::none;
+        std::uint8_t live = 0;  ///< softmax_pair: the table that is not `zero`
+
+        /// The dense sum of table t: the same operations in the same order as dense_value().
+        /// Four terms at a time, then the rest without a loop: a loop over a few terms costs more in
+        /// its control than in its arithmetic.
+        [[gnu::always_inline]] inline double value(std::size_t t, const double* xs,
+                                                   const std::int32_t* cats) const noexcept {
+            const Part& p = parts[t];
+            double acc = p.intercept;
+            const Num* n = nums.data() + p.num_begin;
+            const Num* const n_end = nums.data() + p.num_end;
+            for (; n_end - n >= 4; n += 4) {
+                acc += n[0].coef * xs[n[0].slot];
+                acc += n[1].coef * xs[n[1].slot];
+                acc += n[2].coef * xs[n[2].slot];
+                acc += n[3].coef * xs[n[3].slot];
+            }
+            switch (n_end - n) {
+                case 3:
+                    acc += n[0].coef * xs[n[0].slot];
+                    acc += n[1].coef * xs[n[1].slot];
+                    acc += n[2].coef * xs[n[2].slot];
+                    break;
+                case 2:
+                    acc += n[0].coef * xs[n[0].slot];
+                    acc += n[1].coef * xs[n[1].slot];
+                    break;
+                case 1:
+                    acc += n[0].coef * xs[n[0].slot];
+                    break;
+                default:
+                    break;
+            }
+            const double* c = coefs.data();
+            const Group* g = groups.data() + p.group_begin;
+            const Group* const g_end = groups.data() + p.group_end;
+            for (; g_end - g >= 4; g += 4) {
+                acc += c[g[0].base + cats[g[0].slot]];
+                acc += c[g[1].base + cats[g[1].slot]];
+                acc += c[g[2].base + cats[g[2].slot]];
+                acc += c[g[3].base + cats[g[3].slot]];
+            }
+            switch (g_end - g) {
+                case 3:
+                    acc += c[g[0].base + cats[g[0].slot]];
+                    acc += c[g[1].base + cats[g[1].slot]];
+                    acc += c[g[2].base + cats[g[2].slot]];
+                    break;
+                case 2:
+                    acc += c[g[0].base + cats[g[0].slot]];
+                    acc += c[g[1].base + cats[g[1].slot]];
+                    break;
+                case 1:
+                    acc += c[g[0].base + cats[g[0].slot]];
+                    break;
+                default:
+                    break;
+            }
+            return acc;
+        }
+        std::size_t memory_bytes() const noexcept {
+            return nums.capacity() * sizeof(Num) + groups.capacity() * sizeof(Group) +
+                   coefs.capacity() * sizeof(double) + parts.capacity() * sizeof(Part) +
+                   to.capacity() * sizeof(std::uint32_t);
+        }
+    };
+    Compact compact;
+
     std::size_t memory_bytes() const override {
         std::size_t n = own_bytes(*this) + tables.capacity() * sizeof(Table) +
-                        table_categories.capacity() * sizeof(std::uint32_t);
+                        table_categories.capacity() * sizeof(std::uint32_t) + compact.memory_bytes();
         for (const Table& t : tables) {
             n += t.nums.capacity() * sizeof(NumTerm) + t.cats.capacity() * sizeof(CatTerm) +
                  t.inters.capacity() * sizeof(InterTerm) + t.groups.capacity() * sizeof(CatGroup) +
@@ -222,6 +331,52 @@ public:
             }
             if (!t.dense) t.dense_nums = {};
         }
+        compact = compile_compact(prog);
+    }
+
+    /// The Compact form of the tables (kind none when it does not apply). finalize() has run, so
+    /// in_order, permuted and table_categories are known.
+    Compact compile_compact(const Program& prog) const {
+        Compact c;
+        if (!classification() || float_math || !(in_order || permuted)) return c;
+        std::size_t zeros = 0;
+        for (const Table& t : tables) {
+            if (!t.dense) return Compact{};
+            Compact::Part p{t.intercept, static_cast<std::uint32_t>(c.nums.size()),
+                            0,           static_cast<std::uint32_t>(c.groups.size()),
+                            0,           false};
+            for (const auto& [slot, coef] : t.dense_nums) {
+                c.nums.push_back({slot, coef});
+                c.numeric_bits |= std::uint64_t{1} << (slot & 63);
+            }
+            for (const CatGroup& g : t.groups) {
+                auto slot = static_cast<std::size_t>(g.slot);
+                // Every index an input loader writes is below the number of interned strings.
+                if (slot >= prog.symbols.size() || !prog.symbols[slot] ||
+                    prog.symbols[slot]->texts.size() != g.size)
+                    return Compact{};
+                c.groups.push_back({slot, static_cast<std::ptrdiff_t>(c.coefs.size()) + 2});
+                c.coefs.push_back(-0.0);  // -2: missing
+                c.coefs.push_back(-0.0);  // -1: unlisted
+                c.coefs.insert(c.coefs.end(), t.group_coefs.begin() + g.offset,
+                               t.group_coefs.begin() + g.offset + g.size);
+            }
+            p.num_end = static_cast<std::uint32_t>(c.nums.size());
+            p.group_end = static_cast<std::uint32_t>(c.groups.size());
+            p.zero = t.nums.empty() && t.cats.empty() && t.inters.empty() && t.intercept == 0.0;
+            zeros += p.zero ? 1 : 0;
+            c.parts.push_back(p);
+            c.to.push_back(in_order ? static_cast<std::uint32_t>(c.to.size())
+                                    : table_categories[c.to.size()]);
+        }
+        c.kind = Compact::Kind::general;
+        if (norm == Normalization::softmax && tables.size() == 2 && zeros == 1) {
+            c.kind = Compact::Kind::softmax_pair;
+            c.live = c.parts[0].zero ? 1 : 0;
+        } else if (norm == Normalization::softmax && tables.size() == 3) {
+            c.kind = Compact::Kind::softmax_three;
+        }
+        return c;
     }
 
     /// Builds Table::groups when every categorical term reads a mirrored string input by category
@@ -275,10 +430,29 @@ protected:
     }
 
 public:
+    std::string walk_summary() const override {
+        switch (compact.kind) {
+            case Compact::Kind::none:
+                return {};
+            case Compact::Kind::softmax_pair:
+                return "compiled tables, the softmax of one score";
+            case Compact::Kind::softmax_three:
+                return "compiled tables, a softmax of three";
+            default:
+                return "compiled tables";
+        }
+    }
     bool gives_class_probabilities() const override { return classification() && by_category >= 0; }
     /// The result's probabilities: the normalized scores in table order as they are when the tables
     /// list the categories in order, else scattered over a zeroed row as evaluate() does.
     const double* class_probabilities(Ctx& ctx) const override {
+        if (compact.kind != Compact::Kind::none && (ctx.s->missing_bits & compact.numeric_bits) == 0)
+            return compact_probabilities(ctx);
+        return scored_probabilities(ctx);
+    }
+    /// class_probabilities() by class_scores(), table by table (out of line: the Compact form's
+    /// records then run without its frame).
+    [[gnu::noinline]] const double* scored_probabilities(Ctx& ctx) const {
         double* ys = ctx.work(work);
         if (!class_scores(ctx, ys)) return nullptr;
         if (in_order) return ys;
@@ -315,6 +489,51 @@ public:
     }
 
 private:
+    /// class_probabilities() by the Compact form, for a record on which none of its numeric inputs
+    /// is missing: the dense sums, then normalize_classes()'s operations in its order (the softmax
+    /// of two and three classes written out), stored at once in the result row.
+    [[gnu::always_inline]] inline const double* compact_probabilities(Ctx& ctx) const {
+        const double* xs = ctx.s->xs.data();
+        const std::int32_t* cats = ctx.s->cats.data();
+        double* out = ctx.work(by_category);  // the work row itself when in_order
+        const std::uint32_t* to = compact.to.data();
+        switch (compact.kind) {
+            case Compact::Kind::softmax_pair: {
+                // The zero table's exp is exactly 1; 1 + e is e + 1 bit for bit.
+                const std::size_t live = compact.live;
+                double y = compact.value(live, xs, cats);
+                double e = y == 0.0 ? 1.0 : std::exp(y);
+                double sum = e + 1.0;
+                out[to[live]] = e / sum;
+                out[to[live ^ 1u]] = 1.0 / sum;
+                return out;
+            }
+            case Compact::Kind::softmax_three: {
+                // normalize_classes_general's softmax: its sum 0 + a + b + c is (a + b) + c bit for
+                // bit, a being an exp (+0 or more, or a NaN, which 0 + a keeps as it is).
+                double a = compact.value(0, xs, cats), b = compact.value(1, xs, cats),
+                       c = compact.value(2, xs, cats);
+                a = a == 0.0 ? 1.0 : std::exp(a);
+                b = b == 0.0 ? 1.0 : std::exp(b);
+                c = c == 0.0 ? 1.0 : std::exp(c);
+                double sum = a + b + c;
+                out[to[0]] = a / sum;
+                out[to[1]] = b / sum;
+                out[to[2]] = c / sum;
+                return out;
+            }
+            default:
+                break;
+        }
+        double* ys = ctx.work(work);
+        const std::size_t k = compact.parts.size();
+        for (std::size_t i = 0; i < k; ++i) ys[i] = compact.value(i, xs, cats);
+        normalize_classes(norm, ys, k);
+        if (!in_order)
+            for (std::size_t i = 0; i < k; ++i) out[to[i]] = ys[i];
+        return out;
+    }
+
     /// Classification: the normalized score of every table, in table order, into ys; false when a
     /// table has no value (a numeric input is missing).
     /// Inline in class_probabilities(), which the direct plan calls for every record.

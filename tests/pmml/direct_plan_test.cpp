@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -618,4 +619,174 @@ TEST_CASE("string inputs: one to ten of them, with a miss, a number or a missing
                 }
         CHECK(listed_rows == 4);
     }
+}
+
+namespace {
+
+/// A classification RegressionModel over the numeric inputs n0, n1, n2 (n1 replaced by 1.5 when
+/// missing) and the string inputs c0 to c5 (p, q and r listed; unlisted strings kept as they are).
+/// Table i (category k<i>) has shape[i].first NumericPredictors (n0, n1, n2, n0, ...) and the terms
+/// of shape[i].second string inputs (c0, c1, ...; each with a term for p and for r), or, when
+/// shape[i].first is -1, no terms and the intercept `zero` (a reference class). `in_order`: the
+/// tables in category order, else reversed.
+std::string compact_doc(const char* norm, const std::vector<std::pair<int, int>>& shape, bool in_order,
+                        const char* zero = "0") {
+    static const char* const coefs[] = {"0.3",  "-1.7", "2.5e-3", "-0.0625", "11.5", "-3.1415926535897931",
+                                        "1e-5", "0.7",  "-0.001", "4.25",    "-9",   "0.1"};
+    std::size_t next = 0;
+    auto coef = [&] { return std::string(coefs[next++ % (sizeof coefs / sizeof coefs[0])]); };
+    std::string dict;
+    for (int i = 0; i < 3; ++i)
+        dict +=
+            "<DataField name=\"n" + std::to_string(i) + "\" optype=\"continuous\" dataType=\"double\"/>\n";
+    for (int i = 0; i < 6; ++i)
+        dict += "<DataField name=\"c" + std::to_string(i) +
+                "\" optype=\"categorical\" dataType=\"string\"><Value value=\"p\"/><Value value=\"q\"/>"
+                "<Value value=\"r\"/></DataField>\n";
+    dict += "<DataField name=\"y\" optype=\"categorical\" dataType=\"string\">";
+    for (std::size_t k = 0; k < shape.size(); ++k) dict += "<Value value=\"k" + std::to_string(k) + "\"/>";
+    dict += "</DataField>\n";
+    std::string schema =
+        "<MiningSchema><MiningField name=\"n0\"/><MiningField name=\"n1\" "
+        "missingValueReplacement=\"1.5\"/><MiningField name=\"n2\"/>";
+    for (int i = 0; i < 6; ++i)
+        schema += "<MiningField name=\"c" + std::to_string(i) + "\" invalidValueTreatment=\"asIs\"/>";
+    schema += "<MiningField name=\"y\" usageType=\"predicted\"/></MiningSchema>";
+    std::vector<std::string> tables;
+    for (std::size_t k = 0; k < shape.size(); ++k) {
+        const auto [nums, groups] = shape[k];
+        std::string t = "<RegressionTable targetCategory=\"k" + std::to_string(k) + "\" intercept=\"";
+        if (nums < 0) {
+            tables.push_back(t + zero + "\"/>");
+            continue;
+        }
+        t += coef() + "\">";
+        for (int i = 0; i < nums; ++i)
+            t += "<NumericPredictor name=\"n" + std::to_string(i % 3) + "\" coefficient=\"" + coef() + "\"/>";
+        for (int i = 0; i < groups; ++i)
+            for (const char* v : {"p", "r"})
+                t += "<CategoricalPredictor name=\"c" + std::to_string(i) + "\" value=\"" + v +
+                     "\" coefficient=\"" + coef() + "\"/>";
+        tables.push_back(t + "</RegressionTable>");
+    }
+    std::string body;
+    for (std::size_t k = 0; k < tables.size(); ++k) body += tables[in_order ? k : tables.size() - 1 - k];
+    std::string outputs = "<Output><OutputField name=\"pred\" feature=\"predictedValue\"/>";
+    for (std::size_t k = 0; k < shape.size(); ++k)
+        outputs += "<OutputField name=\"p" + std::to_string(k) + "\" feature=\"probability\" value=\"k" +
+                   std::to_string(k) + "\"/>";
+    outputs += "</Output>";
+    return document(
+        dict, std::string("<RegressionModel functionName=\"classification\" normalizationMethod=\"") + norm +
+                  "\">" + schema + outputs + body + "</RegressionModel>\n");
+}
+
+/// `count` random records for the inputs of compact_doc (in the model's input order): numbers of
+/// every kind (zeros of both signs, extremes, subnormals, texts, missing, not numbers) and strings
+/// (listed, unlisted, missing, a number).
+std::vector<std::vector<Value>> random_records(const pmml::PmmlModel& m, std::size_t count, unsigned seed) {
+    std::mt19937 gen(seed);
+    std::uniform_real_distribution<double> wide(-50.0, 50.0);
+    const std::vector<Value> special = {
+        Value::missing(),       Value::number(0.0),      Value::number(-0.0),      Value::number(1e300),
+        Value::number(-1e300),  Value::number(4.9e-324), Value::number(-2.5e-310), Value::string("2.5"),
+        Value::string("-0.75"), Value::number(709.5),    Value::number(-745.25),   Value::string("x")};
+    const std::vector<Value> strings = {Value::missing(),   Value::string("p"),        Value::string("q"),
+                                        Value::string("r"), Value::string("unlisted"), Value::number(1)};
+    const auto& inputs = m.schema().inputs;
+    std::vector<std::vector<Value>> rows;
+    for (std::size_t r = 0; r < count; ++r) {
+        std::vector<Value> row(inputs.size());
+        for (std::size_t i = 0; i < inputs.size(); ++i) {
+            if (inputs[i][0] == 'c') {
+                row[i] = strings[gen() % strings.size()];
+            } else {
+                // Mostly ordinary numbers, so most records take the compiled tables.
+                unsigned pick = gen() % 8;
+                row[i] = pick < 6 ? Value::number(wide(gen)) : special[gen() % special.size()];
+            }
+        }
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+}  // namespace
+
+TEST_CASE("regression tables: the compiled tables equal the general path bit for bit", "[pmml]") {
+    using Shape = std::vector<std::pair<int, int>>;
+    // Term counts 0 to 9 (numeric) and 0 to 6 (grouped string inputs), so every remainder of the
+    // sum's four-at-a-time steps occurs; reference classes (-1) at every place.
+    const std::vector<Shape> shapes = {{{-1, 0}, {4, 5}},
+                                       {{4, 5}, {-1, 0}},
+                                       {{1, 0}, {-1, 0}},
+                                       {{-1, 0}, {0, 1}},
+                                       {{-1, 0}, {-1, 0}},
+                                       {{2, 3}, {3, 2}},
+                                       {{9, 6}, {-1, 0}},
+                                       {{0, 0}, {-1, 0}},
+                                       {{3, 2}, {5, 1}, {-1, 0}},
+                                       {{-1, 0}, {8, 4}, {7, 6}},
+                                       {{6, 0}, {-1, 0}, {0, 3}},
+                                       {{1, 1}, {2, 2}, {3, 3}},
+                                       {{1, 1}, {2, 2}, {-1, 0}, {4, 4}}};
+    int compiled = 0, predicted = 0, records = 0;
+    for (const char* norm : {"softmax", "logit", "simplemax", "probit", "cloglog", "none"})
+        for (const Shape& shape : shapes)
+            for (bool in_order : {true, false})
+                for (const char* zero : {"0", "-0"}) {
+                    std::string text = compact_doc(norm, shape, in_order, zero);
+                    INFO("normalization " << norm << ", " << shape.size() << " tables"
+                                          << (in_order ? "" : " out of order") << ", zero " << zero << "\n"
+                                          << text);
+                    auto m = pmml::load(text);
+                    const std::string& plan = m->describe().plan;
+                    REQUIRE(plan.find("direct (class probabilities)") == 0);
+                    if (plan.find("compiled tables") != std::string::npos) ++compiled;
+                    const bool pair = std::string(norm) == "softmax" && shape.size() == 2 &&
+                                      ((shape[0].first < 0) != (shape[1].first < 0));
+                    CHECK((plan.find("softmax of one score") != std::string::npos) == pair);
+                    Counts counts =
+                        compare(text, random_records(*m, 400, 7u + static_cast<unsigned>(compiled)));
+                    CHECK(counts.errors > 0);  // "x" for a number: an invalid value
+                    predicted += counts.predicted;
+                    records += counts.records;
+                }
+    CHECK(compiled == 6 * 13 * 2 * 2);
+    // Only simplemax over zero scores (0 / 0) predicts nothing.
+    CHECK(predicted > records / 2);
+}
+
+TEST_CASE("regression tables: the corpus's classifications on random records, compiled and general",
+          "[pmml]") {
+    const std::string dir = SCORESTREAM_PMML_CONFORMANCE_DIR;
+    if (!pmml_test::have_corpus(dir)) return;
+    const auto cases =
+        pmml_test::corpus_cases(dir, [](const std::string& types) { return types == "RegressionModel:1"; });
+    int compiled = 0;
+    for (const auto& name : cases) {
+        INFO("case " << name);
+        const std::string text = read_text(dir + "/" + name + "/model.pmml");
+        auto model = pmml::load(text);
+        if (model->describe().plan.find("direct (class probabilities)") != 0) continue;
+        if (model->describe().plan.find("compiled tables") != std::string::npos) ++compiled;
+        // Each input of each record from a random row of the case's input, or one of the values the
+        // rows do not hold.
+        const auto table = pmml::tools::read_csv(dir + "/" + name + "/input.csv");
+        const auto base = pmml_test::corpus_rows(table, model->schema().inputs, 0, {});
+        const std::vector<Value> other = {Value::missing(),     Value::string("not listed"),
+                                          Value::number(1e300), Value::number(-1e300),
+                                          Value::number(0.0),   Value::number(-0.0)};
+        std::mt19937 gen(11);
+        std::vector<std::vector<Value>> rows;
+        for (int r = 0; r < 4000; ++r) {
+            std::vector<Value> row(model->schema().inputs.size());
+            for (std::size_t i = 0; i < row.size(); ++i)
+                row[i] = gen() % 10 == 0 ? other[gen() % other.size()] : base[gen() % base.size()][i];
+            rows.push_back(std::move(row));
+        }
+        Counts counts = compare(text, rows);
+        CHECK(counts.predicted > 0);
+    }
+    CHECK(compiled >= 2);  // rattle's two multinom models
 }
