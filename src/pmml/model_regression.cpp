@@ -168,61 +168,56 @@ public:
         std::vector<std::uint32_t> to;   ///< per table: its place in the result row
         std::uint64_t numeric_bits = 0;  ///< EvalScratch::missing_bits of the numeric inputs read
         Kind kind = Kind::none;
-        std::uint8_t live = 0;  ///< softmax_pair: the table that is not `zero`
+        /// softmax_pair: the table that is not `zero`, and the places of both in the result row
+        std::uint32_t live = 0, live_at = 0, zero_at = 0;
 
         /// The dense sum of table t: the same operations in the same order as dense_value().
-        /// Four terms at a time, then the rest without a loop: a loop over a few terms costs more in
-        /// its control than in its arithmetic.
         [[gnu::always_inline]] inline double value(std::size_t t, const double* xs,
                                                    const std::int32_t* cats) const noexcept {
             const Part& p = parts[t];
             double acc = p.intercept;
-            const Num* n = nums.data() + p.num_begin;
-            const Num* const n_end = nums.data() + p.num_end;
-            for (; n_end - n >= 4; n += 4) {
-                acc += n[0].coef * xs[n[0].slot];
-                acc += n[1].coef * xs[n[1].slot];
-                acc += n[2].coef * xs[n[2].slot];
-                acc += n[3].coef * xs[n[3].slot];
-            }
-            switch (n_end - n) {
-                case 3:
-                    acc += n[0].coef * xs[n[0].slot];
-                    acc += n[1].coef * xs[n[1].slot];
-                    acc += n[2].coef * xs[n[2].slot];
-                    break;
-                case 2:
-                    acc += n[0].coef * xs[n[0].slot];
-                    acc += n[1].coef * xs[n[1].slot];
-                    break;
-                case 1:
-                    acc += n[0].coef * xs[n[0].slot];
-                    break;
-                default:
-                    break;
-            }
+            const Num* const n = nums.data();
+            acc = add_terms(acc, n + p.num_begin, n + p.num_end,
+                            [xs](double sum, const Num& e) { return sum + e.coef * xs[e.slot]; });
             const double* c = coefs.data();
-            const Group* g = groups.data() + p.group_begin;
-            const Group* const g_end = groups.data() + p.group_end;
-            for (; g_end - g >= 4; g += 4) {
-                acc += c[g[0].base + cats[g[0].slot]];
-                acc += c[g[1].base + cats[g[1].slot]];
-                acc += c[g[2].base + cats[g[2].slot]];
-                acc += c[g[3].base + cats[g[3].slot]];
-            }
-            switch (g_end - g) {
+            const Group* const g = groups.data();
+            return add_terms(acc, g + p.group_begin, g + p.group_end, [c, cats](double sum, const Group& e) {
+                return sum + c[e.base + cats[e.slot]];
+            });
+        }
+        /// add(...add(add(acc, *from), from[1])..., end[-1]): eight terms at a time while more than
+        /// eight are left, then the last one to eight written out, entered by their count (a loop over
+        /// a few terms costs more in its control than in its arithmetic).
+        template <class Term, class Add>
+        [[gnu::always_inline]] static double add_terms(double acc, const Term* from, const Term* end,
+                                                       Add add) noexcept {
+            for (; end - from > 8; from += 8)
+                for (int i = 0; i < 8; ++i) acc = add(acc, from[i]);
+            switch (end - from) {
+                case 8:
+                    acc = add(acc, end[-8]);
+                    [[fallthrough]];
+                case 7:
+                    acc = add(acc, end[-7]);
+                    [[fallthrough]];
+                case 6:
+                    acc = add(acc, end[-6]);
+                    [[fallthrough]];
+                case 5:
+                    acc = add(acc, end[-5]);
+                    [[fallthrough]];
+                case 4:
+                    acc = add(acc, end[-4]);
+                    [[fallthrough]];
                 case 3:
-                    acc += c[g[0].base + cats[g[0].slot]];
-                    acc += c[g[1].base + cats[g[1].slot]];
-                    acc += c[g[2].base + cats[g[2].slot]];
-                    break;
+                    acc = add(acc, end[-3]);
+                    [[fallthrough]];
                 case 2:
-                    acc += c[g[0].base + cats[g[0].slot]];
-                    acc += c[g[1].base + cats[g[1].slot]];
-                    break;
+                    acc = add(acc, end[-2]);
+                    [[fallthrough]];
                 case 1:
-                    acc += c[g[0].base + cats[g[0].slot]];
-                    break;
+                    acc = add(acc, end[-1]);
+                    [[fallthrough]];
                 default:
                     break;
             }
@@ -373,6 +368,8 @@ public:
         if (norm == Normalization::softmax && tables.size() == 2 && zeros == 1) {
             c.kind = Compact::Kind::softmax_pair;
             c.live = c.parts[0].zero ? 1 : 0;
+            c.live_at = c.to[c.live];
+            c.zero_at = c.to[c.live ^ 1u];
         } else if (norm == Normalization::softmax && tables.size() == 3) {
             c.kind = Compact::Kind::softmax_three;
         }
@@ -490,47 +487,56 @@ public:
 
 private:
     /// class_probabilities() by the Compact form, for a record on which none of its numeric inputs
-    /// is missing: the dense sums, then normalize_classes()'s operations in its order (the softmax
-    /// of two and three classes written out), stored at once in the result row.
-    [[gnu::always_inline]] inline const double* compact_probabilities(Ctx& ctx) const {
+    /// is missing: the dense sums, then normalize_classes()'s operations in its order, stored in
+    /// the result row. Each kind out of line with a frame of its own (the pair's is small).
+    const double* compact_probabilities(Ctx& ctx) const {
+        switch (compact.kind) {
+            case Compact::Kind::softmax_pair:
+                return pair_probabilities(ctx);
+            case Compact::Kind::softmax_three:
+                return three_probabilities(ctx);
+            default:
+                return general_probabilities(ctx);
+        }
+    }
+    [[gnu::noinline]] const double* pair_probabilities(Ctx& ctx) const {
+        // The zero table's exp is exactly 1, and 1 + e is e + 1 bit for bit.
+        double y = compact.value(compact.live, ctx.s->xs.data(), ctx.s->cats.data());
+        double e = y == 0.0 ? 1.0 : std::exp(y);
+        double sum = e + 1.0;
+        double* out = ctx.work(by_category);  // the work row itself when in_order
+        out[compact.live_at] = e / sum;
+        out[compact.zero_at] = 1.0 / sum;
+        return out;
+    }
+    [[gnu::noinline]] const double* three_probabilities(Ctx& ctx) const {
+        // normalize_classes_general's softmax: its sum 0 + a + b + c is (a + b) + c bit for bit, a
+        // being an exp (+0 or more, or a NaN, which 0 + a keeps as it is).
         const double* xs = ctx.s->xs.data();
         const std::int32_t* cats = ctx.s->cats.data();
-        double* out = ctx.work(by_category);  // the work row itself when in_order
+        double a = compact.value(0, xs, cats), b = compact.value(1, xs, cats), c = compact.value(2, xs, cats);
+        a = a == 0.0 ? 1.0 : std::exp(a);
+        b = b == 0.0 ? 1.0 : std::exp(b);
+        c = c == 0.0 ? 1.0 : std::exp(c);
+        double sum = a + b + c;
+        double* out = ctx.work(by_category);
         const std::uint32_t* to = compact.to.data();
-        switch (compact.kind) {
-            case Compact::Kind::softmax_pair: {
-                // The zero table's exp is exactly 1; 1 + e is e + 1 bit for bit.
-                const std::size_t live = compact.live;
-                double y = compact.value(live, xs, cats);
-                double e = y == 0.0 ? 1.0 : std::exp(y);
-                double sum = e + 1.0;
-                out[to[live]] = e / sum;
-                out[to[live ^ 1u]] = 1.0 / sum;
-                return out;
-            }
-            case Compact::Kind::softmax_three: {
-                // normalize_classes_general's softmax: its sum 0 + a + b + c is (a + b) + c bit for
-                // bit, a being an exp (+0 or more, or a NaN, which 0 + a keeps as it is).
-                double a = compact.value(0, xs, cats), b = compact.value(1, xs, cats),
-                       c = compact.value(2, xs, cats);
-                a = a == 0.0 ? 1.0 : std::exp(a);
-                b = b == 0.0 ? 1.0 : std::exp(b);
-                c = c == 0.0 ? 1.0 : std::exp(c);
-                double sum = a + b + c;
-                out[to[0]] = a / sum;
-                out[to[1]] = b / sum;
-                out[to[2]] = c / sum;
-                return out;
-            }
-            default:
-                break;
-        }
+        out[to[0]] = a / sum;
+        out[to[1]] = b / sum;
+        out[to[2]] = c / sum;
+        return out;
+    }
+    [[gnu::noinline]] const double* general_probabilities(Ctx& ctx) const {
+        const double* xs = ctx.s->xs.data();
+        const std::int32_t* cats = ctx.s->cats.data();
         double* ys = ctx.work(work);
         const std::size_t k = compact.parts.size();
         for (std::size_t i = 0; i < k; ++i) ys[i] = compact.value(i, xs, cats);
         normalize_classes(norm, ys, k);
-        if (!in_order)
-            for (std::size_t i = 0; i < k; ++i) out[to[i]] = ys[i];
+        if (in_order) return ys;
+        double* out = ctx.work(by_category);
+        const std::uint32_t* to = compact.to.data();
+        for (std::size_t i = 0; i < k; ++i) out[to[i]] = ys[i];
         return out;
     }
 
