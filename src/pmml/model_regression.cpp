@@ -129,11 +129,11 @@ public:
     int by_category = -1;
     std::vector<std::uint32_t> table_categories;  ///< per table: its category (classification)
 
-    /// The tables of a classification in double arithmetic, compiled by seal() for
-    /// class_probabilities() when every table is dense and every category has one table: what the
-    /// dense sum reads, without its per-record tests of facts known at load time. It serves a record
-    /// on which none of its numeric inputs is missing (EvalScratch::missing_bits), so no input is a
-    /// NaN; every other record takes class_scores() as before.
+    /// The tables in double arithmetic, compiled by seal() when every table is dense (and, for a
+    /// classification, every category has one table): what the dense sum reads, without its
+    /// per-record tests of facts known at load time. It serves a record on which none of its numeric
+    /// inputs is missing (EvalScratch::missing_bits), so no input is a NaN, in evaluate() and in
+    /// class_probabilities(); every other record takes table_value() as before.
     struct Compact {
         struct Num {
             std::size_t slot;
@@ -191,6 +191,7 @@ public:
         template <class Term, class Add>
         [[gnu::always_inline]] static double add_terms(double acc, const Term* from, const Term* end,
                                                        Add add) noexcept {
+            if (from == end) return acc;
             for (; end - from > 8; from += 8)
                 for (int i = 0; i < 8; ++i) acc = add(acc, from[i]);
             switch (end - from) {
@@ -333,7 +334,7 @@ public:
     /// in_order, permuted and table_categories are known.
     Compact compile_compact(const Program& prog) const {
         Compact c;
-        if (!classification() || float_math || !(in_order || permuted)) return c;
+        if (float_math || (classification() && !(in_order || permuted))) return c;
         std::size_t zeros = 0;
         for (const Table& t : tables) {
             if (!t.dense) return Compact{};
@@ -361,8 +362,9 @@ public:
             p.zero = t.nums.empty() && t.cats.empty() && t.inters.empty() && t.intercept == 0.0;
             zeros += p.zero ? 1 : 0;
             c.parts.push_back(p);
-            c.to.push_back(in_order ? static_cast<std::uint32_t>(c.to.size())
-                                    : table_categories[c.to.size()]);
+            if (classification())
+                c.to.push_back(in_order ? static_cast<std::uint32_t>(c.to.size())
+                                        : table_categories[c.to.size()]);
         }
         c.kind = Compact::Kind::general;
         if (norm == Normalization::softmax && tables.size() == 2 && zeros == 1) {
@@ -413,7 +415,10 @@ protected:
     void evaluate(Ctx& ctx, ModelResult& r) const override {
         if (!classification()) {
             double y;
-            if (!table_value(ctx, tables[0], y)) return;
+            if (compact_applies(ctx))
+                y = compact.value(0, ctx.s->xs.data(), ctx.s->cats.data());
+            else if (!table_value(ctx, tables[0], y))
+                return;
             r.value = Value::number(float_math ? static_cast<double>(link_float(norm, static_cast<float>(y)))
                                                : apply_link(norm, y));
             return;
@@ -436,15 +441,14 @@ public:
             case Compact::Kind::softmax_three:
                 return "compiled tables, a softmax of three";
             default:
-                return "compiled tables";
+                return classification() ? "compiled tables" : "compiled table";
         }
     }
     bool gives_class_probabilities() const override { return classification() && by_category >= 0; }
     /// The result's probabilities: the normalized scores in table order as they are when the tables
     /// list the categories in order, else scattered over a zeroed row as evaluate() does.
     const double* class_probabilities(Ctx& ctx) const override {
-        if (compact.kind != Compact::Kind::none && (ctx.s->missing_bits & compact.numeric_bits) == 0)
-            return compact_probabilities(ctx);
+        if (compact_applies(ctx)) return compact_probabilities(ctx);
         return scored_probabilities(ctx);
     }
     /// class_probabilities() by class_scores(), table by table (out of line: the Compact form's
@@ -486,6 +490,10 @@ public:
     }
 
 private:
+    /// The Compact form serves this record: none of its numeric inputs is missing.
+    bool compact_applies(const Ctx& ctx) const noexcept {
+        return compact.kind != Compact::Kind::none && (ctx.s->missing_bits & compact.numeric_bits) == 0;
+    }
     /// class_probabilities() by the Compact form, for a record on which none of its numeric inputs
     /// is missing: the dense sums, then normalize_classes()'s operations in its order, stored in
     /// the result row. Each kind out of line with a frame of its own (the pair's is small).
@@ -545,6 +553,12 @@ private:
     /// Inline in class_probabilities(), which the direct plan calls for every record.
     [[gnu::always_inline]] inline bool class_scores(Ctx& ctx, double* ys) const {
         std::size_t k = tables.size();
+        if (compact_applies(ctx)) {
+            for (std::size_t i = 0; i < k; ++i)
+                ys[i] = compact.value(i, ctx.s->xs.data(), ctx.s->cats.data());
+            normalize_classes(norm, ys, k);
+            return true;
+        }
         for (std::size_t i = 0; i < k; ++i)
             if (!table_value(ctx, tables[i], ys[i])) return false;
         if (float_math)

@@ -623,10 +623,10 @@ TEST_CASE("string inputs: one to ten of them, with a miss, a number or a missing
 
 namespace {
 
-/// A classification RegressionModel over the numeric inputs n0, n1, n2 (n1 replaced by 1.5 when
-/// missing) and the string inputs c0 to c5 (p, q and r listed; unlisted strings kept as they are).
-/// Table i (category k<i>) has shape[i].first NumericPredictors (n0, n1, n2, n0, ...) and the terms
-/// of shape[i].second string inputs (c0, c1, ...; each with a term for p and for r), or, when
+/// A classification RegressionModel (a regression when there is one table) over the numeric inputs n0, n1, n2
+/// (n1 replaced by 1.5 when missing) and the string inputs c0 to c5 (p, q and r listed; unlisted strings kept
+/// as they are). Table i (category k<i>) has shape[i].first NumericPredictors (n0, n1, n2, n0, ...) and the
+/// terms of shape[i].second string inputs (c0, c1, ...; each with a term for p and for r), or, when
 /// shape[i].first is -1, no terms and the intercept `zero` (a reference class). `in_order`: the
 /// tables in category order, else reversed.
 std::string compact_doc(const char* norm, const std::vector<std::pair<int, int>>& shape, bool in_order,
@@ -643,9 +643,15 @@ std::string compact_doc(const char* norm, const std::vector<std::pair<int, int>>
         dict += "<DataField name=\"c" + std::to_string(i) +
                 "\" optype=\"categorical\" dataType=\"string\"><Value value=\"p\"/><Value value=\"q\"/>"
                 "<Value value=\"r\"/></DataField>\n";
-    dict += "<DataField name=\"y\" optype=\"categorical\" dataType=\"string\">";
-    for (std::size_t k = 0; k < shape.size(); ++k) dict += "<Value value=\"k" + std::to_string(k) + "\"/>";
-    dict += "</DataField>\n";
+    const bool regression = shape.size() == 1;
+    if (regression) {
+        dict += "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/>\n";
+    } else {
+        dict += "<DataField name=\"y\" optype=\"categorical\" dataType=\"string\">";
+        for (std::size_t k = 0; k < shape.size(); ++k)
+            dict += "<Value value=\"k" + std::to_string(k) + "\"/>";
+        dict += "</DataField>\n";
+    }
     std::string schema =
         "<MiningSchema><MiningField name=\"n0\"/><MiningField name=\"n1\" "
         "missingValueReplacement=\"1.5\"/><MiningField name=\"n2\"/>";
@@ -655,7 +661,9 @@ std::string compact_doc(const char* norm, const std::vector<std::pair<int, int>>
     std::vector<std::string> tables;
     for (std::size_t k = 0; k < shape.size(); ++k) {
         const auto [nums, groups] = shape[k];
-        std::string t = "<RegressionTable targetCategory=\"k" + std::to_string(k) + "\" intercept=\"";
+        std::string t = "<RegressionTable " +
+                        (regression ? std::string() : "targetCategory=\"k" + std::to_string(k) + "\" ") +
+                        "intercept=\"";
         if (nums < 0) {
             tables.push_back(t + zero + "\"/>");
             continue;
@@ -672,13 +680,13 @@ std::string compact_doc(const char* norm, const std::vector<std::pair<int, int>>
     std::string body;
     for (std::size_t k = 0; k < tables.size(); ++k) body += tables[in_order ? k : tables.size() - 1 - k];
     std::string outputs = "<Output><OutputField name=\"pred\" feature=\"predictedValue\"/>";
-    for (std::size_t k = 0; k < shape.size(); ++k)
+    for (std::size_t k = 0; k < shape.size() && !regression; ++k)
         outputs += "<OutputField name=\"p" + std::to_string(k) + "\" feature=\"probability\" value=\"k" +
                    std::to_string(k) + "\"/>";
     outputs += "</Output>";
-    return document(
-        dict, std::string("<RegressionModel functionName=\"classification\" normalizationMethod=\"") + norm +
-                  "\">" + schema + outputs + body + "</RegressionModel>\n");
+    return document(dict, std::string("<RegressionModel functionName=\"") +
+                              (regression ? "regression" : "classification") + "\" normalizationMethod=\"" +
+                              norm + "\">" + schema + outputs + body + "</RegressionModel>\n");
 }
 
 /// `count` random records for the inputs of compact_doc (in the model's input order): numbers of
@@ -711,12 +719,58 @@ std::vector<std::vector<Value>> random_records(const pmml::PmmlModel& m, std::si
     return rows;
 }
 
+/// `text` with the first input a NumericPredictor names (a CategoricalPredictor when there is
+/// none) read through a derived copy in the model's LocalTransformations: a table with such a term is
+/// not dense, so the model keeps no compiled tables and sums term by term. "" when no table has a
+/// term.
+std::string without_compiled_tables(std::string text) {
+    // The name attribute of the element starting at `at` (its position, and its length).
+    auto name_of = [&text](std::size_t at) {
+        const auto end = text.find('>', at);
+        auto from = text.find(" name=\"", at);
+        if (from == std::string::npos || from > end) return std::make_pair(std::string::npos, std::size_t{0});
+        from += std::strlen(" name=\"");
+        return std::make_pair(from, text.find('"', from) - from);
+    };
+    std::string kind = "<NumericPredictor ";
+    if (text.find(kind) == std::string::npos) kind = "<CategoricalPredictor ";
+    auto at = text.find(kind);
+    if (at == std::string::npos) return {};
+    const auto [first, size] = name_of(at);
+    REQUIRE(first != std::string::npos);
+    const std::string name = text.substr(first, size);
+    for (; at != std::string::npos; at = text.find(kind, at + 1)) {
+        const auto [from, n] = name_of(at);
+        if (from != std::string::npos && text.compare(from, n, name) == 0) text.insert(from + n, "_copy");
+    }
+    const bool numeric = kind[1] == 'N';
+    const std::string field =
+        "<DerivedField name=\"" + name + "_copy\" optype=\"" +
+        (numeric ? "continuous\" dataType=\"double\"" : "categorical\" dataType=\"string\"") +
+        "><FieldRef field=\"" + name + "\"/></DerivedField>";
+    const auto model = text.find("<RegressionModel");
+    REQUIRE(model != std::string::npos);
+    const auto first_table = text.find("<RegressionTable", model);
+    const auto local = text.find("<LocalTransformations", model);
+    const bool empty =
+        local != std::string::npos &&
+        text.compare(local, std::strlen("<LocalTransformations/>"), "<LocalTransformations/>") == 0;
+    if (local < first_table && empty)
+        text.replace(local, std::strlen("<LocalTransformations/>"),
+                     "<LocalTransformations>" + field + "</LocalTransformations>");
+    else if (local < first_table)
+        text.insert(text.find('>', local) + 1, field);
+    else
+        text.insert(first_table, "<LocalTransformations>" + field + "</LocalTransformations>");
+    return text;
+}
+
 }  // namespace
 
-TEST_CASE("regression tables: the compiled tables equal the general path bit for bit", "[pmml]") {
+TEST_CASE("regression tables: the compiled tables equal the term-by-term sum bit for bit", "[pmml]") {
     using Shape = std::vector<std::pair<int, int>>;
-    // Term counts 0 to 9 (numeric) and 0 to 6 (grouped string inputs), so every remainder of the
-    // sum's four-at-a-time steps occurs; reference classes (-1) at every place.
+    // Term counts 0 to 9 (numeric) and 0 to 6 (grouped string inputs), so that the sums written out
+    // by count and the steps of eight both occur; reference classes (-1) at every place.
     const std::vector<Shape> shapes = {{{-1, 0}, {4, 5}},
                                        {{4, 5}, {-1, 0}},
                                        {{1, 0}, {-1, 0}},
@@ -730,12 +784,12 @@ TEST_CASE("regression tables: the compiled tables equal the general path bit for
                                        {{6, 0}, {-1, 0}, {0, 3}},
                                        {{1, 1}, {2, 2}, {3, 3}},
                                        {{1, 1}, {2, 2}, {-1, 0}, {4, 4}}};
-    int compiled = 0, predicted = 0, records = 0;
+    int compiled = 0, predicted = 0, records = 0, by_terms = 0;
     for (const char* norm : {"softmax", "logit", "simplemax", "probit", "cloglog", "none"})
         for (const Shape& shape : shapes)
             for (bool in_order : {true, false})
                 for (const char* zero : {"0", "-0"}) {
-                    std::string text = compact_doc(norm, shape, in_order, zero);
+                    const std::string text = compact_doc(norm, shape, in_order, zero);
                     INFO("normalization " << norm << ", " << shape.size() << " tables"
                                           << (in_order ? "" : " out of order") << ", zero " << zero << "\n"
                                           << text);
@@ -746,18 +800,40 @@ TEST_CASE("regression tables: the compiled tables equal the general path bit for
                     const bool pair = std::string(norm) == "softmax" && shape.size() == 2 &&
                                       ((shape[0].first < 0) != (shape[1].first < 0));
                     CHECK((plan.find("softmax of one score") != std::string::npos) == pair);
-                    Counts counts =
-                        compare(text, random_records(*m, 400, 7u + static_cast<unsigned>(compiled)));
+                    const auto rows = random_records(*m, 400, 7u + static_cast<unsigned>(compiled));
+                    // The direct plan's class_probabilities() and the general path's evaluate(), each
+                    // with and without the compiled tables (when a table has terms).
+                    Counts counts = compare(text, rows);
+                    if (const std::string by_term = without_compiled_tables(text); !by_term.empty()) {
+                        REQUIRE(pmml::load(by_term)->describe().plan.find("compiled") == std::string::npos);
+                        compare(text, by_term, rows);
+                        compare(general_twin(text), general_twin(by_term), rows);
+                        ++by_terms;
+                    }
                     CHECK(counts.errors > 0);  // "x" for a number: an invalid value
                     predicted += counts.predicted;
                     records += counts.records;
                 }
     CHECK(compiled == 6 * 13 * 2 * 2);
+    CHECK(by_terms == 6 * 11 * 2 * 2);  // all but the two shapes without terms
     // Only simplemax over zero scores (0 / 0) predicts nothing.
     CHECK(predicted > records / 2);
+    // A regression: one table, every normalization.
+    for (const char* norm : {"none", "exp", "logit", "softmax", "probit", "cloglog", "loglog", "cauchit"})
+        for (const auto& [nums, groups] : Shape{{0, 0}, {1, 0}, {0, 1}, {4, 5}, {9, 6}, {8, 6}}) {
+            const std::string text = compact_doc(norm, {{nums, groups}}, true);
+            INFO("regression, normalization " << norm << "\n" << text);
+            auto m = pmml::load(text);
+            CHECK(m->describe().plan.find("compiled table") != std::string::npos);
+            const auto rows = random_records(*m, 400, 3);
+            Counts counts = compare(text, rows);
+            CHECK(counts.predicted > 100);
+            if (const std::string by_term = without_compiled_tables(text); !by_term.empty())
+                compare(text, by_term, rows);
+        }
 }
 
-TEST_CASE("regression tables: the corpus's classifications on random records, compiled and general",
+TEST_CASE("regression tables: the corpus's regressions on random records, compiled and term by term",
           "[pmml]") {
     const std::string dir = SCORESTREAM_PMML_CONFORMANCE_DIR;
     if (!pmml_test::have_corpus(dir)) return;
@@ -768,25 +844,29 @@ TEST_CASE("regression tables: the corpus's classifications on random records, co
         INFO("case " << name);
         const std::string text = read_text(dir + "/" + name + "/model.pmml");
         auto model = pmml::load(text);
-        if (model->describe().plan.find("direct (class probabilities)") != 0) continue;
-        if (model->describe().plan.find("compiled tables") != std::string::npos) ++compiled;
-        // Each input of each record from a random row of the case's input, or one of the values the
-        // rows do not hold.
+        if (model->describe().plan.find("compiled") != std::string::npos) ++compiled;
+        // The rows, then records whose every input comes from a random row of the case's input or,
+        // one time in ten, is one of the values the rows do not hold.
         const auto table = pmml::tools::read_csv(dir + "/" + name + "/input.csv");
-        const auto base = pmml_test::corpus_rows(table, model->schema().inputs, 0, {});
+        auto rows = pmml_test::corpus_rows(table, model->schema().inputs, 0, {});
+        const std::size_t base = rows.size();
         const std::vector<Value> other = {Value::missing(),     Value::string("not listed"),
                                           Value::number(1e300), Value::number(-1e300),
                                           Value::number(0.0),   Value::number(-0.0)};
         std::mt19937 gen(11);
-        std::vector<std::vector<Value>> rows;
         for (int r = 0; r < 4000; ++r) {
             std::vector<Value> row(model->schema().inputs.size());
             for (std::size_t i = 0; i < row.size(); ++i)
-                row[i] = gen() % 10 == 0 ? other[gen() % other.size()] : base[gen() % base.size()][i];
+                row[i] = gen() % 10 == 0 ? other[gen() % other.size()] : rows[gen() % base][i];
             rows.push_back(std::move(row));
         }
-        Counts counts = compare(text, rows);
+        const std::string by_term = without_compiled_tables(text);
+        REQUIRE(pmml::load(by_term)->describe().plan.find("compiled") == std::string::npos);
+        Counts counts = compare(text, by_term, rows);
         CHECK(counts.predicted > 0);
+        compare(general_twin(text), general_twin(by_term), rows);
     }
-    CHECK(compiled >= 2);  // rattle's two multinom models
+    // rattle's two multinom models, sas-LogisticRegressionIris and the linear regressions of rattle
+    // and rapidminer (the others read derived fields or powers).
+    CHECK(compiled >= 5);
 }
