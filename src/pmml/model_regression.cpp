@@ -129,11 +129,14 @@ public:
     int by_category = -1;
     std::vector<std::uint32_t> table_categories;  ///< per table: its category (classification)
 
-    /// The tables in double arithmetic, compiled by seal() when every table is dense (and, for a
-    /// classification, every category has one table): what the dense sum reads, without its
-    /// per-record tests of facts known at load time. It serves a record on which none of its numeric
-    /// inputs is missing (EvalScratch::missing_bits), so no input is a NaN, in evaluate() and in
-    /// class_probabilities(); every other record takes table_value() as before.
+    /// The tables of a classification in double arithmetic, compiled by seal() for
+    /// class_probabilities() (the direct plan) when every table is dense and every category has one
+    /// table: what the dense sum reads, without its per-record tests of facts known at load time. It
+    /// serves a record on which none of its numeric inputs is missing (EvalScratch::missing_bits), so
+    /// no input is a NaN; every other record takes class_scores() as before. evaluate() (the general
+    /// path) does not use it: its code stays as it was, which the exception path of documents whose
+    /// expressions fail on every record is sensitive to (the unwinder interprets the frame's CFA
+    /// program up to the call that threw).
     struct Compact {
         struct Num {
             std::size_t slot;
@@ -334,7 +337,7 @@ public:
     /// in_order, permuted and table_categories are known.
     Compact compile_compact(const Program& prog) const {
         Compact c;
-        if (float_math || (classification() && !(in_order || permuted))) return c;
+        if (!classification() || float_math || !(in_order || permuted)) return c;
         std::size_t zeros = 0;
         for (const Table& t : tables) {
             if (!t.dense) return Compact{};
@@ -362,9 +365,8 @@ public:
             p.zero = t.nums.empty() && t.cats.empty() && t.inters.empty() && t.intercept == 0.0;
             zeros += p.zero ? 1 : 0;
             c.parts.push_back(p);
-            if (classification())
-                c.to.push_back(in_order ? static_cast<std::uint32_t>(c.to.size())
-                                        : table_categories[c.to.size()]);
+            c.to.push_back(in_order ? static_cast<std::uint32_t>(c.to.size())
+                                    : table_categories[c.to.size()]);
         }
         c.kind = Compact::Kind::general;
         if (norm == Normalization::softmax && tables.size() == 2 && zeros == 1) {
@@ -415,10 +417,7 @@ protected:
     void evaluate(Ctx& ctx, ModelResult& r) const override {
         if (!classification()) {
             double y;
-            if (compact_applies(ctx))
-                y = compact.value(0, ctx.s->xs.data(), ctx.s->cats.data());
-            else if (!table_value(ctx, tables[0], y))
-                return;
+            if (!table_value(ctx, tables[0], y)) return;
             r.value = Value::number(float_math ? static_cast<double>(link_float(norm, static_cast<float>(y)))
                                                : apply_link(norm, y));
             return;
@@ -437,11 +436,11 @@ public:
             case Compact::Kind::none:
                 return {};
             case Compact::Kind::softmax_pair:
-                return "compiled tables, the softmax of one score";
+                return "class probabilities from compiled tables, the softmax of one score";
             case Compact::Kind::softmax_three:
-                return "compiled tables, a softmax of three";
+                return "class probabilities from compiled tables, a softmax of three";
             default:
-                return classification() ? "compiled tables" : "compiled table";
+                return "class probabilities from compiled tables";
         }
     }
     bool gives_class_probabilities() const override { return classification() && by_category >= 0; }
@@ -553,12 +552,6 @@ private:
     /// Inline in class_probabilities(), which the direct plan calls for every record.
     [[gnu::always_inline]] inline bool class_scores(Ctx& ctx, double* ys) const {
         std::size_t k = tables.size();
-        if (compact_applies(ctx)) {
-            for (std::size_t i = 0; i < k; ++i)
-                ys[i] = compact.value(i, ctx.s->xs.data(), ctx.s->cats.data());
-            normalize_classes(norm, ys, k);
-            return true;
-        }
         for (std::size_t i = 0; i < k; ++i)
             if (!table_value(ctx, tables[i], ys[i])) return false;
         if (float_math)
