@@ -507,9 +507,11 @@ private:
         }
     }
     [[gnu::noinline]] const double* pair_probabilities(Ctx& ctx) const {
-        // The zero table's exp is exactly 1, and 1 + e is e + 1 bit for bit.
+        // The zero table's exp is exactly 1, and 1 + e is e + 1 bit for bit. normalize_classes()
+        // skips exp for a zero score, whose exp is exactly 1 (C's Annex F; glibc returns 1 + x for
+        // |x| below 2^-54): calling it gives the same bits.
         double y = compact.value(compact.live, ctx.s->xs.data(), ctx.s->cats.data());
-        double e = y == 0.0 ? 1.0 : std::exp(y);
+        double e = std::exp(y);
         double sum = e + 1.0;
         double* out = ctx.work(by_category);  // the work row itself when in_order
         out[compact.live_at] = e / sum;

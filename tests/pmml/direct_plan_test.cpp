@@ -871,3 +871,42 @@ TEST_CASE("regression tables: the corpus's regressions on random records, compil
     // derived fields; regressions have no compiled tables).
     CHECK(compiled >= 3);
 }
+
+TEST_CASE("regression tables: the softmax of one score at zero, tiny and overflowing scores", "[pmml]") {
+    // A logistic regression whose live table's score is +-0 for n0 = +-0 (the compiled pair then
+    // takes exp(+-0), exactly 1, where normalize_classes() skips the call), and tiny, huge and
+    // overflowing scores around it.
+    const std::string dict =
+        "<DataField name=\"n0\" optype=\"continuous\" dataType=\"double\"/>\n"
+        "<DataField name=\"y\" optype=\"categorical\" dataType=\"string\"><Value value=\"k0\"/><Value "
+        "value=\"k1\"/></DataField>\n";
+    for (bool zero_first : {false, true}) {
+        const std::string live =
+            "<RegressionTable targetCategory=\"k0\" intercept=\"0\"><NumericPredictor name=\"n0\" "
+            "coefficient=\"2.5\"/></RegressionTable>";
+        const std::string zero = "<RegressionTable targetCategory=\"k1\" intercept=\"0\"/>";
+        const std::string text = document(
+            dict,
+            "<RegressionModel functionName=\"classification\" normalizationMethod=\"softmax\">"
+            "<MiningSchema><MiningField name=\"n0\"/><MiningField name=\"y\" usageType=\"predicted\"/>"
+            "</MiningSchema><Output><OutputField name=\"p0\" feature=\"probability\" value=\"k0\"/>"
+            "<OutputField name=\"p1\" feature=\"probability\" value=\"k1\"/></Output>" +
+                (zero_first ? zero + live : live + zero) + "</RegressionModel>\n");
+        INFO(text);
+        auto m = pmml::load(text);
+        REQUIRE(m->describe().plan.find("softmax of one score") != std::string::npos);
+        std::vector<std::vector<Value>> rows;
+        for (double x : {0.0, -0.0, 1e-320, -1e-320, 1e-300, 5.0, -5.0, 283.0, 284.0, -298.0, -299.0, 1e300})
+            rows.push_back({Value::number(x)});
+        rows.push_back({Value::missing()});
+        compare(text, rows);
+        compare(text, without_compiled_tables(text), rows);
+        Prediction out;
+        for (double x : {0.0, -0.0}) {
+            const Value row[1] = {Value::number(x)};
+            m->score(FeatureRow(row, 1), out);
+            CHECK(out.outputs[0].as_number() == 0.5);
+            CHECK(out.outputs[1].as_number() == 0.5);
+        }
+    }
+}
