@@ -71,9 +71,10 @@ struct PmmlModel::Impl {
     static constexpr int predicted_class = -1, predicted_probability = -2;
     std::vector<int> class_outputs;
     std::vector<Value> class_values;  ///< per category: the predicted value
-    /// classes: the outputs are the predicted value and then the probability of every category in
-    /// order (the usual classifier): written without reading class_outputs.
-    bool class_standard = false;
+    /// classes: the outputs are the probability of every category in order, after the predicted
+    /// value when class_first is 1 (the usual classifier): written without reading class_outputs.
+    /// -1: any other list of outputs.
+    std::int8_t class_first = -1;
     /// input_slots.size() and output_slots.size(), read by every record.
     std::size_t input_count = 0, output_count = 0;
 
@@ -223,23 +224,31 @@ void PmmlModel::score(const FeatureRow& row, Prediction& out) const {
                     const Value& predicted = m.class_values[static_cast<std::size_t>(best)];
                     out.value = predicted;
                     Value* o = out.outputs.data();
-                    if (m.class_standard) {
-                        o[0] = predicted;
-                        // Two to four categories (a logistic regression, Iris) without the loop.
+                    // The probabilities in category order, two to four categories (a logistic
+                    // regression, Iris) without a loop.
+                    auto probabilities = [n, p](Value* to) {
                         switch (n) {
                             case 4:
-                                o[4] = Value::number(p[3]);
+                                to[3] = Value::number(p[3]);
                                 [[fallthrough]];
                             case 3:
-                                o[3] = Value::number(p[2]);
+                                to[2] = Value::number(p[2]);
                                 [[fallthrough]];
                             case 2:
-                                o[2] = Value::number(p[1]);
-                                o[1] = Value::number(p[0]);
+                                to[1] = Value::number(p[1]);
+                                to[0] = Value::number(p[0]);
                                 break;
                             default:
-                                for (std::size_t c = 0; c < n; ++c) o[c + 1] = Value::number(p[c]);
+                                for (std::size_t c = 0; c < n; ++c) to[c] = Value::number(p[c]);
                         }
+                    };
+                    if (m.class_first == 1) {  // the predicted value first
+                        o[0] = predicted;
+                        probabilities(o + 1);
+                        return;
+                    }
+                    if (m.class_first == 0) {
+                        probabilities(o);
                         return;
                     }
                     for (int c : m.class_outputs) {
@@ -402,10 +411,12 @@ void plan_direct(PmmlModel::Impl& m) {
             return;
         }
     }
-    m.class_standard =
-        m.class_outputs.size() == m.class_values.size() + 1 && m.class_outputs[0] == Impl::predicted_class;
-    for (std::size_t c = 0; m.class_standard && c < m.class_values.size(); ++c)
-        m.class_standard = m.class_outputs[c + 1] == static_cast<int>(c);
+    // The probabilities in category order, after the predicted value or not.
+    const std::size_t first = !m.class_outputs.empty() && m.class_outputs[0] == Impl::predicted_class ? 1 : 0;
+    bool in_order = m.class_outputs.size() == m.class_values.size() + first;
+    for (std::size_t c = 0; in_order && c < m.class_values.size(); ++c)
+        in_order = m.class_outputs[c + first] == static_cast<int>(c);
+    m.class_first = in_order ? static_cast<std::int8_t>(first) : std::int8_t{-1};
     m.direct = Impl::Direct::classes;
 }
 

@@ -300,16 +300,26 @@ TEST_CASE("direct plan: classification regressions under every normalization", "
         "<OutputField name=\"p_mid\" feature=\"probability\" value=\"mid\"/>"
         "<OutputField name=\"p_hi\" feature=\"probability\" value=\"hi\"/>"
         "<OutputField name=\"pred\" feature=\"predictedValue\"/></Output>";
-    const std::vector<Value> as = {Value::missing(),     Value::number(-2),  Value::number(0),
-                                   Value::number(0.5),   Value::number(3e2), Value::number(-1e300),
-                                   Value::string("1.5"), Value::string("x"), Value::number(1e300)};
+    // The probabilities alone, in order (written without the loop too) and not all of them.
+    const std::string probabilities =
+        "<Output><OutputField name=\"p_lo\" feature=\"probability\" value=\"lo\"/>"
+        "<OutputField name=\"p_mid\" feature=\"probability\" value=\"mid\"/>"
+        "<OutputField name=\"p_hi\" feature=\"probability\" value=\"hi\"/></Output>";
+    const std::string two_probabilities =
+        "<Output><OutputField name=\"p_lo\" feature=\"probability\" value=\"lo\"/>"
+        "<OutputField name=\"p_mid\" feature=\"probability\" value=\"mid\"/></Output>";
+    // `a` has no interval: a typed number passes the fast load unless it is NaN.
+    const std::vector<Value> as = {
+        Value::missing(),     Value::number(-2),       Value::number(0),         Value::number(0.5),
+        Value::number(3e2),   Value::number(-1e300),   Value::string("1.5"),     Value::string("x"),
+        Value::number(1e300), Value::number(HUGE_VAL), Value::number(-HUGE_VAL), Value::number(std::nan(""))};
     const std::vector<Value> cats = {Value::missing(), Value::string("p"), Value::string("q"),
                                      Value::string("z")};
     for (const char* norm :
          {"none", "softmax", "simplemax", "logit", "probit", "cloglog", "loglog", "cauchit", "exp"})
         for (bool in_order : {true, false})
-            for (const std::string* outputs :
-                 {&plain, &converted, &usual, &swapped, &short_of_one, &last_first})
+            for (const std::string* outputs : {&plain, &converted, &usual, &swapped, &short_of_one,
+                                               &last_first, &probabilities, &two_probabilities})
                 for (const std::string& targets : {std::string(), priors}) {
                     INFO("normalization " << norm << (in_order ? "" : ", tables out of order")
                                           << (targets.empty() ? "" : ", priors"));

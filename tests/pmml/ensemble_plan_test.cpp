@@ -316,6 +316,18 @@ TEST_CASE("ensemble plan: votes of shallow numeric forests counted in one intege
                                              " x-mathContext=\"float\""),
                               numeric_rows()) > 0);
             }
+    // The probabilities alone as outputs, in category order: written without the per-output loop.
+    for (int classes : {2, 3, 4, 5}) {
+        INFO(classes << " categories, the probabilities alone");
+        std::string text = numeric_forest(7, classes, "majorityVote", false, false);
+        for (const char* field : {"<OutputField name=\"pred\" feature=\"predictedValue\"/>",
+                                  "<OutputField name=\"conf\" feature=\"confidence\"/>"}) {
+            const auto at = text.find(field);
+            REQUIRE(at != std::string::npos);
+            text.erase(at, std::strlen(field));
+        }
+        CHECK(compare(text, numeric_rows()) > 0);
+    }
     // Deep trees (full trees of depth 7, the lockstep walk) in groups of four and of five lanes,
     // with idle lanes in the last group.
     for (int classes : {2, 3, 4, 5})
