@@ -325,14 +325,18 @@ void Program::build_plan() {
     number_inputs.clear();
     string_inputs.clear();
     fast = !plan.empty();
+    bool bounded = false;
     for (const InputPlan& p : plan) {
-        if (p.kind == InputPlan::number)
+        if (p.kind == InputPlan::number) {
             number_inputs.push_back(NumberInput{p.slot, offset_of(p.source), p.lo, p.hi});
-        else if (p.kind == InputPlan::string)
+            // An empty interval has a NaN bound, which is not -inf or +inf either.
+            bounded = bounded || !(p.lo == -HUGE_VAL && p.hi == HUGE_VAL);
+        } else if (p.kind == InputPlan::string)
             string_inputs.push_back(string_input(p, *symbols[p.slot]));
         else
             fast = false;
     }
+    number_case = static_cast<unsigned>(std::min<std::size_t>(number_inputs.size(), 9)) + (bounded ? 0 : 10);
 }
 
 // Declared in core.hpp. A text read_decimal does not read (blanks, a '+' sign, an exponent beyond

@@ -568,6 +568,10 @@ public:
     std::vector<NumberInput> number_inputs;
     std::vector<StringInput> string_inputs;
     bool fast = false;
+    /// typed_numbers()'s case: the count of number_inputs up to 9 (9: more than 8), plus 10 when
+    /// no input has an interval (every bound -inf or +inf), where a typed number passes when it is
+    /// not NaN, one test rather than two.
+    unsigned number_case = 0;
     void build_plan();
     std::vector<std::uint8_t> direct;               ///< per slot: a numeric input mirrored in EvalScratch::xs
     std::vector<std::unique_ptr<Symbols>> symbols;  ///< per slot: string inputs' interned strings
@@ -629,50 +633,79 @@ inline bool as_double(const Value& v, double& out) noexcept {
 
 /// One input of load_fast's number loop on typed values: false unless it is a number inside its
 /// interval (NaN is not). No branch.
+template <bool bounded>
 [[gnu::always_inline]] inline bool typed_number(const Program::NumberInput& p, const Value* row,
                                                 double* xs) noexcept {
     const Value& v = Program::value(row, p.at);
     double x = v.as_number();
     xs[p.slot] = x;
-    return v.is_number() & (x >= p.lo) & (x <= p.hi);
+    if constexpr (bounded)
+        return v.is_number() & (x >= p.lo) & (x <= p.hi);
+    else
+        return v.is_number() & (x == x);  // every bound infinite: the same as the two tests
 }
 /// typed_numbers() for exactly N inputs, unrolled.
-template <std::size_t N>
+template <std::size_t N, bool bounded>
 [[gnu::always_inline]] inline bool typed_numbers_of(const Program::NumberInput* in, const Value* row,
                                                     double* xs) noexcept {
     bool ok = true;
 #pragma GCC unroll 16
-    for (std::size_t i = 0; i < N; ++i) ok &= typed_number(in[i], row, xs);
+    for (std::size_t i = 0; i < N; ++i) ok &= typed_number<bounded>(in[i], row, xs);
+    return ok;
+}
+/// The rest of typed_numbers() past its unrolled cases: a loop.
+template <bool bounded>
+inline bool typed_numbers_loop(const std::vector<Program::NumberInput>& inputs, const Value* row,
+                               double* xs) noexcept {
+    bool ok = true;
+    for (const Program::NumberInput& p : inputs) ok &= typed_number<bounded>(p, row, xs);
     return ok;
 }
 /// load_fast's number loop on typed values: true when every input is a number inside its interval.
-/// Unrolled for up to 8 inputs (the count is the same for every record: a well-predicted jump).
-inline bool typed_numbers(const std::vector<Program::NumberInput>& inputs, const Value* row,
-                          double* xs) noexcept {
+/// Unrolled for up to 8 inputs, with or without intervals (Program::number_case: the same case for
+/// every record, one well-predicted jump).
+[[gnu::always_inline]] inline bool typed_numbers(const std::vector<Program::NumberInput>& inputs,
+                                                 unsigned number_case, const Value* row,
+                                                 double* xs) noexcept {
     const Program::NumberInput* const in = inputs.data();
-    switch (inputs.size()) {
+    switch (number_case) {
         case 1:
-            return typed_numbers_of<1>(in, row, xs);
+            return typed_numbers_of<1, true>(in, row, xs);
         case 2:
-            return typed_numbers_of<2>(in, row, xs);
+            return typed_numbers_of<2, true>(in, row, xs);
         case 3:
-            return typed_numbers_of<3>(in, row, xs);
+            return typed_numbers_of<3, true>(in, row, xs);
         case 4:
-            return typed_numbers_of<4>(in, row, xs);
+            return typed_numbers_of<4, true>(in, row, xs);
         case 5:
-            return typed_numbers_of<5>(in, row, xs);
+            return typed_numbers_of<5, true>(in, row, xs);
         case 6:
-            return typed_numbers_of<6>(in, row, xs);
+            return typed_numbers_of<6, true>(in, row, xs);
         case 7:
-            return typed_numbers_of<7>(in, row, xs);
+            return typed_numbers_of<7, true>(in, row, xs);
         case 8:
-            return typed_numbers_of<8>(in, row, xs);
+            return typed_numbers_of<8, true>(in, row, xs);
+        case 11:
+            return typed_numbers_of<1, false>(in, row, xs);
+        case 12:
+            return typed_numbers_of<2, false>(in, row, xs);
+        case 13:
+            return typed_numbers_of<3, false>(in, row, xs);
+        case 14:
+            return typed_numbers_of<4, false>(in, row, xs);
+        case 15:
+            return typed_numbers_of<5, false>(in, row, xs);
+        case 16:
+            return typed_numbers_of<6, false>(in, row, xs);
+        case 17:
+            return typed_numbers_of<7, false>(in, row, xs);
+        case 18:
+            return typed_numbers_of<8, false>(in, row, xs);
+        case 19:
+            return typed_numbers_loop<false>(inputs, row, xs);
         default:
-            break;
+            return typed_numbers_loop<true>(inputs, row, xs);
     }
-    bool ok = true;
-    for (const Program::NumberInput& p : inputs) ok &= typed_number(p, row, xs);
-    return ok;
 }
 /// The same for numbers given as text (core.cpp): each one a text read_decimal reads, inside its
 /// interval; a text it does not read goes to the full loop, where parse_double decides.
@@ -687,9 +720,9 @@ inline bool Program::load_fast(Ctx& ctx) const noexcept {
     EvalScratch& s = *ctx.s;
     // A row holds numbers or texts (cells read from text) throughout, as a rule: its first number
     // input picks the loop; a row that mixes them takes the full loop.
-    if (!number_inputs.empty() &&
-        !(value(row, number_inputs.front().at).is_string() ? text_numbers(number_inputs, row, s.xs.data())
-                                                           : typed_numbers(number_inputs, row, s.xs.data())))
+    if (!number_inputs.empty() && !(value(row, number_inputs.front().at).is_string()
+                                        ? text_numbers(number_inputs, row, s.xs.data())
+                                        : typed_numbers(number_inputs, number_case, row, s.xs.data())))
         return false;
     std::uint64_t outside = 0;
     if (!string_inputs.empty() && !strings(string_inputs, row, s.cats.data(), outside)) return false;

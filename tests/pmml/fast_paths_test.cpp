@@ -200,6 +200,28 @@ TEST_CASE("input plan: interval bounds are exact at the boundary and around it",
     }
 }
 
+TEST_CASE("input plan: a typed NaN never reaches the walk, with an interval or without", "[pmml]") {
+    // Without an interval the fast load tests a typed number for NaN alone; with one, against both
+    // bounds. NaN takes the full load either way: neither child's predicate holds for it, so the
+    // tree predicts nothing (the walk alone would send it to the second child, 2). Infinities are
+    // numbers like others without an interval.
+    const std::string y = "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/>\n";
+    for (bool bounded : {false, true}) {
+        const std::string x = bounded ? unit_interval_x("closedClosed")
+                                      : "<DataField name=\"x\" optype=\"continuous\" dataType=\"double\"/>\n";
+        auto m = pmml::load(document(x + y, half_split_tree("<MiningField name=\"x\"/>")));
+        INFO((bounded ? "with" : "without") << " an interval");
+        auto at = [&](double v) { return pmml_test::score(*m, {{"x", v}}).value; };
+        CHECK(at(std::nan("")).is_missing());
+        CHECK(at(0.75).as_number() == 2.0);
+        CHECK(at(0.25).as_number() == 1.0);
+        if (!bounded) {
+            CHECK(at(HUGE_VAL).as_number() == 2.0);
+            CHECK(at(-HUGE_VAL).as_number() == 1.0);
+        }
+    }
+}
+
 TEST_CASE("input plan: inputs taken as is are still seen by expressions and validity checks", "[pmml]") {
     // x and s are read by the plan without their slots; a derived field and isValid/isMissing must
     // still see their values (and an invalid string must still be reported through the slot).
