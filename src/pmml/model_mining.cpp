@@ -121,7 +121,10 @@ public:
     /// integer (count_votes): a vote without weights (majorityVote, or every weight 1), at most four
     /// categories, fewer than 4096 trees.
     bool counted = false;
-    double trees = 0;  ///< flat.size(), the total weight of a counted vote
+    /// A counted vote's shares: share[k] = k / flat.size(), the total weight (rounded to float for
+    /// x-mathContext="float"), k from 0 to flat.size(), computed once as the general path computes
+    /// each record's.
+    std::vector<double> share;
     /// count_votes' increments by leaf: vote_inc[-1 - slot] is 1 << 48 for a leaf without a vote
     /// (slot -1) and 1 << (12 * v) for a vote for category v (slot -2 - v).
     static constexpr std::uint64_t vote_inc[5] = {std::uint64_t{1} << 48, 1, std::uint64_t{1} << 12,
@@ -222,8 +225,14 @@ public:
             for (auto& f : flat) pack_numeric_levels(f);
         }
         numeric_levels.shrink_to_fit();
-        trees = static_cast<double>(flat.size());
         counted = (!packed.empty() || !fixed.empty() || !levels.empty() || !numeric_levels.empty()) && counts;
+        share.clear();
+        if (counted) {
+            const auto trees = static_cast<double>(flat.size());
+            for (std::size_t k = 0; k <= flat.size(); ++k) share.push_back(static_cast<double>(k) / trees);
+            if (float_math) round_to_float(share.data(), share.size());
+        }
+        share.shrink_to_fit();
     }
 
     /// The deepest leaf `fixed` takes (deeper shallow trees keep the packed walk).
@@ -383,7 +392,7 @@ public:
     std::size_t memory_bytes() const override {
         std::size_t n = own_bytes(*this) + preds.memory_bytes() + segs.capacity() * sizeof(Segment) +
                         flat.capacity() * sizeof(Flat) + packed.capacity() * sizeof(Split) +
-                        fixed.capacity() * sizeof(double) +
+                        (fixed.capacity() + share.capacity()) * sizeof(double) +
                         (fixed_slots.capacity() + fixed_next.capacity()) * sizeof(std::uint32_t) +
                         groups.capacity() * sizeof(Group) + levels.capacity() * sizeof(Level) +
                         numeric_levels.capacity() * sizeof(Split);
@@ -496,13 +505,12 @@ private:
         }
         if (votes >> 48) return nullptr;
         // Four shares whatever the number of categories (the work area has at least four doubles;
-        // a category that is not there has no votes).
-        const double total = trees;
-        acc[0] = static_cast<double>(votes & 0xfffu) / total;
-        acc[1] = static_cast<double>((votes >> 12) & 0xfffu) / total;
-        acc[2] = static_cast<double>((votes >> 24) & 0xfffu) / total;
-        acc[3] = static_cast<double>((votes >> 36) & 0xfffu) / total;
-        if (float_math) round_to_float(acc, categories.size());
+        // a category that is not there has no votes), each count at most flat.size().
+        const double* by_count = share.data();
+        acc[0] = by_count[votes & 0xfffu];
+        acc[1] = by_count[(votes >> 12) & 0xfffu];
+        acc[2] = by_count[(votes >> 24) & 0xfffu];
+        acc[3] = by_count[(votes >> 36) & 0xfffu];
         return acc;
     }
 
