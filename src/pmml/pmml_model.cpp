@@ -71,6 +71,7 @@ struct PmmlModel::Impl {
     static constexpr int predicted_class = -1, predicted_probability = -2;
     std::vector<int> class_outputs;
     std::vector<Value> class_values;  ///< per category: the predicted value
+    std::size_t class_count = 0;      ///< class_values.size(), read by every record
     /// classes: the outputs are the probability of every category in order, after the predicted
     /// value when class_first is 1 (the usual classifier): written without reading class_outputs.
     /// -1: any other list of outputs.
@@ -218,7 +219,7 @@ void PmmlModel::score(const FeatureRow& row, Prediction& out) const {
             }
         } else if (m.direct == Direct::classes) {
             if (const double* p = m.top->class_probabilities(ctx)) {
-                const std::size_t n = m.class_values.size();
+                const std::size_t n = m.class_count;
                 int best = CompiledModel::best_of(p, n);
                 if (best >= 0) {
                     const Value& predicted = m.class_values[static_cast<std::size_t>(best)];
@@ -417,6 +418,7 @@ void plan_direct(PmmlModel::Impl& m) {
     for (std::size_t c = 0; in_order && c < m.class_values.size(); ++c)
         in_order = m.class_outputs[c + first] == static_cast<int>(c);
     m.class_first = in_order ? static_cast<std::int8_t>(first) : std::int8_t{-1};
+    m.class_count = m.class_values.size();
     m.direct = Impl::Direct::classes;
 }
 
