@@ -387,7 +387,7 @@ namespace {
     const std::string_view text = v.text();
     const std::size_t n = text.size();
     Symbols::Ends w;
-    if (n - 4 <= 12)  // 4 to 16 bytes (n below 4 wraps around)
+    if (__builtin_expect(n - 4 <= 12, 1))  // 4 to 16 bytes (n below 4 wraps around)
         w = Symbols::quads(text.data(), n);
     else if (n < 4)
         w = Symbols::bytes3(text.data(), n);

@@ -404,11 +404,13 @@ struct Symbols {
     [[gnu::always_inline]] static Ends ends(const char* p, std::size_t n) noexcept {
         return n >= 4 ? quads(p, n) : bytes3(p, n);
     }
-    /// The ends and the length folded into one word; texts that agree on all of these (longer than
-    /// 16 bytes, differing only in bytes the ends skip) are told apart only by the probed table.
+    /// The ends and the length folded into one word, first + 2 last + n (two additions, one of them
+    /// with a scaled operand), which the seed's multiply then mixes. Texts whose keys agree (among
+    /// them texts longer than 16 bytes that differ only in bytes the ends skip) leave find_seed()
+    /// without a perfect table, so the probed table tells them apart; a key is never taken for a
+    /// text: the lookups compare the ends and the length themselves.
     [[gnu::always_inline]] static std::uint64_t key(Ends e, std::size_t n) noexcept {
-        // An odd multiplier below 2^31 (an immediate operand): a bijection, as any odd one is.
-        return ((e.first + n) * 0x7FEB352Dull) ^ e.last;
+        return e.first + 2 * e.last + n;
     }
     /// Builds the lookup: the perfect table when find_seed() finds one, else the probed table.
     void finish() {
