@@ -96,10 +96,9 @@ TEST_CASE("ensemble plan: the corpus's tree ensembles agree with the segment-by-
         INFO("case " << name);
         const std::string text = read_text(dir + "/" + name + "/model.pmml");
         auto model = pmml::load(text);
-        // The shallow Iris forests count their votes over the fixed-level walk.
+        // The shallow Iris forests count their votes by the ranks of their inputs.
         if (name == "rattle-RandomForestIris" || name == "knime-DecisionTreeEnsembleIris")
-            CHECK(model->describe().plan.find("of a fixed number of levels over a counted copy") !=
-                  std::string::npos);
+            CHECK(model->describe().plan.find("by the ranks of") != std::string::npos);
         // The rows, then the first 100 again with each input in turn missing, an unlisted string,
         // a huge number and minus infinity.
         const auto table = pmml::tools::read_csv(dir + "/" + name + "/input.csv");
@@ -449,6 +448,18 @@ void compare_walk(const std::string& text, const std::string& walk, const std::s
     CHECK(compare(text, fine_grid()) > 0);
 }
 
+const std::string fixed_walk = "of a fixed number of levels over a counted copy";
+const std::string by_ranks = "by the ranks of";
+
+/// compare_walk() for a shallow numeric forest with a counted vote, which takes the fixed walk or
+/// the ranks, whichever costs fewer instructions: counts the form in `fixed` or `ranked`.
+void compare_counted(const std::string& text, const std::string& plan_start, int& fixed, int& ranked) {
+    const std::string plan = pmml::load(text)->describe().plan;
+    const bool by_rank = plan.find(by_ranks) != std::string::npos;
+    compare_walk(text, by_rank ? by_ranks : fixed_walk, plan_start);
+    ++(by_rank ? ranked : fixed);
+}
+
 }  // namespace
 
 TEST_CASE("ensemble plan: each walk form agrees with the segment-by-segment path", "[pmml]") {
@@ -469,32 +480,37 @@ TEST_CASE("ensemble plan: each walk form agrees with the segment-by-segment path
             compare_walk(split_forest(5, 3, true, method, false), "over a packed copy", general);
         }
     }
-    SECTION("shallow numeric trees with a counted vote, a fixed number of levels per group") {
+    SECTION("shallow numeric trees with a counted vote: a fixed number of levels per group, or ranks") {
         // Trees of one depth (one or more groups of up to five lanes), and of depths 0 to 6 sorted
-        // into groups of like depth (a lone leaf first, at index 0 of the copy).
-        for (int trees : {1, 3, 5, 7, 12}) {
-            INFO(trees << " trees");
-            compare_walk(split_forest(trees, 2, false, "majorityVote", false),
-                         "of a fixed number of levels over a counted copy", direct);
-        }
+        // into groups of like depth (a lone leaf first, at index 0 of the copy). Each forest takes
+        // the fixed walk or the ranks, whichever is cheaper; both forms are taken, and each must agree.
+        int fixed = 0, ranked = 0;
+        for (int depth : {1, 2, 4})
+            for (int trees : {1, 3, 5, 7, 12}) {
+                INFO(trees << " trees " << depth << " deep");
+                compare_counted(split_forest(trees, depth, false, "majorityVote", false), direct, fixed,
+                                ranked);
+            }
         for (int trees : {1, 2, 4, 6, 7, 11, 14}) {
             INFO(trees << " trees of mixed depths");
-            compare_walk(split_forest(trees, 0, false, "majorityVote", false, true),
-                         "of a fixed number of levels over a counted copy", direct);
+            compare_counted(split_forest(trees, 0, false, "majorityVote", false, true), direct, fixed,
+                            ranked);
         }
         // The deepest tree the fixed walk takes: 24 levels (a group of one such lane walks them all).
-        compare_walk(split_forest(4, 2, false, "majorityVote", false, false, 24),
-                     "of a fixed number of levels over a counted copy", direct);
+        compare_counted(split_forest(4, 2, false, "majorityVote", false, false, 24), direct, fixed, ranked);
         // On the general plan (an output the direct plan does not cover, the segments still flat):
         // the ensemble's evaluate() counts over the same copy.
         for (int trees : {1, 7, 12}) {
             INFO(trees << " trees, general plan");
-            compare_walk(with_constant_output(split_forest(trees, 2, false, "majorityVote", false), "top"),
-                         "of a fixed number of levels over a counted copy", general);
-            compare_walk(
+            compare_counted(with_constant_output(split_forest(trees, 2, false, "majorityVote", false), "top"),
+                            general, fixed, ranked);
+            compare_counted(
                 with_constant_output(split_forest(trees, 0, false, "majorityVote", false, true), "top"),
-                "of a fixed number of levels over a counted copy", general);
+                general, fixed, ranked);
         }
+        INFO(fixed << " forests took the fixed walk, " << ranked << " the ranks");
+        CHECK(fixed >= 5);
+        CHECK(ranked >= 5);
     }
     SECTION("deep numeric trees in lockstep over the numeric copy") {
         for (int trees : {3, 5, 7, 8})

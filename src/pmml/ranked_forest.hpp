@@ -1,0 +1,226 @@
+// RankedForest: the leaves a forest of small numeric trees reaches, found from the rank of each
+// input among the forest's thresholds rather than by walking the trees.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <vector>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace scorestream::pmml::detail {
+
+/// A second form of the fixed-level walk's copy of a forest (MiningModelImpl's `fixed` arrays: per
+/// node a threshold, an input slot and the index of its first child; a node goes to its second child,
+/// one after the first, when !(x <= threshold); a leaf is a NaN threshold whose node steps to itself).
+///
+/// Every leaf of every tree is a bit in a few 64-bit words, each tree's leaves consecutive and left to
+/// right (first child first). A split whose record goes to its second child removes the leaves under
+/// its first child; the leaf a tree reaches is then the lowest of its bits left (QuickTree's rule). The
+/// splits on one input that send a record second are those whose threshold is below the input's value
+/// (all of them for a NaN): the first r of the input's sorted distinct thresholds, r its rank. So the
+/// bits a record keeps are, per input, one row of precomputed words chosen by the rank, ANDed over the
+/// inputs. A rank is a count of the thresholds below the value, two at a time with SSE2: no branch on
+/// the record and no test waiting on another, where a walk's levels wait on each other's loads.
+class RankedForest {
+public:
+    static constexpr std::size_t max_words = 4;
+
+    /// The ranked form of the trees at `roots` of the fixed arrays, or an empty one when a tree has
+    /// more than 64 leaves, the leaves need more than max_words words, a split's threshold is a NaN,
+    /// or the rows would exceed max_row_bytes.
+    static RankedForest of(const std::vector<double>& value, const std::vector<std::uint32_t>& slot,
+                           const std::vector<std::uint32_t>& next, const std::vector<std::uint32_t>& roots,
+                           std::size_t max_row_bytes = 64 * 1024) {
+        RankedForest f;
+        if (roots.empty()) return f;
+        // The splits of every tree, with the bits of the leaves under their first child.
+        struct SplitBits {
+            std::uint32_t slot;
+            double threshold;
+            std::uint32_t word;
+            std::uint64_t first;  ///< the first child's leaves, placed in the word
+        };
+        std::vector<SplitBits> splits;
+        std::uint32_t word = 0, shift = 0;
+        for (std::uint32_t root : roots) {
+            std::vector<std::uint64_t> leaf_values;
+            std::vector<SplitBits> own;
+            bool ok = true;
+            // Depth-first, first child first; `depth` bounds the recursion (the fixed walk takes trees
+            // of at most 24 levels, but the arrays are checked here rather than trusted).
+            auto add = [&](auto&& self, std::uint32_t i, int depth) -> std::uint64_t {
+                if (!ok || depth > 64 || i >= value.size()) {
+                    ok = false;
+                    return 0;
+                }
+                if (std::isnan(value[i])) {
+                    if (next[i] + 1u != i || leaf_values.size() >= 64) {  // not a leaf, or too many
+                        ok = false;
+                        return 0;
+                    }
+                    std::uint64_t bits;
+                    std::memcpy(&bits, &value[i], sizeof bits);
+                    leaf_values.push_back(bits);
+                    return std::uint64_t{1} << (leaf_values.size() - 1);
+                }
+                const std::uint64_t first = self(self, next[i], depth + 1);
+                const std::uint64_t second = self(self, next[i] + 1, depth + 1);
+                own.push_back({slot[i], value[i], 0, first});
+                return first | second;
+            };
+            add(add, root, 0);
+            if (!ok) return RankedForest{};
+            const auto leaves = static_cast<std::uint32_t>(leaf_values.size());
+            if (shift + leaves > 64) {
+                ++word;
+                shift = 0;
+            }
+            if (word >= max_words) return RankedForest{};
+            f.trees_.push_back({word, shift, static_cast<std::uint32_t>(f.leaf_values_.size())});
+            f.leaf_values_.insert(f.leaf_values_.end(), leaf_values.begin(), leaf_values.end());
+            for (SplitBits& s : own) {
+                s.word = word;
+                s.first <<= shift;
+                splits.push_back(s);
+            }
+            shift += leaves;
+        }
+        f.words_ = word + 1;
+        // Per input: its distinct thresholds in order, padded with +inf to an even count (a padding
+        // threshold is never below a number; a NaN's rank counts it, and its row is the last real one's).
+        std::map<std::uint32_t, std::vector<double>> by_slot;
+        for (const SplitBits& s : splits) by_slot[s.slot].push_back(s.threshold);
+        std::size_t rows_bytes = 0;
+        for (auto& [input, ts] : by_slot) {
+            std::sort(ts.begin(), ts.end());
+            ts.erase(std::unique(ts.begin(), ts.end()), ts.end());
+            const std::size_t pairs = (ts.size() + 1) / 2, rows = 2 * pairs + 1;
+            rows_bytes += rows * f.words_ * sizeof(std::uint64_t);
+            if (rows_bytes > max_row_bytes) return RankedForest{};
+            Input in{input, static_cast<std::uint32_t>(pairs),
+                     static_cast<std::uint32_t>(f.thresholds_.size()),
+                     static_cast<std::uint32_t>(f.rows_.size())};
+            f.thresholds_.insert(f.thresholds_.end(), ts.begin(), ts.end());
+            f.thresholds_.resize(f.thresholds_.size() + (2 * pairs - ts.size()), HUGE_VAL);
+            // Row r keeps what the splits on the first r thresholds leave.
+            std::vector<std::uint64_t> row(f.words_, ~std::uint64_t{0});
+            for (std::size_t r = 0; r < rows; ++r) {
+                if (r > 0 && r <= ts.size())
+                    for (const SplitBits& s : splits)
+                        if (s.slot == input && s.threshold == ts[r - 1]) row[s.word] &= ~s.first;
+                f.rows_.insert(f.rows_.end(), row.begin(), row.end());
+            }
+            f.inputs_.push_back(in);
+        }
+        f.thresholds_.shrink_to_fit();
+        f.rows_.shrink_to_fit();
+        f.leaf_values_.shrink_to_fit();
+        f.trees_.shrink_to_fit();
+        f.inputs_.shrink_to_fit();
+        return f;
+    }
+
+    bool empty() const noexcept { return trees_.empty(); }
+
+    /// Instructions per record, about (as compiled): three per pair of thresholds, ten plus two per
+    /// word per input, nine per tree and some twenty more.
+    std::size_t cost() const noexcept {
+        std::size_t c = 20 + 9 * trees_.size();
+        for (const Input& in : inputs_) c += 3 * in.pairs + 10 + 2 * words_;
+        return c;
+    }
+
+    /// The sum of the value bits of the leaves the trees reach (modulo 2^64): the fixed walk's sum.
+    std::uint64_t sum(const double* xs) const noexcept {
+        switch (words_) {
+            case 1:
+                return sum_of<1>(xs);
+            case 2:
+                return sum_of<2>(xs);
+            case 3:
+                return sum_of<3>(xs);
+            default:
+                return sum_of<4>(xs);
+        }
+    }
+
+    std::size_t memory_bytes() const noexcept {
+        return (thresholds_.capacity()) * sizeof(double) +
+               (rows_.capacity() + leaf_values_.capacity()) * sizeof(std::uint64_t) +
+               trees_.capacity() * sizeof(Tree) + inputs_.capacity() * sizeof(Input);
+    }
+    std::size_t words() const noexcept { return words_; }
+    std::size_t inputs() const noexcept { return inputs_.size(); }
+
+private:
+    struct Input {
+        std::uint32_t slot;
+        std::uint32_t pairs;  ///< its thresholds, padded: 2 * pairs of them, 2 * pairs + 1 rows
+        std::uint32_t first;  ///< its first threshold in thresholds_ (even: 16-byte aligned)
+        std::uint32_t row;    ///< its row 0 in rows_ (rows of words_ words)
+    };
+    struct Tree {
+        std::uint32_t word, shift;  ///< where its leaves' bits start
+        std::uint32_t leaf;         ///< its first leaf in leaf_values_
+    };
+
+    /// How many of the 2 * pairs thresholds at t are such that !(x <= t[i]): those below x, or all
+    /// of them for a NaN.
+    static std::size_t rank(double x, const double* t, std::uint32_t pairs) noexcept {
+#if defined(__SSE2__)
+        static_assert(__STDCPP_DEFAULT_NEW_ALIGNMENT__ >= 16, "thresholds_ is read two at a time, aligned");
+        // The count per lane, less each true test (all ones); two pairs per round after an odd one.
+        const __m128d v = _mm_set1_pd(x);
+        auto below = [v](const double* at) { return _mm_castpd_si128(_mm_cmpnle_pd(v, _mm_load_pd(at))); };
+        __m128i a = _mm_setzero_si128(), b = _mm_setzero_si128();
+        const double* const end = t + 2 * static_cast<std::size_t>(pairs);
+        if (pairs & 1u) {
+            a = _mm_sub_epi64(a, below(t));
+            t += 2;
+        }
+        for (; t != end; t += 4) {
+            a = _mm_sub_epi64(a, below(t));
+            b = _mm_sub_epi64(b, below(t + 2));
+        }
+        a = _mm_add_epi64(a, b);
+        return static_cast<std::size_t>(_mm_cvtsi128_si64(a) + _mm_cvtsi128_si64(_mm_unpackhi_epi64(a, a)));
+#else
+        std::size_t r = 0;
+        for (std::uint32_t i = 0; i < 2 * pairs; ++i) r += !(x <= t[i]);
+        return r;
+#endif
+    }
+
+    template <std::size_t W>
+    std::uint64_t sum_of(const double* xs) const noexcept {
+        std::uint64_t keep[W];
+        for (std::size_t w = 0; w < W; ++w) keep[w] = ~std::uint64_t{0};
+        const double* const ts = thresholds_.data();
+        const std::uint64_t* const rows = rows_.data();
+        for (const Input& in : inputs_) {
+            const std::size_t r = rank(xs[in.slot], ts + in.first, in.pairs);
+            const std::uint64_t* row = rows + in.row + r * W;
+            for (std::size_t w = 0; w < W; ++w) keep[w] &= row[w];
+        }
+        std::uint64_t sum = 0;
+        const std::uint64_t* const values = leaf_values_.data();
+        for (const Tree& t : trees_)
+            sum += values[t.leaf + static_cast<std::uint32_t>(__builtin_ctzll(keep[t.word] >> t.shift))];
+        return sum;
+    }
+
+    std::vector<double> thresholds_;
+    std::vector<std::uint64_t> rows_;
+    std::vector<std::uint64_t> leaf_values_;
+    std::vector<Tree> trees_;
+    std::vector<Input> inputs_;
+    std::uint32_t words_ = 0;
+};
+
+}  // namespace scorestream::pmml::detail
