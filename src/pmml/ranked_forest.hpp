@@ -82,8 +82,15 @@ public:
                 shift = 0;
             }
             if (word >= max_words) return RankedForest{};
-            f.trees_.push_back({word, shift, static_cast<std::uint32_t>(f.leaf_values_.size())});
-            f.leaf_values_.insert(f.leaf_values_.end(), leaf_values.begin(), leaf_values.end());
+            if (f.starts_.size() <= word) {
+                f.starts_.resize(word + 1, 0);
+                f.leaves_.resize(word + 1, 0);
+                f.leaf_values_.resize(64 * (word + 1), 0);
+            }
+            f.starts_[word] |= std::uint64_t{1} << shift;
+            f.leaves_[word] |= (leaves == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << leaves) - 1) << shift;
+            std::copy(leaf_values.begin(), leaf_values.end(), f.leaf_values_.begin() + 64 * word + shift);
+            ++f.trees_;
             for (SplitBits& s : own) {
                 s.word = word;
                 s.first <<= shift;
@@ -92,22 +99,21 @@ public:
             shift += leaves;
         }
         f.words_ = word + 1;
-        // Per input: its distinct thresholds in order, padded with +inf to an even count (a padding
+        // Per input: its distinct thresholds in order, padded with +inf to a multiple of four (a padding
         // threshold is never below a number; a NaN's rank counts it, and its row is the last real one's).
+        // The inputs' thresholds and rows follow each other in the order of inputs_.
         std::map<std::uint32_t, std::vector<double>> by_slot;
         for (const SplitBits& s : splits) by_slot[s.slot].push_back(s.threshold);
         std::size_t rows_bytes = 0;
         for (auto& [input, ts] : by_slot) {
             std::sort(ts.begin(), ts.end());
             ts.erase(std::unique(ts.begin(), ts.end()), ts.end());
-            const std::size_t pairs = (ts.size() + 1) / 2, rows = 2 * pairs + 1;
+            const std::size_t rounds = (ts.size() + 3) / 4, rows = 4 * rounds + 1;
             rows_bytes += rows * f.words_ * sizeof(std::uint64_t);
             if (rows_bytes > max_row_bytes) return RankedForest{};
-            Input in{input, static_cast<std::uint32_t>(pairs),
-                     static_cast<std::uint32_t>(f.thresholds_.size()),
-                     static_cast<std::uint32_t>(f.rows_.size())};
+            const Input in{input, static_cast<std::uint32_t>(rounds)};
             f.thresholds_.insert(f.thresholds_.end(), ts.begin(), ts.end());
-            f.thresholds_.resize(f.thresholds_.size() + (2 * pairs - ts.size()), HUGE_VAL);
+            f.thresholds_.resize(f.thresholds_.size() + (4 * rounds - ts.size()), HUGE_VAL);
             // Row r keeps what the splits on the first r thresholds leave.
             std::vector<std::uint64_t> row(f.words_, ~std::uint64_t{0});
             for (std::size_t r = 0; r < rows; ++r) {
@@ -121,18 +127,19 @@ public:
         f.thresholds_.shrink_to_fit();
         f.rows_.shrink_to_fit();
         f.leaf_values_.shrink_to_fit();
-        f.trees_.shrink_to_fit();
+        f.starts_.shrink_to_fit();
+        f.leaves_.shrink_to_fit();
         f.inputs_.shrink_to_fit();
         return f;
     }
 
-    bool empty() const noexcept { return trees_.empty(); }
+    bool empty() const noexcept { return trees_ == 0; }
 
-    /// Instructions per record, about (as compiled): three per pair of thresholds, ten plus two per
-    /// word per input, nine per tree and some twenty more.
+    /// Instructions per record, about (as compiled): five per four thresholds, ten plus two per
+    /// word per input, five per tree and some twenty more, eight per word.
     std::size_t cost() const noexcept {
-        std::size_t c = 20 + 9 * trees_.size();
-        for (const Input& in : inputs_) c += 3 * in.pairs + 10 + 2 * words_;
+        std::size_t c = 20 + 5 * std::size_t{trees_} + 8 * words_;
+        for (const Input& in : inputs_) c += 5 * in.rounds + 10 + 2 * words_;
         return c;
     }
 
@@ -152,8 +159,9 @@ public:
 
     std::size_t memory_bytes() const noexcept {
         return (thresholds_.capacity()) * sizeof(double) +
-               (rows_.capacity() + leaf_values_.capacity()) * sizeof(std::uint64_t) +
-               trees_.capacity() * sizeof(Tree) + inputs_.capacity() * sizeof(Input);
+               (rows_.capacity() + leaf_values_.capacity() + starts_.capacity() + leaves_.capacity()) *
+                   sizeof(std::uint64_t) +
+               inputs_.capacity() * sizeof(Input);
     }
     std::size_t words() const noexcept { return words_; }
     std::size_t inputs() const noexcept { return inputs_.size(); }
@@ -161,38 +169,30 @@ public:
 private:
     struct Input {
         std::uint32_t slot;
-        std::uint32_t pairs;  ///< its thresholds, padded: 2 * pairs of them, 2 * pairs + 1 rows
-        std::uint32_t first;  ///< its first threshold in thresholds_ (even: 16-byte aligned)
-        std::uint32_t row;    ///< its row 0 in rows_ (rows of words_ words)
-    };
-    struct Tree {
-        std::uint32_t word, shift;  ///< where its leaves' bits start
-        std::uint32_t leaf;         ///< its first leaf in leaf_values_
+        std::uint32_t rounds;  ///< its thresholds, padded: 4 * rounds of them, 4 * rounds + 1 rows
     };
 
-    /// How many of the 2 * pairs thresholds at t are such that !(x <= t[i]): those below x, or all
-    /// of them for a NaN.
-    static std::size_t rank(double x, const double* t, std::uint32_t pairs) noexcept {
+    /// How many of the 4 * rounds thresholds from t on are such that !(x <= t[i]): those below x,
+    /// or all of them for a NaN. Leaves t past them.
+    static std::size_t rank(double x, const double*& t, std::uint32_t rounds) noexcept {
 #if defined(__SSE2__)
         static_assert(__STDCPP_DEFAULT_NEW_ALIGNMENT__ >= 16, "thresholds_ is read two at a time, aligned");
-        // The count per lane, less each true test (all ones); two pairs per round after an odd one.
+        // The count per lane, less each true test (all ones); four thresholds per round.
         const __m128d v = _mm_set1_pd(x);
         auto below = [v](const double* at) { return _mm_castpd_si128(_mm_cmpnle_pd(v, _mm_load_pd(at))); };
         __m128i a = _mm_setzero_si128(), b = _mm_setzero_si128();
-        const double* const end = t + 2 * static_cast<std::size_t>(pairs);
-        if (pairs & 1u) {
-            a = _mm_sub_epi64(a, below(t));
-            t += 2;
-        }
-        for (; t != end; t += 4) {
+        const double* const end = t + 4 * static_cast<std::size_t>(rounds);
+        do {
             a = _mm_sub_epi64(a, below(t));
             b = _mm_sub_epi64(b, below(t + 2));
-        }
+            t += 4;
+        } while (t != end);
         a = _mm_add_epi64(a, b);
         return static_cast<std::size_t>(_mm_cvtsi128_si64(a) + _mm_cvtsi128_si64(_mm_unpackhi_epi64(a, a)));
 #else
         std::size_t r = 0;
-        for (std::uint32_t i = 0; i < 2 * pairs; ++i) r += !(x <= t[i]);
+        const double* const end = t + 4 * static_cast<std::size_t>(rounds);
+        for (; t != end; ++t) r += !(x <= *t);
         return r;
 #endif
     }
@@ -200,25 +200,35 @@ private:
     template <std::size_t W>
     std::uint64_t sum_of(const double* xs) const noexcept {
         std::uint64_t keep[W];
-        for (std::size_t w = 0; w < W; ++w) keep[w] = ~std::uint64_t{0};
-        const double* const ts = thresholds_.data();
-        const std::uint64_t* const rows = rows_.data();
+        for (std::size_t w = 0; w < W; ++w) keep[w] = leaves_[w];
+        const double* t = thresholds_.data();
+        const std::uint64_t* rows = rows_.data();  // the rows of the input at hand
         for (const Input& in : inputs_) {
-            const std::size_t r = rank(xs[in.slot], ts + in.first, in.pairs);
-            const std::uint64_t* row = rows + in.row + r * W;
+            const std::size_t r = rank(xs[in.slot], t, in.rounds);
+            const std::uint64_t* row = rows + r * W;
             for (std::size_t w = 0; w < W; ++w) keep[w] &= row[w];
+            rows += (4 * std::size_t{in.rounds} + 1) * W;
         }
+        // Per word, the lowest bit left of every tree at once: subtracting each tree's first bit borrows
+        // only inside the tree (it keeps at least its own leaf), so keep & ~(keep - starts) holds the
+        // lowest bit of each tree and nothing else.
         std::uint64_t sum = 0;
         const std::uint64_t* const values = leaf_values_.data();
-        for (const Tree& t : trees_)
-            sum += values[t.leaf + static_cast<std::uint32_t>(__builtin_ctzll(keep[t.word] >> t.shift))];
+        for (std::size_t w = 0; w < W; ++w) {
+            std::uint64_t lowest = keep[w] & ~(keep[w] - starts_[w]);
+            const std::uint64_t* const v = values + 64 * w;
+            for (; lowest != 0; lowest &= lowest - 1)
+                sum += v[static_cast<unsigned>(__builtin_ctzll(lowest))];
+        }
         return sum;
     }
 
     std::vector<double> thresholds_;
     std::vector<std::uint64_t> rows_;
-    std::vector<std::uint64_t> leaf_values_;
-    std::vector<Tree> trees_;
+    std::vector<std::uint64_t> leaf_values_;  ///< by leaf bit: 64 per word (0 where no leaf is)
+    std::vector<std::uint64_t> starts_;       ///< per word: the bit of each tree's first leaf
+    std::vector<std::uint64_t> leaves_;       ///< per word: the bits of all leaves
+    std::uint32_t trees_ = 0;
     std::vector<Input> inputs_;
     std::uint32_t words_ = 0;
 };
