@@ -99,21 +99,24 @@ public:
             shift += leaves;
         }
         f.words_ = word + 1;
-        // Per input: its distinct thresholds in order, padded with +inf to a multiple of four (a padding
-        // threshold is never below a number; a NaN's rank counts it, and its row is the last real one's).
-        // The inputs' thresholds and rows follow each other in the order of inputs_.
+        // Per input: its distinct thresholds in order. The inputs go in pairs, one per SSE2 lane: the
+        // pair's thresholds interleaved (first input's in even places), each padded with +inf to the
+        // same even count (a padding threshold is never below a number; a NaN's rank counts it, and
+        // its row is the last real one's). An odd input out is paired with one of no thresholds (all
+        // padding, every row keeping every leaf) on the same slot. The pairs' thresholds and rows
+        // follow each other in the order of pairs_: the first input's rows, then the second's.
         std::map<std::uint32_t, std::vector<double>> by_slot;
         for (const SplitBits& s : splits) by_slot[s.slot].push_back(s.threshold);
-        std::size_t rows_bytes = 0;
+        std::vector<std::pair<std::uint32_t, std::vector<double>>> inputs;
         for (auto& [input, ts] : by_slot) {
             std::sort(ts.begin(), ts.end());
             ts.erase(std::unique(ts.begin(), ts.end()), ts.end());
-            const std::size_t rounds = (ts.size() + 3) / 4, rows = 4 * rounds + 1;
-            rows_bytes += rows * f.words_ * sizeof(std::uint64_t);
-            if (rows_bytes > max_row_bytes) return RankedForest{};
-            const Input in{input, static_cast<std::uint32_t>(rounds)};
-            f.thresholds_.insert(f.thresholds_.end(), ts.begin(), ts.end());
-            f.thresholds_.resize(f.thresholds_.size() + (4 * rounds - ts.size()), HUGE_VAL);
+            inputs.emplace_back(input, std::move(ts));
+        }
+        f.inputs_ = static_cast<std::uint32_t>(inputs.size());
+        if (inputs.size() % 2 != 0) inputs.emplace_back(inputs.back().first, std::vector<double>{});
+        std::size_t rows_bytes = 0;
+        auto add_rows = [&](std::uint32_t input, const std::vector<double>& ts, std::size_t rows) {
             // Row r keeps what the splits on the first r thresholds leave.
             std::vector<std::uint64_t> row(f.words_, ~std::uint64_t{0});
             for (std::size_t r = 0; r < rows; ++r) {
@@ -122,24 +125,37 @@ public:
                         if (s.slot == input && s.threshold == ts[r - 1]) row[s.word] &= ~s.first;
                 f.rows_.insert(f.rows_.end(), row.begin(), row.end());
             }
-            f.inputs_.push_back(in);
+        };
+        for (std::size_t k = 0; k < inputs.size(); k += 2) {
+            const auto& [a, ta] = inputs[k];
+            const auto& [b, tb] = inputs[k + 1];
+            const std::size_t count = (std::max(ta.size(), tb.size()) + 1) / 2 * 2, rows = count + 1;
+            rows_bytes += 2 * rows * f.words_ * sizeof(std::uint64_t);
+            if (rows_bytes > max_row_bytes) return RankedForest{};
+            f.pairs_.push_back({a, b, static_cast<std::uint32_t>(count)});
+            for (std::size_t i = 0; i < count; ++i) {
+                f.thresholds_.push_back(i < ta.size() ? ta[i] : HUGE_VAL);
+                f.thresholds_.push_back(i < tb.size() ? tb[i] : HUGE_VAL);
+            }
+            add_rows(a, ta, rows);
+            add_rows(b, tb, rows);  // the odd one out's partner: no threshold, every row all ones
         }
         f.thresholds_.shrink_to_fit();
         f.rows_.shrink_to_fit();
         f.leaf_values_.shrink_to_fit();
         f.starts_.shrink_to_fit();
         f.leaves_.shrink_to_fit();
-        f.inputs_.shrink_to_fit();
+        f.pairs_.shrink_to_fit();
         return f;
     }
 
     bool empty() const noexcept { return trees_ == 0; }
 
-    /// Instructions per record, about (as compiled): five per four thresholds, ten plus two per
+    /// Instructions per record, about (as compiled): four per threshold of a pair, sixteen plus four per
     /// word per input, five per tree and some twenty more, eight per word.
     std::size_t cost() const noexcept {
         std::size_t c = 20 + 5 * std::size_t{trees_} + 8 * words_;
-        for (const Input& in : inputs_) c += 5 * in.rounds + 10 + 2 * words_;
+        for (const Pair& p : pairs_) c += 4 * p.count + 16 + 4 * words_;
         return c;
     }
 
@@ -161,39 +177,43 @@ public:
         return (thresholds_.capacity()) * sizeof(double) +
                (rows_.capacity() + leaf_values_.capacity() + starts_.capacity() + leaves_.capacity()) *
                    sizeof(std::uint64_t) +
-               inputs_.capacity() * sizeof(Input);
+               pairs_.capacity() * sizeof(Pair);
     }
     std::size_t words() const noexcept { return words_; }
-    std::size_t inputs() const noexcept { return inputs_.size(); }
+    /// The inputs compared (an odd one out counted once).
+    std::size_t inputs() const noexcept { return inputs_; }
 
 private:
-    struct Input {
-        std::uint32_t slot;
-        std::uint32_t rounds;  ///< its thresholds, padded: 4 * rounds of them, 4 * rounds + 1 rows
+    struct Pair {
+        std::uint32_t a, b;   ///< the inputs' slots (lanes 0 and 1)
+        std::uint32_t count;  ///< thresholds per input, padded (even); count + 1 rows each
     };
 
-    /// How many of the 4 * rounds thresholds from t on are such that !(x <= t[i]): those below x,
-    /// or all of them for a NaN. Leaves t past them.
-    static std::size_t rank(double x, const double*& t, std::uint32_t rounds) noexcept {
+    /// The ranks of a and b among the `count` thresholds of each from t on (interleaved): how many
+    /// are such that !(x <= threshold), those below x, or all of them for a NaN. Leaves t past them.
+    static void rank(double a, double b, const double*& t, std::uint32_t count, std::size_t& ra,
+                     std::size_t& rb) noexcept {
 #if defined(__SSE2__)
         static_assert(__STDCPP_DEFAULT_NEW_ALIGNMENT__ >= 16, "thresholds_ is read two at a time, aligned");
-        // The count per lane, less each true test (all ones); four thresholds per round.
-        const __m128d v = _mm_set1_pd(x);
+        // The counts per lane, less each true test (all ones); two thresholds of each input per round.
+        const __m128d v = _mm_set_pd(b, a);
         auto below = [v](const double* at) { return _mm_castpd_si128(_mm_cmpnle_pd(v, _mm_load_pd(at))); };
-        __m128i a = _mm_setzero_si128(), b = _mm_setzero_si128();
-        const double* const end = t + 4 * static_cast<std::size_t>(rounds);
+        __m128i p = _mm_setzero_si128(), q = _mm_setzero_si128();
+        const double* const end = t + 2 * static_cast<std::size_t>(count);
         do {
-            a = _mm_sub_epi64(a, below(t));
-            b = _mm_sub_epi64(b, below(t + 2));
+            p = _mm_sub_epi64(p, below(t));
+            q = _mm_sub_epi64(q, below(t + 2));
             t += 4;
         } while (t != end);
-        a = _mm_add_epi64(a, b);
-        return static_cast<std::size_t>(_mm_cvtsi128_si64(a) + _mm_cvtsi128_si64(_mm_unpackhi_epi64(a, a)));
+        p = _mm_add_epi64(p, q);
+        ra = static_cast<std::size_t>(_mm_cvtsi128_si64(p));
+        rb = static_cast<std::size_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(p, p)));
 #else
-        std::size_t r = 0;
-        const double* const end = t + 4 * static_cast<std::size_t>(rounds);
-        for (; t != end; ++t) r += !(x <= *t);
-        return r;
+        ra = rb = 0;
+        for (std::uint32_t i = 0; i < count; ++i, t += 2) {
+            ra += !(a <= t[0]);
+            rb += !(b <= t[1]);
+        }
 #endif
     }
 
@@ -202,12 +222,15 @@ private:
         std::uint64_t keep[W];
         for (std::size_t w = 0; w < W; ++w) keep[w] = leaves_[w];
         const double* t = thresholds_.data();
-        const std::uint64_t* rows = rows_.data();  // the rows of the input at hand
-        for (const Input& in : inputs_) {
-            const std::size_t r = rank(xs[in.slot], t, in.rounds);
-            const std::uint64_t* row = rows + r * W;
-            for (std::size_t w = 0; w < W; ++w) keep[w] &= row[w];
-            rows += (4 * std::size_t{in.rounds} + 1) * W;
+        const std::uint64_t* rows = rows_.data();  // the rows of the pair at hand
+        for (const Pair& p : pairs_) {
+            std::size_t ra, rb;
+            rank(xs[p.a], xs[p.b], t, p.count, ra, rb);
+            const std::size_t second = (std::size_t{p.count} + 1) * W;  // where b's rows start
+            const std::uint64_t* row_a = rows + ra * W;
+            const std::uint64_t* row_b = rows + second + rb * W;
+            for (std::size_t w = 0; w < W; ++w) keep[w] &= row_a[w] & row_b[w];
+            rows += 2 * second;
         }
         // Per word, the lowest bit left of every tree at once: subtracting each tree's first bit borrows
         // only inside the tree (it keeps at least its own leaf), so keep & ~(keep - starts) holds the
@@ -229,7 +252,8 @@ private:
     std::vector<std::uint64_t> starts_;       ///< per word: the bit of each tree's first leaf
     std::vector<std::uint64_t> leaves_;       ///< per word: the bits of all leaves
     std::uint32_t trees_ = 0;
-    std::vector<Input> inputs_;
+    std::vector<Pair> pairs_;
+    std::uint32_t inputs_ = 0;
     std::uint32_t words_ = 0;
 };
 
