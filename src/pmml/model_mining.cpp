@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -109,8 +110,9 @@ public:
     std::vector<Group> groups;
     /// The same forest by the ranks of its inputs among its thresholds (RankedForest), built from the
     /// fixed copy at seal and kept in its place when its estimated instructions per record are fewer
-    /// than the fixed walk's (then `fixed` and `groups` are released).
-    RankedForest ranked;
+    /// than the fixed walk's (then `fixed` and `groups` are released). Behind a pointer, so that the
+    /// models without it carry eight bytes for it.
+    std::unique_ptr<const RankedForest> ranked;
     static constexpr std::uint64_t nan_bits = 0x7FF8000000000000ull;
     std::uint64_t vote_bias = 0;                   ///< flat.size() * nan_bits (modulo 2^64)
     std::uint64_t flat_used = 0, flat_strict = 0;  ///< union of the trees' FlatTree::used / strict
@@ -140,10 +142,10 @@ public:
         std::string n = std::to_string(flat.size()) + " flat trees, ";
         std::string group = std::to_string(lanes) + " in lockstep";
         if (!packed.empty()) return n + "one after another over a packed copy";
-        if (!ranked.empty())
-            return n + "by the ranks of " + std::to_string(ranked.inputs()) +
-                   " inputs among their thresholds (" + std::to_string(ranked.words()) +
-                   (ranked.words() == 1 ? " word" : " words") + " of leaves) over a counted copy";
+        if (ranked)
+            return n + "by the ranks of " + std::to_string(ranked->inputs()) +
+                   " inputs among their thresholds (" + std::to_string(ranked->words()) +
+                   (ranked->words() == 1 ? " word" : " words") + " of leaves) over a counted copy";
         if (!fixed.empty())
             return n + "in " + std::to_string(groups.size()) + (groups.size() == 1 ? " group" : " groups") +
                    " of a fixed number of levels over a counted copy";
@@ -203,7 +205,7 @@ public:
         fixed_slots.clear();
         fixed_next.clear();
         groups.clear();
-        ranked = RankedForest{};
+        ranked.reset();
         if (fixed_walk) {
             for (auto& f : flat) pack_fixed(f);
             plan_groups();
@@ -236,9 +238,9 @@ public:
             for (auto& f : flat) pack_numeric_levels(f);
         }
         numeric_levels.shrink_to_fit();
-        counted = (!packed.empty() || !fixed.empty() || !ranked.empty() || !levels.empty() ||
-                   !numeric_levels.empty()) &&
-                  counts;
+        counted =
+            (!packed.empty() || !fixed.empty() || ranked || !levels.empty() || !numeric_levels.empty()) &&
+            counts;
         share.clear();
         if (counted) {
             const auto trees = static_cast<double>(flat.size());
@@ -283,11 +285,9 @@ public:
         for (const Group& g : groups) walk += 5u * g.lanes * g.levels + 2u * g.levels + 2u * g.lanes + 24u;
         std::vector<std::uint32_t> roots;
         for (const Flat& f : flat) roots.push_back(static_cast<std::uint32_t>(f.root));
-        ranked = RankedForest::of(fixed, fixed_slots, fixed_next, roots);
-        if (ranked.empty() || ranked.cost() >= walk) {
-            ranked = RankedForest{};
-            return;
-        }
+        RankedForest r = RankedForest::of(fixed, fixed_slots, fixed_next, roots);
+        if (r.empty() || r.cost() >= walk) return;
+        ranked = std::make_unique<const RankedForest>(std::move(r));
         fixed = std::vector<double>();
         fixed_slots = std::vector<std::uint32_t>();
         fixed_next = std::vector<std::uint32_t>();
@@ -426,7 +426,8 @@ public:
                         (fixed.capacity() + share.capacity()) * sizeof(double) +
                         (fixed_slots.capacity() + fixed_next.capacity()) * sizeof(std::uint32_t) +
                         groups.capacity() * sizeof(Group) + levels.capacity() * sizeof(Level) +
-                        numeric_levels.capacity() * sizeof(Split) + ranked.memory_bytes();
+                        numeric_levels.capacity() * sizeof(Split) +
+                        (ranked ? sizeof(RankedForest) + ranked->memory_bytes() : 0);
         for (const auto& s : segs) n += s.cat_map.capacity() * sizeof(int);
         return n;
     }
@@ -493,7 +494,7 @@ private:
     [[gnu::noinline]] std::uint64_t count_fixed(const double* xs) const;
     /// count_votes over `ranked`.
     [[gnu::noinline]] std::uint64_t count_ranked(const double* xs) const {
-        return ranked.sum(xs) - vote_bias;
+        return ranked->sum(xs) - vote_bias;
     }
 
     /// count_votes over `levels` or `numeric_levels`: the packed count of the votes.
@@ -526,7 +527,7 @@ private:
         std::uint64_t votes = 0;
         if (lockstep) {
             votes = lanes == 5 ? count_lockstep<5>(xs, s.cats.data()) : count_lockstep<4>(xs, s.cats.data());
-        } else if (!ranked.empty()) {
+        } else if (ranked) {
             votes = count_ranked(xs);
         } else if (!fixed.empty()) {
             votes = count_fixed(xs);

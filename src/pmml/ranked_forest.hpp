@@ -142,6 +142,7 @@ public:
         }
         f.thresholds_.shrink_to_fit();
         f.rows_.shrink_to_fit();
+        f.leaf_values_.resize(64 * std::size_t{word} + shift);  // none past the last leaf
         f.leaf_values_.shrink_to_fit();
         f.starts_.shrink_to_fit();
         f.leaves_.shrink_to_fit();
@@ -248,9 +249,10 @@ private:
 
     std::vector<double> thresholds_;
     std::vector<std::uint64_t> rows_;
-    std::vector<std::uint64_t> leaf_values_;  ///< by leaf bit: 64 per word (0 where no leaf is)
-    std::vector<std::uint64_t> starts_;       ///< per word: the bit of each tree's first leaf
-    std::vector<std::uint64_t> leaves_;       ///< per word: the bits of all leaves
+    /// By leaf bit: 64 per word up to the last leaf (0 where no leaf is).
+    std::vector<std::uint64_t> leaf_values_;
+    std::vector<std::uint64_t> starts_;  ///< per word: the bit of each tree's first leaf
+    std::vector<std::uint64_t> leaves_;  ///< per word: the bits of all leaves
     std::uint32_t trees_ = 0;
     std::vector<Pair> pairs_;
     std::uint32_t inputs_ = 0;
