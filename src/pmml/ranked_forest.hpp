@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 #include <map>
+#include <new>
 #include <vector>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -27,6 +28,22 @@ namespace scorestream::pmml::detail {
 /// bits a record keeps are, per input, one row of precomputed words chosen by the rank, ANDed over the
 /// inputs. A rank is a count of the thresholds below the value, two at a time with SSE2: no branch on
 /// the record and no test waiting on another, where a walk's levels wait on each other's loads.
+/// An allocator of 16-byte aligned storage: the thresholds are read two at a time with aligned
+/// loads, whatever alignment the global operator new gives.
+template <class T>
+struct Aligned16 {
+    using value_type = T;
+    Aligned16() noexcept = default;
+    template <class U>
+    Aligned16(const Aligned16<U>&) noexcept {}
+    T* allocate(std::size_t n) {
+        return static_cast<T*>(::operator new (n * sizeof(T), std::align_val_t{16}));
+    }
+    void deallocate(T* p, std::size_t) noexcept { ::operator delete (p, std::align_val_t{16}); }
+    friend bool operator==(const Aligned16&, const Aligned16&) noexcept { return true; }
+    friend bool operator!=(const Aligned16&, const Aligned16&) noexcept { return false; }
+};
+
 class RankedForest {
 public:
     static constexpr std::size_t max_words = 4;
@@ -195,7 +212,6 @@ private:
     static void rank(double a, double b, const double*& t, std::uint32_t count, std::size_t& ra,
                      std::size_t& rb) noexcept {
 #if defined(__SSE2__)
-        static_assert(__STDCPP_DEFAULT_NEW_ALIGNMENT__ >= 16, "thresholds_ is read two at a time, aligned");
         // The counts per lane, less each true test (all ones); two thresholds of each input per round.
         const __m128d v = _mm_set_pd(b, a);
         auto below = [v](const double* at) { return _mm_castpd_si128(_mm_cmpnle_pd(v, _mm_load_pd(at))); };
@@ -247,7 +263,7 @@ private:
         return sum;
     }
 
-    std::vector<double> thresholds_;
+    std::vector<double, Aligned16<double>> thresholds_;  ///< each pair's from an even index: aligned
     std::vector<std::uint64_t> rows_;
     /// By leaf bit: 64 per word up to the last leaf (0 where no leaf is).
     std::vector<std::uint64_t> leaf_values_;
