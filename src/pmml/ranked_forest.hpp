@@ -16,18 +16,6 @@
 
 namespace scorestream::pmml::detail {
 
-/// A second form of the fixed-level walk's copy of a forest (MiningModelImpl's `fixed` arrays: per
-/// node a threshold, an input slot and the index of its first child; a node goes to its second child,
-/// one after the first, when !(x <= threshold); a leaf is a NaN threshold whose node steps to itself).
-///
-/// Every leaf of every tree is a bit in a few 64-bit words, each tree's leaves consecutive and left to
-/// right (first child first). A split whose record goes to its second child removes the leaves under
-/// its first child; the leaf a tree reaches is then the lowest of its bits left (QuickTree's rule). The
-/// splits on one input that send a record second are those whose threshold is below the input's value
-/// (all of them for a NaN): the first r of the input's sorted distinct thresholds, r its rank. So the
-/// bits a record keeps are, per input, one row of precomputed words chosen by the rank, ANDed over the
-/// inputs. A rank is a count of the thresholds below the value, two at a time with SSE2: no branch on
-/// the record and no test waiting on another, where a walk's levels wait on each other's loads.
 /// An allocator of 16-byte aligned storage: the thresholds are read two at a time with aligned
 /// loads, whatever alignment the global operator new gives.
 template <class T>
@@ -44,6 +32,18 @@ struct Aligned16 {
     friend bool operator!=(const Aligned16&, const Aligned16&) noexcept { return false; }
 };
 
+/// A second form of the fixed-level walk's copy of a forest (MiningModelImpl's `fixed` arrays: per
+/// node a threshold, an input slot and the index of its first child; a node goes to its second child,
+/// one after the first, when !(x <= threshold); a leaf is a NaN threshold whose node steps to itself).
+///
+/// Every leaf of every tree is a bit in a few 64-bit words, each tree's leaves consecutive and left to
+/// right (first child first). A split whose record goes to its second child removes the leaves under
+/// its first child; the leaf a tree reaches is then the lowest of its bits left (QuickTree's rule). The
+/// splits on one input that send a record second are those whose threshold is below the input's value
+/// (all of them for a NaN): the first r of the input's sorted distinct thresholds, r its rank. So the
+/// bits a record keeps are, per input, one row of precomputed words chosen by the rank, ANDed over the
+/// inputs. A rank is a count of the thresholds below the value, two at a time with SSE2: no branch on
+/// the record and no test waiting on another, where a walk's levels wait on each other's loads.
 class RankedForest {
 public:
     static constexpr std::size_t max_words = 4;
