@@ -194,10 +194,12 @@ public:
         template <class Term, class Add>
         [[gnu::always_inline]] static double add_terms(double acc, const Term* from, const Term* end,
                                                        Add add) noexcept {
-            if (from == end) return acc;
-            for (; end - from > 8; from += 8)
-                for (int i = 0; i < 8; ++i) acc = add(acc, from[i]);
-            switch (end - from) {
+            auto count = static_cast<std::size_t>(end - from);
+            if (__builtin_expect(count > 8, 0)) {
+                for (; count > 8; from += 8, count -= 8)
+                    for (int i = 0; i < 8; ++i) acc = add(acc, from[i]);
+            }
+            switch (count) {
                 case 8:
                     acc = add(acc, end[-8]);
                     [[fallthrough]];
