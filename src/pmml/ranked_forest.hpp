@@ -170,7 +170,7 @@ public:
     bool empty() const noexcept { return trees_ == 0; }
 
     /// Instructions per record, about (as compiled): four per threshold of a pair, sixteen plus four per
-    /// word per input, five per tree and some twenty more, eight per word.
+    /// word per pair, five per tree, eight per word and some twenty more.
     std::size_t cost() const noexcept {
         std::size_t c = 20 + 5 * std::size_t{trees_} + 8 * words_;
         for (const Pair& p : pairs_) c += 4 * p.count + 16 + 4 * words_;
@@ -192,7 +192,7 @@ public:
     }
 
     std::size_t memory_bytes() const noexcept {
-        return (thresholds_.capacity()) * sizeof(double) +
+        return thresholds_.capacity() * sizeof(double) +
                (rows_.capacity() + leaf_values_.capacity() + starts_.capacity() + leaves_.capacity()) *
                    sizeof(std::uint64_t) +
                pairs_.capacity() * sizeof(Pair);
