@@ -253,9 +253,14 @@ public:
     /// The deepest leaf `fixed` takes (deeper shallow trees keep the packed walk).
     static constexpr std::size_t max_fixed_levels = 24;
 
+    /// Instructions per record of one group of the fixed walk, as compiled: five per lane and level,
+    /// two per level for the loop, two per lane for starting it and adding its vote, and about 24.
+    static std::size_t group_cost(std::size_t lanes, std::size_t levels) noexcept {
+        return 5 * lanes * levels + 2 * levels + 2 * lanes + 24;
+    }
+
     /// Splits the trees of `fixed` (sorted by depth) into groups of one to five consecutive trees
-    /// with the fewest instructions in all, as compiled: five per lane and level, two per level for
-    /// the loop, two per lane for starting it and adding its vote, and about 24 per group.
+    /// with the fewest instructions in all (group_cost()).
     void plan_groups() {
         const std::size_t n = flat.size();
         std::vector<std::size_t> depth(n), cost(n + 1, 0), take(n + 1, 0);
@@ -265,7 +270,7 @@ public:
             for (std::size_t g = 1; g <= std::min<std::size_t>(5, j); ++g) {
                 // the trees j - g .. j - 1, the last one the deepest
                 const std::size_t d = depth[j - 1];
-                const std::size_t c = cost[j - g] + 5 * g * d + 2 * d + 2 * g + 24;
+                const std::size_t c = cost[j - g] + group_cost(g, d);
                 if (c < cost[j]) {
                     cost[j] = c;
                     take[j] = g;
@@ -279,10 +284,10 @@ public:
     }
 
     /// Builds `ranked` from the fixed copy and keeps it when it costs fewer instructions per record
-    /// than the fixed walk as plan_groups() counts them; then releases the fixed copy.
+    /// than the fixed walk's groups (group_cost()); then releases the fixed copy.
     void choose_ranked() {
         std::size_t walk = 0;
-        for (const Group& g : groups) walk += 5u * g.lanes * g.levels + 2u * g.levels + 2u * g.lanes + 24u;
+        for (const Group& g : groups) walk += group_cost(g.lanes, g.levels);
         std::vector<std::uint32_t> roots;
         for (const Flat& f : flat) roots.push_back(static_cast<std::uint32_t>(f.root));
         RankedForest r = RankedForest::of(fixed, fixed_slots, fixed_next, roots);

@@ -195,10 +195,8 @@ public:
         [[gnu::always_inline]] static double add_terms(double acc, const Term* from, const Term* end,
                                                        Add add) noexcept {
             auto count = static_cast<std::size_t>(end - from);
-            if (__builtin_expect(count > 8, 0)) {
-                for (; count > 8; from += 8, count -= 8)
-                    for (int i = 0; i < 8; ++i) acc = add(acc, from[i]);
-            }
+            for (; __builtin_expect(count > 8, 0); from += 8, count -= 8)
+                for (int i = 0; i < 8; ++i) acc = add(acc, from[i]);
             switch (count) {
                 case 8:
                     acc = add(acc, end[-8]);
