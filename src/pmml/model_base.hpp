@@ -107,27 +107,35 @@ struct TargetPost {
 
 /// 16-byte node of the flat form of a tree whose every split is binary (the usual R and KNIME
 /// output), with every test reduced to "does the record go to the first child". Internal nodes hold
-/// (value, slot << 4 | flags, index of the first child; the second child follows it). Numeric splits
+/// (value, slot << 4 | flags, offset from the node to its first child; the second child follows
+/// it): a walk moves from node to node without the tree's base address. Numeric splits
 /// go first when (x <= value) != flip: x < t is stored as x <= the next double below t, and x > t /
-/// x >= t as the flipped forms, which is exact for every number. Category splits hold in `value` the
-/// 64-bit set of category indexes going first, bit 63 standing for every string the set does not
-/// list. A leaf is a flipped numeric test against a NaN, which always goes "first" to `next`, its own
-/// index: walking on from a leaf stays there, so several trees can be walked in lockstep without a
-/// branch per tree. The NaN's low 32 bits hold the leaf's payload (class index or index into the
-/// scores; -1 for none).
+/// x >= t as the flipped forms, which is exact for every number. Category splits hold in `value` a
+/// NaN whose bits are the set of category indexes going first: bits 0 to 50 for indexes 0 to 50,
+/// bit 63 (the sign) for every string the set does not list; bits 51 to 62 are the NaN's own
+/// (set_bits). No number is <= a NaN, so a walk may compute both tests on any node without a
+/// wrong "first" from the numeric one (see MiningModelImpl's lockstep walk). A leaf is a flipped
+/// numeric test against a NaN, which always goes "first", and its offset is 0: walking on from a
+/// leaf stays there, so several trees can be walked in lockstep without a branch per tree. The
+/// NaN's low 32 bits hold the leaf's payload (class index or index into the scores; -1 for none).
 struct FlatNode {
     /// `strict` marks a category split whose two sets both list values, so a string neither lists
     /// sends the record to no child (the walk does not read it; the general path does).
     static constexpr std::int32_t flip = 1, category = 2, leaf = 4, strict = 8;
-    static FlatNode make_leaf(std::int32_t self, std::int32_t payload) noexcept {
+    /// The category indexes a set holds one by one (0 to 50); higher ones test bit 63 as unlisted
+    /// strings do, so a set may list none of them.
+    static constexpr std::uint32_t set_bits = 51;
+    /// The bits every set holds: a quiet NaN's exponent and top mantissa bit (bits 51 to 62).
+    static constexpr std::uint64_t set_nan = 0x7FF8000000000000ull;
+    static FlatNode make_leaf(std::int32_t payload) noexcept {
         std::uint64_t bits = 0x7FF8000000000000ull | static_cast<std::uint32_t>(payload);
-        FlatNode n{0.0, leaf | flip, self};
+        FlatNode n{0.0, leaf | flip, 0};
         std::memcpy(&n.value, &bits, sizeof bits);
         return n;
     }
     double value;
     std::int32_t slot_flags;
-    std::int32_t next;
+    std::int32_t next;  ///< offset to the first child (0: a leaf)
 };
 static_assert(sizeof(FlatNode) == 16, "FlatNode is meant to stay 16 bytes");
 
@@ -141,30 +149,30 @@ struct FlatTree {
     std::uint64_t used = 0;          ///< inputs read, as bits (slot & 63)
     std::uint64_t strict = 0;        ///< inputs whose unlisted strings need the general path
     bool numeric = false;            ///< no category split: walk() compares numbers only
-    bool narrow = false;             ///< no category split reads an input of more than 63 strings
+    bool narrow = false;  ///< no category split reads an input of more than FlatNode::set_bits strings
 
     bool applies(const EvalScratch& s) const noexcept {
         return ((s.missing_bits & used) | (s.outside_bits & strict)) == 0;
     }
     /// 1 when a category split's set (the `value` of its FlatNode) holds category index `cat`, else
-    /// 0. The unlisted index -1 and indexes above 62 test bit 63, which stands for every string the
-    /// set does not list (`narrow`: see step()).
+    /// 0. The unlisted index -1 and indexes from FlatNode::set_bits up test bit 63, which stands for
+    /// every string the set does not list (`narrow`: see step()).
     template <bool narrow>
     static std::uint32_t set_holds(const double& set, std::int32_t cat) noexcept {
         auto c = static_cast<std::uint32_t>(cat);
         if (narrow)
             c &= 63u;
         else
-            c = c < 63u ? c : 63u;
+            c = c < FlatNode::set_bits ? c : 63u;
         std::uint64_t bits;
         std::memcpy(&bits, &set, sizeof bits);
         return static_cast<std::uint32_t>(bits >> c) & 1u;
     }
-    /// One level down from internal node n. Both tests are computed and the node's kind picks one
-    /// by bit arithmetic: written as a choice, the compiler turns it into a branch on the kind,
-    /// which forests mixing numeric and category splits mispredict. `narrow`: no input read by a
-    /// category split has more than 63 strings, so its indexes are -1 to 62 and the low six bits
-    /// already send -1 (unlisted) to bit 63 (one mask instead of a clamp).
+    /// The offset from internal node n to the node one level down (0 from a leaf). Both tests are computed
+    /// and the node's kind picks one by bit arithmetic: written as a choice, the compiler turns it into a
+    /// branch on the kind, which forests mixing numeric and category splits mispredict. `narrow`: no input
+    /// read by a category split has more than FlatNode::set_bits strings, so its indexes are -1 to 50 and the
+    /// low six bits already send -1 (unlisted) to bit 63 (one mask instead of a clamp).
     template <bool narrow = false>
     static int step(const FlatNode& n, const double* xs, const std::int32_t* cats) noexcept {
         auto slot = static_cast<std::size_t>(n.slot_flags >> 4);
@@ -176,7 +184,7 @@ struct FlatTree {
         return n.next + static_cast<int>(first ^ 1u);
     }
     /// step() for a tree without category splits: one comparison (a leaf still steps to itself,
-    /// its NaN comparing false).
+    /// its NaN comparing false and its offset 0).
     static int step_numeric(const FlatNode& n, const double* xs, const std::int32_t* /*cats*/) noexcept {
         bool first = (xs[n.slot_flags >> 4] <= n.value) != ((n.slot_flags & FlatNode::flip) != 0);
         return n.next + (first ? 0 : 1);
@@ -186,18 +194,22 @@ struct FlatTree {
         const FlatNode* all = nodes.data();
         int i = 0;
         if (numeric) {
-            while (!(all[i].slot_flags & FlatNode::leaf)) i = step_numeric(all[i], xs, cats);
+            while (!(all[i].slot_flags & FlatNode::leaf)) i += step_numeric(all[i], xs, cats);
         } else if (narrow) {
-            while (!(all[i].slot_flags & FlatNode::leaf)) i = step<true>(all[i], xs, cats);
+            while (!(all[i].slot_flags & FlatNode::leaf)) i += step<true>(all[i], xs, cats);
         } else {
-            while (!(all[i].slot_flags & FlatNode::leaf)) i = step(all[i], xs, cats);
+            while (!(all[i].slot_flags & FlatNode::leaf)) i += step(all[i], xs, cats);
         }
         return i;
     }
+    /// The index of node k's first child (the second is one more).
+    int first_child(int k) const noexcept { return k + nodes[static_cast<std::size_t>(k)].next; }
     /// The leaf's payload: class index or score index (-1: none).
-    int payload(int leaf) const noexcept {
+    int payload(int leaf) const noexcept { return payload_of(nodes[static_cast<std::size_t>(leaf)]); }
+    /// The payload of a leaf node.
+    static int payload_of(const FlatNode& leaf) noexcept {
         std::uint64_t bits;
-        std::memcpy(&bits, &nodes[static_cast<std::size_t>(leaf)].value, sizeof bits);
+        std::memcpy(&bits, &leaf.value, sizeof bits);
         return static_cast<std::int32_t>(static_cast<std::uint32_t>(bits));
     }
 };

@@ -71,25 +71,25 @@ public:
         std::int32_t next;
     };
     std::vector<Split> packed;
-    /// Deep trees with category splits (lockstep walks): all trees copied into one array in a form
-    /// whose every level is
-    /// the same few instructions whatever the split. The record goes to `next` when x <= value or
-    /// its category index is in `set` (bit 63: a string the set does not list), else to next + 1:
-    /// a numeric split has an empty set, a category split a NaN value (nothing is <= NaN), and the
-    /// children are stored in the order the test picks them. A leaf has both, so it steps to
-    /// next + 1, its own index; its NaN holds this model's category (classification) or its
-    /// payload (regression), -1 for none, as FlatNode's leaves do. levels[0] is such a leaf with no
-    /// vote: the idle lanes of the last group stand on it.
-    struct Level {
-        double value;
-        std::uint64_t set;
-        std::int32_t slot;
-        std::int32_t next;
-    };
-    std::vector<Level> levels;
+    /// Deep trees with category splits (lockstep walks) walk their own flat forms, lane by lane
+    /// from node to node by the nodes' offsets, with no copy. When no input is tested both by a
+    /// number and by a set and every input's slot is below 64 (masked()), a level is
+    /// masked_step(): the set test ANDs the node's NaN with the input's mask (1 << its category
+    /// index; bit 63 for unlisted strings and indexes from set_bits up; 0 for a numeric input),
+    /// the numeric test compares the input's value with the node's (never true for a set's NaN),
+    /// and the two are ORed, with no choice by kind. Both are read from arrays filled per record,
+    /// at slot_flags >> 2: one shift for both, and a leaf (slot 0, `leaf` flag) reads an entry of
+    /// its own whose mask is 0. Otherwise a level is FlatTree::step().
+    /// The inputs of masked(): those compared with numbers first (mask_numbers of them), then those
+    /// tested by sets; empty otherwise.
+    std::vector<std::uint32_t> mask_slots;
+    std::uint32_t mask_numbers = 0;
+    bool masked() const noexcept { return !mask_slots.empty(); }
+    /// Entries of the per-record arrays of masked(): four per slot.
+    static constexpr std::size_t max_masks = 256;
     /// Deep trees without category splits (lockstep walks): all trees copied into one array of
-    /// Split, whose leaves here step to themselves as Level's do (a NaN value holding the vote or
-    /// payload, slot 0, next one below the leaf's own index); index 0 is the idle lanes' leaf.
+    /// Split, whose leaves step to themselves (a NaN value holding the vote or payload, slot 0, next
+    /// one below the leaf's own index); index 0 is the idle lanes' leaf.
     std::vector<Split> numeric_levels;
     /// Shallow numeric trees with a counted vote: all trees copied into three arrays, a node's
     /// threshold in `fixed`, its input slot in `fixed_slots` and its first child in `fixed_next`
@@ -122,9 +122,9 @@ public:
     std::uint8_t lanes = 4;  ///< trees per lockstep group: 4 or 5
     /// No tree has a category split: each level is one comparison (no set lookup to compute).
     bool numeric = false;
-    /// No category split reads an input of more than 63 strings (FlatTree::narrow).
+    /// No category split reads an input of more than FlatNode::set_bits strings (FlatTree::narrow).
     bool narrow = false;
-    /// class_probabilities counts the votes of `packed`, `levels` or `numeric_levels` in one
+    /// class_probabilities counts the votes of `packed`, the lockstep walks or the fixed forms in one
     /// integer (count_votes): a vote without weights (majorityVote, or every weight 1), at most four
     /// categories, fewer than 4096 trees.
     bool counted = false;
@@ -149,8 +149,8 @@ public:
         if (!fixed.empty())
             return n + "in " + std::to_string(groups.size()) + (groups.size() == 1 ? " group" : " groups") +
                    " of a fixed number of levels over a counted copy";
-        if (!levels.empty()) return n + group + " over a copy with category splits";
         if (!numeric_levels.empty()) return n + group + " over a numeric copy";
+        if (lockstep) return n + group + " over their own flat forms" + (masked() ? "" : " (by kind)");
         return n + "one after another over their own flat forms";
     }
 
@@ -224,23 +224,16 @@ public:
         if (numeric && !lockstep && !fixed_walk)
             for (auto& f : flat) pack(f);
         packed.shrink_to_fit();
-        // Deep forests walk in lockstep over a copy: `levels` (24 bytes per node) when some split
-        // tests a category, `numeric_levels` (16 bytes) otherwise.
-        levels.clear();
-        if (lockstep && !numeric) {
-            levels.push_back(leaf_level(0, -1));
-            for (auto& f : flat) pack_levels(f);
-        }
-        levels.shrink_to_fit();
+        // Deep forests walk in lockstep: over a copy (`numeric_levels`) when no split tests a
+        // category, else over the trees' own forms.
+        choose_masked();
         numeric_levels.clear();
         if (lockstep && numeric) {
             numeric_levels.push_back(leaf_split(0, -1));
             for (auto& f : flat) pack_numeric_levels(f);
         }
         numeric_levels.shrink_to_fit();
-        counted =
-            (!packed.empty() || !fixed.empty() || ranked || !levels.empty() || !numeric_levels.empty()) &&
-            counts;
+        counted = (!packed.empty() || !fixed.empty() || ranked || lockstep) && counts;
         share.clear();
         if (counted) {
             const auto trees = static_cast<double>(flat.size());
@@ -321,14 +314,14 @@ public:
                 deepest = std::max(deepest, d);
                 continue;
             }
-            todo.push_back({n.next, d + 1});
-            todo.push_back({n.next + 1, d + 1});
+            todo.push_back({i + n.next, d + 1});
+            todo.push_back({i + n.next + 1, d + 1});
         }
         return {static_cast<double>(depths) / static_cast<double>(leaves), deepest};
     }
 
     static Split leaf_split(std::int32_t self, std::int32_t vote) {
-        return {FlatNode::make_leaf(self, vote).value, 0, self - 1};
+        return {FlatNode::make_leaf(vote).value, 0, self - 1};
     }
 
     /// Appends f's tree to `out` and sets f.root: a node's two children sit side by side, the one
@@ -359,8 +352,9 @@ public:
             out.push_back({});
             out.push_back({});
             out[static_cast<std::size_t>(j)] = inner(n, at);
-            todo.push_back({flip ? n.next + 1 : n.next, at});
-            todo.push_back({flip ? n.next : n.next + 1, at + 1});
+            const std::int32_t kids = i + n.next;
+            todo.push_back({flip ? kids + 1 : kids, at});
+            todo.push_back({flip ? kids : kids + 1, at + 1});
         }
     }
 
@@ -371,22 +365,27 @@ public:
         });
     }
 
-    static Level leaf_level(std::int32_t self, std::int32_t vote) {
-        FlatNode n = FlatNode::make_leaf(self, vote);
-        return {n.value, 0, 0, self - 1};
-    }
-
-    /// Appends f's tree to `levels` (see Level): a category split's set, and a NaN threshold no
-    /// number is <= to.
-    void pack_levels(Flat& f) {
-        copy_tree(f, levels, leaf_level, [](const FlatNode& n, std::int32_t at) {
-            Level l{n.value, 0, n.slot_flags >> 4, at};
-            if (n.slot_flags & FlatNode::category) {
-                std::memcpy(&l.set, &n.value, sizeof l.set);
-                l.value = nan_v;
+    /// Lists the inputs of a lockstep walk over the trees' own forms in mask_slots when it can be
+    /// masked().
+    void choose_masked() {
+        mask_slots.clear();
+        mask_numbers = 0;
+        if (!lockstep || numeric) return;
+        std::uint64_t numbers = 0, sets = 0;
+        for (const Flat& f : flat)
+            for (const FlatNode& n : f.tree->nodes) {
+                if (n.slot_flags & FlatNode::leaf) continue;
+                const auto slot = static_cast<std::uint32_t>(n.slot_flags) >> 4;
+                if (slot >= max_masks / 4) return;
+                ((n.slot_flags & FlatNode::category) ? sets : numbers) |= std::uint64_t{1} << slot;
             }
-            return l;
-        });
+        if (numbers & sets) return;
+        for (std::uint32_t slot = 0; slot < 64; ++slot)
+            if ((numbers >> slot) & 1u) mask_slots.push_back(slot);
+        mask_numbers = static_cast<std::uint32_t>(mask_slots.size());
+        for (std::uint32_t slot = 0; slot < 64; ++slot)
+            if ((sets >> slot) & 1u) mask_slots.push_back(slot);
+        mask_slots.shrink_to_fit();
     }
 
     /// Appends f's tree to `fixed`, `fixed_slots` and `fixed_next` (a leaf steps to itself, its NaN
@@ -430,8 +429,8 @@ public:
                         flat.capacity() * sizeof(Flat) + packed.capacity() * sizeof(Split) +
                         (fixed.capacity() + share.capacity()) * sizeof(double) +
                         (fixed_slots.capacity() + fixed_next.capacity()) * sizeof(std::uint32_t) +
-                        groups.capacity() * sizeof(Group) + levels.capacity() * sizeof(Level) +
-                        numeric_levels.capacity() * sizeof(Split) +
+                        groups.capacity() * sizeof(Group) + numeric_levels.capacity() * sizeof(Split) +
+                        mask_slots.capacity() * sizeof(std::uint32_t) +
                         (ranked ? sizeof(RankedForest) + ranked->memory_bytes() : 0);
         for (const auto& s : segs) n += s.cat_map.capacity() * sizeof(int);
         return n;
@@ -502,9 +501,13 @@ private:
         return ranked->sum(xs) - vote_bias;
     }
 
-    /// count_votes over `levels` or `numeric_levels`: the packed count of the votes.
+    /// count_votes over the lockstep walks: the packed count of the votes.
     template <std::size_t lanes_n>
     [[gnu::noinline]] std::uint64_t count_lockstep(const double* xs, const std::int32_t* cats) const;
+    /// The lockstep walk over the trees' own forms, lanes_n trees at a time: take(tree, payload of
+    /// its leaf) for every tree in order, stopping at the first false.
+    template <std::size_t lanes_n, class Take>
+    bool walk_own(const double* xs, const std::int32_t* cats, Take take) const;
 
     /// walk_flat's vote over `packed` (classification), inline in class_probabilities.
     template <bool weighted>
@@ -643,36 +646,41 @@ bool combine(Method method, double* values, double* weights, std::size_t count, 
     return true;
 }
 
-/// One level down from `l` (see MiningModelImpl::Level).
-template <bool narrow>
-inline int level_step(const MiningModelImpl::Level& l, const double* xs, const std::int32_t* cats) noexcept {
-    auto slot = static_cast<std::size_t>(l.slot);
-    auto c = static_cast<std::uint32_t>(cats[slot]);  // -1 (unlisted) and above 62 become 63
-    if (narrow)
-        c &= 63u;
-    else
-        c = c < 63u ? c : 63u;
-    auto first =
-        static_cast<std::uint32_t>((l.set >> c) & 1u) | static_cast<std::uint32_t>(xs[slot] <= l.value);
-    return l.next + static_cast<int>(first ^ 1u);
+/// The node one level down from flat node n in the masked lockstep walk (see
+/// MiningModelImpl::masked()).
+inline const FlatNode* masked_step(const FlatNode* n, const double* xs, const std::uint64_t* masks) noexcept {
+    std::uint64_t bits;
+    std::memcpy(&bits, &n->value, sizeof bits);
+    const auto flags = static_cast<std::uint32_t>(n->slot_flags);
+    const std::size_t at = flags >> 2;
+    const auto first =
+        static_cast<std::uint32_t>((bits & masks[at]) != 0) | static_cast<std::uint32_t>(xs[at] <= n->value);
+    return n + n->next + static_cast<std::ptrdiff_t>(first ^ (flags & 1u) ^ 1u);  // ^ flip
 }
 
 /// The lockstep walk of four or five lanes: they start at the given roots, go down by
 /// `step(index)` and the walk ends when no lane moved (every lane on a leaf, which steps to
 /// itself). Two levels per check: a lane on a leaf stays there, so at most one round is wasted.
-template <int lanes, class Step>
-inline void walk_lockstep(const std::int32_t* roots, int* at, Step step) {
+template <int lanes, class Lane, class Step>
+inline void walk_lockstep(const Lane* roots, Lane* at, Step step) {
     static_assert(lanes == 4 || lanes == 5, "four or five lanes");
-    int i0 = roots[0], i1 = roots[1], i2 = roots[2], i3 = roots[3], i4 = roots[lanes - 1];
+    Lane i0 = roots[0], i1 = roots[1], i2 = roots[2], i3 = roots[3], i4 = roots[lanes - 1];
     for (;;) {
-        i0 = step(i0);
-        i1 = step(i1);
-        i2 = step(i2);
-        i3 = step(i3);
-        if constexpr (lanes == 5) i4 = step(i4);
-        int j0 = step(i0), j1 = step(i1), j2 = step(i2), j3 = step(i3);
-        int j4 = lanes == 5 ? step(i4) : i4;
-        bool moved = ((j0 ^ i0) | (j1 ^ i1) | (j2 ^ i2) | (j3 ^ i3) | (j4 ^ i4)) != 0;
+        i0 = step(0, i0);
+        i1 = step(1, i1);
+        i2 = step(2, i2);
+        i3 = step(3, i3);
+        if constexpr (lanes == 5) i4 = step(4, i4);
+        Lane j0 = step(0, i0), j1 = step(1, i1), j2 = step(2, i2), j3 = step(3, i3);
+        Lane j4 = lanes == 5 ? step(4, i4) : i4;
+        auto bits = [](Lane x) {
+            if constexpr (std::is_pointer_v<Lane>)
+                return reinterpret_cast<std::uintptr_t>(x);
+            else
+                return static_cast<std::uintptr_t>(x);
+        };
+        bool moved = ((bits(j0) ^ bits(i0)) | (bits(j1) ^ bits(i1)) | (bits(j2) ^ bits(i2)) |
+                      (bits(j3) ^ bits(i3)) | (bits(j4) ^ bits(i4))) != 0;
         i0 = j0;
         i1 = j1;
         i2 = j2;
@@ -687,18 +695,23 @@ inline void walk_lockstep(const std::int32_t* roots, int* at, Step step) {
     if constexpr (lanes == 5) at[4] = i4;
 }
 
-/// The lockstep walk over `levels`.
+/// The lockstep walk over the trees' own flat forms, lane k from the root trees[k] to the leaf
+/// at[k]: by masked_step() when `masks` is given, else by FlatTree::step().
 template <int lanes, bool narrow>
-void walk_levels(const MiningModelImpl::Level* all, const std::int32_t* roots, int* at, const double* xs,
-                 const std::int32_t* cats) {
-    walk_lockstep<lanes>(roots, at, [&](int i) { return level_step<narrow>(all[i], xs, cats); });
+void walk_trees(const FlatNode* const* trees, const FlatNode** at, const double* xs, const std::int32_t* cats,
+                const std::uint64_t* masks) {
+    if (masks)
+        walk_lockstep<lanes>(trees, at, [&](int, const FlatNode* n) { return masked_step(n, xs, masks); });
+    else
+        walk_lockstep<lanes>(
+            trees, at, [&](int, const FlatNode* n) { return n + FlatTree::step<narrow>(*n, xs, cats); });
 }
 
 /// The lockstep walk over `numeric_levels`: one comparison per lane and level.
 template <int lanes>
 void walk_numeric_levels(const MiningModelImpl::Split* all, const std::int32_t* roots, int* at,
                          const double* xs) {
-    walk_lockstep<lanes>(roots, at, [&](int i) {
+    walk_lockstep<lanes>(roots, at, [&](int, int i) {
         const MiningModelImpl::Split& n = all[i];
         return n.next + static_cast<int>(!(xs[static_cast<std::size_t>(n.slot)] <= n.value));
     });
@@ -755,27 +768,70 @@ std::uint64_t MiningModelImpl::count_fixed(const double* xs) const {
     return sum - vote_bias;
 }
 
+template <std::size_t lanes_n, class Take>
+bool MiningModelImpl::walk_own(const double* xs, const std::int32_t* cats, Take take) const {
+    constexpr int lanes_i = static_cast<int>(lanes_n);
+    static const FlatNode idle = FlatNode::make_leaf(-1);  // where the last group's idle lanes stand
+    std::uint64_t masks[max_masks];
+    double values[max_masks];
+    // masked(): per record, each input's entries (slot << 2, and | 2 for strict splits): a number
+    // and an empty mask, or a category's mask and a number no set's NaN is >= to.
+    const std::uint32_t* slots = mask_slots.data();
+    const std::size_t numbers = mask_numbers, inputs = mask_slots.size();
+    masks[1] = 0;  // the leaves' entry
+    values[1] = 0.0;
+    for (std::size_t i = 0; i < numbers; ++i) {
+        masks[slots[i] << 2] = 0;
+        values[slots[i] << 2] = xs[slots[i]];
+    }
+    for (std::size_t i = numbers; i < inputs; ++i) {
+        const std::uint32_t slot = slots[i];
+        const auto c = static_cast<std::uint32_t>(cats[slot]);
+        const std::uint64_t m = std::uint64_t{1} << (c < FlatNode::set_bits ? c : 63u);
+        masks[slot << 2] = masks[(slot << 2) | 2u] = m;
+        values[slot << 2] = values[(slot << 2) | 2u] = 0.0;
+    }
+    const std::uint64_t* m = masked() ? masks : nullptr;
+    const FlatNode* trees[lanes_n];
+    const FlatNode* at[lanes_n];
+    for (std::size_t base = 0; base < flat.size(); base += lanes_n) {
+        const std::size_t n = std::min(lanes_n, flat.size() - base);
+        for (std::size_t k = 0; k < lanes_n; ++k)
+            trees[k] = k < n ? flat[base + k].tree->nodes.data() : &idle;
+        if (m)
+            walk_trees<lanes_i, true>(trees, at, values, cats, m);
+        else if (narrow)
+            walk_trees<lanes_i, true>(trees, at, xs, cats, m);
+        else
+            walk_trees<lanes_i, false>(trees, at, xs, cats, m);
+        for (std::size_t k = 0; k < n; ++k)
+            if (!take(flat[base + k], FlatTree::payload_of(*at[k]))) return false;
+    }
+    return true;
+}
+
 template <std::size_t lanes_n>
 std::uint64_t MiningModelImpl::count_lockstep(const double* xs, const std::int32_t* cats) const {
+    std::uint64_t votes = 0;
+    if (numeric_levels.empty()) {
+        walk_own<lanes_n>(xs, cats, [&](const Flat& t, int payload) {
+            votes += vote_inc[payload < 0 ? 0 : t.cat_map[payload] + 1];
+            return true;
+        });
+        return votes;
+    }
     constexpr int lanes_i = static_cast<int>(lanes_n);
-    const Level* all = levels.data();
-    const Split* all_numeric = numeric_levels.empty() ? nullptr : numeric_levels.data();
+    const Split* all = numeric_levels.data();
     std::int32_t roots[lanes_n];
     int at[lanes_n];
-    std::uint64_t votes = 0;
     for (std::size_t base = 0; base < flat.size(); base += lanes_n) {
         std::size_t n = std::min(lanes_n, flat.size() - base);
         for (std::size_t k = 0; k < lanes_n; ++k) roots[k] = k < n ? flat[base + k].root : 0;
-        if (all_numeric)
-            walk_numeric_levels<lanes_i>(all_numeric, roots, at, xs);
-        else if (narrow)
-            walk_levels<lanes_i, true>(all, roots, at, xs, cats);
-        else
-            walk_levels<lanes_i, false>(all, roots, at, xs, cats);
+        walk_numeric_levels<lanes_i>(all, roots, at, xs);
         // A leaf's NaN holds its vote in the low 32 bits (-1 for none).
         for (std::size_t k = 0; k < n; ++k) {
             std::uint64_t bits;
-            std::memcpy(&bits, all_numeric ? &all_numeric[at[k]].value : &all[at[k]].value, sizeof bits);
+            std::memcpy(&bits, &all[at[k]].value, sizeof bits);
             votes += vote_inc[static_cast<std::int32_t>(static_cast<std::uint32_t>(bits)) + 1];
         }
     }
@@ -789,8 +845,7 @@ bool MiningModelImpl::walk_flat(const EvalScratch& s, double* acc, double& total
     const bool cls = categorical();
     const bool weighted = method == Method::weighted_majority_vote;
     // Same operations in the same order as the general path, so both give identical results.
-    auto take = [&](const Flat& t, int leaf) {
-        int payload = t.tree->payload(leaf);
+    auto take = [&](const Flat& t, int payload) {
         if (payload < 0) return false;
         if (cls) {
             double w = weighted ? t.weight : 1.0;
@@ -823,10 +878,11 @@ bool MiningModelImpl::walk_flat(const EvalScratch& s, double* acc, double& total
         }
         return true;
     }
-    if (!levels.empty() || !numeric_levels.empty()) {
+    if (lockstep && numeric_levels.empty())
+        return lanes == 5 ? walk_own<5>(xs, cats, take) : walk_own<4>(xs, cats, take);
+    if (lockstep) {
         // The group size is a compile-time constant in each form, so the loops over lanes unroll.
-        const Level* all = levels.data();
-        const Split* all_numeric = numeric_levels.empty() ? nullptr : numeric_levels.data();
+        const Split* all = numeric_levels.data();
         auto groups = [&](auto lanes_c) {
             constexpr std::size_t lanes_n = decltype(lanes_c)::value;
             constexpr int lanes_i = static_cast<int>(lanes_n);
@@ -835,16 +891,10 @@ bool MiningModelImpl::walk_flat(const EvalScratch& s, double* acc, double& total
             for (std::size_t base = 0; base < flat.size(); base += lanes_n) {
                 std::size_t n = std::min(lanes_n, flat.size() - base);
                 for (std::size_t k = 0; k < lanes_n; ++k) roots[k] = k < n ? flat[base + k].root : 0;
-                if (all_numeric)
-                    walk_numeric_levels<lanes_i>(all_numeric, roots, at, xs);
-                else if (narrow)
-                    walk_levels<lanes_i, true>(all, roots, at, xs, cats);
-                else
-                    walk_levels<lanes_i, false>(all, roots, at, xs, cats);
+                walk_numeric_levels<lanes_i>(all, roots, at, xs);
                 for (std::size_t k = 0; k < n; ++k) {
                     std::uint64_t bits;
-                    std::memcpy(&bits, all_numeric ? &all_numeric[at[k]].value : &all[at[k]].value,
-                                sizeof bits);
+                    std::memcpy(&bits, &all[at[k]].value, sizeof bits);
                     const auto v = static_cast<std::int32_t>(static_cast<std::uint32_t>(bits));
                     if (v < 0) return false;
                     const Flat& t = flat[base + k];
@@ -867,7 +917,7 @@ bool MiningModelImpl::walk_flat(const EvalScratch& s, double* acc, double& total
     // Shallow trees (deep ones have a lockstep copy above; a forest with the fixed copy never
     // comes here, its votes are counted), one after another.
     for (const Flat& t : flat)
-        if (!take(t, t.tree->walk(xs, cats))) return false;
+        if (!take(t, t.tree->payload(t.tree->walk(xs, cats)))) return false;
     return true;
 }
 

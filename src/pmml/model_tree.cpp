@@ -641,11 +641,11 @@ void TreeModelImpl::seal(const Program& prog) {
     bool ok = !nodes.empty() && nodes[0].kind == Node::always && nodes.size() < (1u << 27);
     auto mirrored = [&](int slot) { return prog.mirrored(slot) && slot < (1 << 26); };
     std::vector<FlatNode> out(ok ? nodes.size() : 0);
-    flat.narrow = true;  // until a category split reads an input of more than 63 strings
+    flat.narrow = true;  // until a category split reads an input of more than set_bits strings
     for (std::size_t i = 0; ok && i < nodes.size(); ++i) {
         const Node& n = nodes[i];
         if (n.n_children == 0) {
-            out[i] = FlatNode::make_leaf(static_cast<std::int32_t>(i), n.payload);
+            out[i] = FlatNode::make_leaf(n.payload);
             continue;
         }
         if (!split_shape(n) || !(n.mask & (binary_split | category_split))) {
@@ -653,6 +653,7 @@ void TreeModelImpl::seal(const Program& prog) {
             break;
         }
         const Node& left = nodes[static_cast<std::size_t>(n.first_child)];
+        const std::int32_t kids = n.first_child - static_cast<std::int32_t>(i);  // the offset
         if (!mirrored(left.arg)) {
             ok = false;
             break;
@@ -670,16 +671,19 @@ void TreeModelImpl::seal(const Program& prog) {
             missing_child[i] = static_cast<std::int8_t>(takes_missing);
         }
         if (n.mask & category_split) {
-            // Bit 63 stands for strings no set lists: it must not be a listed category itself.
+            // Indexes from set_bits up test bit 63, which stands for strings no set lists: none of
+            // them may be a listed category itself (and a strict pair, which sends unlisted strings
+            // to neither child, must have no such index).
+            constexpr std::size_t set_bits = FlatNode::set_bits;
             std::uint64_t listed = (left.mask & 1) ? ~left.bits : left.bits;
-            if ((listed >> 63) != 0 || (strict[i] && symbol_count(left.arg) > 63)) {
+            if ((listed >> set_bits) != 0 || (strict[i] && symbol_count(left.arg) > set_bits)) {
                 ok = false;
                 break;
             }
-            if (symbol_count(left.arg) > 63) flat.narrow = false;
-            std::uint64_t bits =
-                (left.bits & ~(std::uint64_t{1} << 63)) | (static_cast<std::uint64_t>(left.mask & 1) << 63);
-            FlatNode f{0.0, (left.arg << 4) | FlatNode::category, n.first_child};
+            if (symbol_count(left.arg) > set_bits) flat.narrow = false;
+            std::uint64_t bits = (left.bits & ((std::uint64_t{1} << set_bits) - 1)) | FlatNode::set_nan |
+                                 (static_cast<std::uint64_t>(left.mask & 1) << 63);
+            FlatNode f{0.0, (left.arg << 4) | FlatNode::category, kids};
             std::memcpy(&f.value, &bits, sizeof bits);
             if (strict[i]) {
                 f.slot_flags |= FlatNode::strict;
@@ -696,16 +700,16 @@ void TreeModelImpl::seal(const Program& prog) {
         double below = std::nextafter(t, -HUGE_VAL);
         switch (left.mask & 7) {
             case 5:  // x <= t
-                out[i] = FlatNode{t, left.arg << 4, n.first_child};
+                out[i] = FlatNode{t, left.arg << 4, kids};
                 break;
             case 4:  // x < t
-                out[i] = FlatNode{below, left.arg << 4, n.first_child};
+                out[i] = FlatNode{below, left.arg << 4, kids};
                 break;
             case 2:  // x > t
-                out[i] = FlatNode{t, (left.arg << 4) | FlatNode::flip, n.first_child};
+                out[i] = FlatNode{t, (left.arg << 4) | FlatNode::flip, kids};
                 break;
             case 3:  // x >= t
-                out[i] = FlatNode{below, (left.arg << 4) | FlatNode::flip, n.first_child};
+                out[i] = FlatNode{below, (left.arg << 4) | FlatNode::flip, kids};
                 break;
             default:  // equal / notEqual
                 ok = false;
@@ -801,7 +805,7 @@ int TreeModelImpl::select_flat(Ctx& ctx, int& penalties, bool& aggregate) const 
         if (f.slot_flags & FlatNode::leaf) return cur;
         int way = decide(cur, xs, cats);
         if (way <= second_child) {
-            cur = f.next + way;
+            cur += f.next + way;
             continue;
         }
         if (way == no_child) return no_true_child_last ? cur : -1;
@@ -810,7 +814,7 @@ int TreeModelImpl::select_flat(Ctx& ctx, int& penalties, bool& aggregate) const 
         // true. A second child that is <True/> is true whatever made the first one unknown.
         int to = missing_goes(ctx, cur);
         if (to == 0 || (to > 0 && missing == Missing::none)) {
-            cur = f.next + to;
+            cur += f.next + to;
             continue;
         }
         // The first child is unknown (and the second too unless it is <True/>).
@@ -877,18 +881,18 @@ void TreeModelImpl::collect_flat(Ctx& ctx, int k, double weight, double* acc) co
     }
     int way = decide(k, ctx.s->xs.data(), ctx.s->cats.data());
     if (way <= second_child) {
-        collect_flat(ctx, f.next + way, weight, acc);
+        collect_flat(ctx, k + f.next + way, weight, acc);
         return;
     }
     if (way == no_child) return;
     int to = missing_goes(ctx, k);
     if (to >= 0) {  // that child is true: the other one is not visited
-        collect_flat(ctx, f.next + to, weight, acc);
+        collect_flat(ctx, k + f.next + to, weight, acc);
         return;
     }
     const auto& record_count = x().record_count;
     double parent = record_count.empty() ? nan_v : record_count[static_cast<std::size_t>(k)];
-    for (int kid = f.next; kid <= f.next + 1; ++kid) {
+    for (int kid = k + f.next; kid <= k + f.next + 1; ++kid) {
         double w = child_weight(weight, parent, kid);
         collect_flat(ctx, kid, w, acc);
     }

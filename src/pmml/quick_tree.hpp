@@ -81,9 +81,9 @@ private:
                                         std::size_t limit) {
         const FlatNode& n = nodes[static_cast<std::size_t>(i)];
         if ((n.slot_flags & FlatNode::leaf) || limit == 0) return 0;
-        std::size_t first = 1 + reachable_splits(nodes, n.next, limit - 1);
+        std::size_t first = 1 + reachable_splits(nodes, i + n.next, limit - 1);
         if (first >= limit) return first;
-        return first + reachable_splits(nodes, n.next + 1, limit - first);
+        return first + reachable_splits(nodes, i + n.next + 1, limit - first);
     }
     /// Adds the subtree of node i (depth first, first child first; the depth is at most
     /// max_splits) and returns the bits of its leaves.
@@ -94,8 +94,8 @@ private:
             leaf_node.push_back(i);
             return bit;
         }
-        std::uint64_t first = add(nodes, n.next);
-        std::uint64_t second = add(nodes, n.next + 1);
+        std::uint64_t first = add(nodes, i + n.next);
+        std::uint64_t second = add(nodes, i + n.next + 1);
         const bool cat = (n.slot_flags & FlatNode::category) != 0;
         const auto flip = static_cast<std::uint64_t>(n.slot_flags & FlatNode::flip);
         (cat ? category : numeric).push_back(Split{n.value, ~first, flip, n.slot_flags >> 4});

@@ -527,9 +527,8 @@ TEST_CASE("ensemble plan: each walk form agrees with the segment-by-segment path
             for (const char* method : {"majorityVote", "weightedMajorityVote"}) {
                 INFO(method << ", " << trees << " trees");
                 compare_walk(split_forest(trees, 7, false, method, true),
-                             "in lockstep over a copy with category splits", direct);
+                             "in lockstep over their own flat forms", direct);
             }
-        compare_walk(split_forest(6, 7, true, "sum", true), "in lockstep over a copy with category splits",
-                     general);
+        compare_walk(split_forest(6, 7, true, "sum", true), "in lockstep over their own flat forms", general);
     }
 }

@@ -126,14 +126,17 @@ std::string tree(bool regression, const std::string& attrs, bool general, int or
 }
 
 /// Every combination of: x1 missing/3/5/7/a string (invalid, taken as is), x2 missing/1.5/2/3/4, c
-/// missing/each listed value/a string no split lists.
+/// missing/each listed value/strings no split lists (v46, v47 and v69 are the category indexes 50,
+/// 51 and 73 of the forests whose c lists 74 values: the last a set holds bit by bit, the first and
+/// last it holds as unlisted strings).
 std::vector<std::vector<Value>> records(const pmml::PmmlModel& m) {
     std::vector<Value> x1s = {Value::missing(), Value::number(3), Value::number(5), Value::number(7),
                               Value::string("not a number")};
     std::vector<Value> x2s = {Value::missing(), Value::number(1.5), Value::number(2), Value::number(3),
                               Value::number(4)};
-    std::vector<Value> cs = {Value::missing(),   Value::string("p"),   Value::string("q"),
-                             Value::string("r"), Value::string("s t"), Value::string("unlisted")};
+    std::vector<Value> cs = {Value::missing(),     Value::string("p"),   Value::string("q"),
+                             Value::string("r"),   Value::string("s t"), Value::string("unlisted"),
+                             Value::string("v46"), Value::string("v47"), Value::string("v69")};
     const auto& names = m.schema().inputs;
     std::vector<std::vector<Value>> rows;
     for (const auto& a : x1s)
@@ -141,7 +144,10 @@ std::vector<std::vector<Value>> records(const pmml::PmmlModel& m) {
             for (const auto& c : cs) {
                 std::vector<Value> row(names.size());
                 for (std::size_t i = 0; i < names.size(); ++i)
-                    row[i] = names[i] == "x1" ? a : names[i] == "x2" ? b : c;
+                    row[i] = names[i] == "x1"   ? a
+                             : names[i] == "x2" ? b
+                             : names[i] == "c"  ? c
+                                                : Value::missing();  // random_forest's far inputs
                 rows.push_back(row);
             }
     return rows;
@@ -399,9 +405,10 @@ struct RandomTree {
 };
 
 /// An ensemble of `trees` random trees (the same trees for the same seed), `general` giving every
-/// tree a never-true child under its root so none has the flat form.
+/// tree a never-true child under its root so none has the flat form. `far`: 64 more inputs listed
+/// first, so the trees' inputs have slots from 64 up.
 pmml::PmmlModelPtr random_forest(unsigned seed, int trees, bool regression, const char* method, bool general,
-                                 bool wide = false, bool numeric_only = false) {
+                                 bool wide = false, bool numeric_only = false, bool far = false) {
     std::mt19937 gen(seed);
     std::string segs;
     for (int i = 0; i < trees; ++i) {
@@ -432,11 +439,20 @@ pmml::PmmlModelPtr random_forest(unsigned seed, int trees, bool regression, cons
             dictionary.find(plain), plain.size(),
             "<DataField name=\"c\" optype=\"categorical\" dataType=\"string\">" + values + "</DataField>");
     }
+    std::string top_schema = schema(regression);
+    if (far) {
+        std::string fields;
+        for (int i = 0; i < 64; ++i) {
+            const std::string name = "f" + std::to_string(i);
+            dictionary += "<DataField name=\"" + name + "\" optype=\"continuous\" dataType=\"double\"/>\n";
+            fields += "<MiningField name=\"" + name + "\"/>";
+        }
+        top_schema.insert(std::string("<MiningSchema>").size(), fields);
+    }
     return pmml::load(document(dictionary, std::string("<MiningModel functionName=\"") +
                                                (regression ? "regression" : "classification") + "\">" +
-                                               schema(regression) + outputs +
-                                               "<Segmentation multipleModelMethod=\"" + method + "\">" +
-                                               segs + "</Segmentation></MiningModel>\n"));
+                                               top_schema + outputs + "<Segmentation multipleModelMethod=\"" +
+                                               method + "\">" + segs + "</Segmentation></MiningModel>\n"));
 }
 
 }  // namespace
@@ -449,9 +465,10 @@ TEST_CASE("ensembles of deep flat trees (lockstep walks) agree with the general 
             INFO(trees << " trees, " << method);
             auto flat = random_forest(17u + static_cast<unsigned>(trees), trees, false, method, false);
             auto general = random_forest(17u + static_cast<unsigned>(trees), trees, false, method, true);
-            // The trees' flat forms are smaller than their general nodes, but a forest of deep trees
-            // with category splits also keeps a 24-byte-per-node copy for its lockstep walk.
-            CHECK(flat->describe().compiled_bytes < 2 * general->describe().compiled_bytes);
+            // The trees' flat forms are smaller than their general nodes, and the lockstep walk
+            // over trees with category splits reads them with no copy of its own.
+            CHECK(flat->describe().compiled_bytes < general->describe().compiled_bytes);
+            CHECK(flat->describe().plan.find("in lockstep over their own flat forms") != std::string::npos);
             CHECK(compare(*flat, *general) > 0);
         }
         for (bool wide : {false, true}) {
@@ -460,6 +477,20 @@ TEST_CASE("ensembles of deep flat trees (lockstep walks) agree with the general 
                                       "weightedMajorityVote", false, wide);
             auto general = random_forest(41u + static_cast<unsigned>(trees), trees, false,
                                          "weightedMajorityVote", true, wide);
+            const std::string plan = flat->describe().plan;
+            CHECK(plan.find("over their own flat forms") != std::string::npos);
+            CHECK(plan.find("(by kind)") == std::string::npos);
+            CHECK(compare(*flat, *general) > 0);
+        }
+        for (const char* method : {"majorityVote", "weightedMajorityVote", "weightedSum"}) {
+            // Inputs from slot 64 up: each level chooses its test by the node's kind.
+            INFO(trees << " trees on inputs from slot 64 up, " << method);
+            const bool regression = std::string(method) == "weightedSum";
+            auto flat = random_forest(61u + static_cast<unsigned>(trees), trees, regression, method, false,
+                                      false, false, true);
+            auto general = random_forest(61u + static_cast<unsigned>(trees), trees, regression, method, true,
+                                         false, false, true);
+            CHECK(flat->describe().plan.find("over their own flat forms (by kind)") != std::string::npos);
             CHECK(compare(*flat, *general) > 0);
         }
         for (const char* method : {"majorityVote", "weightedMajorityVote", "sum", "weightedAverage"}) {

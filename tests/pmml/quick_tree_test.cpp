@@ -24,7 +24,7 @@ constexpr int inputs = 4;
 /// compiler lays them out), each split numeric or a category set as `mix` allows.
 FlatTree random_tree(std::mt19937_64& rng, int splits, bool categories, bool narrow) {
     FlatTree t;
-    t.nodes.push_back(FlatNode::make_leaf(0, 0));
+    t.nodes.push_back(FlatNode::make_leaf(0));
     std::vector<std::int32_t> leaves{0};
     for (int s = 0; s < splits; ++s) {
         // Split a random leaf: it becomes a split whose two children are new leaves.
@@ -32,13 +32,13 @@ FlatTree random_tree(std::mt19937_64& rng, int splits, bool categories, bool nar
         std::int32_t at = leaves[pick];
         leaves.erase(leaves.begin() + static_cast<std::ptrdiff_t>(pick));
         auto first = static_cast<std::int32_t>(t.nodes.size());
-        t.nodes.push_back(FlatNode::make_leaf(first, static_cast<std::int32_t>(rng() % 5) - 1));
-        t.nodes.push_back(FlatNode::make_leaf(first + 1, static_cast<std::int32_t>(rng() % 5) - 1));
+        t.nodes.push_back(FlatNode::make_leaf(static_cast<std::int32_t>(rng() % 5) - 1));
+        t.nodes.push_back(FlatNode::make_leaf(static_cast<std::int32_t>(rng() % 5) - 1));
         leaves.push_back(first);
         leaves.push_back(first + 1);
         const std::int32_t slot = static_cast<std::int32_t>(rng() % inputs);
         FlatNode n{};
-        n.next = first;
+        n.next = first - at;  // the offset to the first child
         if (categories && rng() % 2) {
             std::uint64_t set = rng();
             // The compiler never flips a category split, but FlatTree::step honours the flag on
@@ -76,7 +76,8 @@ TEST_CASE("QuickTree: the leaf of every split tested at once is the walk's leaf"
                 // Thresholds are halves from -5 to 5: hit them exactly, fall between, go beyond.
                 int r = static_cast<int>(rng() % 26);
                 xs[i] = r == 25 ? std::nan("") : static_cast<double>(r - 12) / 2 + (rng() % 2 ? 0.25 : 0.0);
-                int limit = narrow ? 63 : 200;  // narrow: indexes of at most 63 strings
+                // narrow: indexes of at most FlatNode::set_bits strings
+                int limit = narrow ? static_cast<int>(FlatNode::set_bits) : 200;
                 cats[i] = static_cast<std::int32_t>(rng() % static_cast<unsigned>(limit + 1)) - 1;
             }
             INFO("round " << round << ", record " << record);
@@ -97,10 +98,9 @@ TEST_CASE("QuickTree: trees past its limits have no quick form", "[pmml]") {
     // Nodes no walk reaches (as the subtrees of isMissing third children are) do not count.
     FlatTree unreachable = at_limit;
     for (int k = 0; k < 8; ++k) {
-        auto self = static_cast<std::int32_t>(unreachable.nodes.size());
-        unreachable.nodes.push_back(FlatNode{1.0, 0, self + 1});
-        unreachable.nodes.push_back(FlatNode::make_leaf(self + 1, 0));
-        unreachable.nodes.push_back(FlatNode::make_leaf(self + 2, 1));
+        unreachable.nodes.push_back(FlatNode{1.0, 0, 1});
+        unreachable.nodes.push_back(FlatNode::make_leaf(0));
+        unreachable.nodes.push_back(FlatNode::make_leaf(1));
     }
     QuickTree reached = QuickTree::of(unreachable);
     REQUIRE(!reached.empty());
@@ -110,7 +110,7 @@ TEST_CASE("QuickTree: trees past its limits have no quick form", "[pmml]") {
     CHECK(reached.leaf(some_xs, some_cats) == unreachable.walk(some_xs, some_cats));
     // A single leaf: no split, the root is the leaf.
     FlatTree leaf;
-    leaf.nodes.push_back(FlatNode::make_leaf(0, 2));
+    leaf.nodes.push_back(FlatNode::make_leaf(2));
     leaf.numeric = true;
     QuickTree q = QuickTree::of(leaf);
     REQUIRE(!q.empty());
