@@ -355,6 +355,18 @@ bool text_numbers(const std::vector<Program::NumberInput>& inputs, const Value* 
 
 namespace {
 
+/// The text a string input looks up for a row value: a string's own, or a number's as convert()
+/// gives it (the text it was read from, else format_double's); false for a missing value.
+inline bool string_text(const Value& v, char (&tmp)[40], std::string_view& text) noexcept {
+    if (v.is_string() || (v.is_number() && !v.text().empty())) {
+        text = v.text();
+        return true;
+    }
+    if (!v.is_number()) return false;
+    text = std::string_view(tmp, format_double(v.as_number(), tmp, sizeof tmp));
+    return true;
+}
+
 /// The rest of strings() from input p on, each by the whole lookup: out of line, so that the
 /// usual loop calls nothing and keeps its values in registers without saving any.
 [[gnu::noinline]] bool strings_rest(const Program::StringInput* p, const Program::StringInput* end,
@@ -461,6 +473,7 @@ void Program::load_all_inputs(Ctx& ctx) const {
     double* xs = s.xs.data();
     std::int32_t* cats = s.cats.data();
     std::uint64_t missing = 0, outside = 0;
+    char tmp[40];
     for (const InputPlan& p : plan) {
         const Value& v = row[p.source];
         std::size_t i = p.slot;
@@ -478,10 +491,10 @@ void Program::load_all_inputs(Ctx& ctx) const {
                 xs[i] = x;
                 continue;
             }
-        } else if (p.kind == InputPlan::string && v.is_string()) {
+        } else if (std::string_view text; p.kind == InputPlan::string && string_text(v, tmp, text)) {
             // One lookup gives both validity (listed values come first among the symbols) and the
-            // category index the models compare.
-            int k = p.symbols->index_of(v.text());
+            // category index the models compare (a number's by its text, as convert() gives it).
+            int k = p.symbols->index_of(text);
             if (p.listed == 0 || static_cast<std::uint32_t>(k) < p.listed) {  // -1 is not below
                 cats[i] = k;
                 if (Symbols::diverts(p.symbols->divert, k)) outside |= std::uint64_t{1} << (i & 63);

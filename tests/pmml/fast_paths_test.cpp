@@ -374,3 +374,66 @@ TEST_CASE("input plan: text numbers for integer fields, returnInvalid, and missi
         CHECK(q.value.as_number() == 70.125);
     }
 }
+
+TEST_CASE("input plan: a number given for a string input is looked up by its text", "[pmml]") {
+    // s is a string field; a caller holding typed records may pass its codes as numbers. The input
+    // plan looks a number up by the text the full conversion gives it (the text it was read from,
+    // else the shortest text that reads back as the number). `general` gives s a replacement for
+    // missing values, which keeps it off the plan, so every value takes the full conversion there.
+    auto model = [](bool general) {
+        const std::string d =
+            "<DataField name=\"x\" optype=\"continuous\" dataType=\"double\"/>\n"
+            "<DataField name=\"s\" optype=\"categorical\" dataType=\"string\"><Value value=\"8\"/><Value "
+            "value=\"8.5\"/><Value value=\"12\"/><Value value=\"0.30000000000000004\"/><Value "
+            "value=\"1e+20\"/></DataField>\n"
+            "<DataField name=\"y\" optype=\"categorical\" dataType=\"string\"><Value value=\"A\"/><Value "
+            "value=\"B\"/></DataField>\n";
+        const std::string s_field = general ? "<MiningField name=\"s\" missingValueReplacement=\"12\"/>"
+                                            : "<MiningField name=\"s\"/>";
+        return pmml::load(document(
+            d,
+            "<TreeModel functionName=\"classification\" noTrueChildStrategy=\"returnLastPrediction\">"
+            "<MiningSchema><MiningField name=\"x\"/>" +
+                s_field +
+                "<MiningField name=\"y\" usageType=\"predicted\"/></MiningSchema><Node score=\"B\"><True/>"
+                "<Node score=\"A\"><SimpleSetPredicate field=\"s\" booleanOperator=\"isIn\"><Array "
+                "type=\"string\">8 8.5 0.30000000000000004 1e+20</Array></SimpleSetPredicate></Node>"
+                "</Node></TreeModel>\n"));
+    };
+    auto planned = model(false), general = model(true);
+    auto run = [](const pmml::PmmlModel& m, const Value& s) {
+        const auto& names = m.schema().inputs;
+        std::vector<Value> row(names.size());
+        for (std::size_t i = 0; i < names.size(); ++i) row[i] = names[i] == "s" ? s : Value::number(1.0);
+        Prediction p;
+        m.score(FeatureRow(row.data(), row.size()), p);
+        return p;
+    };
+    struct Case {
+        Value s;
+        const char* expect;  ///< the prediction, or "" for an invalid value (an error naming s)
+    };
+    const Case cases[] = {
+        {Value::number(8), "A"},          {Value::number(8.5), "A"},
+        {Value::number(12), "B"},         {Value::number(0.1 + 0.2), "A"},
+        {Value::number(1e20), "A"},       {Value::number(9), ""},  // listed nowhere: returnInvalid
+        {Value::number(8.0, "8.0"), ""},                           // read from "8.0": that text is not listed
+        {Value::number(8.5, "8.5"), "A"},                          // read from a listed text
+        {Value::number(-0.0), ""},                                 // "-0"
+        {Value::number(HUGE_VAL), ""},                             // "Infinity"
+        {Value::string("8"), "A"},        {Value::string("8.0"), ""},
+    };
+    for (const Case& c : cases) {
+        INFO("s = " << to_string(c.s) << (c.s.is_number() ? " (a number)" : " (a string)"));
+        const Prediction a = run(*planned, c.s), b = run(*general, c.s);
+        CHECK(a.error == b.error);
+        CHECK(to_string(a.value) == to_string(b.value));
+        if (*c.expect) {
+            CHECK(a.ok());
+            CHECK(to_string(a.value) == c.expect);
+        } else {
+            CHECK_FALSE(a.ok());
+            CHECK(a.error.find("'s'") != std::string::npos);
+        }
+    }
+}
