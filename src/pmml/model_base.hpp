@@ -202,8 +202,6 @@ struct FlatTree {
         }
         return i;
     }
-    /// The index of node k's first child (the second is one more).
-    int first_child(int k) const noexcept { return k + nodes[static_cast<std::size_t>(k)].next; }
     /// The leaf's payload: class index or score index (-1: none).
     int payload(int leaf) const noexcept { return payload_of(nodes[static_cast<std::size_t>(leaf)]); }
     /// The payload of a leaf node.

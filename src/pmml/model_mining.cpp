@@ -658,21 +658,22 @@ inline const FlatNode* masked_step(const FlatNode* n, const double* xs, const st
     return n + n->next + static_cast<std::ptrdiff_t>(first ^ (flags & 1u) ^ 1u);  // ^ flip
 }
 
-/// The lockstep walk of four or five lanes: they start at the given roots, go down by
-/// `step(index)` and the walk ends when no lane moved (every lane on a leaf, which steps to
-/// itself). Two levels per check: a lane on a leaf stays there, so at most one round is wasted.
+/// The lockstep walk of four or five lanes (indexes into a copy, or pointers to nodes): they start
+/// at the given roots, go down by `step(lane)` and the walk ends when no lane moved (every lane on
+/// a leaf, which steps to itself). Two levels per check: a lane on a leaf stays there, so at most
+/// one round is wasted.
 template <int lanes, class Lane, class Step>
 inline void walk_lockstep(const Lane* roots, Lane* at, Step step) {
     static_assert(lanes == 4 || lanes == 5, "four or five lanes");
     Lane i0 = roots[0], i1 = roots[1], i2 = roots[2], i3 = roots[3], i4 = roots[lanes - 1];
     for (;;) {
-        i0 = step(0, i0);
-        i1 = step(1, i1);
-        i2 = step(2, i2);
-        i3 = step(3, i3);
-        if constexpr (lanes == 5) i4 = step(4, i4);
-        Lane j0 = step(0, i0), j1 = step(1, i1), j2 = step(2, i2), j3 = step(3, i3);
-        Lane j4 = lanes == 5 ? step(4, i4) : i4;
+        i0 = step(i0);
+        i1 = step(i1);
+        i2 = step(i2);
+        i3 = step(i3);
+        if constexpr (lanes == 5) i4 = step(i4);
+        Lane j0 = step(i0), j1 = step(i1), j2 = step(i2), j3 = step(i3);
+        Lane j4 = lanes == 5 ? step(i4) : i4;
         auto bits = [](Lane x) {
             if constexpr (std::is_pointer_v<Lane>)
                 return reinterpret_cast<std::uintptr_t>(x);
@@ -696,22 +697,23 @@ inline void walk_lockstep(const Lane* roots, Lane* at, Step step) {
 }
 
 /// The lockstep walk over the trees' own flat forms, lane k from the root trees[k] to the leaf
-/// at[k]: by masked_step() when `masks` is given, else by FlatTree::step().
+/// at[k]: by masked_step() when `masks` is given (xs then holds walk_own's values by
+/// slot_flags >> 2), else by FlatTree::step().
 template <int lanes, bool narrow>
 void walk_trees(const FlatNode* const* trees, const FlatNode** at, const double* xs, const std::int32_t* cats,
                 const std::uint64_t* masks) {
     if (masks)
-        walk_lockstep<lanes>(trees, at, [&](int, const FlatNode* n) { return masked_step(n, xs, masks); });
+        walk_lockstep<lanes>(trees, at, [&](const FlatNode* n) { return masked_step(n, xs, masks); });
     else
-        walk_lockstep<lanes>(
-            trees, at, [&](int, const FlatNode* n) { return n + FlatTree::step<narrow>(*n, xs, cats); });
+        walk_lockstep<lanes>(trees, at,
+                             [&](const FlatNode* n) { return n + FlatTree::step<narrow>(*n, xs, cats); });
 }
 
 /// The lockstep walk over `numeric_levels`: one comparison per lane and level.
 template <int lanes>
 void walk_numeric_levels(const MiningModelImpl::Split* all, const std::int32_t* roots, int* at,
                          const double* xs) {
-    walk_lockstep<lanes>(roots, at, [&](int, int i) {
+    walk_lockstep<lanes>(roots, at, [&](int i) {
         const MiningModelImpl::Split& n = all[i];
         return n.next + static_cast<int>(!(xs[static_cast<std::size_t>(n.slot)] <= n.value));
     });
@@ -775,7 +777,8 @@ bool MiningModelImpl::walk_own(const double* xs, const std::int32_t* cats, Take 
     std::uint64_t masks[max_masks];
     double values[max_masks];
     // masked(): per record, each input's entries (slot << 2, and | 2 for strict splits): a number
-    // and an empty mask, or a category's mask and a number no set's NaN is >= to.
+    // and an empty mask, or a category's mask and 0 (no number is <= a set's NaN). Without
+    // masked() the loops do nothing and the walk reads xs and cats.
     const std::uint32_t* slots = mask_slots.data();
     const std::size_t numbers = mask_numbers, inputs = mask_slots.size();
     masks[1] = 0;  // the leaves' entry
@@ -914,7 +917,7 @@ bool MiningModelImpl::walk_flat(const EvalScratch& s, double* acc, double& total
         return lanes == 5 ? groups(std::integral_constant<std::size_t, 5>{})
                           : groups(std::integral_constant<std::size_t, 4>{});
     }
-    // Shallow trees (deep ones have a lockstep copy above; a forest with the fixed copy never
+    // Shallow trees (deep ones walk in lockstep above; a forest with the fixed copy never
     // comes here, its votes are counted), one after another.
     for (const Flat& t : flat)
         if (!take(t, t.tree->payload(t.tree->walk(xs, cats)))) return false;
