@@ -121,7 +121,9 @@ struct TargetPost {
 struct FlatNode {
     /// `strict` marks a category split whose two sets both list values, so a string neither lists
     /// sends the record to no child (the walk does not read it; the general path does).
-    static constexpr std::int32_t flip = 1, category = 2, leaf = 4, strict = 8;
+    /// In this order so that slot_flags >> 2 is slot << 2 | flip << 1 | leaf (the lockstep walk's
+    /// index; see MiningModelImpl::masked()).
+    static constexpr std::int32_t category = 1, strict = 2, leaf = 4, flip = 8;
     /// The category indexes a set holds one by one (0 to 50); higher ones test bit 63 as unlisted
     /// strings do, so a set may list none of them.
     static constexpr std::uint32_t set_bits = 51;
@@ -179,8 +181,8 @@ struct FlatTree {
         auto in_set = set_holds<narrow>(n.value, cats[slot]);
         auto below = static_cast<std::uint32_t>(xs[slot] <= n.value);
         auto flags = static_cast<std::uint32_t>(n.slot_flags);
-        std::uint32_t category = (flags >> 1) & 1u;  // FlatNode::category
-        std::uint32_t first = ((in_set & category) | (below & ~category)) ^ (flags & 1u);  // ^ flip
+        std::uint32_t category = (flags / FlatNode::category) & 1u;
+        std::uint32_t first = ((in_set & category) | (below & ~category)) ^ ((flags / FlatNode::flip) & 1u);
         return n.next + static_cast<int>(first ^ 1u);
     }
     /// step() for a tree without category splits: one comparison (a leaf still steps to itself,

@@ -73,13 +73,14 @@ public:
     std::vector<Split> packed;
     /// Deep trees with category splits (lockstep walks) walk their own flat forms, lane by lane
     /// from node to node by the nodes' offsets, with no copy. When no input is tested both by a
-    /// number and by a set and every input's slot is below 64 (masked()), a level is
-    /// masked_step(): the set test ANDs the node's NaN with the input's mask (1 << its category
-    /// index; bit 63 for unlisted strings and indexes from set_bits up; 0 for a numeric input),
-    /// the numeric test compares the input's value with the node's (never true for a set's NaN),
-    /// and the two are ORed, with no choice by kind. Both are read from arrays filled per record,
-    /// at slot_flags >> 2: one shift for both, and a leaf (slot 0, `leaf` flag) reads an entry of
-    /// its own whose mask is 0. Otherwise a level is FlatTree::step().
+    /// number and by a set, no set's node is flipped and every input's slot is below 64
+    /// (masked()), a level is masked_step(), which reads three entries made per record at the
+    /// node's slot_flags >> 2 (slot << 2 | flip << 1 | leaf): the input's value, a mask (1 << the
+    /// category index for a set's input, bit 63 for unlisted strings and indexes from set_bits up;
+    /// 0 for a number) and what the masked bits of the node equal when the record goes second
+    /// (0; 1, which never happens, for a flipped number's node and for a leaf). The record goes
+    /// second when that holds, XOR value <= the node's value (never for a set's NaN): no choice by
+    /// kind and no flip to extract. Otherwise a level is FlatTree::step().
     /// The inputs of masked(): those compared with numbers first (mask_numbers of them), then those
     /// tested by sets; empty otherwise.
     std::vector<std::uint32_t> mask_slots;
@@ -376,8 +377,10 @@ public:
             for (const FlatNode& n : f.tree->nodes) {
                 if (n.slot_flags & FlatNode::leaf) continue;
                 const auto slot = static_cast<std::uint32_t>(n.slot_flags) >> 4;
-                if (slot >= max_masks / 4) return;
-                ((n.slot_flags & FlatNode::category) ? sets : numbers) |= std::uint64_t{1} << slot;
+                const bool set = (n.slot_flags & FlatNode::category) != 0;
+                // (a flipped set's node, which the compiler never makes, would need an entry of its own)
+                if (slot >= max_masks / 4 || (set && (n.slot_flags & FlatNode::flip))) return;
+                (set ? sets : numbers) |= std::uint64_t{1} << slot;
             }
         if (numbers & sets) return;
         for (std::uint32_t slot = 0; slot < 64; ++slot)
@@ -646,16 +649,23 @@ bool combine(Method method, double* values, double* weights, std::size_t count, 
     return true;
 }
 
-/// The node one level down from flat node n in the masked lockstep walk (see
-/// MiningModelImpl::masked()).
-inline const FlatNode* masked_step(const FlatNode* n, const double* xs, const std::uint64_t* masks) noexcept {
+/// The per-record entries of the masked lockstep walk (MiningModelImpl::masked()), at
+/// slot_flags >> 2 of a node: its input's value, a mask for its set and what the masked bits equal
+/// when the node sends the record to its second child.
+struct MaskedEntries {
+    const double* values;
+    const std::uint64_t* masks;
+    const std::uint64_t* second;
+};
+
+/// The node one level down from flat node n in the masked lockstep walk.
+inline const FlatNode* masked_step(const FlatNode* n, const MaskedEntries& e) noexcept {
     std::uint64_t bits;
     std::memcpy(&bits, &n->value, sizeof bits);
-    const auto flags = static_cast<std::uint32_t>(n->slot_flags);
-    const std::size_t at = flags >> 2;
-    const auto first =
-        static_cast<std::uint32_t>((bits & masks[at]) != 0) | static_cast<std::uint32_t>(xs[at] <= n->value);
-    return n + n->next + static_cast<std::ptrdiff_t>(first ^ (flags & 1u) ^ 1u);  // ^ flip
+    const std::size_t at = static_cast<std::uint32_t>(n->slot_flags) >> 2;
+    const auto second = static_cast<std::uint32_t>((bits & e.masks[at]) == e.second[at]) ^
+                        static_cast<std::uint32_t>(e.values[at] <= n->value);
+    return n + n->next + static_cast<std::ptrdiff_t>(second);
 }
 
 /// The lockstep walk of four or five lanes (indexes into a copy, or pointers to nodes): they start
@@ -697,13 +707,12 @@ inline void walk_lockstep(const Lane* roots, Lane* at, Step step) {
 }
 
 /// The lockstep walk over the trees' own flat forms, lane k from the root trees[k] to the leaf
-/// at[k]: by masked_step() when `masks` is given (xs then holds walk_own's values by
-/// slot_flags >> 2), else by FlatTree::step().
+/// at[k]: by masked_step() when `masked` is given, else by FlatTree::step().
 template <int lanes, bool narrow>
 void walk_trees(const FlatNode* const* trees, const FlatNode** at, const double* xs, const std::int32_t* cats,
-                const std::uint64_t* masks) {
-    if (masks)
-        walk_lockstep<lanes>(trees, at, [&](const FlatNode* n) { return masked_step(n, xs, masks); });
+                const MaskedEntries* masked) {
+    if (masked)
+        walk_lockstep<lanes>(trees, at, [e = *masked](const FlatNode* n) { return masked_step(n, e); });
     else
         walk_lockstep<lanes>(trees, at,
                              [&](const FlatNode* n) { return n + FlatTree::step<narrow>(*n, xs, cats); });
@@ -774,27 +783,34 @@ template <std::size_t lanes_n, class Take>
 bool MiningModelImpl::walk_own(const double* xs, const std::int32_t* cats, Take take) const {
     constexpr int lanes_i = static_cast<int>(lanes_n);
     static const FlatNode idle = FlatNode::make_leaf(-1);  // where the last group's idle lanes stand
-    std::uint64_t masks[max_masks];
     double values[max_masks];
-    // masked(): per record, each input's entries (slot << 2, and | 2 for strict splits): a number
-    // and an empty mask, or a category's mask and 0 (no number is <= a set's NaN). Without
-    // masked() the loops do nothing and the walk reads xs and cats.
+    std::uint64_t masks[max_masks], second[max_masks];
+    // masked(): per record, the entries of each input (slot << 2 | flip << 1; a set's node is never
+    // flipped, and a strict pair's reads its input's entry): a number with an empty mask whose
+    // masked bits equal 0 for the second child, or 1 (never) when flipped; a category's mask,
+    // whose masked bits equal 0 for the second child, and 0 (no number is <= a set's NaN).
+    // Without masked() the loops do nothing and the walk reads xs and cats.
     const std::uint32_t* slots = mask_slots.data();
     const std::size_t numbers = mask_numbers, inputs = mask_slots.size();
-    masks[1] = 0;  // the leaves' entry
-    values[1] = 0.0;
+    values[3] = 0.0;  // the leaves' entry (slot 0, leaf | flip): never the second child
+    masks[3] = 0;
+    second[3] = 1;
     for (std::size_t i = 0; i < numbers; ++i) {
-        masks[slots[i] << 2] = 0;
-        values[slots[i] << 2] = xs[slots[i]];
+        const std::uint32_t at = slots[i] << 2;
+        values[at] = values[at | 2u] = xs[slots[i]];
+        masks[at] = masks[at | 2u] = 0;
+        second[at] = 0;
+        second[at | 2u] = 1;
     }
     for (std::size_t i = numbers; i < inputs; ++i) {
-        const std::uint32_t slot = slots[i];
-        const auto c = static_cast<std::uint32_t>(cats[slot]);
-        const std::uint64_t m = std::uint64_t{1} << (c < FlatNode::set_bits ? c : 63u);
-        masks[slot << 2] = masks[(slot << 2) | 2u] = m;
-        values[slot << 2] = values[(slot << 2) | 2u] = 0.0;
+        const std::uint32_t at = slots[i] << 2;
+        const auto c = static_cast<std::uint32_t>(cats[slots[i]]);
+        values[at] = 0.0;
+        masks[at] = std::uint64_t{1} << (c < FlatNode::set_bits ? c : 63u);
+        second[at] = 0;
     }
-    const std::uint64_t* m = masked() ? masks : nullptr;
+    const MaskedEntries entries{values, masks, second};
+    const MaskedEntries* m = masked() ? &entries : nullptr;
     const FlatNode* trees[lanes_n];
     const FlatNode* at[lanes_n];
     for (std::size_t base = 0; base < flat.size(); base += lanes_n) {
@@ -802,7 +818,7 @@ bool MiningModelImpl::walk_own(const double* xs, const std::int32_t* cats, Take 
         for (std::size_t k = 0; k < lanes_n; ++k)
             trees[k] = k < n ? flat[base + k].tree->nodes.data() : &idle;
         if (m)
-            walk_trees<lanes_i, true>(trees, at, values, cats, m);
+            walk_trees<lanes_i, true>(trees, at, xs, cats, m);
         else if (narrow)
             walk_trees<lanes_i, true>(trees, at, xs, cats, m);
         else

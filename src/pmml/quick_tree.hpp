@@ -97,7 +97,7 @@ private:
         std::uint64_t first = add(nodes, i + n.next);
         std::uint64_t second = add(nodes, i + n.next + 1);
         const bool cat = (n.slot_flags & FlatNode::category) != 0;
-        const auto flip = static_cast<std::uint64_t>(n.slot_flags & FlatNode::flip);
+        const auto flip = static_cast<std::uint64_t>((n.slot_flags & FlatNode::flip) != 0);
         (cat ? category : numeric).push_back(Split{n.value, ~first, flip, n.slot_flags >> 4});
         return first | second;
     }

@@ -43,11 +43,11 @@ FlatTree random_tree(std::mt19937_64& rng, int splits, bool categories, bool nar
             std::uint64_t set = rng();
             // The compiler never flips a category split, but FlatTree::step honours the flag on
             // both kinds: so must the quick form.
-            n.slot_flags = (slot << 4) | FlatNode::category | static_cast<std::int32_t>(rng() % 2);
+            n.slot_flags = (slot << 4) | FlatNode::category | (rng() % 2 ? FlatNode::flip : 0);
             std::memcpy(&n.value, &set, sizeof set);
         } else {
             n.value = static_cast<double>(static_cast<int>(rng() % 21) - 10) / 2;
-            n.slot_flags = (slot << 4) | static_cast<std::int32_t>(rng() % 2);  // flip or not
+            n.slot_flags = (slot << 4) | (rng() % 2 ? FlatNode::flip : 0);  // flip or not
         }
         t.nodes[static_cast<std::size_t>(at)] = n;
     }
