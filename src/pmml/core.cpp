@@ -173,9 +173,9 @@ bool convert(Ctx& ctx, Value& v, DataType type, int buf) {
             return true;
         }
         char tmp[40];
-        auto n = format_double(v.as_number(), tmp, sizeof tmp);
+        const std::string_view text = number_text(v, tmp);
         if (buf < 0) return false;
-        v = Value::string(ctx.store(buf, std::string_view(tmp, n)));
+        v = Value::string(ctx.store(buf, text));
         return true;
     }
     return true;
@@ -356,14 +356,14 @@ bool text_numbers(const std::vector<Program::NumberInput>& inputs, const Value* 
 namespace {
 
 /// The text a string input looks up for a row value: a string's own, or a number's as convert()
-/// gives it (the text it was read from, else format_double's); false for a missing value.
+/// gives it (number_text); false for a missing value.
 inline bool string_text(const Value& v, char (&tmp)[40], std::string_view& text) noexcept {
-    if (v.is_string() || (v.is_number() && !v.text().empty())) {
+    if (v.is_string())
         text = v.text();
-        return true;
-    }
-    if (!v.is_number()) return false;
-    text = std::string_view(tmp, format_double(v.as_number(), tmp, sizeof tmp));
+    else if (v.is_number())
+        text = number_text(v, tmp);
+    else
+        return false;
     return true;
 }
 

@@ -60,6 +60,12 @@ constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
 bool parse_double(std::string_view s, double& out) noexcept;
 /// Shortest round-trip text of x ("1", "0.5", "1e+300"); integers without a fraction.
 std::size_t format_double(double x, char* buf, std::size_t size) noexcept;
+/// The text a number converts to for a string field: the text it was read from when it has one,
+/// else format_double's (written to buf).
+inline std::string_view number_text(const Value& v, char (&buf)[40]) noexcept {
+    if (!v.text().empty()) return v.text();
+    return std::string_view(buf, format_double(v.as_number(), buf, sizeof buf));
+}
 
 /// What one model produced for the current record.
 struct ModelResult {
