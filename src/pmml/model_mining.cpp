@@ -817,9 +817,7 @@ bool MiningModelImpl::walk_own(const double* xs, const std::int32_t* cats, Take 
         const std::size_t n = std::min(lanes_n, flat.size() - base);
         for (std::size_t k = 0; k < lanes_n; ++k)
             trees[k] = k < n ? flat[base + k].tree->nodes.data() : &idle;
-        if (m)
-            walk_trees<lanes_i, true>(trees, at, xs, cats, m);
-        else if (narrow)
+        if (m || narrow)  // (the masked step reads no category index: `narrow` does not matter to it)
             walk_trees<lanes_i, true>(trees, at, xs, cats, m);
         else
             walk_trees<lanes_i, false>(trees, at, xs, cats, m);
