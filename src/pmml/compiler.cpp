@@ -202,6 +202,7 @@ void Compiler::read_data_dictionary(pugi::xml_node dd) {
             i.hi_closed = cl == "openClosed" || cl == "closedClosed";
             d->intervals.push_back(i);
         }
+        d->shrink();  // before build_index(): its views point into valid_text
         d->build_index();
         if (domains.count(d->name)) invalid(f, "DataField '" + d->name + "' is defined twice");
         domains[d->name] = d.get();

@@ -153,8 +153,15 @@ struct FieldDomain {
                                    [](const auto& e, std::string_view t) { return e.first < t; });
         return it != sorted.end() && it->first == text ? it->second : -1;
     }
+    /// Releases what the lists' growth left unused (they are read-only once the DataField is read).
+    void shrink() {
+        for (auto* v : {&valid_text, &display, &invalid_text, &missing_text}) v->shrink_to_fit();
+        for (auto* v : {&valid_num, &invalid_num, &missing_num}) v->shrink_to_fit();
+        intervals.shrink_to_fit();
+    }
     void build_index() {
         sorted.clear();
+        sorted.reserve(valid_text.size());
         for (std::size_t i = 0; i < valid_text.size(); ++i)
             sorted.emplace_back(valid_text[i], static_cast<int>(i));
         std::sort(sorted.begin(), sorted.end());

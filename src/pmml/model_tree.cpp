@@ -541,7 +541,7 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
         }
     }
     if (std::none_of(has_conf_.begin(), has_conf_.end(), [](auto b) { return b != 0; })) {
-        confidences_.clear();
+        std::vector<double>().swap(confidences_);  // released, not only emptied: read as the probabilities
     } else {
         // Confidences not given default to the probabilities: resolved once here.
         for (std::size_t k = 0; k < confidences_.size(); ++k)
@@ -572,7 +572,11 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
         }
     }
     if (missing == Missing::weighted_confidence) extra->record_count = bd.counts_tmp;
-    if (extra->empty()) extra.reset();
+    if (extra->empty()) {
+        extra.reset();
+    } else {  // the rows grew one distribution at a time
+        for (auto* v : {&probs_, &counts_, &confidences_}) v->shrink_to_fit();
+    }
     // Ids that are all empty need no table (id_of gives "" then).
     if (id_table->chars.empty()) {
         id_table.reset();

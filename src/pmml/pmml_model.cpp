@@ -436,6 +436,21 @@ std::size_t vector_bytes(const std::vector<T>& v) {
     return v.capacity() * sizeof(T);
 }
 
+/// Releases what the tables' growth left unused once the document is loaded. Only tables read by
+/// index are trimmed (nothing points into them); the models trim their own as they are sealed.
+void trim(PmmlModel::Impl& impl) {
+    auto fit = [](auto&... v) { (v.shrink_to_fit(), ...); };
+    Program& prog = impl.prog;
+    fit(prog.layout.slots, prog.layout.result_sizes, prog.domains, prog.treatments, prog.exprs, prog.outputs,
+        prog.symbols, prog.input_slots, prog.plan, prog.number_inputs, prog.string_inputs, prog.direct);
+    for (auto& def : prog.layout.slots) def.name.shrink_to_fit();
+    fit(impl.models, impl.input_slots, impl.output_slots, impl.output_plan, impl.node_row, impl.node_values,
+        impl.class_outputs, impl.class_values);
+    fit(impl.schema.inputs, impl.schema.outputs);
+    Description& d = impl.description;
+    fit(d.inputs, d.outputs, d.target_categories, d.details, d.plan);
+}
+
 /// describe().compiled_bytes: everything the loaded document holds (objects, vectors' capacity,
 /// strings' heap), but the document text kept for to_bytes() (keep_text), which is text_bytes. Not
 /// counted: expressions (of derived fields, their functions and the transformedValue or decision
@@ -602,6 +617,7 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
                   std::to_string(impl->direct_quick.numeric.size() + impl->direct_quick.category.size()) +
                   " splits tested at once";
     d.text_bytes = pmml_text.size();
+    trim(*impl);
     d.compiled_bytes = compiled_bytes(*impl);
     return std::make_shared<const PmmlModel>(std::move(impl));
 }
