@@ -360,22 +360,22 @@ CompiledModel* Compiler::model(pugi::xml_node n, Scope& parent, int depth, bool 
 
 void Compiler::init_model(CompiledModel& m, ModelContext& mc) {
     auto n = mc.node;
-    m.kind = std::string(name_of(n));
-    m.name = std::string(attr(n, "modelName"));
+    auto kind = name_of(n);
     auto fn = required(n, "functionName");
     if (fn == "regression")
         m.function = MiningFunction::regression;
     else if (fn == "classification")
         m.function = MiningFunction::classification;
-    else if (fn == "associationRules" && m.kind == "AssociationModel")
+    else if (fn == "associationRules" && kind == "AssociationModel")
         m.function = MiningFunction::association_rules;
-    else if (fn == "mixed" && m.kind == "NearestNeighborModel")
+    else if (fn == "mixed" && kind == "NearestNeighborModel")
         m.function = MiningFunction::mixed;
-    else if (fn == "clustering" && (m.kind == "ClusteringModel" || m.kind == "MiningModel"))
+    else if (fn == "clustering" && (kind == "ClusteringModel" || kind == "MiningModel"))
         m.function = MiningFunction::clustering;
     else if (fn == "clustering" || fn == "mixed" || fn == "associationRules" || fn == "sequences" ||
              fn == "timeSeries")
-        unsupported(n, "functionName '" + std::string(fn) + "' is not supported for <" + m.kind + ">");
+        unsupported(
+            n, "functionName '" + std::string(fn) + "' is not supported for <" + std::string(kind) + ">");
     else
         invalid(n, "unknown functionName '" + std::string(fn) + "'");
     auto math = attr(n, "x-mathContext");
@@ -535,8 +535,9 @@ void Compiler::read_targets(CompiledModel& m, ModelContext& mc) {
     if (!target) return;
     if (m.target_name.empty() && has_attr(target, "field"))
         m.target_name = std::string(attr(target, "field"));
-    auto& post = m.post;
-    post.present = true;
+    auto built = std::make_unique<TargetPost>();
+    TargetPost& post = *built;
+    m.post = std::move(built);  // filled below: nothing reads it while compiling
     post.factor = number(target, "rescaleFactor", 1.0);
     post.constant = number(target, "rescaleConstant", 0.0);
     post.min = number(target, "min", -HUGE_VAL);
@@ -603,7 +604,7 @@ void Compiler::read_output(CompiledModel& m, ModelContext& mc) {
             d->feature = OutputDef::Feature::entity_id;
         else
             unsupported(of, "OutputField feature '" + std::string(feature) + "' is not supported for <" +
-                                m.kind + ">");
+                                std::string(name_of(mc.node)) + ">");
         if (has_attr(of, "segmentId")) unsupported(of, "OutputField segmentId is not supported");
         if ((d->feature == OutputDef::Feature::probability || d->feature == OutputDef::Feature::confidence) &&
             has_attr(of, "value")) {
@@ -630,9 +631,10 @@ void Compiler::read_output(CompiledModel& m, ModelContext& mc) {
         Scope::Entry e;
         e.slot = slot;
         mc.scope.names[name] = e;
-        m.output_slots.push_back(slot);
-        m.output_names.push_back(name);
-        m.output_final.push_back(attr(of, "isFinalResult") != "false" ? 1 : 0);
+        ModelOutputs& outs = outputs_[&m];
+        outs.slots.push_back(slot);
+        outs.names.push_back(name);
+        outs.final.push_back(attr(of, "isFinalResult") != "false" ? 1 : 0);
     }
 }
 
@@ -676,6 +678,7 @@ void Compiler::compile_document() {
     }
     if (!model_node) parse_fail(root, "the document holds no model");
     top_kind = std::string(name_of(model_node));
+    top_name = std::string(attr(model_node, "modelName"));
     top = model(model_node, global, 0, true);
     verification = child(model_node, "ModelVerification");
     prog.input_slots.assign(input_names.size(), -1);
@@ -697,10 +700,26 @@ void Compiler::compile_document() {
     // Sealing trees may set Symbols::divert bits, which the plan copies.
     for (auto& m : models) m->seal(prog);  // nested models come first in `models`
     prog.build_plan();
-    for (std::size_t i = 0; i < top->output_slots.size(); ++i) {
-        if (!top->output_final[i]) continue;
-        top_outputs.push_back(top->output_slots[i]);
-        top_output_names.push_back(top->output_names[i]);
+    const ModelOutputs& outs = outputs(*top);
+    for (std::size_t i = 0; i < outs.slots.size(); ++i) {
+        if (!outs.final[i]) continue;
+        top_outputs.push_back(outs.slots[i]);
+        top_output_names.push_back(outs.names[i]);
+    }
+}
+
+const Compiler::ModelOutputs& Compiler::outputs(const CompiledModel& m) const {
+    static const ModelOutputs none;
+    auto it = outputs_.find(&m);
+    return it == outputs_.end() ? none : it->second;
+}
+
+void Compiler::expose_outputs(const CompiledModel& inner, Scope& scope) const {
+    const ModelOutputs& outs = outputs(inner);
+    for (std::size_t i = 0; i < outs.slots.size(); ++i) {
+        Scope::Entry e;
+        e.slot = outs.slots[i];
+        scope.names[outs.names[i]] = e;
     }
 }
 

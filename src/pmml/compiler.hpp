@@ -158,11 +158,23 @@ public:
     /// Shared set-up every family calls first: function, target, categories, Targets.
     void init_model(CompiledModel& m, ModelContext& mc);
 
+    /// A model's OutputFields as compiling reads them (the document's outputs, and later segments
+    /// or an anomaly detector reading a nested model's), in document order.
+    struct ModelOutputs {
+        std::vector<int> slots;
+        std::vector<std::string> names;
+        std::vector<std::uint8_t> final;  ///< per output: isFinalResult (1) or not (0)
+    };
+    const ModelOutputs& outputs(const CompiledModel& m) const;
+    /// Makes a nested model's output fields visible by name in the enclosing model's scope.
+    void expose_outputs(const CompiledModel& inner, Scope& scope) const;
+
     void compile_document();
     CompiledModel* top = nullptr;
     std::vector<int> top_outputs;  ///< final output slots of the top model
     std::vector<std::string> top_output_names;
     std::string top_kind;
+    std::string top_name;         ///< the top model's modelName
     std::string group_field;      ///< the top model's MiningField with usageType="group", if any
     pugi::xml_node verification;  ///< ModelVerification of the top model, if any
 
@@ -176,6 +188,7 @@ private:
     std::vector<std::size_t> line_starts_;
     std::deque<Scope> scopes_;  ///< model scopes (stable addresses while compiling)
     bool read_mining_schema_top_ = false;
+    std::unordered_map<const CompiledModel*, ModelOutputs> outputs_;  ///< models with an Output
 };
 
 /// TextIndex (text_index.cpp).

@@ -586,7 +586,7 @@ const ModelResult& CompiledModel::run(Ctx& ctx) const {
     if (r.epoch == ctx.s->epoch) return r;
     reset_result(r);
     evaluate(ctx, r);
-    if (post.present) apply_targets(r);
+    if (post) apply_targets(r);
     r.epoch = ctx.s->epoch;
     return r;
 }
@@ -594,12 +594,12 @@ const ModelResult& CompiledModel::run(Ctx& ctx) const {
 bool CompiledModel::result_at(int k, ModelResult& r) const {
     reset_result(r);
     if (direct_nodes() == 0 || (k != no_node && !fill_node(k, r))) return false;
-    if (post.present) apply_targets(r);
+    if (post) apply_targets(r);
     return true;
 }
 
 void CompiledModel::apply_targets(ModelResult& r) const {
-    if (!post.present) return;
+    const TargetPost& post = *this->post;
     if (function == MiningFunction::regression) {
         if (r.value.is_missing()) {
             if (post.has_default) r.value = Value::number(post.default_value);

@@ -97,11 +97,7 @@ std::unique_ptr<CompiledModel> compile_anomaly_detection_model(ModelContext& mc)
         c.unsupported(inner, "the inner model of an AnomalyDetectionModel must be a regression model");
     m->inner = im;
     // The inner model's output fields are visible to this model's Output, as a segment's are.
-    for (std::size_t i = 0; i < im->output_slots.size(); ++i) {
-        Scope::Entry e;
-        e.slot = im->output_slots[i];
-        mc.scope.names[im->output_names[i]] = e;
-    }
+    c.expose_outputs(*im, mc.scope);
     m->segments = 1 + im->segments;
     return m;
 }

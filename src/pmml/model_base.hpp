@@ -100,7 +100,6 @@ struct TargetPost {
     double min = -HUGE_VAL, max = HUGE_VAL;
     double default_value = 0.0;
     std::vector<double> priors;  ///< per category; empty when none
-    bool present = false;
     enum class Cast : std::uint8_t { none, round, ceiling, floor } cast = Cast::none;
     bool has_default = false;
 };
@@ -218,9 +217,8 @@ class CompiledModel {
 public:
     virtual ~CompiledModel() = default;
 
-    // Members ordered to leave no padding: a forest holds one such object per tree.
-    std::string kind;  ///< element name: "TreeModel", ...
-    std::string name;  ///< modelName
+    // Members ordered to leave no padding: a forest holds one such object per tree. What only
+    // compiling reads (the element's name, modelName, the Output's fields) stays in the Compiler.
     std::string target_name;
     MiningFunction function = MiningFunction::regression;
     DataType target_type = DataType::unknown;
@@ -229,10 +227,7 @@ public:
     bool float_math = false;
     int result = -1;  ///< index into EvalScratch::results
     CategoryTable categories;
-    TargetPost post;
-    std::vector<int> output_slots;
-    std::vector<std::string> output_names;
-    std::vector<std::uint8_t> output_final;  ///< per output: isFinalResult (1) or not (0)
+    std::unique_ptr<const TargetPost> post;  ///< the Targets' post-processing; nullptr when none
     std::size_t segments = 0;                ///< number of nested models (for describe)
 
     bool classification() const noexcept { return function == MiningFunction::classification; }
@@ -316,11 +311,8 @@ public:
     /// Estimated heap and object bytes of this model's compiled form (not counting nested models,
     /// nor its category table, which load() counts once per table: see CategoryTable).
     virtual std::size_t memory_bytes() const {
-        std::size_t n = sizeof(*this) + output_slots.capacity() * sizeof(int) +
-                        output_names.capacity() * sizeof(std::string) + output_final.capacity() +
-                        post.priors.capacity() * sizeof(double);
-        n += heap_bytes(kind) + heap_bytes(name) + heap_bytes(target_name);
-        for (const auto& s : output_names) n += heap_bytes(s);
+        std::size_t n = sizeof(*this) + heap_bytes(target_name);
+        if (post) n += sizeof(TargetPost) + post->priors.capacity() * sizeof(double);
         return n;
     }
 

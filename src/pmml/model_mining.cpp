@@ -1179,11 +1179,7 @@ std::unique_ptr<CompiledModel> compile_mining_model(ModelContext& mc) {
         segment.weight = c.number(s, "weight", 1.0);
         CompiledModel* sm = c.model(model_node, mc.scope, mc.depth + 1, false);
         segment.model = sm;
-        for (std::size_t i = 0; i < sm->output_slots.size(); ++i) {
-            Scope::Entry e;
-            e.slot = sm->output_slots[i];
-            mc.scope.names[sm->output_names[i]] = e;
-        }
+        c.expose_outputs(*sm, mc.scope);
         if (cls && sm->categorical())
             for (const auto& cat : sm->categories) segment.cat_map.push_back(m->intern_category(cat.text));
         // The fast path skips the segment's ModelResult: only when nothing reads it (no output
@@ -1194,7 +1190,7 @@ std::unique_ptr<CompiledModel> compile_mining_model(ModelContext& mc) {
                                 m->method == Method::median || m->method == Method::weighted_median ||
                                 m->method == Method::max);
         segment.quick =
-            sm->output_slots.empty() && !sm->post.present &&
+            c.outputs(*sm).slots.empty() && !sm->post &&
             ((votes && sm->categorical() && !segment.cat_map.empty()) || (numeric && !sm->classification()));
         m->segments += 1 + sm->segments;
         m->segs.push_back(std::move(segment));

@@ -559,7 +559,7 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
     d.pmml_version = c.pmml_version;
     d.producer = c.producer;
     d.model_kind = c.top_kind;
-    d.model_name = c.top->name;
+    d.model_name = c.top_name;
     switch (c.top->function) {
         case MiningFunction::classification:
             d.function = "classification";
