@@ -242,6 +242,7 @@ public:
             if (float_math) round_to_float(share.data(), share.size());
         }
         share.shrink_to_fit();
+        flat.shrink_to_fit();
     }
 
     /// The deepest leaf `fixed` takes (deeper shallow trees keep the packed walk).
@@ -1196,6 +1197,7 @@ std::unique_ptr<CompiledModel> compile_mining_model(ModelContext& mc) {
         m->segs.push_back(std::move(segment));
     }
     if (m->segs.empty()) c.parse_fail(seg, "Segmentation without a Segment");
+    m->segs.shrink_to_fit();
 
     m->work = c.prog.layout.add_work(2 * static_cast<int>(m->segs.size()));
     return m;

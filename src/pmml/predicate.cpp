@@ -93,8 +93,15 @@ int Predicates::compile(Compiler& c, pugi::xml_node n, Scope& scope, int depth) 
     } else {
         c.unsupported(n, "predicate element <" + std::string(name) + "> is not supported");
     }
+    // <True/> and <False/> are one entry each however often they are written (every segment of a
+    // forest has its <True/>).
+    if (p.kind == Kind::always && always_ >= 0) return always_;
+    if (p.kind == Kind::never && never_ >= 0) return never_;
     preds_.push_back(std::move(p));
-    return static_cast<int>(preds_.size()) - 1;
+    int index = static_cast<int>(preds_.size()) - 1;
+    if (preds_.back().kind == Kind::always) always_ = index;
+    if (preds_.back().kind == Kind::never) never_ = index;
+    return index;
 }
 
 Truth Predicates::set(Ctx& ctx, const Pred& p) const {

@@ -116,6 +116,7 @@ private:
     std::vector<std::string> set_text_;
     std::vector<double> set_num_;
     std::vector<std::uint8_t> set_has_num_;
+    int always_ = -1, never_ = -1;  ///< the one entry of <True/> and of <False/>, once compiled
 };
 
 }  // namespace scorestream::pmml::detail
