@@ -180,11 +180,11 @@ void Compiler::read_data_dictionary(pugi::xml_node dd) {
                 d->valid_text.push_back(val);
                 d->display.emplace_back(attr(v, "displayValue"));
             } else if (prop == "invalid") {
-                if (num) d->invalid_num.push_back(x);
-                d->invalid_text.push_back(val);
+                if (num) d->own_markers().invalid_num.push_back(x);
+                d->own_markers().invalid_text.push_back(val);
             } else if (prop == "missing") {
-                if (num) d->missing_num.push_back(x);
-                d->missing_text.push_back(val);
+                if (num) d->own_markers().missing_num.push_back(x);
+                d->own_markers().missing_text.push_back(val);
             } else {
                 invalid(v, "unknown Value property '" + std::string(prop) + "'");
             }
@@ -202,7 +202,7 @@ void Compiler::read_data_dictionary(pugi::xml_node dd) {
             i.hi_closed = cl == "openClosed" || cl == "closedClosed";
             d->intervals.push_back(i);
         }
-        d->shrink();  // before build_index(): its views point into valid_text
+        d->shrink();
         d->build_index();
         if (domains.count(d->name)) invalid(f, "DataField '" + d->name + "' is defined twice");
         domains[d->name] = d.get();
@@ -486,13 +486,12 @@ void Compiler::read_mining_schema(CompiledModel& m, ModelContext& mc, bool top_l
         def.treat = t.get();
         if (top_level) {
             def.kind = SlotDef::Kind::input;
-            def.plain =
-                !t->has_replacement && t->outliers == OutlierTreatment::as_is && !t->missing_is_invalid &&
-                (type == DataType::double_ || type == DataType::float_ || type == DataType::integer ||
-                 type == DataType::string) &&
-                (!d ||
-                 (d->invalid_text.empty() && d->missing_text.empty() &&
-                  (type == DataType::string ? d->optype != OpType::continuous : d->valid_text.empty())));
+            def.plain = !t->has_replacement && t->outliers == OutlierTreatment::as_is &&
+                        !t->missing_is_invalid &&
+                        (type == DataType::double_ || type == DataType::float_ || type == DataType::integer ||
+                         type == DataType::string) &&
+                        (!d || (!d->markers && (type == DataType::string ? d->optype != OpType::continuous
+                                                                         : d->valid_text.empty())));
             def.source = next_input++;
             input_names.push_back(name);
             input_domains.push_back(d);

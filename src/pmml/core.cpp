@@ -99,8 +99,9 @@ bool FieldDomain::is_valid(const Value& v) const noexcept {
     if (v.is_missing()) return true;
     if (v.is_number()) {
         double x = v.as_number();
-        for (double b : invalid_num)
-            if (b == x) return false;
+        if (markers)
+            for (double b : markers->invalid_num)
+                if (b == x) return false;
         bool listed = false;
         for (double a : valid_num)
             if (a == x) listed = true;
@@ -117,8 +118,9 @@ bool FieldDomain::is_valid(const Value& v) const noexcept {
         return true;
     }
     std::string_view t = v.text();
-    for (const auto& b : invalid_text)
-        if (b == t) return false;
+    if (markers)
+        for (const auto& b : markers->invalid_text)
+            if (b == t) return false;
     if (!valid_text.empty() && optype != OpType::continuous) {
         if (!sorted.empty()) return index_of(t) >= 0;
         for (const auto& a : valid_text)
@@ -129,13 +131,14 @@ bool FieldDomain::is_valid(const Value& v) const noexcept {
 }
 
 bool FieldDomain::is_missing_marker(const Value& v) const noexcept {
+    if (!markers) return false;
     if (v.is_number()) {
-        for (double m : missing_num)
+        for (double m : markers->missing_num)
             if (m == v.as_number()) return true;
         return false;
     }
     if (v.is_string()) {
-        for (const auto& m : missing_text)
+        for (const auto& m : markers->missing_text)
             if (m == v.text()) return true;
     }
     return false;

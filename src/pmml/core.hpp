@@ -146,34 +146,45 @@ struct FieldDomain {
     std::vector<double> valid_num;        ///< same, parsed when the type is numeric
     /// displayValue per valid value ("" when none); empty when no valid value has one.
     std::vector<std::string> display;
-    std::vector<std::pair<std::string_view, int>> sorted;  ///< valid_text sorted, with positions
+    std::vector<std::uint32_t> sorted;  ///< positions in valid_text, in the order of their texts
     /// Position of `text` in valid_text (binary search), or -1.
     int index_of(std::string_view text) const noexcept {
         auto it = std::lower_bound(sorted.begin(), sorted.end(), text,
-                                   [](const auto& e, std::string_view t) { return e.first < t; });
-        return it != sorted.end() && it->first == text ? it->second : -1;
+                                   [&](std::uint32_t k, std::string_view t) { return valid_text[k] < t; });
+        return it != sorted.end() && valid_text[*it] == text ? static_cast<int>(*it) : -1;
     }
     /// Releases what the lists' growth left unused (they are read-only once the DataField is read).
     void shrink() {
-        for (auto* v : {&valid_text, &display, &invalid_text, &missing_text}) v->shrink_to_fit();
-        for (auto* v : {&valid_num, &invalid_num, &missing_num}) v->shrink_to_fit();
+        for (auto* v : {&valid_text, &display}) v->shrink_to_fit();
+        valid_num.shrink_to_fit();
         intervals.shrink_to_fit();
+        if (markers) {
+            for (auto* v : {&markers->invalid_text, &markers->missing_text}) v->shrink_to_fit();
+            for (auto* v : {&markers->invalid_num, &markers->missing_num}) v->shrink_to_fit();
+        }
     }
     void build_index() {
-        sorted.clear();
-        sorted.reserve(valid_text.size());
-        for (std::size_t i = 0; i < valid_text.size(); ++i)
-            sorted.emplace_back(valid_text[i], static_cast<int>(i));
-        std::sort(sorted.begin(), sorted.end());
+        sorted.resize(valid_text.size());
+        for (std::size_t i = 0; i < sorted.size(); ++i) sorted[i] = static_cast<std::uint32_t>(i);
+        std::sort(sorted.begin(), sorted.end(),
+                  [&](std::uint32_t a, std::uint32_t b) { return valid_text[a] < valid_text[b]; });
     }
-    std::vector<std::string> invalid_text;
-    std::vector<double> invalid_num;
-    std::vector<std::string> missing_text;
-    std::vector<double> missing_num;
+    /// Value property="invalid" and property="missing" (few fields list any: held apart).
+    struct Markers {
+        std::vector<std::string> invalid_text;
+        std::vector<double> invalid_num;
+        std::vector<std::string> missing_text;
+        std::vector<double> missing_num;
+    };
+    std::unique_ptr<Markers> markers;  ///< nullptr when the field lists none
+    Markers& own_markers() {
+        if (!markers) markers = std::make_unique<Markers>();
+        return *markers;
+    }
     std::vector<Interval> intervals;
 
     bool constrained() const noexcept {
-        return !valid_text.empty() || !invalid_text.empty() || !intervals.empty();
+        return !valid_text.empty() || (markers && !markers->invalid_text.empty()) || !intervals.empty();
     }
     /// Bytes held: the object, its texts and its tables.
     std::size_t memory_bytes() const noexcept {
@@ -183,10 +194,13 @@ struct FieldDomain {
             for (const auto& t : v) n += text(t);
             return n;
         };
-        return sizeof(*this) + text(name) + texts(valid_text) + texts(display) + texts(invalid_text) +
-               texts(missing_text) +
-               (valid_num.capacity() + invalid_num.capacity() + missing_num.capacity()) * sizeof(double) +
-               sorted.capacity() * sizeof(sorted[0]) + intervals.capacity() * sizeof(Interval);
+        std::size_t n = sizeof(*this) + text(name) + texts(valid_text) + texts(display) +
+                        valid_num.capacity() * sizeof(double) + sorted.capacity() * sizeof(sorted[0]) +
+                        intervals.capacity() * sizeof(Interval);
+        if (markers)
+            n += sizeof(Markers) + texts(markers->invalid_text) + texts(markers->missing_text) +
+                 (markers->invalid_num.capacity() + markers->missing_num.capacity()) * sizeof(double);
+        return n;
     }
     /// For numbers of a domain with intervals only: inside one of them (or no intervals).
     bool in_intervals(double x) const noexcept {
