@@ -11,6 +11,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 
@@ -21,7 +22,15 @@ using namespace detail;
 struct PmmlModel::Impl {
     ModelIdentity identity;
     ModelSchema schema;
-    Description description;
+    /// What describe() reports that scoring does not keep, read at load. The Description itself is
+    /// built by the first describe() call: a process that only scores holds none of it.
+    struct About {
+        std::string pmml_version, producer, model_kind, model_name, group_field;
+        std::vector<const FieldDomain*> input_domains;  ///< per input: its DataField's (nullptr: none)
+        std::size_t text_bytes = 0, compiled_bytes = 0;
+    } about;
+    mutable std::once_flag described;
+    mutable std::unique_ptr<const Description> description;
     std::string text;
     Program prog;
     std::vector<std::unique_ptr<CompiledModel>> models;
@@ -108,6 +117,8 @@ const char* feature_name(OutputDef::Feature f) {
     return "";
 }
 
+Description describe_document(const PmmlModel::Impl& impl);
+
 }  // namespace
 
 PmmlModel::PmmlModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -115,7 +126,12 @@ PmmlModel::~PmmlModel() = default;
 
 const ModelIdentity& PmmlModel::identity() const noexcept { return impl_->identity; }
 const ModelSchema& PmmlModel::schema() const noexcept { return impl_->schema; }
-const Description& PmmlModel::describe() const noexcept { return impl_->description; }
+const Description& PmmlModel::describe() const {
+    std::call_once(impl_->described, [this] {
+        impl_->description = std::make_unique<const Description>(describe_document(*impl_));
+    });
+    return *impl_->description;
+}
 std::string PmmlModel::to_bytes() const { return impl_->text; }
 
 // Inlined into score(): a call there costs the ensembles about 25 instructions per record.
@@ -447,15 +463,13 @@ void trim(PmmlModel::Impl& impl) {
     fit(impl.models, impl.input_slots, impl.output_slots, impl.output_plan, impl.node_row, impl.node_values,
         impl.class_outputs, impl.class_values);
     fit(impl.schema.inputs, impl.schema.outputs);
-    Description& d = impl.description;
-    fit(d.inputs, d.outputs, d.target_categories, d.details, d.plan);
 }
 
 /// describe().compiled_bytes: everything the loaded document holds (objects, vectors' capacity,
 /// strings' heap), but the document text kept for to_bytes() (keep_text), which is text_bytes. Not
 /// counted: expressions (of derived fields, their functions and the transformedValue or decision
 /// of output fields; no corpus ensemble has any), the ModelVerification block (kept only for
-/// verify()) and allocator overhead.
+/// verify()), describe()'s Description (built by its first call) and allocator overhead.
 std::size_t compiled_bytes(const PmmlModel::Impl& impl) {
     const Program& prog = impl.prog;
     std::size_t n = sizeof(PmmlModel::Impl);
@@ -488,20 +502,81 @@ std::size_t compiled_bytes(const PmmlModel::Impl& impl) {
     n += vector_bytes(impl.node_row) + vector_bytes(impl.node_values) + vector_bytes(impl.class_values) +
          vector_bytes(impl.class_outputs);
     for (const auto& t : impl.node_texts) n += sizeof(t) + 32 /* tree node */ + text_bytes(t);
-    // Names: the schema, the identity and describe()'s description.
+    // Names: the schema, the identity and what describe() reads besides the compiled form.
     n += texts_bytes(impl.schema.inputs) + text_bytes(impl.schema.target) + texts_bytes(impl.schema.outputs);
     const ModelIdentity& id = impl.identity;
     n += text_bytes(id.name) + text_bytes(id.version) + text_bytes(id.description) + text_bytes(id.type) +
          text_bytes(id.data_type);
-    const Description& d = impl.description;
-    n += text_bytes(d.pmml_version) + text_bytes(d.producer) + text_bytes(d.model_kind) +
-         text_bytes(d.model_name) + text_bytes(d.function) + text_bytes(d.target) +
-         text_bytes(d.group_field) + text_bytes(d.details) + text_bytes(d.plan) +
-         texts_bytes(d.target_categories) + vector_bytes(d.inputs) + vector_bytes(d.outputs);
-    for (const auto& f : d.inputs)
-        n += text_bytes(f.name) + text_bytes(f.data_type) + text_bytes(f.optype) + texts_bytes(f.values);
-    for (const auto& o : d.outputs) n += text_bytes(o.name) + text_bytes(o.feature) + text_bytes(o.data_type);
+    const PmmlModel::Impl::About& a = impl.about;
+    n += text_bytes(a.pmml_version) + text_bytes(a.producer) + text_bytes(a.model_kind) +
+         text_bytes(a.model_name) + text_bytes(a.group_field) + vector_bytes(a.input_domains);
     return n;
+}
+
+/// describe()'s Description, from the compiled document and what load() kept for it.
+Description describe_document(const PmmlModel::Impl& impl) {
+    const CompiledModel& top = *impl.top;
+    const auto& slots = impl.prog.layout.slots;
+    const PmmlModel::Impl::About& a = impl.about;
+    Description d;
+    d.pmml_version = a.pmml_version;
+    d.producer = a.producer;
+    d.model_kind = a.model_kind;
+    d.model_name = a.model_name;
+    switch (top.function) {
+        case MiningFunction::classification:
+            d.function = "classification";
+            break;
+        case MiningFunction::association_rules:
+            d.function = "associationRules";
+            break;
+        case MiningFunction::clustering:
+            d.function = "clustering";
+            break;
+        case MiningFunction::mixed:
+            d.function = "mixed";
+            break;
+        case MiningFunction::regression:
+            d.function = "regression";
+            break;
+    }
+    d.group_field = a.group_field;
+    d.details = top.summary();
+    if (top.float_math)  // x-mathContext="float": said in the structure line, results differ from double
+        d.details += std::string(d.details.empty() ? "" : "; ") + "float32 arithmetic (x-mathContext)";
+    for (std::size_t i = 0; i < impl.schema.inputs.size(); ++i) {
+        FieldDescription f;
+        f.name = impl.schema.inputs[i];
+        const auto& def = slots[static_cast<std::size_t>(impl.input_slots[i])];
+        f.data_type = to_string(def.type);
+        f.optype = to_string(def.optype);
+        if (const FieldDomain* dom = a.input_domains[i]) f.values = dom->valid_text;
+        d.inputs.push_back(std::move(f));
+    }
+    d.target = top.target_name;
+    for (const auto& cat : top.categories) d.target_categories.push_back(cat.text);
+    for (int slot : impl.output_slots) {
+        const auto& def = slots[static_cast<std::size_t>(slot)];
+        OutputDescription o;
+        o.name = def.name;
+        o.feature = def.output->feature == OutputDef::Feature::family ? std::string(def.output->feature_name)
+                                                                      : feature_name(def.output->feature);
+        if (def.type != DataType::unknown) o.data_type = to_string(def.type);
+        d.outputs.push_back(std::move(o));
+    }
+    d.nested_models = top.segments;
+    d.has_verification = !impl.verification_xml.empty();
+    d.plan = impl.direct == PmmlModel::Impl::Direct::tree      ? "direct (tree)"
+             : impl.direct == PmmlModel::Impl::Direct::classes ? "direct (class probabilities)"
+                                                               : "general";
+    if (std::string walk = top.walk_summary(); !walk.empty()) d.plan += "; " + walk;
+    if (!impl.direct_quick.empty())
+        d.plan += ", its " +
+                  std::to_string(impl.direct_quick.numeric.size() + impl.direct_quick.category.size()) +
+                  " splits tested at once";
+    d.text_bytes = a.text_bytes;
+    d.compiled_bytes = a.compiled_bytes;
+    return d;
 }
 
 }  // namespace
@@ -521,7 +596,6 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
     impl->top = c.top;
     for (std::size_t i = 0; i < c.input_names.size(); ++i) impl->schema.inputs.push_back(c.input_names[i]);
     impl->input_slots = impl->prog.input_slots;
-    const auto& slots = impl->prog.layout.slots;
     impl->schema.target = c.top->target_name;
     impl->schema.outputs = c.top_output_names;
     impl->output_slots = c.top_outputs;
@@ -555,70 +629,21 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
     share_categories(impl->models);
     plan_direct(*impl);
 
-    Description& d = impl->description;
-    d.pmml_version = c.pmml_version;
-    d.producer = c.producer;
-    d.model_kind = c.top_kind;
-    d.model_name = c.top_name;
-    switch (c.top->function) {
-        case MiningFunction::classification:
-            d.function = "classification";
-            break;
-        case MiningFunction::association_rules:
-            d.function = "associationRules";
-            break;
-        case MiningFunction::clustering:
-            d.function = "clustering";
-            break;
-        case MiningFunction::mixed:
-            d.function = "mixed";
-            break;
-        case MiningFunction::regression:
-            d.function = "regression";
-            break;
-    }
-    d.group_field = c.group_field;
-    d.details = c.top->summary();
-    if (c.top->float_math)  // x-mathContext="float": said in the structure line, results differ from double
-        d.details += std::string(d.details.empty() ? "" : "; ") + "float32 arithmetic (x-mathContext)";
-    for (std::size_t i = 0; i < c.input_names.size(); ++i) {
-        FieldDescription f;
-        f.name = c.input_names[i];
-        const auto& def = slots[static_cast<std::size_t>(impl->input_slots[i])];
-        f.data_type = to_string(def.type);
-        f.optype = to_string(def.optype);
-        if (const FieldDomain* dom = c.input_domains[i]) f.values = dom->valid_text;
-        d.inputs.push_back(std::move(f));
-    }
-    d.target = c.top->target_name;
-    for (const auto& cat : c.top->categories) d.target_categories.push_back(cat.text);
-    for (int slot : c.top_outputs) {
-        const auto& def = slots[static_cast<std::size_t>(slot)];
-        OutputDescription o;
-        o.name = def.name;
-        o.feature = def.output->feature == OutputDef::Feature::family ? std::string(def.output->feature_name)
-                                                                      : feature_name(def.output->feature);
-        if (def.type != DataType::unknown) o.data_type = to_string(def.type);
-        d.outputs.push_back(std::move(o));
-    }
-    d.nested_models = c.top->segments;
-    d.has_verification = static_cast<bool>(c.verification);
+    PmmlModel::Impl::About& a = impl->about;
+    a.pmml_version = c.pmml_version;
+    a.producer = c.producer;
+    a.model_kind = c.top_kind;
+    a.model_name = c.top_name;
+    a.group_field = c.group_field;
+    a.input_domains = c.input_domains;
     if (c.verification) {
         std::ostringstream os;
         c.verification.print(os, "", pugi::format_raw);
         impl->verification_xml = os.str();
     }
-    d.plan = impl->direct == PmmlModel::Impl::Direct::tree      ? "direct (tree)"
-             : impl->direct == PmmlModel::Impl::Direct::classes ? "direct (class probabilities)"
-                                                                : "general";
-    if (std::string walk = c.top->walk_summary(); !walk.empty()) d.plan += "; " + walk;
-    if (!impl->direct_quick.empty())
-        d.plan += ", its " +
-                  std::to_string(impl->direct_quick.numeric.size() + impl->direct_quick.category.size()) +
-                  " splits tested at once";
-    d.text_bytes = pmml_text.size();
+    a.text_bytes = pmml_text.size();
     trim(*impl);
-    d.compiled_bytes = compiled_bytes(*impl);
+    a.compiled_bytes = compiled_bytes(*impl);
     return std::make_shared<const PmmlModel>(std::move(impl));
 }
 

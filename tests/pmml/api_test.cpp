@@ -89,6 +89,27 @@ TEST_CASE("describe reports kind, inputs, target and outputs", "[pmml]") {
     CHECK(d.compiled_bytes > 0);
 }
 
+TEST_CASE("describe: built once, on the first call from any thread, while others score", "[pmml]") {
+    auto m = pmml::load(document(dict, model_body));
+    std::atomic<int> wrong{0};
+    std::vector<const pmml::Description*> seen(4, nullptr);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&, t] {
+            Prediction p;
+            Value v = Value::number(t);
+            m->score(FeatureRow(&v, 1), p);
+            if (!p.ok() || to_string(p.value) != "yes") ++wrong;
+            seen[static_cast<std::size_t>(t)] = &m->describe();
+        });
+    for (auto& th : threads) th.join();
+    CHECK(wrong == 0);
+    for (const auto* d : seen) CHECK(d == &m->describe());
+    const auto& d = m->describe();
+    CHECK(d.inputs.size() == 1);
+    CHECK(d.plan.rfind("direct (tree)", 0) == 0);
+}
+
 TEST_CASE("ModelVerification runs and reports", "[pmml]") {
     auto m = pmml::load(document(dict, model_body));
     auto rep = m->verify();

@@ -69,9 +69,10 @@ struct Description {
     /// "general"; for trees and tree ensembles then the walk ("flat form (N nodes)", "7 flat trees,
     /// one after another over a packed copy", ...). For tools and logs; the wording may change.
     std::string plan;
-    bool has_verification = false;   ///< the document carries a ModelVerification block
-    std::size_t text_bytes = 0;      ///< size of the PMML text
-    std::size_t compiled_bytes = 0;  ///< estimated memory of the compiled form
+    bool has_verification = false;  ///< the document carries a ModelVerification block
+    std::size_t text_bytes = 0;     ///< size of the PMML text
+    /// Estimated memory of the compiled form (this description, built on request, not included).
+    std::size_t compiled_bytes = 0;
 };
 
 /// One value of a verification record that differs from what the model computes.
@@ -111,7 +112,9 @@ public:
     void score(const FeatureRow& row, Prediction& out) const override;
     std::string to_bytes() const override;
 
-    const Description& describe() const noexcept;
+    /// What the document contains. Built by the first call (a process that only scores holds none
+    /// of it); later calls, from any thread, return the same object.
+    const Description& describe() const;
     /// Runs the ModelVerification block (present == false when there is none).
     VerificationReport verify() const;
 
