@@ -541,7 +541,7 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
         }
     }
     if (std::none_of(has_conf_.begin(), has_conf_.end(), [](auto b) { return b != 0; })) {
-        std::vector<double>().swap(confidences_);  // released, not only emptied: read as the probabilities
+        confidences_.clear();  // its capacity goes with the shrink below
     } else {
         // Confidences not given default to the probabilities: resolved once here.
         for (std::size_t k = 0; k < confidences_.size(); ++k)
