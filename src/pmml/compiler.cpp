@@ -536,7 +536,7 @@ void Compiler::read_targets(CompiledModel& m, ModelContext& mc) {
         m.target_name = std::string(attr(target, "field"));
     auto built = std::make_unique<TargetPost>();
     TargetPost& post = *built;
-    m.post = std::move(built);  // filled below: nothing reads it while compiling
+    m.post = std::move(built);  // the model owns it from here; its fields are set below
     post.factor = number(target, "rescaleFactor", 1.0);
     post.constant = number(target, "rescaleConstant", 0.0);
     post.min = number(target, "min", -HUGE_VAL);
