@@ -458,25 +458,27 @@ void Compiler::read_mining_schema(CompiledModel& m, ModelContext& mc, bool top_l
             source = resolve_slot(*mc.scope.parent, name, mf);
             type = slot_type(source);
         }
-        auto make_value = [&](const char* attr_name, std::string& store, Value& v) {
-            store = std::string(attr(mf, attr_name));
+        auto make_value = [&](const char* attr_name) {
+            auto r = std::make_unique<Treatment::Replacement>();
+            r->text = std::string(attr(mf, attr_name));
             double x;
             if (is_numeric(type)) {
-                if (!parse_double(store, x))
-                    invalid(mf, std::string(attr_name) + " '" + store + "' is not a number");
-                v = Value::number(x, store);
+                if (!parse_double(r->text, x))
+                    invalid(mf, std::string(attr_name) + " '" + r->text + "' is not a number");
+                r->value = Value::number(x, r->text);
             } else {
-                v = Value::string(store);
+                r->value = Value::string(r->text);
             }
+            return std::unique_ptr<const Treatment::Replacement>(std::move(r));
         };
         if (has_attr(mf, "missingValueReplacement")) {
             t->has_replacement = true;
-            make_value("missingValueReplacement", t->replacement_text, t->replacement);
+            t->replacement = make_value("missingValueReplacement");
         }
         if (t->invalid == InvalidTreatment::as_value) {
             if (!has_attr(mf, "invalidValueReplacement"))
                 invalid(mf, "invalidValueTreatment=\"asValue\" needs invalidValueReplacement");
-            make_value("invalidValueReplacement", t->invalid_replacement_text, t->invalid_replacement);
+            t->invalid_replacement = make_value("invalidValueReplacement");
         }
         SlotDef def;
         def.type = type;

@@ -227,16 +227,22 @@ struct Treatment {
     OutlierTreatment outliers = OutlierTreatment::as_is;
     bool has_replacement = false;
     bool missing_is_invalid = false;  ///< missingValueTreatment="returnInvalid" (PMML 4.4)
-    Value replacement;
-    std::string replacement_text;
-    Value invalid_replacement;
-    std::string invalid_replacement_text;
+    /// A replacement value and the text it was written as (the value's string points into it).
+    struct Replacement {
+        Value value;
+        std::string text;
+    };
+    std::unique_ptr<const Replacement> replacement;          ///< missingValueReplacement (has_replacement)
+    std::unique_ptr<const Replacement> invalid_replacement;  ///< invalidValueReplacement (as_value)
     double low = -HUGE_VAL, high = HUGE_VAL;
 
-    /// Bytes held: the object and its texts.
+    /// Bytes held: the object and its replacements.
     std::size_t memory_bytes() const noexcept {
-        auto text = [](const std::string& t) { return t.capacity() > 15 ? t.capacity() + 1 : 0; };
-        return sizeof(*this) + text(replacement_text) + text(invalid_replacement_text);
+        auto held = [](const std::unique_ptr<const Replacement>& r) -> std::size_t {
+            if (!r) return 0;
+            return sizeof(Replacement) + (r->text.capacity() > 15 ? r->text.capacity() + 1 : 0);
+        };
+        return sizeof(*this) + held(replacement) + held(invalid_replacement);
     }
     bool trivial() const noexcept {
         return !has_replacement && outliers == OutlierTreatment::as_is && !missing_is_invalid &&
