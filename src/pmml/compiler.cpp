@@ -471,10 +471,7 @@ void Compiler::read_mining_schema(CompiledModel& m, ModelContext& mc, bool top_l
             }
             return std::unique_ptr<const Treatment::Replacement>(std::move(r));
         };
-        if (has_attr(mf, "missingValueReplacement")) {
-            t->has_replacement = true;
-            t->replacement = make_value("missingValueReplacement");
-        }
+        if (has_attr(mf, "missingValueReplacement")) t->replacement = make_value("missingValueReplacement");
         if (t->invalid == InvalidTreatment::as_value) {
             if (!has_attr(mf, "invalidValueReplacement"))
                 invalid(mf, "invalidValueTreatment=\"asValue\" needs invalidValueReplacement");
@@ -488,8 +485,7 @@ void Compiler::read_mining_schema(CompiledModel& m, ModelContext& mc, bool top_l
         def.treat = t.get();
         if (top_level) {
             def.kind = SlotDef::Kind::input;
-            def.plain = !t->has_replacement && t->outliers == OutlierTreatment::as_is &&
-                        !t->missing_is_invalid &&
+            def.plain = !t->replacement && t->outliers == OutlierTreatment::as_is && !t->missing_is_invalid &&
                         (type == DataType::double_ || type == DataType::float_ || type == DataType::integer ||
                          type == DataType::string) &&
                         (!d || (!d->markers && (type == DataType::string ? d->optype != OpType::continuous
@@ -504,7 +500,7 @@ void Compiler::read_mining_schema(CompiledModel& m, ModelContext& mc, bool top_l
         } else {
             const SlotDef& parent_def = prog.layout.slots[static_cast<std::size_t>(source)];
             bool same = parent_def.treat && parent_def.treat->invalid == t->invalid;
-            if (t->trivial() || (same && !t->has_replacement && t->outliers == OutlierTreatment::as_is &&
+            if (t->trivial() || (same && !t->replacement && t->outliers == OutlierTreatment::as_is &&
                                  !t->missing_is_invalid)) {
                 Scope::Entry e;
                 e.slot = source;

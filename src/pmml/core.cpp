@@ -228,7 +228,7 @@ void Program::compute_treated(Ctx& ctx, const SlotDef& def, Value& v, int slot) 
     }
     if (v.is_missing() && t) {
         if (t->missing_is_invalid) fail("missing value for field '" + def.name + "'");
-        if (t->has_replacement) v = t->replacement->value;
+        if (t->replacement) v = t->replacement->value;
     }
     ctx.s->invalid[static_cast<std::size_t>(slot)] = invalid ? 1 : 0;
 }

@@ -225,14 +225,13 @@ struct Treatment {
     const FieldDomain* domain = nullptr;
     InvalidTreatment invalid = InvalidTreatment::return_invalid;
     OutlierTreatment outliers = OutlierTreatment::as_is;
-    bool has_replacement = false;
     bool missing_is_invalid = false;  ///< missingValueTreatment="returnInvalid" (PMML 4.4)
     /// A replacement value and the text it was written as (the value's string points into it).
     struct Replacement {
         Value value;
         std::string text;
     };
-    std::unique_ptr<const Replacement> replacement;          ///< missingValueReplacement (has_replacement)
+    std::unique_ptr<const Replacement> replacement;          ///< missingValueReplacement, if any
     std::unique_ptr<const Replacement> invalid_replacement;  ///< invalidValueReplacement (as_value)
     double low = -HUGE_VAL, high = HUGE_VAL;
 
@@ -245,7 +244,7 @@ struct Treatment {
         return sizeof(*this) + held(replacement) + held(invalid_replacement);
     }
     bool trivial() const noexcept {
-        return !has_replacement && outliers == OutlierTreatment::as_is && !missing_is_invalid &&
+        return !replacement && outliers == OutlierTreatment::as_is && !missing_is_invalid &&
                (invalid == InvalidTreatment::as_is || domain == nullptr || !domain->constrained());
     }
 };
