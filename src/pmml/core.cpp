@@ -46,6 +46,22 @@ const char* to_string(OpType t) noexcept {
     return "unknown";
 }
 
+const char* to_string(MiningFunction f) noexcept {
+    switch (f) {
+        case MiningFunction::classification:
+            return "classification";
+        case MiningFunction::association_rules:
+            return "associationRules";
+        case MiningFunction::clustering:
+            return "clustering";
+        case MiningFunction::mixed:
+            return "mixed";
+        case MiningFunction::regression:
+            break;
+    }
+    return "regression";
+}
+
 void fail(std::string message) { throw EvalFailure{std::move(message)}; }
 
 bool parse_double(std::string_view s, double& out) noexcept {

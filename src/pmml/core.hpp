@@ -46,6 +46,8 @@ inline bool is_numeric(DataType t) noexcept {
 
 const char* to_string(DataType t) noexcept;
 const char* to_string(OpType t) noexcept;
+/// The functionName a model of this function declares ("classification", "associationRules", ...).
+const char* to_string(MiningFunction f) noexcept;
 
 /// Thrown inside evaluation for a record that cannot be scored; score() catches it and reports the
 /// message through Prediction::error. Never escapes the library.

@@ -523,23 +523,7 @@ Description describe_document(const PmmlModel::Impl& impl) {
     d.producer = a.producer;
     d.model_kind = a.model_kind;
     d.model_name = a.model_name;
-    switch (top.function) {
-        case MiningFunction::classification:
-            d.function = "classification";
-            break;
-        case MiningFunction::association_rules:
-            d.function = "associationRules";
-            break;
-        case MiningFunction::clustering:
-            d.function = "clustering";
-            break;
-        case MiningFunction::mixed:
-            d.function = "mixed";
-            break;
-        case MiningFunction::regression:
-            d.function = "regression";
-            break;
-    }
+    d.function = to_string(top.function);
     d.group_field = a.group_field;
     d.details = top.summary();
     if (top.float_math)  // x-mathContext="float": said in the structure line, results differ from double
