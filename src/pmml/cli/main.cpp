@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -113,7 +114,24 @@ Rows read_rows(const PmmlModel& model, const std::string& input,
         r.table = group_rows(r.table, g, markers);
         r.group = g;
     }
-    for (const auto& n : model.schema().inputs) r.cols.push_back(r.table.column(n));
+    // A field without a column is missing on every record: the document may allow that, but a
+    // header that names none of the fields is the wrong file, and one that misses some is worth a
+    // word before every record is scored without them.
+    std::string absent;
+    std::size_t found = 0;
+    for (const auto& n : model.schema().inputs) {
+        r.cols.push_back(r.table.column(n));
+        if (r.cols.back() >= 0)
+            ++found;
+        else
+            absent += (absent.empty() ? "'" : ", '") + n + "'";
+    }
+    if (found == 0 && !r.cols.empty())
+        throw parse_error("input '" + input + "' has a column for none of the model's input fields (" +
+                          absent + ")");
+    if (!absent.empty())
+        std::cerr << "scorestream-pmml: warning: input '" << input << "' has no column for " << absent
+                  << ": missing on every record\n";
     return r;
 }
 
@@ -251,11 +269,27 @@ int cmd_bench(const std::string& path, const std::string& input, double seconds,
     return 0;
 }
 
+/// A number option's check: `ok(value)` or the message (CLI11's own range checks print the whole
+/// range of a double). A text that is no number passes here and fails the option's conversion.
+CLI::Validator number_check(bool (*ok)(double), const std::string& need) {
+    return CLI::Validator(
+        [ok, need](std::string& text) -> std::string {
+            char* end = nullptr;
+            const double v = std::strtod(text.c_str(), &end);
+            if (end == text.c_str() || *end != '\0' || ok(v)) return {};
+            return "must be " + need + ", not " + text;
+        },
+        "", "");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"scorestream-pmml: score, describe, verify and benchmark PMML models"};
     app.require_subcommand(1);
+
+    const CLI::Validator positive = number_check([](double v) { return v > 0; }, "above zero");
+    const CLI::Validator not_negative = number_check([](double v) { return v >= 0; }, "zero or more");
 
     std::string model_path, input, output, marker, dir, expect, only;
     double seconds = 1.0;
@@ -280,13 +314,17 @@ int main(int argc, char** argv) {
     auto* bench = app.add_subcommand("bench", "measure ns/record on typed rows and from strings");
     bench->add_option("--model,-m", model_path, "PMML file")->required()->check(CLI::ExistingFile);
     bench->add_option("--input,-i", input, "input CSV")->required()->check(CLI::ExistingFile);
-    bench->add_option("--seconds", seconds, "time per measurement (default 1)");
+    bench->add_option("--seconds", seconds, "time per measurement (default 1)")->check(positive);
     std::size_t records = 0;
     std::string bench_path = "typed";
-    bench->add_option("--records", records,
-                      "score exactly this many records on one path, untimed (for instruction counts)");
+    auto* records_opt =
+        bench
+            ->add_option("--records", records,
+                         "score exactly this many records on one path, untimed (for instruction counts)")
+            ->check(positive);
     bench->add_option("--path", bench_path, "with --records: typed or strings (default typed)")
-        ->check(CLI::IsMember({"typed", "strings"}));
+        ->check(CLI::IsMember({"typed", "strings"}))
+        ->needs(records_opt);
 
     auto* conf = app.add_subcommand("conformance", "run a conformance corpus (MANIFEST.tsv layout)");
     bool skip_if_missing = false;
@@ -295,8 +333,9 @@ int main(int argc, char** argv) {
                    "exit with code 77 (skipped) when the corpus folder has no MANIFEST.tsv");
     conf->add_option("--expect", expect, "list of cases expected to pass or be skipped")
         ->check(CLI::ExistingFile);
-    conf->add_option("--rel-tol", rel, "override every case's relative tolerance");
-    conf->add_option("--abs-tol", abs, "override every case's absolute (zero) threshold");
+    conf->add_option("--rel-tol", rel, "override every case's relative tolerance")->check(not_negative);
+    conf->add_option("--abs-tol", abs, "override every case's absolute (zero) threshold")
+        ->check(not_negative);
     conf->add_option("--only", only, "run only the cases whose name contains this text");
     std::string markdown;
     conf->add_option("--markdown", markdown, "also write the results as a Markdown table to this file");
@@ -304,6 +343,18 @@ int main(int argc, char** argv) {
     conf->add_flag("--text-cells", text_cells,
                    "pass every input cell to the model as text (as from CSV text), not typed");
 
+    // A first word that names no subcommand: say so (CLI11 would only ask for a subcommand).
+    auto named = [&](const char* word) {
+        for (const CLI::App* sub : app.get_subcommands({}))
+            if (sub->get_name() == word) return true;
+        return false;
+    };
+    if (argc > 1 && argv[1][0] != '-' && !named(argv[1])) {
+        std::cerr
+            << "scorestream-pmml: unknown subcommand '" << argv[1]
+            << "' (score, describe, verify, bench or conformance)\nRun with --help for more information.\n";
+        return 2;
+    }
     CLI11_PARSE(app, argc, argv);
     try {
         if (*score) return cmd_score(model_path, input, output, marker);
