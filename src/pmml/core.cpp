@@ -62,7 +62,8 @@ const char* to_string(MiningFunction f) noexcept {
     return "regression";
 }
 
-void fail(std::string message) { throw EvalFailure{std::move(message)}; }
+void fail(std::string message) { throw EvalFailure{std::move(message), false}; }
+void fail_field(std::string message) { throw EvalFailure{std::move(message), true}; }
 
 bool parse_double(std::string_view s, double& out) noexcept {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r'))
@@ -220,7 +221,7 @@ void Program::compute_treated(Ctx& ctx, const SlotDef& def, Value& v, int slot) 
         InvalidTreatment how = t ? t->invalid : InvalidTreatment::as_is;
         switch (how) {
             case InvalidTreatment::return_invalid:
-                fail("invalid value '" + scorestream::to_string(v) + "' for field '" + def.name + "'");
+                fail_field("invalid value '" + scorestream::to_string(v) + "' for field '" + def.name + "'");
             case InvalidTreatment::as_is:
                 break;
             case InvalidTreatment::as_missing:
@@ -243,7 +244,7 @@ void Program::compute_treated(Ctx& ctx, const SlotDef& def, Value& v, int slot) 
         }
     }
     if (v.is_missing() && t) {
-        if (t->missing_is_invalid) fail("missing value for field '" + def.name + "'");
+        if (t->missing_is_invalid) fail_field("missing value for field '" + def.name + "'");
         if (t->replacement) v = t->replacement->value;
     }
     ctx.s->invalid[static_cast<std::size_t>(slot)] = invalid ? 1 : 0;

@@ -53,8 +53,13 @@ const char* to_string(MiningFunction f) noexcept;
 /// message through Prediction::error. Never escapes the library.
 struct EvalFailure {
     std::string message;
+    /// The message says where already: the field whose value failed, or the innermost <Apply>
+    /// of the document that the failure passed through (ApplyExpr adds its line).
+    bool located = false;
 };
 [[noreturn]] void fail(std::string message);
+/// fail() for a failure that names its field: no <Apply> it passes through adds a line.
+[[noreturn]] void fail_field(std::string message);
 
 constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
 

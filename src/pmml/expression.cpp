@@ -407,10 +407,22 @@ public:
     OwnedValue missing_to, default_value;
     InvalidTreatment invalid = InvalidTreatment::return_invalid;
     int buffer = -1;
-    Regex regex;  ///< the compiled pattern when it is a constant (empty otherwise)
+    Regex regex;   ///< the compiled pattern when it is a constant (empty otherwise)
+    int line = 0;  ///< the <Apply>'s line in the document, for the failures of this call
 
     Value eval(Ctx& ctx) const override {
-        Value r = compute(ctx);
+        Value r;
+        try {
+            r = compute(ctx);
+        } catch (EvalFailure& f) {
+            // Its own failure, or one from an argument that does not say where (a nested call of a
+            // user function, say): the record's error names this <Apply>'s line.
+            if (!f.located) {
+                f.message += " (<Apply> at line " + std::to_string(line) + ")";
+                f.located = true;
+            }
+            throw;
+        }
         if (r.is_missing() && has_default) return default_value.value;
         return r;
     }
@@ -1077,6 +1089,7 @@ ExprPtr Compiler::expression(pugi::xml_node n, Scope& scope, int depth) {
             e->fn = info->fn;
             e->fn_name = info->name;
             e->invalid = it;
+            e->line = line_of(n);
             switch (info->fn) {
                 case Fn::uppercase:
                 case Fn::lowercase:

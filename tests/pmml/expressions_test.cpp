@@ -2,6 +2,7 @@
 
 #include "pmml_test_util.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <deque>
 
@@ -249,4 +250,38 @@ TEST_CASE("substring and formatNumber with numbers beyond a size or a long", "[p
     p = pmml_test::score(*m, {{"x", -9007199254740992.0}});
     REQUIRE(p.ok());
     CHECK(to_string(p.outputs.at(0)) == "-9007199254740992");
+}
+
+TEST_CASE("a record that fails inside an Apply names the Apply's line; a failing field names the field",
+          "[pmml]") {
+    // SAS Enterprise Miner's normalizing function as shipped: a Constant where the parameter is meant.
+    const std::string f =
+        "<DefineFunction name=\"normalize\" dataType=\"string\"><ParameterField name=\"width\"/>"
+        "<ParameterField name=\"a\"/>\n<Apply function=\"substring\"><FieldRef field=\"a\"/>"
+        "<Constant>1</Constant><Constant>width</Constant></Apply></DefineFunction>";
+    const std::string body =
+        "<TransformationDictionary>" + f + "</TransformationDictionary>\n" +
+        "<RegressionModel functionName=\"regression\"><MiningSchema><MiningField name=\"x\"/>"
+        "<MiningField name=\"s\"/><MiningField name=\"y\" usageType=\"predicted\"/></MiningSchema>"
+        "<Output><OutputField name=\"d\" feature=\"transformedValue\" dataType=\"string\">"
+        "<FieldRef field=\"t\"/></OutputField></Output>\n"
+        "<LocalTransformations><DerivedField name=\"t\" optype=\"categorical\" dataType=\"string\">\n" +
+        call("uppercase", call("normalize", C("8") + S)) +
+        "</DerivedField></LocalTransformations>"
+        "<RegressionTable intercept=\"0\"><NumericPredictor name=\"x\" coefficient=\"1\"/>"
+        "</RegressionTable></RegressionModel>\n";
+    const std::string text = document(dict, body);
+    const auto at = text.find("<Apply function=\"substring\"");
+    REQUIRE(at != std::string::npos);
+    const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n');
+    auto m = pmml::load(text);
+    auto p = pmml_test::score(*m, {{"x", 1.0}, {"s", "abc"}});
+    REQUIRE_FALSE(p.ok());
+    // The innermost built-in call says where; the uppercase around it adds nothing.
+    CHECK(p.error ==
+          "function 'substring': 'width' is not a number (<Apply> at line " + std::to_string(line) + ")");
+    // A value that fails its field's check names the field, not the Apply that read it.
+    p = pmml_test::score(*with_expression(call("+", X + C("1"))), {{"x", "abc"}, {"z", 1.0}});
+    REQUIRE_FALSE(p.ok());
+    CHECK(p.error == "invalid value 'abc' for field 'x'");
 }
