@@ -639,7 +639,7 @@ void CompiledModel::apply_targets(ModelResult& r) const {
             case TargetPost::Cast::none:
                 break;
             case TargetPost::Cast::round:
-                x = std::floor(x + 0.5);
+                x = round_half_up(x);
                 break;
             case TargetPost::Cast::ceiling:
                 x = std::ceil(x);

@@ -63,6 +63,14 @@ struct EvalFailure {
 
 constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
 
+/// The nearest integer, halves up (PMML's round and castInteger="round", as Java's Math.round):
+/// floor(x + 0.5) would round 0.49999999999999994 up, and an odd integer from 2^52 on to the next
+/// even one, because the addition itself rounds. x - floor(x) is exact. NaN and infinities stay.
+inline double round_half_up(double x) noexcept {
+    const double down = std::floor(x);
+    return x - down >= 0.5 ? down + 1.0 : down;
+}
+
 /// Parses a whole string as a double (leading/trailing blanks allowed); false when it is not one.
 bool parse_double(std::string_view s, double& out) noexcept;
 /// Shortest round-trip text of x ("1", "0.5", "1e+300"); integers without a fraction.

@@ -2,6 +2,7 @@
 // PMML built-in functions and DefineFunction calls).
 
 #include "compiler.hpp"
+#include "link.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -233,7 +234,14 @@ enum class Fn : std::uint8_t {
     matches,
     format_number,
     string_length,
-    coalesce
+    coalesce,
+    normal_cdf,
+    normal_pdf,
+    normal_idf,
+    std_normal_cdf,
+    std_normal_pdf,
+    std_normal_idf,
+    erf
 };
 
 struct FnInfo {
@@ -281,7 +289,8 @@ constexpr FnInfo fn_table[] = {
     {"isMissing", Fn::is_missing, 1, 1},
     {"isNotMissing", Fn::is_not_missing, 1, 1},
     {"isValid", Fn::is_valid, 1, 1},
-    {"isInvalid", Fn::is_invalid, 1, 1},
+    {"isNotValid", Fn::is_invalid, 1, 1},  // the name PMML 4.4 lists
+    {"isInvalid", Fn::is_invalid, 1, 1},   // the name this library took first; kept
     {"equal", Fn::equal, 2, 2},
     {"notEqual", Fn::not_equal, 2, 2},
     {"lessThan", Fn::less, 2, 2},
@@ -304,6 +313,13 @@ constexpr FnInfo fn_table[] = {
     {"formatNumber", Fn::format_number, 2, 2},
     {"stringLength", Fn::string_length, 1, 1},
     {"coalesce", Fn::coalesce, 1, -1},
+    {"normalCDF", Fn::normal_cdf, 3, 3},
+    {"normalPDF", Fn::normal_pdf, 3, 3},
+    {"normalIDF", Fn::normal_idf, 3, 3},
+    {"stdNormalCDF", Fn::std_normal_cdf, 1, 1},
+    {"stdNormalPDF", Fn::std_normal_pdf, 1, 1},
+    {"stdNormalIDF", Fn::std_normal_idf, 1, 1},
+    {"erf", Fn::erf, 1, 1},
 };
 
 const FnInfo* find_fn(std::string_view name) {
@@ -471,7 +487,7 @@ private:
                 y = std::ceil(x);
                 break;
             case Fn::round:
-                y = std::floor(x + 0.5);
+                y = round_half_up(x);
                 break;
             case Fn::rint:
                 y = std::nearbyint(x);
@@ -509,11 +525,40 @@ private:
             case Fn::ln1p:
                 y = std::log1p(x);
                 break;
+            case Fn::std_normal_cdf:
+                y = normal_cdf(x);
+                break;
+            case Fn::std_normal_pdf:
+                y = normal_pdf(x);
+                break;
+            case Fn::std_normal_idf:
+                y = normal_quantile(x);
+                break;
+            case Fn::erf:
+                y = std::erf(x);
+                break;
             default:
                 y = nan_v;
                 break;
         }
         return checked(y);
+    }
+
+    /// normalCDF, normalPDF and normalIDF: the standard function of (x - mu) / sigma, or for the
+    /// IDF mu + sigma times the standard quantile of p. A sigma that is not above zero, and a p
+    /// outside [0, 1], give NaN: an invalid result (invalidValueTreatment).
+    Value normal(Ctx& ctx) const {
+        double v[3];
+        for (std::size_t i = 0; i < 3; ++i) {
+            Value a = args[i]->eval(ctx);
+            if (a.is_missing()) return missing_result();
+            v[i] = need_number(a, fn_name);
+        }
+        const double x = v[0], mu = v[1], sigma = v[2];
+        if (!(sigma > 0)) return checked(nan_v);
+        if (fn == Fn::normal_idf) return checked(mu + sigma * normal_quantile(x));
+        const double z = (x - mu) / sigma;
+        return checked(fn == Fn::normal_cdf ? normal_cdf(z) : normal_pdf(z) / sigma);
     }
 
     Value checked(double y) const {
@@ -571,7 +616,10 @@ private:
                 z = x * y;
                 break;
             case Fn::div:
-                if (y == 0) fail("function '/': division by zero");
+                if (y == 0) {  // under asIs, the infinity (or NaN, for 0 / 0) as it is
+                    if (invalid == InvalidTreatment::return_invalid) fail("function '/': division by zero");
+                    if (invalid == InvalidTreatment::as_missing) return Value::missing();
+                }
                 z = x / y;
                 break;
             case Fn::pow:
@@ -695,6 +743,10 @@ private:
             case Fn::median:
             case Fn::product:
                 return aggregate(ctx);
+            case Fn::normal_cdf:
+            case Fn::normal_pdf:
+            case Fn::normal_idf:
+                return normal(ctx);
             case Fn::is_missing:
                 return bool_value(args[0]->eval(ctx).is_missing());
             case Fn::is_not_missing:

@@ -1,6 +1,7 @@
 #include "link.hpp"
 
 #include <cmath>
+#include <limits>
 
 namespace scorestream::pmml::detail {
 
@@ -18,6 +19,37 @@ Normalization parse_normalization(const Compiler& c, pugi::xml_node n, std::stri
 }
 
 double normal_cdf(double x) noexcept { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
+
+double normal_pdf(double x) noexcept { return std::exp(-0.5 * x * x) / std::sqrt(2.0 * M_PI); }
+
+namespace {
+
+/// normal_quantile for p in (0, 0.5]: a first guess within 0.003 (Abramowitz and Stegun 26.2.22,
+/// in the lower tail), then Halley steps on normal_cdf(x) - p, each of which about triples the
+/// correct digits. erfc keeps its relative accuracy far into the lower tail, so the steps end near
+/// the last bit; they stop early where the density underflows (p below about 1e-300).
+double lower_quantile(double p) noexcept {
+    const double t = std::sqrt(-2.0 * std::log(p));
+    double x = -(t - (2.30753 + 0.27061 * t) / (1.0 + (0.99229 + 0.04481 * t) * t));
+    for (int step = 0; step < 4; ++step) {
+        const double density = normal_pdf(x);
+        if (!(density > 0)) break;
+        const double u = (normal_cdf(x) - p) / density;
+        x -= u / (1.0 + 0.5 * x * u);
+    }
+    return x;
+}
+
+}  // namespace
+
+double normal_quantile(double p) noexcept {
+    if (!(p >= 0.0 && p <= 1.0)) return std::numeric_limits<double>::quiet_NaN();
+    if (p == 0.0) return -HUGE_VAL;
+    if (p == 1.0) return HUGE_VAL;
+    if (p == 0.5) return 0.0;
+    // Above one half, by symmetry: 1 - p is exact there, and the lower tail is where erfc is exact.
+    return p < 0.5 ? lower_quantile(p) : -lower_quantile(1.0 - p);
+}
 
 double apply_link(Normalization norm, double y) noexcept {
     switch (norm) {

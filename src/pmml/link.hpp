@@ -48,5 +48,9 @@ inline void normalize_classes(Normalization norm, double* ys, std::size_t k) noe
 
 /// Standard normal cumulative distribution function.
 double normal_cdf(double x) noexcept;
+/// Standard normal density.
+double normal_pdf(double x) noexcept;
+/// The standard normal quantile (inverse of normal_cdf): -inf at 0, +inf at 1, NaN outside [0, 1].
+double normal_quantile(double p) noexcept;
 
 }  // namespace scorestream::pmml::detail

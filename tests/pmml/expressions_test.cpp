@@ -285,3 +285,52 @@ TEST_CASE("a record that fails inside an Apply names the Apply's line; a failing
     REQUIRE_FALSE(p.ok());
     CHECK(p.error == "invalid value 'abc' for field 'x'");
 }
+
+TEST_CASE("round halves up exactly; the normal distribution functions; isNotValid", "[pmml]") {
+    // floor(x + 0.5) would give 1 and the next even integer for these.
+    CHECK(num(call("round", C("0.49999999999999994")), {}) == 0);
+    CHECK(num(call("round", C("4503599627370497")), {}) == 4503599627370497.0);
+    CHECK(num(call("round", C("-4503599627370497")), {}) == -4503599627370497.0);
+    CHECK(num(call("round", C("2.5")), {}) == 3);
+    CHECK(num(call("round", C("-2.5")), {}) == -2);
+    CHECK(num(call("round", C("-2.51")), {}) == -3);
+
+    CHECK(num(call("stdNormalCDF", C("0")), {}) == 0.5);
+    CHECK(num(call("normalCDF", C("1") + C("1") + C("2")), {}) == 0.5);
+    CHECK(num(call("normalCDF", X + C("1") + C("2")), {{"x", 3.0}}) ==
+          Approx(0.8413447460685429).epsilon(1e-15));
+    CHECK(num(call("stdNormalPDF", C("0")), {}) == Approx(0.3989422804014327).epsilon(1e-15));
+    CHECK(num(call("normalPDF", C("3") + C("1") + C("2")), {}) == Approx(0.12098536225957168).epsilon(1e-15));
+    CHECK(num(call("erf", C("0.5")), {}) == Approx(0.5204998778130465).epsilon(1e-15));
+    CHECK(num(call("stdNormalIDF", C("0.975")), {}) == Approx(1.959963984540054).epsilon(1e-15));
+    CHECK(num(call("normalIDF", C("0.025") + C("10") + C("2")), {}) ==
+          Approx(6.080072030919892).epsilon(1e-15));
+    // A probability outside [0, 1] or a sigma not above zero is an invalid result.
+    for (const std::string& bad :
+         {call("stdNormalIDF", C("1.5")), call("normalCDF", C("1") + C("0") + C("0")),
+          call("normalIDF", C("0.5") + C("0") + C("-1"))}) {
+        auto p = pmml_test::score(*with_expression(bad), {});
+        CHECK_THAT(p.error, Catch::Contains("returned an invalid result"));
+    }
+    CHECK(num(call("+", call("normalPDF", X + C("0") + C("1")) + C("0")), {{"x", 0.0}}) ==
+          Approx(0.3989422804014327).epsilon(1e-15));
+
+    // isNotValid, the name PMML 4.4 gives isInvalid: a valid or missing value is not invalid.
+    CHECK(num(call("if", call("isNotValid", X) + C("1") + C("0")), {{"x", 2.0}}) == 0);
+    CHECK(num(call("if", call("isNotValid", X) + C("1") + C("0")), {}) == 0);
+}
+
+TEST_CASE("division by zero follows the Apply's invalidValueTreatment and defaultValue", "[pmml]") {
+    auto p = pmml_test::score(*with_expression(call("/", X + Z)), {{"x", 1.0}, {"z", 0.0}});
+    CHECK_THAT(p.error, Catch::Contains("division by zero"));
+    auto as_missing = "<Apply function=\"/\" invalidValueTreatment=\"asMissing\">" + X + Z + "</Apply>";
+    p = pmml_test::score(*with_expression(as_missing), {{"x", 1.0}, {"z", 0.0}});
+    REQUIRE(p.ok());
+    CHECK(p.outputs.at(0).is_missing());
+    auto with_default =
+        "<Apply function=\"/\" invalidValueTreatment=\"asMissing\" defaultValue=\"-1\">" + X + Z + "</Apply>";
+    CHECK(num(with_default, {{"x", 1.0}, {"z", 0.0}}) == -1);
+    CHECK(num(with_default, {{"x", 1.0}, {"z", 4.0}}) == 0.25);
+    auto as_is = "<Apply function=\"/\" invalidValueTreatment=\"asIs\">" + X + Z + "</Apply>";
+    CHECK(num(as_is, {{"x", -1.0}, {"z", 0.0}}) == -HUGE_VAL);
+}

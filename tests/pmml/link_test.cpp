@@ -57,3 +57,38 @@ TEST_CASE("softmax of two classes: the inline form equals the general loop bit f
     CHECK(one[0] == Approx(0.25));
     CHECK(one[1] == Approx(0.75));
 }
+
+TEST_CASE("normal_quantile inverts normal_cdf to the last bits, in both tails", "[pmml]") {
+    // Known quantiles (to 16 digits).
+    CHECK(normal_quantile(0.975) == Approx(1.959963984540054).epsilon(1e-15));
+    CHECK(normal_quantile(0.025) == Approx(-1.959963984540054).epsilon(1e-15));
+    CHECK(normal_quantile(1e-10) == Approx(-6.361340902404056).epsilon(1e-14));
+    CHECK(normal_quantile(0.8413447460685429) == Approx(1.0).epsilon(1e-14));
+    CHECK(normal_quantile(0.5) == 0.0);
+    CHECK(normal_quantile(0.0) == -std::numeric_limits<double>::infinity());
+    CHECK(normal_quantile(1.0) == std::numeric_limits<double>::infinity());
+    CHECK(std::isnan(normal_quantile(-0.1)));
+    CHECK(std::isnan(normal_quantile(1.5)));
+    CHECK(std::isnan(normal_quantile(std::numeric_limits<double>::quiet_NaN())));
+    // Round trips, both tails: the quantile x is within four steps of a double of one whose
+    // normal_cdf brackets p (in the far tail, where a step of x moves the CDF by more than its
+    // last bit), or normal_cdf(x) is within four steps of p (near the middle, where it moves less).
+    const double inf = std::numeric_limits<double>::infinity();
+    auto inverts = [&](double p) {
+        const double x = normal_quantile(p);
+        double lo = x, hi = x;
+        for (int i = 0; i < 4; ++i) {
+            lo = std::nextafter(lo, -inf);
+            hi = std::nextafter(hi, inf);
+        }
+        const bool bracketed = normal_cdf(lo) <= p && p <= normal_cdf(hi);
+        return bracketed || std::fabs(normal_cdf(x) - p) <= 4 * (std::nextafter(p, inf) - p);
+    };
+    for (double p = 1e-300; p < 0.5; p *= 3.7) {
+        INFO("p = " << p);
+        CHECK(inverts(p));
+        if (1.0 - p != 1.0) CHECK(inverts(1.0 - p));
+    }
+    CHECK(normal_quantile(std::nextafter(0.5, 0.0)) < 0.0);
+    CHECK(normal_quantile(std::nextafter(0.5, 1.0)) > 0.0);
+}
