@@ -44,6 +44,8 @@ struct FunctionDef {
     ExprPtr body;
     bool busy = false;
     bool compiled = false;
+    double calls = 0;  ///< calls of functions one call of this one makes, nested ones included
+    int depth = 1;     ///< this function and the deepest chain of calls under it
 };
 
 /// A resolved field reference: a slot, or a function parameter.
@@ -56,6 +58,10 @@ struct FieldRefTarget {
 /// Limits that keep hostile documents from exhausting the stack or memory.
 struct Limits {
     int max_depth = 400;  ///< nesting of Nodes, predicates, expressions, segments
+    /// Calls of DefineFunctions one record may make, counting the calls inside functions: a few
+    /// functions that each call the previous twice would otherwise make 2^n calls a record.
+    double max_calls = 1'000'000;
+    int max_call_depth = 64;  ///< functions calling functions, this many deep at most
     std::size_t max_elements = 50'000'000;
     std::size_t max_array = 10'000'000;
 };
@@ -185,8 +191,21 @@ private:
     void read_targets(CompiledModel& m, ModelContext& mc);
     void read_output(CompiledModel& m, ModelContext& mc);
     void compile_derived(Scope::Entry& e, Scope& home, const std::string& name);
+    /// Counts a call of f at n (CallExpr): into the function whose body is being compiled, or into
+    /// the document's calls per record; refuses the document past Limits::max_calls.
+    void count_call(const FunctionDef& f, pugi::xml_node n);
     std::vector<std::size_t> line_starts_;
-    std::deque<Scope> scopes_;  ///< model scopes (stable addresses while compiling)
+    /// Expressions being compiled, one inside another, across the derived fields and functions
+    /// they compile on first reference (each of which starts its own depth count at 1).
+    int nesting_ = 0;
+    /// Per function body being compiled: the calls it makes and the depth of the deepest.
+    struct BodyCalls {
+        double calls = 0;
+        int depth = 0;
+    };
+    std::vector<BodyCalls> bodies_;
+    double document_calls_ = 0;  ///< calls per record made outside function bodies
+    std::deque<Scope> scopes_;   ///< model scopes (stable addresses while compiling)
     bool read_mining_schema_top_ = false;
     std::unordered_map<const CompiledModel*, ModelOutputs> outputs_;  ///< models with an Output
 };

@@ -275,7 +275,11 @@ void Program::compute(Ctx& ctx, int slot) const {
             // Mark first so that a (rejected at load) cycle could never recurse forever.
             ctx.s->stamps[i] = ctx.s->epoch;
             ctx.s->values[i] = Value::missing();
+            if (++ctx.derived_depth > Ctx::max_derived_depth)
+                fail_field("derived field '" + def.name + "' needs derived fields more than " +
+                           std::to_string(Ctx::max_derived_depth) + " deep");
             v = def.expr->eval(ctx);
+            --ctx.derived_depth;  // (a failure ends the record, and its Ctx with it)
             if (!convert(ctx, v, def.type, def.buffer)) v = Value::missing();
             if (v.is_string() && def.buffer >= 0) v = Value::string(ctx.store(def.buffer, v.text()));
             ctx.s->invalid[i] = 0;

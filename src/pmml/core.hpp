@@ -62,6 +62,9 @@ struct EvalFailure {
 [[noreturn]] void fail_field(std::string message);
 
 constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
+/// The longest text a function of the document may build for one record (concat, replace): a few
+/// nested calls that each double a text would otherwise take all the memory there is.
+constexpr std::size_t max_text_bytes = std::size_t{16} << 20;
 
 /// The nearest integer, halves up (PMML's round and castInteger="round", as Java's Math.round):
 /// floor(x + 0.5) would round 0.49999999999999994 up, and an odd integer from 2^52 on to the next
@@ -126,6 +129,11 @@ struct Ctx {
     const FeatureRow* row;
     std::size_t frame_base = 0;
     int call_depth = 0;
+    /// Derived fields being computed, one needing the next. Loading bounds each field's own chain,
+    /// but a field compiled early can be reached from deep in one compiled later: the sum is
+    /// checked as the record runs (max_derived_depth), so that no document can exhaust the stack.
+    int derived_depth = 0;
+    static constexpr int max_derived_depth = 1000;
 
     inline const Value& get(int slot);
     bool is_invalid(int slot) { return s->invalid[static_cast<std::size_t>(slot)] != 0; }

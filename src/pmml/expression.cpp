@@ -376,17 +376,30 @@ std::string_view format_number(Ctx& ctx, int buf, double x, std::string_view pat
             if (pattern[j] != ',') spec.push_back(pattern[j]);
             ++j;
         }
-        while (j < pattern.size() && std::isdigit(static_cast<unsigned char>(pattern[j])) && spec.size() < 8)
-            spec.push_back(pattern[j++]);
+        // Width and precision, each at most max_width / max_precision: enough for every double
+        // (%f of 1.8e308 has 309 digits before the point), and what fits in tmp below, where the
+        // C library would otherwise build texts of any size a pattern asks for.
+        auto digits = [&](std::size_t most, const char* what) {
+            std::size_t v = 0;
+            const std::size_t from = j;
+            while (j < pattern.size() && std::isdigit(static_cast<unsigned char>(pattern[j]))) {
+                v = std::min<std::size_t>(v * 10 + static_cast<std::size_t>(pattern[j] - '0'), most + 1);
+                ++j;
+            }
+            if (v > most)
+                fail("formatNumber: the " + std::string(what) + " in '" + std::string(pattern) +
+                     "' is above " + std::to_string(most));
+            if (j > from) spec += std::to_string(v);
+        };
+        constexpr std::size_t max_width = 400, max_precision = 340;
+        digits(max_width, "width");
         if (j < pattern.size() && pattern[j] == '.') {
             spec.push_back(pattern[j++]);
-            while (j < pattern.size() && std::isdigit(static_cast<unsigned char>(pattern[j])) &&
-                   spec.size() < 12)
-                spec.push_back(pattern[j++]);
+            digits(max_precision, "precision");
         }
         if (j >= pattern.size()) fail("formatNumber: bad pattern '" + std::string(pattern) + "'");
         char conv = pattern[j];
-        char tmp[512];
+        char tmp[1024];  // the longest: a sign, 309 digits, the point and 340 decimals
         int n;
         if (conv == 'd' || conv == 'x' || conv == 'X' || conv == 'o') {
             // NaN, infinities and |x| >= 2^63 have no long long value (the conversion is undefined).
@@ -408,7 +421,9 @@ std::string_view format_number(Ctx& ctx, int buf, double x, std::string_view pat
         } else {
             fail("formatNumber: unsupported conversion '%" + std::string(1, conv) + "'");
         }
-        if (n > 0) out.append(tmp, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof tmp - 1));
+        if (n >= static_cast<int>(sizeof tmp))
+            fail("formatNumber: the text of '" + std::string(pattern) + "' is too long");
+        if (n > 0) out.append(tmp, static_cast<std::size_t>(n));
         i = j + 1;
     }
     return out;
@@ -857,6 +872,16 @@ private:
                     }
                     frame.push_back(v);
                 }
+                // The length first: nested concats (or functions) that double a text would
+                // otherwise grow it until memory runs out.
+                std::size_t length = 0;
+                for (std::size_t i = base; i < frame.size(); ++i)
+                    length += frame[i].is_number() && frame[i].text().empty() ? 40 : frame[i].text().size();
+                if (length > max_text_bytes) {
+                    frame.resize(base);
+                    fail("function 'concat': the result would be " + std::to_string(length) +
+                         " bytes long (at most " + std::to_string(max_text_bytes) + ")");
+                }
                 std::string& out = ctx.buffer(buffer);
                 out.clear();
                 for (std::size_t i = base; i < frame.size(); ++i) {
@@ -882,6 +907,9 @@ private:
                 std::string& out = ctx.s->regex_text;
                 out.clear();
                 re->replace(v.text(), r.text(), ctx.s->regex, out);
+                if (out.size() > max_text_bytes)
+                    fail("function 'replace': the result is " + std::to_string(out.size()) +
+                         " bytes long (at most " + std::to_string(max_text_bytes) + ")");
                 return Value::string(ctx.store(buffer, out));
             }
             default:
@@ -945,8 +973,20 @@ ExprPtr Compiler::expression_child(pugi::xml_node n, Scope& scope, int depth) {
 }
 
 ExprPtr Compiler::expression(pugi::xml_node n, Scope& scope, int depth) {
-    if (depth > limits.max_depth)
-        invalid(n, "expressions nested deeper than " + std::to_string(limits.max_depth));
+    // `depth` restarts in each derived field and function; nesting_ runs on through the ones this
+    // expression compiles when it first names them, so a chain of thousands of fields, each one
+    // level deep, is refused here rather than overflowing the stack.
+    struct Nested {
+        int& n;
+        explicit Nested(int& count) : n(++count) {}
+        ~Nested() { --n; }
+        Nested(const Nested&) = delete;
+        Nested& operator=(const Nested&) = delete;
+    } nested(nesting_);
+    if (depth > limits.max_depth || nesting_ > limits.max_depth)
+        invalid(n, "expressions nested deeper than " + std::to_string(limits.max_depth) +
+                       (depth > limits.max_depth ? std::string()
+                                                 : " (through the derived fields and functions they use)"));
     auto name = name_of(n);
     if (name == "Constant") {
         auto e = std::make_unique<ConstantExpr>();
@@ -1188,6 +1228,7 @@ ExprPtr Compiler::expression(pugi::xml_node n, Scope& scope, int depth) {
         if (args.size() != f->params.size())
             invalid(n, "function '" + std::string(fname) + "' takes " + std::to_string(f->params.size()) +
                            " arguments, called with " + std::to_string(args.size()));
+        count_call(*f, n);
         auto e = std::make_unique<CallExpr>();
         e->f = f;
         e->args = std::move(args);
@@ -1215,10 +1256,33 @@ FunctionDef* Compiler::function(std::string_view name, pugi::xml_node where_node
         e.param_type = f.param_types[i];
         fs.names[f.params[i]] = e;
     }
+    bodies_.push_back({});
     f.body = expression_child(f.node, fs, 1);
+    f.calls = bodies_.back().calls;
+    f.depth = 1 + bodies_.back().depth;
+    bodies_.pop_back();
     f.busy = false;
     f.compiled = true;
+    if (f.depth > limits.max_call_depth)
+        invalid(f.node, "function '" + f.name + "' calls functions " + std::to_string(f.depth) +
+                            " deep (at most " + std::to_string(limits.max_call_depth) + ")");
     return &f;
+}
+
+void Compiler::count_call(const FunctionDef& f, pugi::xml_node n) {
+    const double calls = 1 + f.calls;
+    double& total = bodies_.empty() ? document_calls_ : bodies_.back().calls;
+    total += calls;
+    if (!bodies_.empty()) bodies_.back().depth = std::max(bodies_.back().depth, f.depth);
+    if (total > limits.max_calls) {
+        char count[32];
+        std::snprintf(count, sizeof count, "%.3g", total);
+        invalid(n, std::string(bodies_.empty() ? "the document's expressions make "
+                                               : "each call of the function around this call makes ") +
+                       count + " calls of functions a record (at most " +
+                       std::to_string(static_cast<long>(limits.max_calls)) + "; a call of '" + f.name +
+                       "' makes " + std::to_string(static_cast<long long>(f.calls)) + " more)");
+    }
 }
 
 }  // namespace scorestream::pmml::detail

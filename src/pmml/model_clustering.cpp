@@ -182,6 +182,11 @@ private:
 /// The rows of a Matrix element (Array rows or MatCell cells; kind any, symmetric or diagonal) as a
 /// size x size row-major table.
 std::vector<double> read_matrix(Compiler& c, pugi::xml_node m, std::size_t size) {
+    // Dense: a field of 20,000 values would need 3.2 GB whatever the document holds (diagonal and
+    // MatCell matrices hold few cells).
+    if (size > 0 && size > c.limits.max_array / size)
+        c.invalid(m, "a " + std::to_string(size) + " x " + std::to_string(size) + " Matrix: more than " +
+                         std::to_string(c.limits.max_array) + " values");
     std::vector<double> out(size * size, 0.0);
     auto kind = c.attr(m, "kind");
     if (kind.empty()) kind = "any";

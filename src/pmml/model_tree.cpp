@@ -503,6 +503,12 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
     auto& ids = bd.ids;
     auto& default_ids = bd.default_ids;
     dist.assign(bd.raw.empty() ? 0 : total_nodes, -1);
+    // A row of nc values per node with a ScoreDistribution, in up to three tables: a document of
+    // a few hundred KB (thousands of nodes, a target of thousands of values) could ask for GBs.
+    if (!bd.raw.empty() && bd.raw.size() * nc > c.limits.max_array)
+        c.invalid(tree, std::to_string(bd.raw.size()) + " nodes with a ScoreDistribution over " +
+                            std::to_string(nc) + " target categories: more than " +
+                            std::to_string(c.limits.max_array) + " values in a table");
     for (auto& rd : bd.raw) {
         auto row = static_cast<std::int32_t>(has_conf_.size());
         probs_.resize(probs_.size() + nc, 0.0);

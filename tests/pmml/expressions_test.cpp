@@ -334,3 +334,46 @@ TEST_CASE("division by zero follows the Apply's invalidValueTreatment and defaul
     auto as_is = "<Apply function=\"/\" invalidValueTreatment=\"asIs\">" + X + Z + "</Apply>";
     CHECK(num(as_is, {{"x", -1.0}, {"z", 0.0}}) == -HUGE_VAL);
 }
+
+TEST_CASE("texts a record builds are bounded: formatNumber's width and precision, concat and replace",
+          "[pmml]") {
+    // The C library would build a text of any width or precision a pattern asks (gigabytes).
+    CHECK(to_string(eval(call("formatNumber", X + C("%.340f")), {{"x", 1.0}}, "string")).size() == 342);
+    CHECK(to_string(eval(call("formatNumber", X + C("%400.1f")), {{"x", 1.0}}, "string")).size() == 400);
+    CHECK(to_string(eval(call("formatNumber", X + C("%.340f")), {{"x", -1.7976931348623157e308}}, "string"))
+              .size() == 651);
+    auto p = pmml_test::score(*with_expression(call("formatNumber", X + C("%.999999999f")), "string"),
+                              {{"x", 1.0}});
+    CHECK_THAT(p.error, Catch::StartsWith("formatNumber: the precision in '%.999999999f' is above 340"));
+    p = pmml_test::score(*with_expression(call("formatNumber", X + C("%9999999d")), "string"), {{"x", 1.0}});
+    CHECK_THAT(p.error, Catch::StartsWith("formatNumber: the width in '%9999999d' is above 400"));
+
+    // Calls that each double a text: 2^31 bytes if nothing stopped them (a chain of derived
+    // fields, each the concat of the one before with itself).
+    std::string fields =
+        "<DerivedField name=\"t0\" optype=\"categorical\" dataType=\"string\">" + S + "</DerivedField>";
+    for (int i = 1; i <= 30; ++i) {
+        const std::string prev = "<FieldRef field=\"t" + std::to_string(i - 1) + "\"/>";
+        fields += "<DerivedField name=\"t" + std::to_string(i) +
+                  "\" optype=\"categorical\" dataType=\"string\">" + call("concat", prev + prev) +
+                  "</DerivedField>";
+    }
+    const std::string body =
+        "<TransformationDictionary>" + fields + "</TransformationDictionary>\n" +
+        "<RegressionModel functionName=\"regression\"><MiningSchema><MiningField name=\"s\"/>"
+        "<MiningField name=\"y\" usageType=\"predicted\"/></MiningSchema>"
+        "<Output><OutputField name=\"d\" feature=\"transformedValue\" dataType=\"string\">"
+        "<FieldRef field=\"t30\"/></OutputField></Output><RegressionTable "
+        "intercept=\"0\"/></RegressionModel>\n";
+    auto m = pmml::load(document(dict, body));
+    p = pmml_test::score(*m, {{"s", "ab"}});
+    CHECK_THAT(p.error, Catch::StartsWith(
+                            "function 'concat': the result would be 33554432 bytes long (at most 16777216)"));
+
+    // Each replace makes 65 letters of one: 65^4 is past the bound.
+    std::string replaced = S;
+    for (int i = 0; i < 6; ++i) replaced = call("replace", replaced + C("a") + C(std::string(65, 'a')));
+    p = pmml_test::score(*with_expression(replaced, "string"), {{"s", "a"}});
+    CHECK_THAT(p.error,
+               Catch::StartsWith("function 'replace': the result is 17850625 bytes long (at most 16777216)"));
+}

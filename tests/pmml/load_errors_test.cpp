@@ -121,6 +121,95 @@ TEST_CASE("deeply nested expressions are refused without crashing", "[pmml]") {
                Catch::Contains("deeper than"));
 }
 
+TEST_CASE("chains of derived fields and of functions are refused without crashing", "[pmml]") {
+    // Each field or function is one level deep by itself; the chain is what nests (thousands of
+    // levels overflowed the stack while compiling).
+    std::string fields =
+        "<DerivedField name=\"d0\" optype=\"continuous\" dataType=\"double\"><FieldRef field=\"x\"/>"
+        "</DerivedField>\n";
+    const int chain = 5000;
+    for (int i = 1; i <= chain; ++i)
+        fields += "<DerivedField name=\"d" + std::to_string(i) +
+                  "\" optype=\"continuous\" dataType=\"double\"><Apply function=\"+\"><FieldRef field=\"d" +
+                  std::to_string(i - 1) + "\"/><Constant>1</Constant></Apply></DerivedField>\n";
+    auto text = document(dict, "<TransformationDictionary>" + fields + "</TransformationDictionary>\n" +
+                                   regression("", "<NumericPredictor name=\"d" + std::to_string(chain) +
+                                                      "\" coefficient=\"1\"/>"));
+    CHECK_THAT(load_error<invalid_value_error>(text),
+               Catch::Contains("nested deeper than 400 (through the derived fields and functions they use)"));
+
+    auto functions = [](int n, int calls_each) {
+        std::string f =
+            "<DefineFunction name=\"f0\" dataType=\"double\"><ParameterField name=\"p\"/>"
+            "<FieldRef field=\"p\"/></DefineFunction>\n";
+        for (int i = 1; i <= n; ++i) {
+            std::string call =
+                "<Apply function=\"f" + std::to_string(i - 1) + "\"><FieldRef field=\"p\"/></Apply>";
+            std::string body = call;
+            for (int k = 1; k < calls_each; ++k) body = "<Apply function=\"+\">" + body + call + "</Apply>";
+            f += "<DefineFunction name=\"f" + std::to_string(i) +
+                 "\" dataType=\"double\"><ParameterField name=\"p\"/>" + body + "</DefineFunction>\n";
+        }
+        return document(dict, "<TransformationDictionary>" + f +
+                                  "<DerivedField name=\"d\" optype=\"continuous\" dataType=\"double\">"
+                                  "<Apply function=\"f" +
+                                  std::to_string(n) +
+                                  "\"><FieldRef field=\"x\"/></Apply></DerivedField>"
+                                  "</TransformationDictionary>\n" +
+                                  regression("", "<NumericPredictor name=\"d\" coefficient=\"1\"/>"));
+    };
+    // 64 functions deep load and score; 65 are refused at load, not record by record.
+    auto m = pmml::load(functions(63, 1));
+    auto p = pmml_test::score(*m, {{"x", 2.0}});
+    REQUIRE(p.ok());
+    CHECK(p.value.as_number() == 3.0);
+    CHECK_THAT(load_error<invalid_value_error>(functions(64, 1)),
+               Catch::Contains("calls functions 65 deep (at most 64)"));
+    // Each function calling the one before twice: 2^n calls a record. 2^19 load, 2^20 do not.
+    m = pmml::load(functions(18, 2));
+    p = pmml_test::score(*m, {{"x", 1.0}});
+    REQUIRE(p.ok());
+    CHECK(p.value.as_number() == 262145.0);  // 2^18 + 1
+    CHECK_THAT(load_error<invalid_value_error>(functions(20, 2)),
+               Catch::Contains("calls of functions a record (at most 1000000"));
+}
+
+TEST_CASE("derived fields compiled apart but computed as one chain fail the record, not the stack",
+          "[pmml]") {
+    // Twelve chains of 150 fields, each chain starting from the end of the one before. Each is
+    // compiled on its own (through an `if` that also names the previous chain's end), so loading
+    // sees no deep nesting; a record whose `if`s skip them computes all 1,800 links at once.
+    const int chains = 12, length = 150;
+    auto name = [](int c, int i) { return "c" + std::to_string(c) + "_" + std::to_string(i); };
+    std::string fields, predictors;
+    for (int c = 0; c < chains; ++c)
+        for (int i = 0; i < length; ++i)
+            fields +=
+                "<DerivedField name=\"" + name(c, i) +
+                "\" optype=\"continuous\" dataType=\"double\"><Apply function=\"+\"><FieldRef field=\"" +
+                (i > 0   ? name(c, i - 1)
+                 : c > 0 ? name(c - 1, length - 1)
+                         : std::string("x")) +
+                "\"/><Constant>1</Constant></Apply></DerivedField>\n";
+    for (int c = 0; c + 1 < chains; ++c) {
+        fields += "<DerivedField name=\"p" + std::to_string(c) +
+                  "\" optype=\"continuous\" dataType=\"double\"><Apply function=\"if\"><Apply "
+                  "function=\"greaterThan\">"
+                  "<FieldRef field=\"x\"/><Constant>100</Constant></Apply><FieldRef field=\"" +
+                  name(c, length - 1) + "\"/><Constant>0</Constant></Apply></DerivedField>\n";
+        predictors += "<NumericPredictor name=\"p" + std::to_string(c) + "\" coefficient=\"1\"/>";
+    }
+    predictors += "<NumericPredictor name=\"" + name(chains - 1, length - 1) + "\" coefficient=\"1\"/>";
+    auto m = pmml::load(document(dict, "<TransformationDictionary>" + fields +
+                                           "</TransformationDictionary>\n" + regression("", predictors)));
+    auto p = pmml_test::score(*m, {{"x", 1.0}});
+    CHECK_THAT(p.error, Catch::Contains("needs derived fields more than 1000 deep"));
+    // Where the ifs compute each chain in turn, no computation is deeper than one chain.
+    p = pmml_test::score(*m, {{"x", 200.0}});
+    REQUIRE(p.ok());
+    CHECK(p.value.as_number() == 1 + 200.0 * 12 + 150.0 * (1 + 2 + 3 + 4 + 5 + 6 + 7 + 8 + 9 + 10 + 11 + 12));
+}
+
 TEST_CASE("bad attribute values are invalid_value_error", "[pmml]") {
     CHECK_THAT(load_error<invalid_value_error>(
                    document(dict, regression("", "<NumericPredictor name=\"x\" coefficient=\"abc\"/>"))),
