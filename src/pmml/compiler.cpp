@@ -164,7 +164,12 @@ const FieldDomain* Compiler::domain(std::string_view name) const {
 }
 
 void Compiler::read_data_dictionary(pugi::xml_node dd) {
+    // Both change what a field's values mean (a hierarchy of categories; a cyclic range, where the
+    // distance wraps around): ignoring them would give other answers than the producer's.
+    if (auto tx = child(dd, "Taxonomy")) unsupported(tx, "Taxonomy is not supported");
     for (auto f : children(dd, "DataField")) {
+        if (has_attr(f, "taxonomy")) unsupported(f, "DataField taxonomy is not supported");
+        if (attr(f, "isCyclic") == "1") unsupported(f, "DataField isCyclic=\"1\" is not supported");
         auto d = std::make_unique<FieldDomain>();
         d->name = std::string(required(f, "name"));
         d->type = data_type(f, DataType::unknown);
@@ -408,6 +413,10 @@ void Compiler::read_mining_schema(CompiledModel& m, ModelContext& mc, bool top_l
         std::string name(required(mf, "name"));
         auto usage = attr(mf, "usageType");
         if (usage.empty()) usage = "active";
+        // The top model's fields are the DataDictionary's, whatever their use (a nested model's may
+        // also be derived fields and outputs of the models before it).
+        if (top_level && !domain(name))
+            invalid(mf, "MiningField '" + name + "' is not in the DataDictionary");
         if (usage == "predicted" || usage == "target") {
             if (m.target_name.empty()) m.target_name = name;
             continue;
@@ -578,8 +587,17 @@ void Compiler::read_targets(CompiledModel& m, ModelContext& mc) {
 void Compiler::read_output(CompiledModel& m, ModelContext& mc) {
     auto output = child(mc.node, "Output");
     if (!output) return;
+    std::vector<std::string_view> names;
     for (auto of : children(output, "OutputField")) {
         std::string name(required(of, "name"));
+        if (std::find(names.begin(), names.end(), std::string_view(name)) != names.end())
+            invalid(of, "OutputField '" + name + "' is defined twice");
+        names.push_back(attr(of, "name"));
+        if (has_attr(of, "targetField")) {
+            const auto target = attr(of, "targetField");
+            if (target != m.target_name && !domain(target))
+                invalid(of, "targetField '" + std::string(target) + "' is not a field of the DataDictionary");
+        }
         auto d = std::make_unique<OutputDef>();
         d->model = &m;
         auto feature = attr(of, "feature");
@@ -650,10 +668,22 @@ void Compiler::compile_document() {
     for (auto k : known) ok = ok || version == k;
     if (!ok)
         unsupported(root, "PMML version '" + std::string(version) + "' is not supported (3.0 to 4.4 are)");
+    // A prefixed root (<p:PMML xmlns:p="...">) declares its namespace under the prefix.
+    const std::string_view raw = root.name();
+    if (const auto colon = raw.find(':'); colon != std::string_view::npos) {
+        ns = attr(root, ("xmlns:" + std::string(raw.substr(0, colon))).c_str());
+        if (ns.empty()) parse_fail(root, "the prefix of <" + std::string(raw) + "> has no namespace");
+    }
     if (!ns.empty()) {
-        std::string_view prefix = "http://www.dmg.org/PMML-";
-        if (ns.substr(0, prefix.size()) != prefix)
-            parse_fail(root, "namespace '" + std::string(ns) + "' is not a PMML namespace");
+        // The namespace of a PMML version this library reads; producers do not always write the
+        // one of their version attribute (3.1's namespace on version 3.2 documents, for one).
+        static const char* spaces[] = {"3_0", "3_1", "3_2", "4_0", "4_1", "4_2", "4_3", "4_4"};
+        const std::string_view prefix = "http://www.dmg.org/PMML-";
+        bool known_ns = false;
+        for (auto v : spaces) known_ns = known_ns || ns == std::string(prefix) + v;
+        if (!known_ns)
+            parse_fail(root, "namespace '" + std::string(ns) + "' is not a PMML namespace (" +
+                                 std::string(prefix) + "3_0 to 4_4)");
     }
     if (auto header = child(root, "Header"))
         if (auto app = child(header, "Application")) {

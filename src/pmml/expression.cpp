@@ -1101,6 +1101,8 @@ ExprPtr Compiler::expression(pugi::xml_node n, Scope& scope, int depth) {
             b->iv.lo = number(iv, "leftMargin", -HUGE_VAL);
             b->iv.hi = number(iv, "rightMargin", HUGE_VAL);
             auto cl = required(iv, "closure");
+            if (cl != "openOpen" && cl != "openClosed" && cl != "closedOpen" && cl != "closedClosed")
+                invalid(iv, "unknown closure '" + std::string(cl) + "'");
             b->iv.lo_closed = cl == "closedOpen" || cl == "closedClosed";
             b->iv.hi_closed = cl == "openClosed" || cl == "closedClosed";
             set_owned(b->value, required(bin, "binValue"), t);

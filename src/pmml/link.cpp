@@ -1,5 +1,6 @@
 #include "link.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -72,6 +73,18 @@ double apply_link(Normalization norm, double y) noexcept {
             return std::exp(y);
     }
     return y;
+}
+
+void normalize_ordinal(Normalization norm, double* ys, std::size_t k) noexcept {
+    if (k == 0) return;
+    double below = 0.0;  // F of the category before
+    for (std::size_t i = 0; i + 1 < k; ++i) {
+        const double f =
+            norm == Normalization::none ? std::min(std::max(ys[i], 0.0), 1.0) : apply_link(norm, ys[i]);
+        ys[i] = f - below;
+        below = f;
+    }
+    ys[k - 1] = 1.0 - below;
 }
 
 void normalize_classes_general(Normalization norm, double* ys, std::size_t k) noexcept {

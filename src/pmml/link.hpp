@@ -46,6 +46,11 @@ inline void normalize_classes(Normalization norm, double* ys, std::size_t k) noe
     normalize_classes_general(norm, ys, k);
 }
 
+/// Turns the k class scores of an ordinal target, in the order of its categories (the
+/// RegressionTables'), into probabilities: each score but the last is a cumulative probability
+/// F_j (the link function; `none` holds it to [0, 1]), p_1 = F_1, p_j = F_j - F_(j-1), and the
+/// last gets 1 - F_(k-1). For none, logit, probit, cloglog, loglog and cauchit.
+void normalize_ordinal(Normalization norm, double* ys, std::size_t k) noexcept;
 /// Standard normal cumulative distribution function.
 double normal_cdf(double x) noexcept;
 /// Standard normal density.

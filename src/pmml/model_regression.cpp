@@ -41,6 +41,18 @@ float link_float(Normalization norm, float y) noexcept {
     return y;
 }
 
+/// normalize_ordinal in float32 arithmetic; ys hold float values on entry and on return.
+void normalize_ordinal_float(Normalization norm, double* ys, std::size_t k) noexcept {
+    float below = 0.0f;
+    for (std::size_t i = 0; i + 1 < k; ++i) {
+        const auto y = static_cast<float>(ys[i]);
+        const float f = norm == Normalization::none ? std::min(std::max(y, 0.0f), 1.0f) : link_float(norm, y);
+        ys[i] = static_cast<double>(f - below);
+        below = f;
+    }
+    if (k > 0) ys[k - 1] = static_cast<double>(1.0f - below);
+}
+
 /// normalize_classes in float32 arithmetic; ys hold float values on entry and on return.
 void normalize_classes_float(Normalization norm, double* ys, std::size_t k) noexcept {
     if (k == 0) return;
@@ -118,6 +130,8 @@ public:
     };
     std::vector<Table> tables;
     Normalization norm = Normalization::none;
+    /// The target is ordinal: the tables' scores are cumulative (normalize_ordinal).
+    bool ordinal = false;
     int work = -1;
     /// Classification: the tables list the model's categories in order (their scores are the
     /// result's probabilities as they are); else by_category is a work row of one probability per
@@ -541,7 +555,10 @@ private:
         double* ys = ctx.work(work);
         const std::size_t k = compact.parts.size();
         for (std::size_t i = 0; i < k; ++i) ys[i] = compact.value(i, xs, cats);
-        normalize_classes(norm, ys, k);
+        if (ordinal)
+            normalize_ordinal(norm, ys, k);
+        else
+            normalize_classes(norm, ys, k);
         if (in_order) return ys;
         double* out = ctx.work(by_category);
         const std::uint32_t* to = compact.to.data();
@@ -556,7 +573,9 @@ private:
         std::size_t k = tables.size();
         for (std::size_t i = 0; i < k; ++i)
             if (!table_value(ctx, tables[i], ys[i])) return false;
-        if (float_math)
+        if (ordinal)
+            float_math ? normalize_ordinal_float(norm, ys, k) : normalize_ordinal(norm, ys, k);
+        else if (float_math)
             normalize_classes_float(norm, ys, k);
         else
             normalize_classes(norm, ys, k);
@@ -581,7 +600,13 @@ std::unique_ptr<CompiledModel> compile_regression_model(ModelContext& mc) {
     for (auto t : tables) {
         RegressionModelImpl::Table table;
         table.intercept = c.required_number(t, "intercept");
-        if (m->classification()) table.category = m->intern_category(c.required(t, "targetCategory"));
+        if (m->classification()) {
+            const auto text = c.required(t, "targetCategory");
+            table.category = m->intern_category(text);
+            for (const auto& other : m->tables)
+                if (other.category == table.category)
+                    c.invalid(t, "a second RegressionTable for targetCategory '" + std::string(text) + "'");
+        }
         for (auto np : Compiler::children(t, "NumericPredictor")) {
             RegressionModelImpl::NumTerm term;
             term.slot = c.resolve_slot(mc.scope, c.required(np, "name"), np);
@@ -612,6 +637,30 @@ std::unique_ptr<CompiledModel> compile_regression_model(ModelContext& mc) {
     if (m->classification()) {
         if (m->tables.size() < 2)
             c.invalid(n, "a classification RegressionModel needs at least two RegressionTables");
+        // An ordinal target's tables give cumulative probabilities, in the tables' order. The
+        // functions of one score (logit to cauchit) turn k scores into k probabilities only so, or
+        // for two categories; exp into none at all.
+        OpType op = mc.target_domain ? mc.target_domain->optype : OpType::categorical;
+        if (auto ms = Compiler::child(n, "MiningSchema"))
+            for (auto mf : Compiler::children(ms, "MiningField"))
+                if (c.attr(mf, "name") == m->target_name && c.has_attr(mf, "optype")) op = c.op_type(mf, op);
+        const std::string method(c.attr(n, "normalizationMethod").empty() ? "none"
+                                                                          : c.attr(n, "normalizationMethod"));
+        const bool one_score = m->norm != Normalization::none && m->norm != Normalization::softmax &&
+                               m->norm != Normalization::simplemax && m->norm != Normalization::exp;
+        if (m->norm == Normalization::exp)
+            c.invalid(n, "normalizationMethod 'exp' gives no probabilities (it is for regression)");
+        if (op == OpType::ordinal) {
+            if (m->norm == Normalization::softmax || m->norm == Normalization::simplemax)
+                c.invalid(n, "normalizationMethod '" + method + "' does not apply to the ordinal target '" +
+                                 m->target_name + "' (none, logit, probit, cloglog, loglog and cauchit do)");
+            m->ordinal = true;
+        } else if (one_score && m->tables.size() > 2) {
+            c.invalid(n, "normalizationMethod '" + method +
+                             "' needs two target categories or an ordinal target ('" + m->target_name +
+                             "' is categorical, with " + std::to_string(m->tables.size()) +
+                             " RegressionTables)");
+        }
         m->work = c.prog.layout.add_work(static_cast<int>(m->tables.size()));
     }
     return m;

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -52,4 +53,18 @@ TEST_CASE("tool cells as text: markers and empty cells are missing, the rest is 
     CHECK(text_value("-", dash).is_missing());
     CHECK(text_value("NA", dash).is_string());
     CHECK(text_value("-1", dash).is_string());
+}
+
+TEST_CASE("tool output cells: numbers shortest and exact, NaN and infinities as PMML spells them",
+          "[pmml][csv]") {
+    using scorestream::Value;
+    using scorestream::pmml::tools::value_text;
+    CHECK(value_text(Value::number(0.1)) == "0.1");
+    CHECK(value_text(Value::number(-2.5e-310)) == "-2.5e-310");
+    CHECK(value_text(Value::number(std::nan(""))) == "NaN");
+    CHECK(value_text(Value::number(-std::nan(""))) == "NaN");
+    CHECK(value_text(Value::number(HUGE_VAL)) == "Infinity");
+    CHECK(value_text(Value::number(-HUGE_VAL)) == "-Infinity");
+    CHECK(value_text(Value::missing()).empty());
+    CHECK(value_text(Value::string("a,b")) == "a,b");  // (csv_cell quotes it when written)
 }

@@ -235,13 +235,21 @@ TEST_CASE("direct plan: regression trees with Targets (rescale, clamp, cast, def
 
 namespace {
 
+/// The normalizations that turn one score into a probability (logit to cauchit): a target of more
+/// than two categories takes them only when it is ordinal (cumulative probabilities).
+bool one_score(const std::string& norm) {
+    return norm == "logit" || norm == "probit" || norm == "cloglog" || norm == "loglog" || norm == "cauchit";
+}
+
 std::string regression_doc(const char* norm, bool in_order, const std::string& outputs,
                            const std::string& targets) {
     const std::string dict =
         "<DataField name=\"a\" optype=\"continuous\" dataType=\"double\"/>\n"
         "<DataField name=\"c\" optype=\"categorical\" dataType=\"string\"><Value value=\"p\"/><Value "
         "value=\"q\"/></DataField>\n"
-        "<DataField name=\"y\" optype=\"categorical\" dataType=\"string\"><Value value=\"lo\" "
+        "<DataField name=\"y\" optype=\"" +
+        std::string(one_score(norm) ? "ordinal" : "categorical") +
+        "\" dataType=\"string\"><Value value=\"lo\" "
         "displayValue=\"Low\"/><Value value=\"mid\"/><Value value=\"hi\"/></DataField>\n";
     auto table = [](const char* cat, const char* intercept, const char* coef, const char* p) {
         return std::string("<RegressionTable targetCategory=\"") + cat + "\" intercept=\"" + intercept +
@@ -315,8 +323,11 @@ TEST_CASE("direct plan: classification regressions under every normalization", "
         Value::number(1e300), Value::number(HUGE_VAL), Value::number(-HUGE_VAL), Value::number(std::nan(""))};
     const std::vector<Value> cats = {Value::missing(), Value::string("p"), Value::string("q"),
                                      Value::string("z")};
+    // logit to cauchit over an ordinal target (three categories); exp gives no probabilities.
+    CHECK_THAT(pmml_test::error_text(regression_doc("exp", true, plain, "")),
+               Catch::Contains("normalizationMethod 'exp' gives no probabilities"));
     for (const char* norm :
-         {"none", "softmax", "simplemax", "logit", "probit", "cloglog", "loglog", "cauchit", "exp"})
+         {"none", "softmax", "simplemax", "logit", "probit", "cloglog", "loglog", "cauchit"})
         for (bool in_order : {true, false})
             for (const std::string* outputs : {&plain, &converted, &usual, &swapped, &short_of_one,
                                                &last_first, &probabilities, &two_probabilities})
@@ -657,7 +668,9 @@ std::string compact_doc(const char* norm, const std::vector<std::pair<int, int>>
     if (regression) {
         dict += "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/>\n";
     } else {
-        dict += "<DataField name=\"y\" optype=\"categorical\" dataType=\"string\">";
+        dict += "<DataField name=\"y\" optype=\"" +
+                std::string(one_score(norm) && shape.size() > 2 ? "ordinal" : "categorical") +
+                "\" dataType=\"string\">";
         for (std::size_t k = 0; k < shape.size(); ++k)
             dict += "<Value value=\"k" + std::to_string(k) + "\"/>";
         dict += "</DataField>\n";

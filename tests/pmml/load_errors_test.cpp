@@ -210,6 +210,84 @@ TEST_CASE("derived fields compiled apart but computed as one chain fail the reco
     CHECK(p.value.as_number() == 1 + 200.0 * 12 + 150.0 * (1 + 2 + 3 + 4 + 5 + 6 + 7 + 8 + 9 + 10 + 11 + 12));
 }
 
+TEST_CASE("names that point nowhere, duplicates and unknown enumerations are refused", "[pmml]") {
+    // A target or other MiningField of the top model outside the DataDictionary.
+    auto with_schema = [](const std::string& fields) {
+        return document(dict, "<RegressionModel functionName=\"regression\"><MiningSchema>" + fields +
+                                  "</MiningSchema><RegressionTable intercept=\"1\"/></RegressionModel>\n");
+    };
+    CHECK_THAT(load_error<invalid_value_error>(with_schema(
+                   "<MiningField name=\"x\"/><MiningField name=\"nosuch\" usageType=\"target\"/>")),
+               Catch::Contains("MiningField 'nosuch' is not in the DataDictionary"));
+    CHECK_THAT(load_error<invalid_value_error>(with_schema(
+                   "<MiningField name=\"x\"/><MiningField name=\"w\" usageType=\"supplementary\"/>")),
+               Catch::Contains("MiningField 'w' is not in the DataDictionary"));
+    // OutputFields: a name twice in one Output, a targetField that is no field.
+    CHECK_THAT(load_error<invalid_value_error>(
+                   document(dict, regression("<Output><OutputField name=\"o\"/><OutputField name=\"o\" "
+                                             "feature=\"predictedValue\"/></Output>\n"))),
+               Catch::Contains("OutputField 'o' is defined twice"));
+    CHECK_THAT(load_error<invalid_value_error>(document(
+                   dict, regression("<Output><OutputField name=\"o\" targetField=\"nosuch\"/></Output>\n"))),
+               Catch::Contains("targetField 'nosuch' is not a field of the DataDictionary"));
+    CHECK(pmml_test::error_text(
+              document(dict, regression("<Output><OutputField name=\"o\" targetField=\"y\"/></Output>\n"))) ==
+          "no error");
+    // A classification with two tables for one category (and none for the other).
+    const std::string classes = dict +
+                                "<DataField name=\"t\" optype=\"categorical\" dataType=\"string\">"
+                                "<Value value=\"yes\"/><Value value=\"no\"/></DataField>\n";
+    CHECK_THAT(load_error<invalid_value_error>(document(
+                   classes,
+                   "<RegressionModel functionName=\"classification\"><MiningSchema><MiningField name=\"x\"/>"
+                   "<MiningField name=\"t\" usageType=\"predicted\"/></MiningSchema>"
+                   "<RegressionTable intercept=\"1\" targetCategory=\"yes\"/>\n"
+                   "<RegressionTable intercept=\"0\" targetCategory=\"yes\"/></RegressionModel>\n")),
+               Catch::Contains("line 10: a second RegressionTable for targetCategory 'yes'"));
+    // A Discretize bin's closure is one of the four.
+    CHECK_THAT(
+        load_error<invalid_value_error>(document(
+            dict, regression("<LocalTransformations><DerivedField name=\"d\" optype=\"continuous\" "
+                             "dataType=\"double\"><Discretize field=\"x\"><DiscretizeBin binValue=\"1\">"
+                             "<Interval closure=\"bogus\" leftMargin=\"0\"/></DiscretizeBin></Discretize>"
+                             "</DerivedField></LocalTransformations>\n",
+                             "<NumericPredictor name=\"d\" coefficient=\"1\"/>"))),
+        Catch::Contains("unknown closure 'bogus'"));
+}
+
+TEST_CASE("a namespace must be a PMML version's; Taxonomy and cyclic fields are refused", "[pmml]") {
+    const std::string body = regression("");
+    auto with_root = [&](const std::string& open, const std::string& close) {
+        return "<?xml version=\"1.0\"?>\n" + open + "\n<DataDictionary>" + dict + "</DataDictionary>\n" +
+               body + close + "\n";
+    };
+    CHECK_THAT(load_error<parse_error>(with_root(
+                   "<PMML version=\"4.4\" xmlns=\"http://www.dmg.org/PMML-9_9_bogus\">", "</PMML>")),
+               Catch::Contains("namespace 'http://www.dmg.org/PMML-9_9_bogus' is not a PMML namespace"));
+    CHECK_THAT(load_error<parse_error>(
+                   with_root("<p:PMML version=\"4.4\" xmlns:p=\"http://example.com/other\">", "</p:PMML>")),
+               Catch::Contains("namespace 'http://example.com/other' is not a PMML namespace"));
+    CHECK_THAT(load_error<parse_error>(with_root("<p:PMML version=\"4.4\">", "</p:PMML>")),
+               Catch::Contains("the prefix of <p:PMML> has no namespace"));
+    // A prefixed root in the PMML namespace, and another version's namespace (producers write
+    // 3.1's on version 3.2 documents), load.
+    CHECK(pmml_test::error_text(with_root("<p:PMML version=\"4.4\" xmlns:p=\"http://www.dmg.org/PMML-4_4\">",
+                                          "</p:PMML>")) == "no error");
+    CHECK(pmml_test::error_text(with_root("<PMML version=\"3.2\" xmlns=\"http://www.dmg.org/PMML-3_1\">",
+                                          "</PMML>")) == "no error");
+
+    CHECK_THAT(
+        load_error<unsupported_error>(document(
+            dict + "<Taxonomy name=\"t\"><ChildParent childField=\"c\" parentField=\"p\"/></Taxonomy>\n",
+            body)),
+        Catch::Contains("<Taxonomy> at line") && Catch::Contains("Taxonomy is not supported"));
+    CHECK_THAT(load_error<unsupported_error>(document(
+                   "<DataField name=\"x\" optype=\"continuous\" dataType=\"double\" isCyclic=\"1\"/>\n"
+                   "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/>\n",
+                   body)),
+               Catch::Contains("isCyclic=\"1\" is not supported"));
+}
+
 TEST_CASE("bad attribute values are invalid_value_error", "[pmml]") {
     CHECK_THAT(load_error<invalid_value_error>(
                    document(dict, regression("", "<NumericPredictor name=\"x\" coefficient=\"abc\"/>"))),

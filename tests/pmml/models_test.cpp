@@ -128,6 +128,71 @@ TEST_CASE("RegressionModel: normalizations for classification", "[pmml]") {
     }
 }
 
+TEST_CASE("RegressionModel: an ordinal target's scores are cumulative; other uses are refused", "[pmml]") {
+    // Three tables L, M, H with scores x - 1, x + 1 and 0: F_L = F(x - 1), F_M = F(x + 1), and
+    // p_L = F_L, p_M = F_M - F_L, p_H = 1 - F_M.
+    auto doc = [](const std::string& norm, const std::string& optype, const std::string& schema_optype,
+                  const std::string& math = "") {
+        const std::string d =
+            "<DataField name=\"x\" optype=\"continuous\" dataType=\"double\"/>\n"
+            "<DataField name=\"t\" optype=\"" +
+            optype +
+            "\" dataType=\"string\"><Value value=\"L\"/><Value value=\"M\"/><Value "
+            "value=\"H\"/></DataField>\n";
+        return document(
+            d,
+            "<RegressionModel functionName=\"classification\" normalizationMethod=\"" + norm + "\"" + math +
+                "><MiningSchema><MiningField name=\"x\"/><MiningField name=\"t\" usageType=\"predicted\"" +
+                (schema_optype.empty() ? "" : " optype=\"" + schema_optype + "\"") +
+                "/></MiningSchema><Output><OutputField name=\"pL\" feature=\"probability\" value=\"L\"/>"
+                "<OutputField name=\"pM\" feature=\"probability\" value=\"M\"/>"
+                "<OutputField name=\"pH\" feature=\"probability\" value=\"H\"/></Output>"
+                "<RegressionTable intercept=\"-1\" targetCategory=\"L\"><NumericPredictor name=\"x\" "
+                "coefficient=\"1\"/></RegressionTable><RegressionTable intercept=\"1\" targetCategory=\"M\">"
+                "<NumericPredictor name=\"x\" coefficient=\"1\"/></RegressionTable>"
+                "<RegressionTable intercept=\"0\" targetCategory=\"H\"/></RegressionModel>\n");
+    };
+    auto logistic = [](double y) { return 1 / (1 + std::exp(-y)); };
+    auto normal = [](double y) { return 0.5 * std::erfc(-y / std::sqrt(2.0)); };
+    for (const auto& [optype, schema_optype] :
+         {std::pair<std::string, std::string>{"ordinal", ""}, {"categorical", "ordinal"}})
+        for (double x : {0.0, 1.0, -2.5, 3.0}) {
+            INFO(optype << " / " << schema_optype << ", x = " << x);
+            auto m = pmml::load(doc("logit", optype, schema_optype));
+            auto p = pmml_test::score(*m, {{"x", x}});
+            const double fl = logistic(x - 1), fm = logistic(x + 1);
+            CHECK(number_out(*m, p, "pL") == Approx(fl).epsilon(1e-15));
+            CHECK(number_out(*m, p, "pM") == Approx(fm - fl).epsilon(1e-15));
+            CHECK(number_out(*m, p, "pH") == Approx(1 - fm).epsilon(1e-15));
+            m = pmml::load(doc("probit", optype, schema_optype));
+            p = pmml_test::score(*m, {{"x", x}});
+            CHECK(number_out(*m, p, "pM") == Approx(normal(x + 1) - normal(x - 1)).epsilon(1e-15));
+        }
+    // x = 1: p = 0.5, 0.3808, 0.1192, so L is predicted (a per-class logistic would say M).
+    auto m = pmml::load(doc("logit", "ordinal", ""));
+    CHECK(to_string(pmml_test::score(*m, {{"x", 1.0}}).value) == "L");
+    // none: the scores as cumulative probabilities, held to [0, 1].
+    m = pmml::load(doc("none", "ordinal", ""));
+    auto p = pmml_test::score(*m, {{"x", 0.5}});
+    CHECK(number_out(*m, p, "pL") == 0.0);
+    CHECK(number_out(*m, p, "pM") == 1.0);
+    CHECK(number_out(*m, p, "pH") == 0.0);
+    // float32 arithmetic (x-mathContext) takes the same steps in float.
+    m = pmml::load(doc("logit", "ordinal", "", " x-mathContext=\"float\""));
+    p = pmml_test::score(*m, {{"x", 1.0}});
+    CHECK(number_out(*m, p, "pM") == Approx(logistic(2) - 0.5).epsilon(1e-6));
+
+    CHECK_THAT(
+        pmml_test::error_text(doc("logit", "categorical", "")),
+        Catch::Contains("normalizationMethod 'logit' needs two target categories or an ordinal target"));
+    CHECK_THAT(pmml_test::error_text(doc("softmax", "ordinal", "")),
+               Catch::Contains("normalizationMethod 'softmax' does not apply to the ordinal target 't'"));
+    CHECK_THAT(pmml_test::error_text(doc("exp", "categorical", "")),
+               Catch::Contains("normalizationMethod 'exp' gives no probabilities"));
+    // softmax, simplemax and none over a categorical target of three are as before.
+    CHECK(pmml_test::error_text(doc("softmax", "categorical", "")) == "no error");
+}
+
 TEST_CASE("RegressionModel: terms and Targets rescaling", "[pmml]") {
     auto m = pmml::load(document(
         dict,

@@ -115,8 +115,13 @@ std::string value_text(const Value& v) {
         case Value::Kind::string:
             return std::string(v.text());
         case Value::Kind::number: {
+            // PMML's (and Java's) spellings, as the library formats numbers for texts: to_chars
+            // would write nan, -nan and inf.
+            const double x = v.as_number();
+            if (std::isnan(x)) return "NaN";
+            if (std::isinf(x)) return x > 0 ? "Infinity" : "-Infinity";
             char buf[40];
-            auto r = std::to_chars(buf, buf + sizeof buf, v.as_number());
+            auto r = std::to_chars(buf, buf + sizeof buf, x);
             return std::string(buf, r.ptr);
         }
     }
