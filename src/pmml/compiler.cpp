@@ -4,14 +4,18 @@
 #include "compiler.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <deque>
 
 namespace scorestream::pmml::detail {
 
 Compiler::Compiler(std::string_view text_in, Program& p, Limits l) : text(text_in), prog(p), limits(l) {
+    // Lines end at \n, \r\n or a lone \r (old Mac files).
     line_starts_.push_back(0);
     for (std::size_t i = 0; i < text.size(); ++i)
-        if (text[i] == '\n') line_starts_.push_back(i + 1);
+        if (text[i] == '\n' || (text[i] == '\r' && (i + 1 == text.size() || text[i + 1] != '\n')))
+            line_starts_.push_back(i + 1);
     auto res = doc.load_buffer(text.data(), text.size(), pugi::parse_default | pugi::parse_ws_pcdata_single,
                                pugi::encoding_auto);
     if (!res) {
@@ -70,8 +74,14 @@ double Compiler::number(pugi::xml_node n, const char* name, double fallback) con
     auto a = n.attribute(name);
     if (a.empty()) return fallback;
     double x;
-    if (!parse_double(a.value(), x))
-        invalid(n, std::string("attribute '") + name + "' = '" + a.value() + "' is not a number");
+    if (!parse_double(a.value(), x)) {
+        // A number beyond a double's range reads as no number: say which it is.
+        char* end = nullptr;
+        const long double wide = std::strtold(a.value(), &end);
+        const bool huge = end != a.value() && *end == '\0' && std::isinf(static_cast<double>(wide));
+        invalid(n, std::string("attribute '") + name + "' = '" + a.value() + "' is " +
+                       (huge ? "beyond the range of a double" : "not a number"));
+    }
     return x;
 }
 
@@ -82,8 +92,12 @@ double Compiler::required_number(pugi::xml_node n, const char* name) const {
 
 long Compiler::integer(pugi::xml_node n, const char* name, long fallback) const {
     double x = number(n, name, static_cast<double>(fallback));
-    if (x != std::floor(x) || std::fabs(x) > 1e15)
-        invalid(n, std::string("attribute '") + name + "' is not an integer");
+    if (x != std::floor(x))
+        invalid(n, std::string("attribute '") + name + "' = '" + std::string(attr(n, name)) +
+                       "' is not an integer");
+    if (std::fabs(x) > 1e15)
+        invalid(n, std::string("attribute '") + name + "' = '" + std::string(attr(n, name)) +
+                       "' is out of range (at most 1e15)");
     return static_cast<long>(x);
 }
 
@@ -456,6 +470,7 @@ void Compiler::read_mining_schema(CompiledModel& m, ModelContext& mc, bool top_l
         if (t->outliers == OutlierTreatment::as_extreme &&
             (!has_attr(mf, "lowValue") || !has_attr(mf, "highValue")))
             invalid(mf, "outliers=\"asExtremeValues\" needs lowValue and highValue");
+        if (t->low > t->high) invalid(mf, "lowValue is above highValue");
         if (attr(mf, "missingValueTreatment") == "returnInvalid") t->missing_is_invalid = true;
 
         int source = -1;
@@ -548,6 +563,7 @@ void Compiler::read_targets(CompiledModel& m, ModelContext& mc) {
     post.constant = number(target, "rescaleConstant", 0.0);
     post.min = number(target, "min", -HUGE_VAL);
     post.max = number(target, "max", HUGE_VAL);
+    if (post.min > post.max) invalid(target, "min is above max");
     auto cast = attr(target, "castInteger");
     if (cast == "round")
         post.cast = TargetPost::Cast::round;

@@ -452,6 +452,14 @@ void TreeModelImpl::compile_node(ModelContext& mc, pugi::xml_node xn, int index,
             c.resolve_slot(mc.scope, c.required(pred_node, "field"), pred_node);
     bd.ids[static_cast<std::size_t>(index)] = std::string(c.attr(xn, "id"));
     bd.default_ids[static_cast<std::size_t>(index)] = std::string(c.attr(xn, "defaultChild"));
+    if (missing == Missing::default_child && c.has_attr(xn, "defaultChild")) {
+        // Said here, at the Node (finish() checks again against the compiled ids).
+        const auto wanted = c.attr(xn, "defaultChild");
+        if (std::none_of(kids.begin(), kids.end(),
+                         [&](pugi::xml_node k) { return c.attr(k, "id") == wanted; }))
+            c.invalid(xn, "defaultChild '" + std::string(wanted) +
+                              "' is not the id of one of this Node's children");
+    }
     bd.counts_tmp[static_cast<std::size_t>(index)] = c.number(xn, "recordCount", nan_v);
     if (c.has_attr(xn, "score")) {
         auto s = c.attr(xn, "score");
@@ -469,8 +477,19 @@ void TreeModelImpl::compile_node(ModelContext& mc, pugi::xml_node xn, int index,
         rd.node = index;
         for (auto d : dists) {
             int cat = intern_category(c.required(d, "value"));
-            rd.items.emplace_back(cat, c.number(d, "recordCount", nan_v), c.number(d, "probability", nan_v),
-                                  c.number(d, "confidence", nan_v));
+            const double count = c.number(d, "recordCount", nan_v),
+                         probability = c.number(d, "probability", nan_v),
+                         confidence = c.number(d, "confidence", nan_v);
+            // Absent ones are NaN; given ones must make sense (a negative count or a probability of
+            // 7 would be passed on as they are).
+            if (c.has_attr(d, "recordCount") && !(count >= 0))
+                c.invalid(d, "recordCount '" + std::string(c.attr(d, "recordCount")) + "' is not a count");
+            for (const auto& [attr_name, v] :
+                 {std::pair<const char*, double>{"probability", probability}, {"confidence", confidence}})
+                if (c.has_attr(d, attr_name) && !(v >= 0 && v <= 1))
+                    c.invalid(d, std::string(attr_name) + " '" + std::string(c.attr(d, attr_name)) +
+                                     "' is not between 0 and 1");
+            rd.items.emplace_back(cat, count, probability, confidence);
         }
         bd.raw.push_back(std::move(rd));
     }

@@ -288,6 +288,68 @@ TEST_CASE("a namespace must be a PMML version's; Taxonomy and cyclic fields are 
                Catch::Contains("isCyclic=\"1\" is not supported"));
 }
 
+TEST_CASE("inconsistent bounds, counts and probabilities are refused where they are written", "[pmml]") {
+    CHECK_THAT(load_error<invalid_value_error>(document(
+                   dict, regression("<Targets><Target field=\"y\" min=\"10\" max=\"-10\"/></Targets>\n"))),
+               Catch::Contains("<Target> at line") && Catch::Contains("min is above max"));
+    CHECK_THAT(load_error<invalid_value_error>(document(
+                   dict,
+                   "<RegressionModel functionName=\"regression\"><MiningSchema><MiningField name=\"x\" "
+                   "outliers=\"asExtremeValues\" lowValue=\"10\" highValue=\"-10\"/><MiningField "
+                   "name=\"y\" usageType=\"predicted\"/></MiningSchema><RegressionTable intercept=\"1\"/>"
+                   "</RegressionModel>\n")),
+               Catch::Contains("lowValue is above highValue"));
+    const std::string classes = dict +
+                                "<DataField name=\"t\" optype=\"categorical\" dataType=\"string\">"
+                                "<Value value=\"a\"/><Value value=\"b\"/></DataField>\n";
+    auto tree = [&](const std::string& dist, const std::string& root_attrs = "",
+                    const std::string& tree_attrs = "") {
+        return document(classes,
+                        "<TreeModel functionName=\"classification\"" + tree_attrs +
+                            "><MiningSchema><MiningField name=\"x\"/><MiningField name=\"t\" "
+                            "usageType=\"predicted\"/></MiningSchema>\n<Node score=\"a\"" +
+                            root_attrs + "><True/>" + dist +
+                            "\n<Node id=\"l\" score=\"a\"><SimplePredicate field=\"x\" operator=\"lessThan\" "
+                            "value=\"0\"/></Node><Node id=\"r\" score=\"b\"><True/></Node></Node>"
+                            "</TreeModel>\n");
+    };
+    CHECK_THAT(
+        load_error<invalid_value_error>(
+            tree("<ScoreDistribution value=\"a\" recordCount=\"-5\"/><ScoreDistribution value=\"b\" "
+                 "recordCount=\"5\"/>")),
+        Catch::Contains("<ScoreDistribution> at line") && Catch::Contains("recordCount '-5' is not a count"));
+    CHECK_THAT(load_error<invalid_value_error>(tree("<ScoreDistribution value=\"a\" recordCount=\"NaN\"/>")),
+               Catch::Contains("recordCount 'NaN' is not a count"));
+    CHECK_THAT(load_error<invalid_value_error>(
+                   tree("<ScoreDistribution value=\"a\" recordCount=\"1\" probability=\"7\"/>")),
+               Catch::Contains("probability '7' is not between 0 and 1"));
+    CHECK(pmml_test::error_text(tree("<ScoreDistribution value=\"a\" recordCount=\"0\" probability=\"0\" "
+                                     "confidence=\"1\"/>")) == "no error");
+    // A defaultChild that names none of the Node's children: said at that Node's line.
+    CHECK_THAT(load_error<invalid_value_error>(
+                   tree("", " defaultChild=\"nosuch\"", " missingValueStrategy=\"defaultChild\"")),
+               Catch::Contains(
+                   "<Node> at line 10: defaultChild 'nosuch' is not the id of one of this Node's children"));
+    // Numbers beyond a double's range, integers beyond 1e15.
+    CHECK_THAT(load_error<invalid_value_error>(
+                   document(dict, regression("", "<NumericPredictor name=\"x\" coefficient=\"1e400\"/>"))),
+               Catch::Contains("attribute 'coefficient' = '1e400' is beyond the range of a double"));
+    CHECK_THAT(load_error<invalid_value_error>(
+                   document(dict, regression("", "<NumericPredictor name=\"x\" coefficient=\"1x\"/>"))),
+               Catch::Contains("attribute 'coefficient' = '1x' is not a number"));
+}
+
+TEST_CASE("lines end at \\n, \\r\\n or a lone \\r in the lines errors name", "[pmml]") {
+    for (const std::string eol : {"\n", "\r\n", "\r"}) {
+        std::string text =
+            document(dict, regression("", "<NumericPredictor name=\"nosuch\" coefficient=\"1\"/>"));
+        std::string converted;
+        for (char ch : text) converted += ch == '\n' ? eol : std::string(1, ch);
+        CHECK_THAT(load_error<invalid_value_error>(converted),
+                   Catch::Contains("at line 13: reference to undefined field 'nosuch'"));
+    }
+}
+
 TEST_CASE("bad attribute values are invalid_value_error", "[pmml]") {
     CHECK_THAT(load_error<invalid_value_error>(
                    document(dict, regression("", "<NumericPredictor name=\"x\" coefficient=\"abc\"/>"))),
