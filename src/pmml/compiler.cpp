@@ -330,9 +330,57 @@ bool Compiler::is_model_element(std::string_view e) {
            e == "TimeSeriesModel" || e == "TreeModel" || e == "AnomalyDetectionModel";
 }
 
+namespace {
+
+/// The child elements a model element may hold (PMML 3.0 to 4.4), past the ones every model may:
+/// nullptr for the elements this library does not evaluate (refused by model()).
+const std::vector<std::string_view>* model_children(std::string_view kind) {
+    static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> table = {
+        {"TreeModel", {"Node"}},
+        {"RegressionModel", {"RegressionTable"}},
+        {"MiningModel", {"Segmentation", "Regression", "DecisionTree"}},
+        {"GeneralRegressionModel",
+         {"ParameterList", "FactorList", "CovariateList", "PPMatrix", "PCovMatrix", "ParamMatrix",
+          "EventValues", "BaseCumHazardTables"}},
+        {"NeuralNetwork", {"NeuralInputs", "NeuralLayer", "NeuralOutputs"}},
+        {"AnomalyDetectionModel", {"ParameterList", "MeanClusterDistances"}},  // and its model
+        {"RuleSetModel", {"RuleSet"}},
+        {"AssociationModel", {"Item", "Itemset", "AssociationRule"}},
+        {"Scorecard", {"Characteristics"}},
+        {"NearestNeighborModel", {"TrainingInstances", "ComparisonMeasure", "KNNInputs"}},
+        {"SupportVectorMachineModel",
+         {"LinearKernelType", "PolynomialKernelType", "RadialBasisKernelType", "SigmoidKernelType",
+          "VectorDictionary", "SupportVectorMachine"}},
+        {"NaiveBayesModel", {"BayesInputs", "BayesOutput"}},
+        {"ClusteringModel",
+         {"ComparisonMeasure", "ClusteringField", "CenterFields", "MissingValueWeights", "Cluster"}},
+    };
+    for (const auto& [name, kids] : table)
+        if (name == kind) return &kids;
+    return nullptr;
+}
+
+}  // namespace
+
 CompiledModel* Compiler::model(pugi::xml_node n, Scope& parent, int depth, bool top_level) {
     if (depth > 32) invalid(n, "models nested deeper than 32 levels");
     auto kind = name_of(n);
+    // An element a model may not hold is refused rather than passed over: what it would have said
+    // (a Segmentation inside a RegressionModel, an element of a later PMML version) would be lost.
+    if (const auto* own = model_children(kind)) {
+        static const std::string_view common[] = {
+            "Extension", "MiningSchema",         "Output",           "ModelStats", "ModelExplanation",
+            "Targets",   "LocalTransformations", "ModelVerification"};
+        for (auto k : n.children()) {
+            if (k.type() != pugi::node_element) continue;
+            const auto name = name_of(k);
+            if (std::find(std::begin(common), std::end(common), name) != std::end(common) ||
+                std::find(own->begin(), own->end(), name) != own->end() ||
+                (kind == "AnomalyDetectionModel" && is_model_element(name)))
+                continue;
+            unsupported(k, "<" + std::string(name) + "> is not an element of <" + std::string(kind) + ">");
+        }
+    }
     Scope& scope = scopes_.emplace_back();
     scope.parent = &parent;
     ModelContext mc{*this, n, scope, nullptr, depth};

@@ -350,6 +350,18 @@ TEST_CASE("lines end at \\n, \\r\\n or a lone \\r in the lines errors name", "[p
     }
 }
 
+TEST_CASE("an element a model may not hold is refused, not passed over", "[pmml]") {
+    CHECK_THAT(load_error<unsupported_error>(document(dict, regression("<FooBar/>\n"))),
+               Catch::Contains("<FooBar> at line 13: <FooBar> is not an element of <RegressionModel>"));
+    CHECK_THAT(load_error<unsupported_error>(
+                   document(dict, regression("<Segmentation multipleModelMethod=\"sum\"/>\n"))),
+               Catch::Contains("<Segmentation> is not an element of <RegressionModel>"));
+    // What every model may hold (statistics, explanations, extensions) loads.
+    CHECK(pmml_test::error_text(
+              document(dict, regression("<Extension name=\"e\"><Anything/></Extension><ModelStats/>"
+                                        "<ModelExplanation/>\n"))) == "no error");
+}
+
 TEST_CASE("bad attribute values are invalid_value_error", "[pmml]") {
     CHECK_THAT(load_error<invalid_value_error>(
                    document(dict, regression("", "<NumericPredictor name=\"x\" coefficient=\"abc\"/>"))),
