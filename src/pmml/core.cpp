@@ -289,7 +289,15 @@ void Program::compute(Ctx& ctx, int slot) const {
             ctx.s->stamps[i] = ctx.s->epoch;
             ctx.s->values[i] = Value::missing();
             v = def.output->eval(ctx);
-            if (def.type != DataType::unknown && !convert(ctx, v, def.type, def.buffer)) v = Value::missing();
+            if (def.type != DataType::unknown) {
+                const Value before = v;
+                // A value the output's dataType cannot hold (12.5 as an integer, "abc" as a double)
+                // fails the record rather than leaving the cell empty without a word.
+                if (!convert(ctx, v, def.type, def.buffer))
+                    fail_field("output field '" + def.name + "': '" + scorestream::to_string(before) +
+                               "' is not a" + (def.type == DataType::integer ? "n " : " ") +
+                               to_string(def.type));
+            }
             ctx.s->invalid[i] = 0;
             break;
     }

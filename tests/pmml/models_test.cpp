@@ -331,3 +331,17 @@ TEST_CASE("NeuralNetwork: a 2-2-1 regression network", "[pmml]") {
     double h1 = std::tanh(0.3 - 0.1 + 0.1), h2 = std::tanh(0.15 - 0.2);
     CHECK(p.value.as_number() == Approx(100 * (2 * h1 + 3 * h2 + 1)).epsilon(1e-14));
 }
+
+TEST_CASE("an output whose dataType cannot hold the value fails the record, naming the field", "[pmml]") {
+    auto m = pmml::load(document(
+        dict, "<RegressionModel functionName=\"regression\">" + schema_y +
+                  "<Output><OutputField name=\"p\" feature=\"predictedValue\"/>"
+                  "<OutputField name=\"pi\" feature=\"predictedValue\" dataType=\"integer\"/></Output>"
+                  "<RegressionTable intercept=\"0.5\"><NumericPredictor name=\"x\" coefficient=\"1\"/>"
+                  "</RegressionTable></RegressionModel>\n"));
+    auto p = pmml_test::score(*m, {{"x", 12.0}});
+    CHECK(p.error == "output field 'pi': '12.5' is not an integer");
+    p = pmml_test::score(*m, {{"x", 1.5}});
+    REQUIRE(p.ok());
+    CHECK(number_out(*m, p, "pi") == 2.0);
+}
