@@ -1105,7 +1105,13 @@ ExprPtr Compiler::expression(pugi::xml_node n, Scope& scope, int depth) {
                 invalid(iv, "unknown closure '" + std::string(cl) + "'");
             b->iv.lo_closed = cl == "closedOpen" || cl == "closedClosed";
             b->iv.hi_closed = cl == "openClosed" || cl == "closedClosed";
-            set_owned(b->value, required(bin, "binValue"), t);
+            double number;
+            const auto bin_value = required(bin, "binValue");
+            if (is_numeric(t) && !parse_double(bin_value, number) &&
+                !(t == DataType::boolean && (bin_value == "true" || bin_value == "false")))
+                invalid(bin, "binValue '" + std::string(bin_value) + "' is not a " + to_string(t) +
+                                 " (the Discretize's dataType)");
+            set_owned(b->value, bin_value, t);
             e->bins.push_back(std::move(b));
         }
         read_missing_and_default(n, *e, t);
@@ -1128,19 +1134,29 @@ ExprPtr Compiler::expression(pugi::xml_node n, Scope& scope, int depth) {
             if (child(n, "TableLocator")) unsupported(n, "TableLocator is not supported");
             parse_fail(n, "MapValues without an InlineTable");
         }
-        for (auto row : children(table, "row")) {
+        // A row without one of the columns maps nothing (sparse tables); a column no row has is
+        // a name that is wrong, and an output that is no value of the dataType would be lost.
+        std::vector<bool> anywhere(cols.size() + 1, false);  // the last: the output column
+        const auto rows = children(table, "row");
+        for (auto row : rows) {
             std::vector<std::string> cells(cols.size());
             std::vector<bool> seen(cols.size(), false);
             std::string out;
             bool has_out = false;
+            pugi::xml_node out_cell;
             for (auto cell : row.children()) {
                 if (cell.type() != pugi::node_element) continue;
                 auto cn = name_of(cell);
                 for (std::size_t j = 0; j < cols.size(); ++j)
-                    if (cn == cols[j]) cells[j] = cell.child_value(), seen[j] = true;
-                if (cn == out_col) out = cell.child_value(), has_out = true;
+                    if (cn == cols[j]) cells[j] = cell.child_value(), seen[j] = true, anywhere[j] = true;
+                if (cn == out_col) out = cell.child_value(), has_out = true, out_cell = cell;
             }
+            anywhere.back() = anywhere.back() || has_out;
             if (!has_out || std::find(seen.begin(), seen.end(), false) != seen.end()) continue;
+            double number;
+            if (is_numeric(t) && !parse_double(out, number) &&
+                !(t == DataType::boolean && (out == "true" || out == "false")))
+                invalid(out_cell, "'" + out + "' is not a " + to_string(t) + " (the MapValues' dataType)");
             for (std::size_t j = 0; j < cols.size(); ++j) {
                 double x = 0;
                 bool num = e->inputs[j]->type != DataType::string && parse_double(cells[j], x);
@@ -1152,6 +1168,11 @@ ExprPtr Compiler::expression(pugi::xml_node n, Scope& scope, int depth) {
             o->set_text(out, t);
             e->outputs.push_back(std::move(o));
         }
+        if (!rows.empty())
+            for (std::size_t j = 0; j < anywhere.size(); ++j)
+                if (!anywhere[j])
+                    invalid(n, "no row of the InlineTable has the column '" +
+                                   (j < cols.size() ? cols[j] : out_col) + "'");
         read_missing_and_default(n, *e, t);
         return e;
     }

@@ -253,6 +253,32 @@ TEST_CASE("names that point nowhere, duplicates and unknown enumerations are ref
                              "</DerivedField></LocalTransformations>\n",
                              "<NumericPredictor name=\"d\" coefficient=\"1\"/>"))),
         Catch::Contains("unknown closure 'bogus'"));
+    // A Discretize bin or MapValues output that is no value of the dataType; a column no row has.
+    auto derived = [&](const std::string& expr) {
+        return document(dict,
+                        regression("<LocalTransformations><DerivedField name=\"d\" optype=\"continuous\" "
+                                   "dataType=\"double\">" +
+                                       expr + "</DerivedField></LocalTransformations>\n",
+                                   "<NumericPredictor name=\"d\" coefficient=\"1\"/>"));
+    };
+    CHECK_THAT(load_error<invalid_value_error>(derived(
+                   "<Discretize field=\"x\" dataType=\"double\"><DiscretizeBin binValue=\"seven\"><Interval "
+                   "closure=\"openOpen\" leftMargin=\"0\"/></DiscretizeBin></Discretize>")),
+               Catch::Contains("binValue 'seven' is not a double"));
+    const std::string map =
+        "<MapValues outputColumn=\"out\" dataType=\"double\"><FieldColumnPair field=\"x\" "
+        "column=\"in\"/><InlineTable><row><in>1</in><out>OUT</out></row><row><in>2</in></row>"
+        "</InlineTable></MapValues>";
+    auto with_out = [&](const std::string& out) {
+        std::string m = map;
+        m.replace(m.find("<out>OUT</out>"), 14, out);
+        return derived(m);
+    };
+    CHECK_THAT(load_error<invalid_value_error>(with_out("<out>ten</out>")),
+               Catch::Contains("<out> at line") && Catch::Contains("'ten' is not a double"));
+    CHECK_THAT(load_error<invalid_value_error>(with_out("<output>10</output>")),
+               Catch::Contains("no row of the InlineTable has the column 'out'"));
+    CHECK(pmml_test::error_text(with_out("<out>10</out>")) == "no error");  // the second row maps nothing
 }
 
 TEST_CASE("a namespace must be a PMML version's; Taxonomy and cyclic fields are refused", "[pmml]") {
