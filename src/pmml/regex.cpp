@@ -8,6 +8,7 @@
 #include "regex.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <utility>
 
@@ -124,9 +125,125 @@ public:
             emit(n.kids[0]);
             emit_op(Regex::Op::match);
         }
-        re_.look_depth_ = static_cast<std::size_t>(max_look_depth_);
         analyze_start();
+        analyze_looks();
         return true;
+    }
+
+    /// The non-consuming steps out of `pc` (none out of a consuming instruction or a match).
+    int steps(std::uint32_t pc, std::uint32_t* to) const {
+        const Regex::Inst& in = re_.prog_[pc];
+        switch (in.op) {
+            case Regex::Op::byte:
+            case Regex::Op::set:
+            case Regex::Op::any:
+            case Regex::Op::match:
+                return 0;
+            case Regex::Op::split:
+                to[0] = in.x;
+                to[1] = in.y;
+                return 2;
+            case Regex::Op::jump:
+                to[0] = in.x;
+                return 1;
+            default:  // save, reset and the assertions go on to the next instruction
+                to[0] = pc + 1;
+                return 1;
+        }
+    }
+
+    /// Prepares the backward pass over each lookahead body (see RegexVm::sweep): the body's
+    /// strongly connected parts of non-consuming steps (Tarjan's algorithm with an explicit
+    /// stack), each part listed after the parts it steps to; a cycle's ways in.
+    void analyze_looks() {
+        if (re_.looks_.empty()) return;
+        const auto& prog = re_.prog_;
+        const auto m = static_cast<std::uint32_t>(prog.size());
+        constexpr std::uint32_t none = 0xffffffffu;
+        std::uint32_t to[2];
+        re_.pred_begin_.assign(m + 1, 0);
+        for (std::uint32_t pc = 0; pc < m; ++pc)
+            for (int k = steps(pc, to); k-- > 0;) ++re_.pred_begin_[to[k] + 1];
+        for (std::uint32_t pc = 0; pc < m; ++pc) re_.pred_begin_[pc + 1] += re_.pred_begin_[pc];
+        re_.preds_.assign(re_.pred_begin_[m], 0);
+        std::vector<std::uint32_t> fill(re_.pred_begin_.begin(), re_.pred_begin_.end() - 1);
+        for (std::uint32_t pc = 0; pc < m; ++pc)
+            for (int k = steps(pc, to); k-- > 0;) re_.preds_[fill[to[k]]++] = pc;
+        re_.part_of_.assign(m, none);
+        std::vector<std::uint32_t> index(m, none), low(m, 0), stack, calls;
+        std::vector<bool> on_stack(m, false);
+        for (auto& lk : re_.looks_) {
+            std::uint32_t end = lk.start;
+            while (prog[end].op != Regex::Op::match) ++end;
+            lk.end = end;
+            lk.parts_begin = static_cast<std::uint32_t>(re_.parts_.size());
+            std::uint32_t counter = 0;
+            for (std::uint32_t root = lk.start; root <= end; ++root) {
+                if (index[root] != none) continue;
+                auto enter = [&](std::uint32_t v) {
+                    index[v] = low[v] = counter++;
+                    stack.push_back(v);
+                    on_stack[v] = true;
+                    calls.push_back(v);
+                    calls.push_back(0);
+                };
+                enter(root);
+                while (!calls.empty()) {
+                    std::uint32_t v = calls[calls.size() - 2];
+                    std::uint32_t& k = calls.back();
+                    int n = steps(v, to);
+                    if (static_cast<int>(k) < n) {
+                        std::uint32_t w = to[k++];
+                        if (index[w] == none)
+                            enter(w);
+                        else if (on_stack[w])
+                            low[v] = std::min(low[v], index[w]);
+                        continue;
+                    }
+                    calls.resize(calls.size() - 2);
+                    if (!calls.empty()) {
+                        std::uint32_t u = calls[calls.size() - 2];
+                        low[u] = std::min(low[u], low[v]);
+                    }
+                    if (low[v] != index[v]) continue;
+                    Regex::LookPart part{};
+                    part.begin = static_cast<std::uint32_t>(re_.part_order_.size());
+                    const auto id = static_cast<std::uint32_t>(re_.parts_.size());
+                    std::uint32_t w;
+                    do {
+                        w = stack.back();
+                        stack.pop_back();
+                        on_stack[w] = false;
+                        re_.part_order_.push_back(w);
+                        re_.part_of_[w] = id;
+                    } while (w != v);
+                    part.end = static_cast<std::uint32_t>(re_.part_order_.size());
+                    part.cycle = part.end - part.begin > 1;
+                    for (int j = steps(v, to); j-- > 0;) part.cycle |= to[j] == v;
+                    re_.parts_.push_back(part);
+                }
+            }
+            lk.parts_end = static_cast<std::uint32_t>(re_.parts_.size());
+            // A walk through a cycle starts where a path comes into it: the body's start, after a
+            // consuming instruction (from the next position), or from an instruction outside it.
+            for (std::uint32_t id = lk.parts_begin; id < lk.parts_end; ++id) {
+                auto& part = re_.parts_[id];
+                part.entry_begin = part.entry_end = static_cast<std::uint32_t>(re_.part_entries_.size());
+                if (!part.cycle) continue;
+                for (std::uint32_t i = part.begin; i < part.end; ++i) {
+                    std::uint32_t v = re_.part_order_[i];
+                    bool entry = v == lk.start || (v > lk.start && is_consuming(prog[v - 1].op));
+                    for (std::uint32_t j = re_.pred_begin_[v]; j < re_.pred_begin_[v + 1]; ++j)
+                        entry |= re_.part_of_[re_.preds_[j]] != id;
+                    if (entry) re_.part_entries_.push_back(v);
+                }
+                part.entry_end = static_cast<std::uint32_t>(re_.part_entries_.size());
+            }
+        }
+    }
+
+    static bool is_consuming(Regex::Op op) {
+        return op == Regex::Op::byte || op == Regex::Op::set || op == Regex::Op::any;
     }
 
     /// Follows the non-consuming steps from the program start: the bytes a match can start with,
@@ -404,7 +521,6 @@ private:
                                                std::to_string(Regex::max_look_nesting) + " deep"),
                    -1;
         if (is_look) ++look_depth_;
-        max_look_depth_ = std::max(max_look_depth_, look_depth_);
         int body = alternation(depth + 1);
         if (is_look) --look_depth_;
         if (failed_) return -1;
@@ -766,7 +882,7 @@ private:
     std::size_t at_ = 0;
     bool failed_ = false;
     std::uint32_t groups_ = 0;
-    int look_depth_ = 0, max_look_depth_ = 0;
+    int look_depth_ = 0;
     std::vector<Node> nodes_;
     std::vector<int> pending_looks_;
 };
@@ -775,8 +891,13 @@ bool Regex::compile(std::string_view pattern, bool icase, RegexError& error) {
     prog_.clear();
     sets_.clear();
     looks_.clear();
+    parts_.clear();
+    part_order_.clear();
+    part_entries_.clear();
+    part_of_.clear();
+    pred_begin_.clear();
+    preds_.clear();
     slots_ = 2;
-    look_depth_ = 0;
     first_ = ByteSet{};
     has_first_ = start_anchored_ = bol_path_ = false;
     error = RegexError{};
@@ -785,6 +906,12 @@ bool Regex::compile(std::string_view pattern, bool icase, RegexError& error) {
     prog_.clear();
     sets_.clear();
     looks_.clear();
+    parts_.clear();
+    part_order_.clear();
+    part_entries_.clear();
+    part_of_.clear();
+    pred_begin_.clear();
+    preds_.clear();
     return false;
 }
 
@@ -798,24 +925,26 @@ struct RegexVm {
     using List = RegexScratch::List;
     using Level = RegexScratch::Level;
     using Job = RegexScratch::Job;
+    using Looks = RegexScratch::Looks;
+
+    /// In the backward pass, a slot that no instruction of the path from here on writes.
+    static constexpr std::size_t unwritten = npos - 1;
+    static constexpr std::uint32_t none = 0xffffffffu;
 
     void prepare() {
         std::size_t n = re.prog_.size();
-        if (s.levels_.size() < re.look_depth_ + 1) s.levels_.resize(re.look_depth_ + 1);
-        for (std::size_t i = 0; i <= re.look_depth_; ++i) {
-            Level& lv = s.levels_[i];
-            for (List& l : lv.lists) {
-                if (l.sparse.size() < n) {
-                    l.sparse.resize(n);
-                    l.dense.resize(n);
-                }
-                if (l.caps.size() < n * nslots) l.caps.resize(n * nslots);
-                l.size = 0;
+        Level& lv = s.vm_;
+        for (List& l : lv.lists) {
+            if (l.sparse.size() < n) {
+                l.sparse.resize(n);
+                l.dense.resize(n);
             }
-            if (lv.work.size() < nslots) {
-                lv.work.resize(nslots);
-                lv.best.resize(nslots);
-            }
+            if (l.caps.size() < n * nslots) l.caps.resize(n * nslots);
+            l.size = 0;
+        }
+        if (lv.work.size() < nslots) {
+            lv.work.resize(nslots);
+            lv.best.resize(nslots);
         }
     }
 
@@ -831,7 +960,7 @@ struct RegexVm {
 
     /// Adds the thread at `pc` (captures in lv.work) and everything it reaches without consuming
     /// input, in priority order, to `l`. An explicit stack: no recursion over the program.
-    void add(List& l, std::uint32_t pc0, std::size_t p, Level& lv, std::size_t level) {
+    void add(List& l, std::uint32_t pc0, std::size_t p, Level& lv) {
         auto& st = lv.stack;
         st.clear();
         st.push_back({pc0, no_slot, 0});
@@ -884,7 +1013,7 @@ struct RegexVm {
                         go = !boundary(p);
                         break;
                     case Regex::Op::look:
-                        go = look(re.looks_[in.x], p, lv, level);
+                        go = look(in.x, p, lv);
                         break;
                     default:  // consumes input or matches: a thread of the list
                         std::copy(lv.work.begin(), lv.work.begin() + static_cast<std::ptrdiff_t>(nslots),
@@ -898,43 +1027,349 @@ struct RegexVm {
         }
     }
 
-    bool look(const Regex::Look& lk, std::size_t p, Level& lv, std::size_t level) {
-        bool found = run(p, true, lk.start, lk.negate, level + 1);
-        if (lk.negate) return !found;
-        if (!found) return false;
-        const auto& best = s.levels_[level + 1].best;
-        for (std::uint32_t k = lk.slot_lo; k < lk.slot_hi && k < nslots; ++k)
-            if (lv.work[k] != best[k]) {
+    /// Lookahead `i` at `p`, from the tables (extended down to `p` first); a positive one puts the
+    /// captures of its body's match into lv.work (restored with the thread's other slots).
+    bool look(std::uint32_t i, std::size_t p, Level& lv) {
+        Looks& t = s.looks_;
+        if (p < t.lo) sweep(p);
+        if (!holds(i, p)) return false;
+        const std::size_t nc = t.ncap[i];
+        if (nc == 0) return true;
+        if (p < t.block_lo || p >= t.block_hi) load_block(p / t.block);
+        const std::size_t* c = t.caps.data() + t.cap_at[i] + (p - t.block_lo) * nc;
+        const std::uint32_t lo = re.looks_[i].slot_lo;
+        for (std::size_t j = 0; j < nc; ++j) {
+            const auto k = static_cast<std::uint32_t>(lo + j);
+            if (lv.work[k] != c[j]) {
                 lv.stack.push_back({0, k, lv.work[k]});
-                lv.work[k] = best[k];
+                lv.work[k] = c[j];
             }
+        }
         return true;
     }
 
-    /// Runs from `from`; the highest-priority match (of the leftmost start unless `anchored`)
-    /// lands in levels_[level].best. `any`: stop at the first match found.
-    bool run(std::size_t from, bool anchored, std::uint32_t start, bool any, std::size_t level) {
-        Level& lv = s.levels_[level];
+    // --- The lookahead tables: a backward pass over the text ---
+    //
+    // At position q, an instruction of a body leads to the body's match when: it is the match; it
+    // consumes text[q] and the next instruction leads there from q + 1; it is a split and one of
+    // its ways does; it is a jump, save or reset and where it goes does; it is an assertion that
+    // holds at q (a nested lookahead: its own table at q, computed just before) and the next
+    // instruction does. The lookahead holds at q when its first instruction leads to the match
+    // (negated for (?!...)). Each position needs only the rows of q and q + 1.
+    //
+    // Captures follow the VM's answer: the highest-priority path, i.e. the one a backtracking
+    // matcher finds first, except that a path never comes back to an instruction it already
+    // passed at the same position (the VM keeps one thread per instruction and position). A path
+    // through a position enters it fresh (after a consuming step, or at the body's start), so the
+    // slots an instruction leads to at q depend on q and the instruction only: a split takes its
+    // first way that leads to the match, a consuming instruction the slots of its successor at
+    // q + 1, and a save writes q where the rest of the path does not write that slot. Within a
+    // cycle of non-consuming steps (a loop whose body can match empty) the path also depends on
+    // where it came into the cycle: each way in is walked as the VM would, in priority order,
+    // skipping instructions already passed, until a way out of the cycle that leads to the match.
+    // The parts of a body are processed after the parts they step to (RegexCompiler::analyze_looks).
+    //
+    // The slots of positive lookaheads are kept for one block of positions at a time; the rows at
+    // every block boundary are saved, so that another block is recomputed from there.
+
+    bool holds(std::uint32_t i, std::size_t q) const {
+        const Looks& t = s.looks_;
+        return (t.holds[i * t.words + (q >> 6)] >> (q & 63)) & 1u;
+    }
+
+    /// Whether the non-consuming instruction `in` lets a path through at q.
+    bool passes(const Regex::Inst& in, std::size_t q) const {
+        switch (in.op) {
+            case Regex::Op::bol:
+                return q == 0;
+            case Regex::Op::eol:
+                return q == text.size();
+            case Regex::Op::word:
+                return boundary(q);
+            case Regex::Op::not_word:
+                return !boundary(q);
+            case Regex::Op::look:
+                return holds(in.x, q);
+            default:
+                return true;
+        }
+    }
+
+    /// The steps out of the non-consuming `pc` at q, in priority order.
+    int steps(std::uint32_t pc, std::size_t q, std::uint32_t* to) const {
+        const Regex::Inst& in = re.prog_[pc];
+        switch (in.op) {
+            case Regex::Op::split:
+                to[0] = in.x;
+                to[1] = in.y;
+                return 2;
+            case Regex::Op::jump:
+                to[0] = in.x;
+                return 1;
+            default:
+                if (!passes(in, q)) return 0;
+                to[0] = pc + 1;
+                return 1;
+        }
+    }
+
+    std::size_t* crow(std::uint32_t i, std::size_t q) {
+        const Looks& t = s.looks_;
+        const Regex::Look& lk = re.looks_[i];
+        const std::size_t size = lk.end - lk.start + 1;
+        return s.looks_.crows.data() + t.crow_at[i] + (q & 1) * size * t.ncap[i];
+    }
+
+    /// What `in` at q writes into the slots `dst` (slot_lo `lo`, `nc` of them) of a path's rest.
+    void write(const Regex::Inst& in, std::size_t q, std::uint32_t lo, std::size_t nc, std::size_t* dst) {
+        switch (in.op) {
+            case Regex::Op::save:
+                if (in.x >= lo && in.x - lo < nc && dst[in.x - lo] == unwritten) dst[in.x - lo] = q;
+                break;
+            case Regex::Op::reset:
+                for (std::uint32_t k = std::max(in.x, lo); k < in.y && k - lo < nc; ++k)
+                    if (dst[k - lo] == unwritten) dst[k - lo] = npos;
+                break;
+            case Regex::Op::look: {
+                const std::size_t inc = s.looks_.ncap[in.x];
+                if (inc == 0) break;
+                const std::size_t* src = crow(in.x, q);  // its first instruction's slots at q
+                const std::uint32_t ilo = re.looks_[in.x].slot_lo;
+                for (std::size_t j = 0; j < inc; ++j) {
+                    const std::size_t k = ilo + j;
+                    if (k >= lo && k - lo < nc && dst[k - lo] == unwritten)
+                        dst[k - lo] = src[j] == unwritten ? npos : src[j];
+                }
+                break;
+            }
+            default:
+                break;
+        }
+    }
+
+    /// Lookahead `i` at position q from its rows at q + 1. `keep`: store its slots in the block.
+    void step(std::uint32_t i, std::size_t q, bool keep) {
+        Looks& t = s.looks_;
+        const Regex::Look& lk = re.looks_[i];
+        const std::uint32_t base = lk.start;
+        const std::size_t size = lk.end - lk.start + 1;
+        std::uint8_t* s0 = t.rows.data() + t.row_at[i] + (q & 1) * size;
+        const std::uint8_t* s1 = t.rows.data() + t.row_at[i] + ((q + 1) & 1) * size;
+        const std::size_t nc = t.ncap[i];
+        std::size_t* c0 = nc != 0 ? crow(i, q) : nullptr;
+        const std::size_t* c1 = nc != 0 ? crow(i, q + 1) : nullptr;
+        const bool more = q < text.size();
+        const auto c = more ? static_cast<unsigned char>(text[q]) : 0;
+        for (std::uint32_t id = lk.parts_begin; id < lk.parts_end; ++id) {
+            const Regex::LookPart& part = re.parts_[id];
+            if (part.cycle) {
+                cycle(part, id, base, q, s0, c0, lk.slot_lo, nc);
+                continue;
+            }
+            const std::uint32_t pc = re.part_order_[part.begin];
+            const Regex::Inst& in = re.prog_[pc];
+            const std::uint32_t r = pc - base;
+            bool ok;
+            const std::size_t* from = nullptr;  // the slots of the path's rest
+            switch (in.op) {
+                case Regex::Op::byte:
+                    ok = more && c == in.a && s1[r + 1];
+                    if (nc != 0) from = c1 + (r + 1) * nc;
+                    break;
+                case Regex::Op::set:
+                    ok = more && re.sets_[in.x].has(c) && s1[r + 1];
+                    if (nc != 0) from = c1 + (r + 1) * nc;
+                    break;
+                case Regex::Op::any:
+                    ok = more && c != '\n' && c != '\r' && s1[r + 1];
+                    if (nc != 0) from = c1 + (r + 1) * nc;
+                    break;
+                case Regex::Op::match:
+                    ok = true;
+                    break;
+                case Regex::Op::split: {
+                    const std::uint32_t way = s0[in.x - base] ? in.x : in.y;
+                    ok = s0[way - base] != 0;
+                    if (nc != 0) from = c0 + (way - base) * nc;
+                    break;
+                }
+                case Regex::Op::jump:
+                    ok = s0[in.x - base] != 0;
+                    if (nc != 0) from = c0 + (in.x - base) * nc;
+                    break;
+                default:  // save, reset, assertions
+                    ok = passes(in, q) && s0[r + 1];
+                    if (nc != 0) from = c0 + (r + 1) * nc;
+                    break;
+            }
+            s0[r] = ok;
+            if (nc == 0 || !ok) continue;
+            std::size_t* dst = c0 + r * nc;
+            if (from == nullptr) {
+                std::fill(dst, dst + nc, unwritten);
+            } else {
+                std::copy(from, from + nc, dst);
+                write(in, q, lk.slot_lo, nc, dst);
+            }
+        }
+        const bool found = s0[0] != 0;
+        std::uint64_t& w = t.holds[i * t.words + (q >> 6)];
+        const std::uint64_t bit = std::uint64_t{1} << (q & 63);
+        w = found != lk.negate ? w | bit : w & ~bit;
+        if (keep && nc != 0 && found) {
+            std::size_t* dst = t.caps.data() + t.cap_at[i] + (q - t.block_lo) * nc;
+            for (std::size_t j = 0; j < nc; ++j) dst[j] = c0[j] == unwritten ? npos : c0[j];
+        }
+    }
+
+    /// A cycle of non-consuming steps at q: which of its instructions lead to the match (a search
+    /// back from its ways out), and for each way in that does, the slots of the VM's path.
+    void cycle(const Regex::LookPart& part, std::uint32_t id, std::uint32_t base, std::size_t q,
+               std::uint8_t* s0, std::size_t* c0, std::uint32_t lo, std::size_t nc) {
+        Looks& t = s.looks_;
+        std::uint32_t to[2];
+        std::size_t queued = 0;
+        for (std::uint32_t k = part.begin; k < part.end; ++k) s0[re.part_order_[k] - base] = 0;
+        for (std::uint32_t k = part.begin; k < part.end; ++k) {
+            const std::uint32_t pc = re.part_order_[k];
+            for (int j = steps(pc, q, to); j-- > 0;)
+                if (re.part_of_[to[j]] != id && s0[to[j] - base]) {
+                    s0[pc - base] = 1;
+                    t.queue[queued++] = pc;
+                    break;
+                }
+        }
+        for (std::size_t h = 0; h < queued; ++h) {
+            const std::uint32_t v = t.queue[h];
+            for (std::uint32_t j = re.pred_begin_[v]; j < re.pred_begin_[v + 1]; ++j) {
+                const std::uint32_t w = re.preds_[j];
+                if (re.part_of_[w] == id && !s0[w - base] && passes(re.prog_[w], q)) {
+                    s0[w - base] = 1;
+                    t.queue[queued++] = w;
+                }
+            }
+        }
+        if (nc == 0) return;
+        auto& walk = t.walk;  // (instruction, next step) pairs: the path from the way in
+        for (std::uint32_t k = part.entry_begin; k < part.entry_end; ++k) {
+            const std::uint32_t entry = re.part_entries_[k];
+            if (!s0[entry - base]) continue;
+            if (++t.stamp == 0) {
+                std::fill(t.mark.begin(), t.mark.end(), 0u);
+                t.stamp = 1;
+            }
+            walk.clear();
+            walk.push_back(entry);
+            walk.push_back(0);
+            t.mark[entry] = t.stamp;
+            std::uint32_t out = none;
+            while (!walk.empty()) {
+                const std::uint32_t v = walk[walk.size() - 2];
+                const int n = steps(v, q, to);
+                std::uint32_t& next = walk.back();
+                if (static_cast<int>(next) >= n) {
+                    walk.resize(walk.size() - 2);
+                    continue;
+                }
+                const std::uint32_t w = to[next++];
+                if (re.part_of_[w] != id) {
+                    if (s0[w - base]) {
+                        out = w;
+                        break;
+                    }
+                    continue;
+                }
+                if (t.mark[w] == t.stamp) continue;
+                t.mark[w] = t.stamp;
+                walk.push_back(w);
+                walk.push_back(0);
+            }
+            if (out == none) continue;  // cannot happen: `entry` leads to the match
+            std::size_t* tmp = t.tmp.data();
+            std::copy(c0 + (out - base) * nc, c0 + (out - base + 1) * nc, tmp);
+            for (std::size_t j = walk.size(); j > 0; j -= 2) write(re.prog_[walk[j - 2]], q, lo, nc, tmp);
+            std::copy(tmp, tmp + nc, c0 + (entry - base) * nc);
+        }
+    }
+
+    /// Copies the rows of the lookaheads that keep slots between the pass and the saved rows at
+    /// block boundary `b` (`save`: pass -> saved).
+    void checkpoint(std::size_t b, bool save) {
+        Looks& t = s.looks_;
+        const std::size_t q = b * t.block;
+        const std::size_t srows = t.ck_rows, scrows = t.ck_crows;
+        for (std::uint32_t i = 0; i < re.looks_.size(); ++i) {
+            const std::size_t nc = t.ncap[i];
+            if (nc == 0) continue;
+            const Regex::Look& lk = re.looks_[i];
+            const std::size_t size = lk.end - lk.start + 1;
+            std::uint8_t* row = t.rows.data() + t.row_at[i] + (q & 1) * size;
+            std::uint8_t* kept = t.ck.data() + b * srows + t.row_at[i] / 2;
+            std::size_t* crow_q = crow(i, q);
+            std::size_t* ckept = t.ckc.data() + b * scrows + t.crow_at[i] / 2;
+            if (save) {
+                std::copy(row, row + size, kept);
+                std::copy(crow_q, crow_q + size * nc, ckept);
+            } else {
+                std::copy(kept, kept + size, row);
+                std::copy(ckept, ckept + size * nc, crow_q);
+            }
+        }
+    }
+
+    /// Extends the tables down to `p` (to the start of its block when slots are kept), keeping
+    /// the slots of that block.
+    void sweep(std::size_t p) {
+        Looks& t = s.looks_;
+        const auto count = static_cast<std::uint32_t>(re.looks_.size());
+        const std::size_t low = t.keeps ? p / t.block * t.block : p;
+        if (t.keeps) {
+            if (t.lo <= text.size()) checkpoint(t.lo / t.block, false);
+            t.block_lo = low;
+            t.block_hi = std::min(low + t.block, text.size() + 1);
+        }
+        for (std::size_t q = t.lo; q-- > low;) {
+            for (std::uint32_t i = 0; i < count; ++i) step(i, q, q < t.block_hi);
+            if (t.keeps && q % t.block == 0) checkpoint(q / t.block, true);
+        }
+        t.lo = low;
+    }
+
+    /// Recomputes the slots of block `b` (already swept) from the rows saved at its end.
+    void load_block(std::size_t b) {
+        Looks& t = s.looks_;
+        const std::size_t n = text.size();
+        t.block_lo = b * t.block;
+        t.block_hi = std::min(t.block_lo + t.block, n + 1);
+        if (t.block_hi <= n) checkpoint(t.block_hi / t.block, false);
+        for (std::size_t q = t.block_hi; q-- > t.block_lo;)
+            for (std::uint32_t i = 0; i < re.looks_.size(); ++i)
+                if (t.ncap[i] != 0) step(i, q, true);
+    }
+
+    /// Runs from `from`; the highest-priority match (of the leftmost start) lands in vm_.best.
+    /// `any`: stop at the first match found.
+    bool run(std::size_t from, bool any) {
+        Level& lv = s.vm_;
         List* cl = &lv.lists[0];
         List* nl = &lv.lists[1];
         cl->size = 0;
         bool matched = false;
         const std::size_t n = text.size();
-        const bool skip = !anchored && start == 0;  // the main program's own start analysis applies
         for (std::size_t p = from;; ++p) {
-            if (skip && !matched && cl->size == 0) {
+            if (!matched && cl->size == 0) {
                 if (re.start_anchored_ && p > 0) break;            // ^ cannot hold any more
                 if (re.has_first_ && !(p == 0 && re.bol_path_)) {  // a ^ path may start at 0
                     while (p < n && !re.first_.has(static_cast<unsigned char>(text[p]))) ++p;
                     if (p >= n) break;  // a match needs at least one byte
                 }
             }
-            if (!matched && (!anchored || p == from) && !(skip && re.start_anchored_ && p > 0)) {
+            if (!matched && !(re.start_anchored_ && p > 0)) {
                 std::fill(lv.work.begin(), lv.work.begin() + static_cast<std::ptrdiff_t>(nslots), npos);
-                add(*cl, start, p, lv, level);
+                add(*cl, 0, p, lv);
             }
             if (cl->size == 0) {
-                if (matched || anchored || p >= n) break;
+                if (matched || p >= n) break;
                 continue;
             }
             nl->size = 0;
@@ -967,7 +1402,7 @@ struct RegexVm {
                 if (!ok) continue;
                 auto first = cl->caps.begin() + static_cast<std::ptrdiff_t>(i * nslots);
                 std::copy(first, first + static_cast<std::ptrdiff_t>(nslots), lv.work.begin());
-                add(*nl, pc + 1, p + 1, lv, level);
+                add(*nl, pc + 1, p + 1, lv);
             }
             std::swap(cl, nl);
             if (p >= n) break;
@@ -976,14 +1411,78 @@ struct RegexVm {
     }
 };
 
-bool Regex::search(std::string_view text, std::size_t from, RegexScratch& scratch, RegexSpan* spans,
-                   std::size_t n) const {
+namespace {
+template <class T>
+void grow(std::vector<T>& v, std::size_t n) {
+    if (v.size() < n) v.resize(n);
+}
+}  // namespace
+
+void Regex::begin(std::string_view text, RegexScratch& scratch, std::size_t n) const {
+    if (looks_.empty()) return;
+    auto& t = scratch.looks_;
+    const std::size_t nslots = slots_for(n, slots_);
+    const std::size_t positions = text.size() + 1;
+    const std::size_t count = looks_.size();
+    t.lo = positions;
+    t.words = (positions + 63) / 64;
+    grow(t.holds, count * t.words);
+    grow(t.ncap, count);
+    grow(t.cap_at, count);
+    grow(t.row_at, count);
+    grow(t.crow_at, count);
+    std::size_t ncaps = 0, rows = 0, crows = 0, kept = 0, widest = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        const Look& lk = looks_[i];
+        const std::size_t size = lk.end - lk.start + 1;
+        const std::size_t hi = std::min<std::size_t>(lk.slot_hi, nslots);
+        const std::size_t nc = !lk.negate && lk.slot_lo < hi ? hi - lk.slot_lo : 0;
+        t.ncap[i] = nc;
+        t.row_at[i] = rows;
+        t.crow_at[i] = crows;
+        rows += 2 * size;
+        crows += 2 * size * nc;
+        ncaps += nc;
+        if (nc != 0) kept += size * (1 + nc);
+        widest = std::max(widest, nc);
+    }
+    t.keeps = ncaps != 0;
+    t.block = positions;
+    t.block_lo = t.block_hi = 0;
+    t.ck_rows = rows / 2;
+    t.ck_crows = crows / 2;
+    if (t.keeps) {
+        // Blocks of about sqrt(positions x saved rows / kept slots) positions: the saved rows
+        // and one block's slots then take about the same room, O(sqrt) of the whole table.
+        double b = std::ceil(std::sqrt(static_cast<double>(positions) * static_cast<double>(kept) /
+                                       static_cast<double>(ncaps)));
+        t.block = std::min(positions, std::max<std::size_t>(64, static_cast<std::size_t>(b)));
+        std::size_t at = 0;
+        for (std::size_t i = 0; i < count; ++i) {
+            t.cap_at[i] = at;
+            at += t.ncap[i] * t.block;
+        }
+        grow(t.caps, at);
+        const std::size_t boundaries = text.size() / t.block + 1;
+        grow(t.ck, boundaries * t.ck_rows);
+        grow(t.ckc, boundaries * t.ck_crows);
+    }
+    grow(t.rows, rows);
+    grow(t.crows, crows);
+    grow(t.mark, prog_.size());
+    grow(t.queue, prog_.size());
+    grow(t.tmp, widest);
+    if (t.walk.capacity() < 2 * prog_.size()) t.walk.reserve(2 * prog_.size());
+}
+
+bool Regex::next(std::string_view text, std::size_t from, RegexScratch& scratch, RegexSpan* spans,
+                 std::size_t n) const {
     if (prog_.empty() || from > text.size()) return false;
-    std::size_t nslots = std::max<std::size_t>(2, std::min(2 * n, slots_));
+    std::size_t nslots = slots_for(n, slots_);
     RegexVm vm{*this, text, scratch, nslots};
     vm.prepare();
-    if (!vm.run(from, false, 0, false, 0)) return false;
-    const auto& best = scratch.levels_[0].best;
+    if (!vm.run(from, false)) return false;
+    const auto& best = scratch.vm_.best;
     for (std::size_t g = 0; g < n; ++g) {
         if (2 * g + 1 < nslots && best[2 * g] != npos && best[2 * g + 1] != npos)
             spans[g] = {best[2 * g], best[2 * g + 1]};
@@ -993,11 +1492,18 @@ bool Regex::search(std::string_view text, std::size_t from, RegexScratch& scratc
     return true;
 }
 
+bool Regex::search(std::string_view text, std::size_t from, RegexScratch& scratch, RegexSpan* spans,
+                   std::size_t n) const {
+    begin(text, scratch, n);
+    return next(text, from, scratch, spans, n);
+}
+
 bool Regex::contains(std::string_view text, RegexScratch& scratch) const {
     if (prog_.empty()) return false;
+    begin(text, scratch, 1);
     RegexVm vm{*this, text, scratch, 2};
     vm.prepare();
-    return vm.run(0, false, 0, true, 0);
+    return vm.run(0, true);
 }
 
 void Regex::replace(std::string_view text, std::string_view format, RegexScratch& scratch,

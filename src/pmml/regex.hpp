@@ -7,19 +7,31 @@
 // Why not std::regex: libstdc++'s matcher backtracks recursively, one stack frame per input
 // character or so; a record field of some 10-100 KB against `\w+` or `(a|b)*` overflows the stack
 // and kills the process. Here matching never recurses over the input: time is
-// O(text length x program size) per search (plus the lookahead bodies, see below), memory is
-// bounded by the program size, and the program size is bounded at compile time.
+// O(text length x program size) per search, lookaheads included, memory is bounded by the program
+// size (plus one bit per lookahead and text position, and O(sqrt(text length x body size)) for the
+// captures of a lookahead, see below), and the program size is bounded at compile time.
 //
 // Semantics are ECMAScript's (leftmost match, first alternative / greedy or lazy preference
 // decides among matches at that position, captures of a repeated group reset at each
 // iteration), on bytes: classes and case folding are ASCII, any byte >= 0x80 is a plain
-// character. Lookahead runs its body as a nested anchored VM at the position where it is
-// reached: its cost is bounded by the text after that position, and its nesting by the pattern.
+// character.
+//
+// Lookahead: whether a lookahead holds at a position (and, for a positive one whose groups the
+// caller asked for, the captures of its body's highest-priority match there) is computed for every
+// position of the text at once, by one backward pass from the end of the text over the body's
+// instructions (an instruction at a position succeeds from the instructions at the same and the
+// next position), lookaheads nested inside a body before the body. The VM then reads a table. The
+// pass is started lazily, at the first position where a thread reaches a lookahead, and reaches
+// down only as far as the queries do; it is kept for all the searches of one for_each/replace.
+// Cost: O(text length x body size) for every pattern; a body with an empty-matching loop inside
+// (`(?=((?:a|)*)b)`) whose groups are asked for also pays, per position, a walk of that loop per
+// way into it (at most the loop's size squared, a constant of the pattern).
 //
 // Thread-safety: a compiled Regex is immutable and may be shared by any number of threads; each
 // thread passes its own RegexScratch. A warm scratch makes search and replace allocation-free
 // (replace appends to a caller-owned string).
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -52,7 +64,7 @@ public:
     static constexpr std::size_t max_groups = 99;              ///< capturing groups ($1..$99)
     static constexpr std::size_t max_capture_cells = 1 << 18;  ///< instructions x capture slots
     static constexpr int max_nesting = 100;                    ///< of groups and lookaheads
-    static constexpr int max_look_nesting = 4;  ///< lookahead inside lookahead (one VM level each)
+    static constexpr int max_look_nesting = 4;                 ///< lookahead inside lookahead
 
     /// Compiles `pattern`; false (with `error` filled) when it is malformed or unsupported.
     bool compile(std::string_view pattern, bool icase, RegexError& error);
@@ -73,8 +85,9 @@ public:
     template <class F>
     void for_each(std::string_view text, RegexScratch& scratch, RegexSpan* spans, std::size_t n,
                   F&& f) const {
+        begin(text, scratch, n);  // the lookahead tables serve every search of this text
         std::size_t at = 0;
-        while (at <= text.size() && search(text, at, scratch, spans, n)) {
+        while (at <= text.size() && next(text, at, scratch, spans, n)) {
             if (!f(static_cast<const RegexSpan*>(spans))) return;
             at = spans[0].end == spans[0].begin ? spans[0].end + 1 : spans[0].end;
         }
@@ -109,6 +122,15 @@ public:
         std::uint32_t start;             ///< first instruction of the body (ends with its own match)
         std::uint32_t slot_lo, slot_hi;  ///< capture slots of the groups inside
         bool negate;
+        std::uint32_t end = 0;                         ///< the body's match instruction
+        std::uint32_t parts_begin = 0, parts_end = 0;  ///< its body's parts in parts_
+    };
+    /// A strongly connected part of a lookahead body's non-consuming steps (see the backward pass
+    /// in regex.cpp): one instruction, or a cycle of them (a loop whose body can match empty).
+    struct LookPart {
+        std::uint32_t begin, end;              ///< its instructions in part_order_
+        std::uint32_t entry_begin, entry_end;  ///< a cycle's ways in (part_entries_)
+        bool cycle;
     };
     struct ByteSet {
         std::uint64_t bits[4] = {0, 0, 0, 0};
@@ -120,11 +142,24 @@ private:
     friend class RegexCompiler;
     friend struct RegexVm;
 
+    static std::size_t slots_for(std::size_t n, std::size_t slots) {
+        return std::max<std::size_t>(2, std::min(2 * n, slots));
+    }
+    /// Starts matching `text` (n groups wanted): the lookahead tables are empty again.
+    void begin(std::string_view text, RegexScratch& scratch, std::size_t n) const;
+    /// search() on the text given to begin(), keeping the lookahead tables computed so far.
+    bool next(std::string_view text, std::size_t from, RegexScratch& scratch, RegexSpan* spans,
+              std::size_t n) const;
+
     std::vector<Inst> prog_;
     std::vector<ByteSet> sets_;
     std::vector<Look> looks_;
     std::size_t slots_ = 2;
-    std::size_t look_depth_ = 0;  ///< deepest lookahead nesting (nested VMs a search may need)
+    // Lookahead bodies, in the order of the backward pass: each body's parts, every part after the
+    // parts it steps to; the part of each instruction; the non-consuming steps into each one.
+    std::vector<LookPart> parts_;
+    std::vector<std::uint32_t> part_order_, part_entries_, part_of_;
+    std::vector<std::uint32_t> pred_begin_, preds_;
     // Where a match can start (from the program, at compile time): a search with no thread alive
     // skips the bytes outside `first_`, and a pattern anchored by ^ only starts at 0.
     ByteSet first_;
@@ -157,7 +192,32 @@ private:
         std::vector<std::size_t> work, best;
         std::vector<Job> stack;
     };
-    std::vector<Level> levels_;
+    /// The lookahead tables of the text being matched (see RegexVm::sweep): valid for the
+    /// positions [lo, text size]; the slots of positive lookaheads for [block_lo, block_hi).
+    struct Looks {
+        std::size_t lo = 0;
+        std::size_t words = 0;             ///< per lookahead in `holds`
+        std::vector<std::uint64_t> holds;  ///< per lookahead and position: the assertion holds
+        std::vector<std::size_t> ncap;     ///< per lookahead: group slots it keeps (0: none)
+        std::vector<std::size_t> cap_at;   ///< per lookahead: its slots in `caps`
+        std::vector<std::size_t> row_at;   ///< per lookahead: its two rows in `rows`
+        std::vector<std::size_t> crow_at;  ///< per lookahead: its two rows in `crows`
+        std::vector<std::uint8_t> rows;    ///< per body instruction: it leads to the body's match
+        std::vector<std::size_t> crows;    ///< per body instruction: the slots of that path
+        bool keeps = false;                ///< some lookahead keeps slots
+        std::size_t block = 0, block_lo = 0, block_hi = 0;
+        std::vector<std::size_t> caps;          ///< per position of the block: a lookahead's slots
+        std::size_t ck_rows = 0, ck_crows = 0;  ///< room of the saved rows of one block boundary
+        std::vector<std::uint8_t> ck;           ///< per block boundary: `rows` at that position
+        std::vector<std::size_t> ckc;           ///< per block boundary: `crows` at that position
+        std::vector<std::uint32_t> mark;        ///< per instruction: walk stamp
+        std::vector<std::uint32_t> queue;       ///< instructions to visit
+        std::vector<std::uint32_t> walk;        ///< a walk's path: (instruction, next step) pairs
+        std::vector<std::size_t> tmp;           ///< the slots of one walk
+        std::uint32_t stamp = 0;
+    };
+    Level vm_;
+    Looks looks_;
     std::vector<RegexSpan> spans_;
 };
 

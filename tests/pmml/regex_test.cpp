@@ -366,6 +366,55 @@ TEST_CASE("regex: constructs by hand", "[pmml][regex]") {
     CHECK(replaced(compiled("(^| )(?:is|are)(?= |$)"), "this is are island", "$1be") == "this be be island");
 }
 
+TEST_CASE("regex: lookahead results, nested, at the end, negative, with captures", "[pmml][regex]") {
+    // Each lookahead is a table over the positions of the text (see regex.hpp): these are the
+    // answers of the VM that ran a nested match at every position where a thread reached it.
+    CHECK(all_matches(compiled("(?=.*x)a"), "aax a") == "[0,1][1,2]");
+    CHECK(all_matches(compiled("(?=a*x)"), "aaxa") == "[0,0][1,1][2,2]");
+    CHECK(first_match(compiled("(?=a*x)"), "aaaa") == "none");
+    // Nested, up to four deep.
+    CHECK(first_match(compiled("(?=a(?=b))\\w"), "aab") == "1,2");
+    CHECK(all_matches(compiled("(?=\\w(?=\\w(?=\\w(?=x))))\\w"), "abcxdefx") == "[0,1][4,5]");
+    CHECK(first_match(compiled("(?=(a)(?=(b)))"), "ab") == "0,0 0,1 1,2");
+    // At the end of the text.
+    CHECK(first_match(compiled("b(?=$)"), "abab") == "3,4");
+    CHECK(all_matches(compiled("(?!.)"), "ab") == "[2,2]");
+    CHECK(first_match(compiled("a(?=b?$)"), "aab") == "1,2");
+    CHECK(all_matches(compiled("x(?=)"), "ax") == "[1,2]");
+    // Negative, and negative inside negative.
+    CHECK(first_match(compiled("(?!ab)a"), "abac") == "2,3");
+    CHECK(all_matches(compiled("(?!a(?!b))\\w"), "acab") == "[1,2][2,3][3,4]");
+    CHECK(first_match(compiled("(?!(a))\\w(?=(b))"), "cab") == "none");
+    CHECK(first_match(compiled("(?!(a))\\w(?=(b))"), "cb") == "0,1 - 1,2");
+    // Captures of a positive lookahead: the highest-priority match of its body, per position.
+    CHECK(all_matches(compiled("(?=(a+))a"), "baa") == "[1,2 1,3][2,3 2,3]");
+    CHECK(all_matches(compiled("x(?=(y)|(z))"), "xzxy") == "[0,1 - 1,2][2,3 3,4 -]");
+    CHECK(all_matches(compiled("(?=(\\w)\\w*(\\d)#)\\w"), "ab1c2#d3#") ==
+          "[0,1 0,1 4,5][1,2 1,2 4,5][2,3 2,3 4,5][3,4 3,4 4,5][6,7 6,7 7,8]");
+    // A loop that can match empty inside the lookahead: an empty iteration ends it.
+    CHECK(all_matches(compiled("(?=((?:a|)*)b)"), "aab") == "[0,0 0,2][1,1 1,2][2,2 2,2]");
+    CHECK(all_matches(compiled("(?=((a|)+)b)\\w"), "aab") == "[0,1 0,2 1,2][1,2 1,2 1,2][2,3 2,2 2,2]");
+    // replace with a lookahead.
+    CHECK(replaced(compiled("\\B(?=(\\d{3})+$)"), "1234567", ",") == "1,234,567");
+    CHECK(replaced(compiled("(?=(\\w))"), "ab", "[$1]") == "[a]a[b]b");
+    CHECK(replaced(compiled("(?=.*x)a"), "aax a", "<$&>") == "<a><a>x a");
+    CHECK(replaced(compiled("(?=((?:a|)*)b)"), "aab", "[$1]") == "[aa]a[a]a[]b");
+    CHECK(replaced(compiled("(?=(\\w)\\w*(\\d)#)\\w"), "ab1c2#d3#", "$2") == "22222#33#");
+    // A search started inside the text sees the lookahead tables of that text only.
+    {
+        Regex re = compiled("(?=(a*)x)");
+        RegexScratch scratch;
+        RegexSpan spans[2];
+        REQUIRE(re.search("aaxaax", 3, scratch, spans, 2));
+        CHECK(spans[0].begin == 3);
+        CHECK(spans[1].end == 5);
+        REQUIRE(re.search("aaaax", 1, scratch, spans, 2));
+        CHECK(spans[1].begin == 1);
+        CHECK(spans[1].end == 4);
+        CHECK_FALSE(re.search("aaaa", 0, scratch, spans, 2));
+    }
+}
+
 TEST_CASE("regex: replacement patterns follow ECMAScript's GetSubstitution", "[pmml][regex]") {
     Regex re = compiled("(b)(c)?");
     CHECK(replaced(re, "abcd", "[$&|$1|$2|$`|$'|$$]") == "a[bc|b|c|a|d|$]d");
@@ -459,5 +508,81 @@ TEST_CASE("regex: a megabyte of text neither recurses nor slows to a crawl", "[p
         compiled("(\\w+) ").replace(words, "$1,", scratch, out);
         CHECK(out.size() == words.size());
         CHECK(out.substr(0, 12) == "word0,word1,");
+    }
+}
+
+TEST_CASE("regex: lookaheads over a megabyte stay linear", "[pmml][regex]") {
+    // No timing here: a matcher that re-ran a lookahead's body at every position would take hours
+    // on these (about 10^12 steps), which the test's timeout catches.
+    const std::size_t n = 1 << 20;
+    const std::string as(n, 'a');
+    const std::string asx = as + "x";
+    RegexScratch scratch;
+    RegexSpan spans[3];
+    {
+        Regex re = compiled("(?=.*x)a");
+        CHECK_FALSE(re.contains(as, scratch));
+        REQUIRE(re.search(asx, 0, scratch, spans, 1));
+        CHECK(spans[0].begin == 0);
+        CHECK(spans[0].end == 1);
+        std::size_t count = 0;
+        re.for_each(asx, scratch, spans, 1, [&](const RegexSpan*) { return ++count, true; });
+        CHECK(count == n);
+        std::string out;
+        re.replace(asx, "b", scratch, out);
+        CHECK(out == std::string(n, 'b') + "x");
+    }
+    {
+        Regex re = compiled("(?=a*x)");
+        CHECK_FALSE(re.contains(as, scratch));
+        CHECK_FALSE(re.search(as, 0, scratch, spans, 1));
+        REQUIRE(re.search(asx, 0, scratch, spans, 1));
+        CHECK(spans[0].end == 0);
+        std::size_t count = 0;
+        re.for_each(asx, scratch, spans, 1, [&](const RegexSpan*) { return ++count, true; });
+        CHECK(count == n + 1);  // before every 'a' and before the x
+    }
+    {
+        // Four nested lookaheads, each scanning to the end of the text.
+        Regex re = compiled("(?=.*(?=.*(?=.*(?=.*x))))a");
+        CHECK_FALSE(re.contains(as, scratch));
+        std::string out;
+        re.replace(asx, "b", scratch, out);
+        CHECK(out == std::string(n, 'b') + "x");
+        CHECK_FALSE(compiled("(?=a(?=a*(?=a*(?=a*x))))").contains(as, scratch));
+    }
+    {
+        // Captures of a lookahead at every position (kept a block at a time), also through a loop
+        // that can match empty.
+        for (const char* pattern : {"(?=(a*)(x))a", "(?=((?:a|)*)(x))a"}) {
+            INFO(pattern);
+            Regex re = compiled(pattern);
+            REQUIRE(re.search(asx, 0, scratch, spans, 3));
+            CHECK(spans[1].begin == 0);
+            CHECK(spans[1].end == n);
+            CHECK(spans[2].begin == n);
+            std::size_t count = 0;
+            bool right = true;
+            re.for_each(asx, scratch, spans, 3, [&](const RegexSpan* s) {
+                right = right && s[1].begin == count && s[1].end == n && s[2].begin == n;
+                return ++count, true;
+            });
+            CHECK(count == n);
+            CHECK(right);
+        }
+        // Segments of words ending in a digit before '#': every word character becomes that digit.
+        std::string text, expected;
+        for (std::size_t i = 0; text.size() < n; ++i) {
+            std::string word(1 + i % 97, static_cast<char>('a' + i % 26));
+            char digit = static_cast<char>('0' + i % 10);
+            text += word + digit + '#';
+            expected += std::string(word.size() + 1, digit) + '#';
+        }
+        std::string out;
+        compiled("(?=\\w*(\\d)#)\\w").replace(text, "$1", scratch, out);
+        CHECK(out == expected);
+        out.clear();
+        compiled("(?=(?:\\w|)*(\\d)#)\\w").replace(text, "$1", scratch, out);
+        CHECK(out == expected);
     }
 }
