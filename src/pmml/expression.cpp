@@ -906,10 +906,9 @@ private:
                 // Built aside first: the input may be a view of this node's own buffer.
                 std::string& out = ctx.s->regex_text;
                 out.clear();
-                re->replace(v.text(), r.text(), ctx.s->regex, out);
-                if (out.size() > max_text_bytes)
-                    fail("function 'replace': the result is " + std::to_string(out.size()) +
-                         " bytes long (at most " + std::to_string(max_text_bytes) + ")");
+                if (!re->replace(v.text(), r.text(), ctx.s->regex, out, max_text_bytes))
+                    fail("function 'replace': the result is longer than " + std::to_string(max_text_bytes) +
+                         " bytes");
                 return Value::string(ctx.store(buffer, out));
             }
             default:

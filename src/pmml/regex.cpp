@@ -1506,8 +1506,8 @@ bool Regex::contains(std::string_view text, RegexScratch& scratch) const {
     return vm.run(0, true);
 }
 
-void Regex::replace(std::string_view text, std::string_view format, RegexScratch& scratch,
-                    std::string& out) const {
+bool Regex::replace(std::string_view text, std::string_view format, RegexScratch& scratch, std::string& out,
+                    std::size_t max_out) const {
     std::size_t ngroups = groups();
     if (scratch.spans_.size() < ngroups) scratch.spans_.resize(ngroups);
     RegexSpan* spans = scratch.spans_.data();
@@ -1557,9 +1557,11 @@ void Regex::replace(std::string_view text, std::string_view format, RegexScratch
             }
         }
         last = m[0].end;
-        return true;
+        return out.size() <= max_out;  // each step adds at most a few texts: checked per match
     });
+    if (out.size() > max_out) return false;
     out.append(text.substr(last));
+    return out.size() <= max_out;
 }
 
 }  // namespace scorestream::pmml::detail

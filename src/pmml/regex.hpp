@@ -94,9 +94,10 @@ public:
     }
 
     /// Appends `text` with every match replaced by `format` ($& match, $1..$99 groups, $$ '$',
-    /// $` before the match, $' after it; ECMAScript's GetSubstitution) to `out`.
-    void replace(std::string_view text, std::string_view format, RegexScratch& scratch,
-                 std::string& out) const;
+    /// $` before the match, $' after it; ECMAScript's GetSubstitution) to `out`. Stops, and returns
+    /// false, once `out` is longer than `max_out` (`$\`` and `$'` can make it quadratic in the text).
+    bool replace(std::string_view text, std::string_view format, RegexScratch& scratch, std::string& out,
+                 std::size_t max_out = static_cast<std::size_t>(-1)) const;
 
     enum class Op : std::uint8_t {
         byte,      ///< a == text[p]

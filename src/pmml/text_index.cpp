@@ -297,8 +297,7 @@ private:
             bool changed = false;
             for (const auto& row : n.rows) {
                 out.clear();
-                row.re.replace(text, row.replacement, scratch, out);
-                if (out.size() > limit)
+                if (!row.re.replace(text, row.replacement, scratch, out, limit))
                     fail("TextIndexNormalization: the replacements grow the text past " +
                          std::to_string(limit) +
                          " bytes (a recursive row whose output contains its own match?)");
