@@ -524,8 +524,7 @@ void Compiler::read_mining_schema(CompiledModel& m, ModelContext& mc, bool top_l
         int source = -1;
         DataType type;
         if (top_level) {
-            if (!d) invalid(mf, "MiningField '" + name + "' is not in the DataDictionary");
-            type = d->type;
+            type = d->type;  // (a top model's MiningField is a DataField: checked above)
         } else {
             source = resolve_slot(*mc.scope.parent, name, mf);
             type = slot_type(source);

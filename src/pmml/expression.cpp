@@ -346,6 +346,14 @@ int compare_values(const Value& a, const Value& b) {
     return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }
 
+/// Whether a document's text is a value of `type`: for a numeric type a number (or, for a
+/// boolean, true or false); any text for a string.
+bool is_value_of(std::string_view text, DataType type) {
+    double x;
+    return !is_numeric(type) || parse_double(text, x) ||
+           (type == DataType::boolean && (text == "true" || text == "false"));
+}
+
 double need_number(const Value& v, const char* fn) {
     double x;
     if (!as_double(v, x))
@@ -1104,10 +1112,8 @@ ExprPtr Compiler::expression(pugi::xml_node n, Scope& scope, int depth) {
                 invalid(iv, "unknown closure '" + std::string(cl) + "'");
             b->iv.lo_closed = cl == "closedOpen" || cl == "closedClosed";
             b->iv.hi_closed = cl == "openClosed" || cl == "closedClosed";
-            double number;
             const auto bin_value = required(bin, "binValue");
-            if (is_numeric(t) && !parse_double(bin_value, number) &&
-                !(t == DataType::boolean && (bin_value == "true" || bin_value == "false")))
+            if (!is_value_of(bin_value, t))
                 invalid(bin, "binValue '" + std::string(bin_value) + "' is not a " + to_string(t) +
                                  " (the Discretize's dataType)");
             set_owned(b->value, bin_value, t);
@@ -1152,9 +1158,7 @@ ExprPtr Compiler::expression(pugi::xml_node n, Scope& scope, int depth) {
             }
             anywhere.back() = anywhere.back() || has_out;
             if (!has_out || std::find(seen.begin(), seen.end(), false) != seen.end()) continue;
-            double number;
-            if (is_numeric(t) && !parse_double(out, number) &&
-                !(t == DataType::boolean && (out == "true" || out == "false")))
+            if (!is_value_of(out, t))
                 invalid(out_cell, "'" + out + "' is not a " + to_string(t) + " (the MapValues' dataType)");
             for (std::size_t j = 0; j < cols.size(); ++j) {
                 double x = 0;
