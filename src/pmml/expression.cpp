@@ -914,9 +914,18 @@ private:
                 // Built aside first: the input may be a view of this node's own buffer.
                 std::string& out = ctx.s->regex_text;
                 out.clear();
-                if (!re->replace(v.text(), r.text(), ctx.s->regex, out, max_text_bytes))
+                const RegexStatus status = re->replace(v.text(), r.text(), ctx.s->regex, out, max_text_bytes);
+                if (status == RegexStatus::too_long)
                     fail("function 'replace': the result is longer than " + std::to_string(max_text_bytes) +
                          " bytes");
+                if (status == RegexStatus::too_slow) {
+                    // Like a pattern that does not compile: an invalid value (see pattern_of).
+                    if (invalid == InvalidTreatment::return_invalid)
+                        fail("function 'replace': the regular expression takes too long on a text of " +
+                             std::to_string(v.text().size()) + " bytes (its searches passed " +
+                             std::to_string(re->work_budget(v.text().size())) + " steps)");
+                    return Value::missing();
+                }
                 return Value::string(ctx.store(buffer, out));
             }
             default:

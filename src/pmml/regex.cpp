@@ -1372,6 +1372,11 @@ struct RegexVm {
                 if (matched || p >= n) break;
                 continue;
             }
+            if (cl->size > s.steps_left_) {  // for_each's budget: stop, reported by for_each
+                s.out_of_steps_ = true;
+                return false;
+            }
+            s.steps_left_ -= cl->size;
             nl->size = 0;
             const auto c = p < n ? static_cast<unsigned char>(text[p]) : 0;
             for (std::size_t i = 0; i < cl->size; ++i) {
@@ -1418,7 +1423,17 @@ void grow(std::vector<T>& v, std::size_t n) {
 }
 }  // namespace
 
+std::size_t Regex::work_budget(std::size_t text_size) const {
+    constexpr std::size_t floor = 10'000'000, factor = 16;
+    const std::size_t per_position = factor * std::max<std::size_t>(prog_.size(), 1);
+    const std::size_t positions = text_size + 1;
+    if (positions > static_cast<std::size_t>(-1) / per_position) return static_cast<std::size_t>(-1);
+    return std::max(floor, positions * per_position);
+}
+
 void Regex::begin(std::string_view text, RegexScratch& scratch, std::size_t n) const {
+    scratch.steps_left_ = static_cast<std::size_t>(-1);  // a single search is linear: no budget
+    scratch.out_of_steps_ = false;
     if (looks_.empty()) return;
     auto& t = scratch.looks_;
     const std::size_t nslots = slots_for(n, slots_);
@@ -1506,8 +1521,8 @@ bool Regex::contains(std::string_view text, RegexScratch& scratch) const {
     return vm.run(0, true);
 }
 
-bool Regex::replace(std::string_view text, std::string_view format, RegexScratch& scratch, std::string& out,
-                    std::size_t max_out) const {
+RegexStatus Regex::replace(std::string_view text, std::string_view format, RegexScratch& scratch,
+                           std::string& out, std::size_t max_out) const {
     std::size_t ngroups = groups();
     if (scratch.spans_.size() < ngroups) scratch.spans_.resize(ngroups);
     RegexSpan* spans = scratch.spans_.data();
@@ -1515,7 +1530,7 @@ bool Regex::replace(std::string_view text, std::string_view format, RegexScratch
     auto group = [&](std::size_t g) {
         if (spans[g].matched()) out.append(text.substr(spans[g].begin, spans[g].end - spans[g].begin));
     };
-    for_each(text, scratch, spans, ngroups, [&](const RegexSpan* m) {
+    const RegexStatus status = for_each(text, scratch, spans, ngroups, [&](const RegexSpan* m) {
         out.append(text.substr(last, m[0].begin - last));
         for (std::size_t i = 0; i < format.size(); ++i) {
             char ch = format[i];
@@ -1559,9 +1574,10 @@ bool Regex::replace(std::string_view text, std::string_view format, RegexScratch
         last = m[0].end;
         return out.size() <= max_out;  // each step adds at most a few texts: checked per match
     });
-    if (out.size() > max_out) return false;
+    if (out.size() > max_out) return RegexStatus::too_long;
+    if (status != RegexStatus::done) return status;
     out.append(text.substr(last));
-    return out.size() <= max_out;
+    return out.size() <= max_out ? RegexStatus::done : RegexStatus::too_long;
 }
 
 }  // namespace scorestream::pmml::detail

@@ -10,6 +10,9 @@
 // O(text length x program size) per search, lookaheads included, memory is bounded by the program
 // size (plus one bit per lookahead and text position, and O(sqrt(text length x body size)) for the
 // captures of a lookahead, see below), and the program size is bounded at compile time.
+// Iterating over all matches (for_each, replace) can scan a position once per search when each
+// search runs on past the match it returns (`a*b|a` on "aaa..."): that work is counted and capped
+// at Regex::work_budget(), far above what the searches of ordinary patterns take.
 //
 // Semantics are ECMAScript's (leftmost match, first alternative / greedy or lazy preference
 // decides among matches at that position, captures of a repeated group reset at each
@@ -57,6 +60,13 @@ struct RegexSpan {
 
 class RegexScratch;
 
+/// How a for_each or replace ended.
+enum class RegexStatus : std::uint8_t {
+    done,      ///< every match was seen, or the callback stopped
+    too_long,  ///< replace: the output passed its bound
+    too_slow,  ///< the searches passed Regex::work_budget() and stopped
+};
+
 class Regex {
 public:
     /// Compiled programs are refused above these sizes (a bounded scratch for every pattern).
@@ -80,24 +90,28 @@ public:
     /// Whether any match exists (stops at the first one found).
     bool contains(std::string_view text, RegexScratch& scratch) const;
 
+    /// The VM steps (a thread stepped at a text position) that the searches of one for_each or
+    /// replace may take together: 16 x (text length + 1) x program size, at least 10^7. One search
+    /// takes at most (text length + 1) x program size; for_each pays more only when its searches
+    /// scan the same positions again, each scanning past the match it returns while a
+    /// higher-priority thread lives (`a*b|a` on "aaa...": every search finds "a" and runs to the end
+    /// of the text, quadratic). Leftmost-first answers need that scan, so the work is capped instead.
+    std::size_t work_budget(std::size_t text_size) const;
+
     /// Every match in ECMAScript global order: after an empty match the next search starts one
     /// character later. f(const RegexSpan* spans) gets groups 0..n-1 and returns false to stop.
+    /// Returns too_slow, having stopped, when the searches pass work_budget(text.size()) steps
+    /// (the matches seen until then are right); done otherwise.
     template <class F>
-    void for_each(std::string_view text, RegexScratch& scratch, RegexSpan* spans, std::size_t n,
-                  F&& f) const {
-        begin(text, scratch, n);  // the lookahead tables serve every search of this text
-        std::size_t at = 0;
-        while (at <= text.size() && next(text, at, scratch, spans, n)) {
-            if (!f(static_cast<const RegexSpan*>(spans))) return;
-            at = spans[0].end == spans[0].begin ? spans[0].end + 1 : spans[0].end;
-        }
-    }
+    RegexStatus for_each(std::string_view text, RegexScratch& scratch, RegexSpan* spans, std::size_t n,
+                         F&& f) const;
 
     /// Appends `text` with every match replaced by `format` ($& match, $1..$99 groups, $$ '$',
     /// $` before the match, $' after it; ECMAScript's GetSubstitution) to `out`. Stops, and returns
-    /// false, once `out` is longer than `max_out` (`$\`` and `$'` can make it quadratic in the text).
-    bool replace(std::string_view text, std::string_view format, RegexScratch& scratch, std::string& out,
-                 std::size_t max_out = static_cast<std::size_t>(-1)) const;
+    /// too_long, once `out` is longer than `max_out` (`$\`` and `$'` can make it quadratic in the
+    /// text); too_slow as for_each; `out` is then partial.
+    RegexStatus replace(std::string_view text, std::string_view format, RegexScratch& scratch,
+                        std::string& out, std::size_t max_out = static_cast<std::size_t>(-1)) const;
 
     enum class Op : std::uint8_t {
         byte,      ///< a == text[p]
@@ -219,7 +233,24 @@ private:
     };
     Level vm_;
     Looks looks_;
+    /// VM steps the searches may still take (see Regex::work_budget; unbounded but in for_each),
+    /// and whether a search stopped for want of them.
+    std::size_t steps_left_ = static_cast<std::size_t>(-1);
+    bool out_of_steps_ = false;
     std::vector<RegexSpan> spans_;
 };
+
+template <class F>
+RegexStatus Regex::for_each(std::string_view text, RegexScratch& scratch, RegexSpan* spans, std::size_t n,
+                            F&& f) const {
+    begin(text, scratch, n);  // the lookahead tables serve every search of this text
+    scratch.steps_left_ = work_budget(text.size());
+    std::size_t at = 0;
+    while (at <= text.size() && next(text, at, scratch, spans, n)) {
+        if (!f(static_cast<const RegexSpan*>(spans))) return RegexStatus::done;
+        at = spans[0].end == spans[0].begin ? spans[0].end + 1 : spans[0].end;
+    }
+    return scratch.out_of_steps_ ? RegexStatus::too_slow : RegexStatus::done;
+}
 
 }  // namespace scorestream::pmml::detail

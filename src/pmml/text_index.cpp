@@ -64,19 +64,25 @@ struct Tokenizer {
         }
         RegexSpan m;
         if (word_re) {
-            re.for_each(text, scratch, &m, 1, [&](const RegexSpan* s) {
+            const RegexStatus status = re.for_each(text, scratch, &m, 1, [&](const RegexSpan* s) {
                 if (s->end > s->begin) out.push_back({s->begin, s->end - s->begin});
                 return true;
             });
+            if (status == RegexStatus::too_slow)
+                fail("TextIndex: the x-wordRE regular expression takes too long on a text of " +
+                     std::to_string(text.size()) + " bytes");
             return;
         }
-        re.for_each(text, scratch, &m, 1, [&](const RegexSpan* s) {
+        const RegexStatus status = re.for_each(text, scratch, &m, 1, [&](const RegexSpan* s) {
             if (s->end > s->begin) {  // an empty separator match splits nothing
                 piece(at, s->begin);
                 at = s->end;
             }
             return true;
         });
+        if (status == RegexStatus::too_slow)
+            fail("TextIndex: the wordSeparatorCharacterRE regular expression takes too long on a text of " +
+                 std::to_string(text.size()) + " bytes");
         piece(at, text.size());
     }
 };
@@ -297,10 +303,16 @@ private:
             bool changed = false;
             for (const auto& row : n.rows) {
                 out.clear();
-                if (!row.re.replace(text, row.replacement, scratch, out, limit))
+                const RegexStatus status = row.re.replace(text, row.replacement, scratch, out, limit);
+                if (status == RegexStatus::too_long)
                     fail("TextIndexNormalization: the replacements grow the text past " +
                          std::to_string(limit) +
                          " bytes (a recursive row whose output contains its own match?)");
+                if (status == RegexStatus::too_slow)
+                    fail(
+                        "TextIndexNormalization: the regular expression of a row takes too long on a "
+                        "text of " +
+                        std::to_string(text.size()) + " bytes");
                 if (out != text) {
                     text.swap(out);
                     changed = true;

@@ -382,3 +382,26 @@ TEST_CASE("texts a record builds are bounded: formatNumber's width and precision
                          {{"s", mega.c_str()}});
     CHECK_THAT(p.error, Catch::StartsWith("function 'replace': the result is longer than 16777216 bytes"));
 }
+
+TEST_CASE("replace whose searches rescan the text is capped as its invalidValueTreatment says", "[pmml]") {
+    // `a*b|a` on "aaa...": every search finds one "a" after scanning to the end of the text (the
+    // higher-priority a*b is alive until then): quadratic, so replace stops at its work budget.
+    const std::string mega(1 << 20, 'a');
+    auto m = with_expression(call("replace", S + C("a*b|a") + C("x")), "string");
+    auto p = pmml_test::score(*m, {{"s", mega.c_str()}});
+    CHECK_FALSE(p.ok());
+    CHECK_THAT(p.error,
+               Catch::StartsWith("function 'replace': the regular expression takes too long on a text "
+                                 "of 1048576 bytes"));
+    p = pmml_test::score(*m, {{"s", "aaba"}});  // the next record is unaffected
+    REQUIRE(p.ok());
+    CHECK(to_string(p.outputs.at(0)) == "xx");
+    auto lenient = with_expression("<Apply function=\"replace\" invalidValueTreatment=\"asMissing\">" + S +
+                                       C("\\w+x|\\w") + C("y") + "</Apply>",
+                                   "string");
+    p = pmml_test::score(*lenient, {{"s", mega.c_str()}});
+    REQUIRE(p.ok());
+    CHECK(p.outputs.at(0).is_missing());
+    // matches is one search, linear: answered.
+    CHECK(num(call("matches", S + C("a*b|a")), {{"s", mega.c_str()}}) == 1);
+}

@@ -586,3 +586,76 @@ TEST_CASE("regex: lookaheads over a megabyte stay linear", "[pmml][regex]") {
         CHECK(out == expected);
     }
 }
+
+TEST_CASE("regex: repeated searches that rescan the text are capped; ordinary ones never are",
+          "[pmml][regex]") {
+    using scorestream::pmml::detail::RegexStatus;
+    RegexScratch scratch;
+    RegexSpan spans[3];
+    const std::size_t n = 1 << 20;
+    // Each search finds a one-byte match but scans on to the end of the text while the
+    // higher-priority branch lives, and the next search starts one byte later: n^2 / 2 steps.
+    // Leftmost-first needs that scan; the searches of one for_each stop at work_budget().
+    for (const auto& [pattern, text] :
+         {std::pair<const char*, std::string>{"a*b|a", std::string(n, 'a')},
+          {"\\w+x|\\w", std::string(n, 'w')},
+          {"(?:a|b)*c|[ab]", std::string(n / 2, 'a') + std::string(n / 2, 'b')}}) {
+        INFO(pattern);
+        Regex re = compiled(pattern);
+        std::string out;
+        CHECK(re.replace(text, "x", scratch, out) == RegexStatus::too_slow);
+        // Below the budget the same pattern gives the full answer.
+        const std::string small = text.substr(0, 1000) + "b";
+        out.clear();
+        CHECK(re.replace(small, "<$&>", scratch, out) == RegexStatus::done);
+        CHECK(out == std::regex_replace(small, std::regex(pattern), "<$&>"));
+    }
+    {
+        // for_each reports it too, after the matches it has found (all of them right).
+        Regex re = compiled("a*b|a");
+        const std::string as(n / 4, 'a');
+        std::size_t count = 0;
+        bool right = true;
+        CHECK(re.for_each(as, scratch, spans, 1, [&](const RegexSpan* s) {
+            right = right && s[0].begin == count && s[0].end == count + 1;
+            return ++count, true;
+        }) == RegexStatus::too_slow);
+        CHECK(right);
+        CHECK(count > 0);
+        CHECK(count < as.size());
+        // The budget belongs to one for_each: the next one on a short text is whole again, and a
+        // single search is never capped.
+        count = 0;
+        CHECK(re.for_each(as.substr(0, 100), scratch, spans, 1,
+                          [&](const RegexSpan*) { return ++count, true; }) == RegexStatus::done);
+        CHECK(count == 100);
+        REQUIRE(re.search(as + "b", 0, scratch, spans, 1));
+        CHECK(spans[0].end == as.size() + 1);
+        CHECK(re.contains(as, scratch));
+    }
+    {
+        // Ordinary patterns on megabyte texts: the same results as std::regex, never capped.
+        std::string words, numbers, digits;
+        for (std::size_t i = 0; words.size() < n; ++i) {
+            words += "word" + std::to_string(i % 1000) + (i % 7 == 0 ? "  \t" : " ") + "ab aab x";
+            numbers += std::to_string(i) + "-" + std::to_string(i * 7 % 1000) + (i % 3 ? " " : "--");
+            digits += std::string(1 + i % 13, static_cast<char>('a' + i % 26)) + std::to_string(i % 10) + "#";
+        }
+        struct Case {
+            const char* pattern;
+            const std::string& text;
+            const char* format;
+        };
+        for (const Case& c : {Case{"\\s+", words, "_"}, Case{"[aeiou]", words, "<$&>"},
+                              Case{"(\\d+)-(\\d+)", numbers, "$2:$1"},
+                              Case{"a*b|a", words, "[$&]"},  // short runs of a: no real rescanning
+                              Case{"\\w+x|\\w", words, "."}, Case{"\\b\\w+\\b", words, "($&)"},
+                              Case{"\\w(?=\\w*\\d#)", digits, "-"}, Case{"(?!\\d)\\w+", digits, "$&$&"}}) {
+            INFO(c.pattern);
+            Regex re = compiled(c.pattern);
+            std::string out;
+            CHECK(re.replace(c.text, c.format, scratch, out) == RegexStatus::done);
+            CHECK(out == std::regex_replace(c.text, std::regex(c.pattern), c.format));
+        }
+    }
+}
