@@ -688,6 +688,12 @@ void Compiler::read_output(CompiledModel& m, ModelContext& mc) {
             has_attr(of, "value")) {
             if (!m.classification())
                 invalid(of, "probability of a value in a model that is not a classification");
+            // A target that lists its values has no others: a probability of one it does not list
+            // (a misspelt class) would be 0 on every record.
+            if (m.find_category(attr(of, "value")) < 0 && mc.target_domain &&
+                !mc.target_domain->valid_text.empty())
+                invalid(of, "value '" + std::string(attr(of, "value")) +
+                                "' is not a category of the target '" + m.target_name + "'");
             d->category = m.intern_category(attr(of, "value"));
         }
         if ((d->feature == OutputDef::Feature::probability || d->feature == OutputDef::Feature::confidence) &&

@@ -233,6 +233,22 @@ TEST_CASE("names that point nowhere, duplicates and unknown enumerations are ref
     CHECK(pmml_test::error_text(
               document(dict, regression("<Output><OutputField name=\"o\" targetField=\"y\"/></Output>\n"))) ==
           "no error");
+    // A probability of a class the target does not list.
+    const std::string listed = dict +
+                               "<DataField name=\"t\" optype=\"categorical\" dataType=\"string\">"
+                               "<Value value=\"yes\"/><Value value=\"no\"/></DataField>\n";
+    auto probability_of = [&](const std::string& value) {
+        return document(listed,
+                        "<RegressionModel functionName=\"classification\"><MiningSchema><MiningField "
+                        "name=\"x\"/><MiningField name=\"t\" usageType=\"predicted\"/></MiningSchema>"
+                        "<Output><OutputField name=\"p\" feature=\"probability\" value=\"" +
+                            value +
+                            "\"/></Output><RegressionTable intercept=\"1\" targetCategory=\"yes\"/>"
+                            "<RegressionTable intercept=\"0\" targetCategory=\"no\"/></RegressionModel>\n");
+    };
+    CHECK_THAT(load_error<invalid_value_error>(probability_of("zzz")),
+               Catch::Contains("value 'zzz' is not a category of the target 't'"));
+    CHECK(pmml_test::error_text(probability_of("no")) == "no error");
     // A classification with two tables for one category (and none for the other).
     const std::string classes = dict +
                                 "<DataField name=\"t\" optype=\"categorical\" dataType=\"string\">"
