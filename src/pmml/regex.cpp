@@ -89,6 +89,29 @@ struct Node {
 };
 constexpr std::uint32_t unbounded = 0xffffffffu;
 
+/// The steps out of instruction `in` at `pc` that consume no byte, in priority order: none out of a
+/// consuming instruction or a match; save, reset and the assertions go on to the next one (whether
+/// an assertion holds is the caller's to ask).
+int non_consuming_steps(const Regex::Inst& in, std::uint32_t pc, std::uint32_t* to) {
+    switch (in.op) {
+        case Regex::Op::byte:
+        case Regex::Op::set:
+        case Regex::Op::any:
+        case Regex::Op::match:
+            return 0;
+        case Regex::Op::split:
+            to[0] = in.x;
+            to[1] = in.y;
+            return 2;
+        case Regex::Op::jump:
+            to[0] = in.x;
+            return 1;
+        default:
+            to[0] = pc + 1;
+            return 1;
+    }
+}
+
 }  // namespace
 
 /// Recursive-descent parser of the pattern into Nodes, then the program emitter.
@@ -132,24 +155,7 @@ public:
 
     /// The non-consuming steps out of `pc` (none out of a consuming instruction or a match).
     int steps(std::uint32_t pc, std::uint32_t* to) const {
-        const Regex::Inst& in = re_.prog_[pc];
-        switch (in.op) {
-            case Regex::Op::byte:
-            case Regex::Op::set:
-            case Regex::Op::any:
-            case Regex::Op::match:
-                return 0;
-            case Regex::Op::split:
-                to[0] = in.x;
-                to[1] = in.y;
-                return 2;
-            case Regex::Op::jump:
-                to[0] = in.x;
-                return 1;
-            default:  // save, reset and the assertions go on to the next instruction
-                to[0] = pc + 1;
-                return 1;
-        }
+        return non_consuming_steps(re_.prog_[pc], pc, to);
     }
 
     /// Prepares the backward pass over each lookahead body (see RegexVm::sweep): the body's
@@ -1098,19 +1104,8 @@ struct RegexVm {
     /// The steps out of the non-consuming `pc` at q, in priority order.
     int steps(std::uint32_t pc, std::size_t q, std::uint32_t* to) const {
         const Regex::Inst& in = re.prog_[pc];
-        switch (in.op) {
-            case Regex::Op::split:
-                to[0] = in.x;
-                to[1] = in.y;
-                return 2;
-            case Regex::Op::jump:
-                to[0] = in.x;
-                return 1;
-            default:
-                if (!passes(in, q)) return 0;
-                to[0] = pc + 1;
-                return 1;
-        }
+        if (in.op != Regex::Op::split && in.op != Regex::Op::jump && !passes(in, q)) return 0;
+        return non_consuming_steps(in, pc, to);
     }
 
     std::size_t* crow(std::uint32_t i, std::size_t q) {
