@@ -19,6 +19,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -314,7 +315,16 @@ struct Layout {
 /// The strings a string input is compared with anywhere in the document (its listed values
 /// first), numbered; scoring looks an input up once and compares numbers afterwards.
 struct Symbols {
-    std::vector<std::unique_ptr<std::string>> texts;  ///< stable addresses
+    /// The texts end to end (no per-text object: a field of a few hundred short values costs their
+    /// bytes and four bytes each); the lookup tables point into it, so finish() builds them once
+    /// interning is done, and an intern() after finish() builds them again.
+    std::string chars;
+    std::vector<std::uint32_t> text_ends;  ///< per text: where it ends in chars
+    std::size_t size() const noexcept { return text_ends.size(); }
+    std::string_view text(std::size_t i) const noexcept {
+        const std::uint32_t begin = i ? text_ends[i - 1] : 0;
+        return {chars.data() + begin, text_ends[i] - begin};
+    }
     /// Open-addressing hash table, built by finish() when no perfect table is found (released
     /// otherwise): the hash and the text's bytes and length next to the index, so a lookup reads
     /// one entry and compares the bytes inline.
@@ -339,17 +349,22 @@ struct Symbols {
 
     /// Bytes held: the interned texts and both lookup tables.
     std::size_t memory_bytes() const noexcept {
-        std::size_t n = sizeof(*this) + texts.capacity() * sizeof(texts[0]) +
-                        table.capacity() * sizeof(Entry) + homes.capacity() * sizeof(Home);
-        for (const auto& t : texts) n += sizeof(*t) + (t->capacity() > 15 ? t->capacity() + 1 : 0);
-        return n;
+        return sizeof(*this) + (chars.capacity() > 15 ? chars.capacity() + 1 : 0) +
+               text_ends.capacity() * sizeof(std::uint32_t) + table.capacity() * sizeof(Entry) +
+               homes.capacity() * sizeof(Home);
     }
 
+    /// The index of t, added at the end when absent (at load; throws std::length_error past 4 GiB
+    /// of texts).
     int intern(std::string_view t) {
-        for (std::size_t i = 0; i < texts.size(); ++i)
-            if (*texts[i] == t) return static_cast<int>(i);
-        texts.push_back(std::make_unique<std::string>(t));
-        return static_cast<int>(texts.size()) - 1;
+        for (std::size_t i = 0; i < size(); ++i)
+            if (text(i) == t) return static_cast<int>(i);
+        if (t.size() > UINT32_MAX - chars.size()) throw std::length_error("interned strings over 4 GiB");
+        const bool built = perfect || !table.empty();
+        chars.append(t);
+        text_ends.push_back(static_cast<std::uint32_t>(chars.size()));
+        if (built) finish();  // the tables pointed into the old buffer
+        return static_cast<int>(size()) - 1;
     }
     /// Eight bytes per step, the tail read as overlapping words (category values are short):
     /// multiply-xorshift mixing of 64-bit words.
@@ -469,6 +484,8 @@ struct Symbols {
     }
     /// Builds the lookup: the perfect table when find_seed() finds one, else the probed table.
     void finish() {
+        chars.shrink_to_fit();
+        text_ends.shrink_to_fit();
         build_probed();
         find_seed();
         if (perfect) {
@@ -479,14 +496,15 @@ struct Symbols {
     /// The probed table alone (index_of uses it while `perfect` is false).
     void build_probed() {
         std::size_t size = 8;
-        while (size < 2 * texts.size()) size *= 2;
+        while (size < 2 * this->size()) size *= 2;
         table.assign(size, Entry{0, nullptr, 0, -1});
         mask = size - 1;
-        for (std::size_t i = 0; i < texts.size(); ++i) {
-            std::uint64_t h = hash(*texts[i]);
+        for (std::size_t i = 0; i < this->size(); ++i) {
+            const std::string_view t = text(i);
+            std::uint64_t h = hash(t);
             std::uint64_t at = h & mask;
             while (table[at].index >= 0) at = (at + 1) & mask;
-            table[at] = Entry{h, texts[i]->data(), texts[i]->size(), static_cast<std::int32_t>(i)};
+            table[at] = Entry{h, t.data(), t.size(), static_cast<std::int32_t>(i)};
         }
     }
     /// Searches multiply-shift seeds (a fixed sequence, so the result is the same every load) for
@@ -526,16 +544,17 @@ struct Symbols {
         perfect = false;
         homes = std::vector<Home>();
         std::vector<std::uint64_t> keys;
-        for (const auto& t : texts) {
-            if (t->size() >= slow) return;  // Home::size holds the length below bit 31
-            keys.push_back(key(ends(t->data(), t->size()), t->size()));
+        for (std::size_t i = 0; i < size(); ++i) {
+            const std::string_view t = text(i);
+            if (t.size() >= slow) return;  // Home::size holds the length below bit 31
+            keys.push_back(key(ends(t.data(), t.size()), t.size()));
         }
         std::uint64_t s = 0;
         unsigned b = 0;
         if (!separate(keys, s, b)) return;
         homes.assign(std::size_t{1} << b, Home{1, 0, 0, slow, -1});
         for (std::size_t i = 0; i < keys.size(); ++i) {
-            const std::string& t = *texts[i];
+            const std::string_view t = text(i);
             Ends e = ends(t.data(), t.size());
             homes[static_cast<std::size_t>((keys[i] * s) >> (64 - b))] =
                 Home{e.first, e.last, t.size() > 16 ? reinterpret_cast<std::uintptr_t>(t.data()) : 0,

@@ -366,7 +366,7 @@ public:
                 auto slot = static_cast<std::size_t>(g.slot);
                 // Every index an input loader writes is below the number of interned strings.
                 if (slot >= prog.symbols.size() || !prog.symbols[slot] ||
-                    prog.symbols[slot]->texts.size() != g.size)
+                    prog.symbols[slot]->size() != g.size)
                     return Compact{};
                 c.groups.push_back({slot, static_cast<std::ptrdiff_t>(c.coefs.size()) + 2});
                 c.coefs.push_back(-0.0);  // -2: missing
@@ -412,7 +412,7 @@ public:
             if (groups.empty() || groups.back().slot != term.slot) {
                 for (const auto& g : groups)
                     if (g.slot == term.slot) return;  // not contiguous
-                auto n = static_cast<std::uint32_t>(prog.symbols[slot]->texts.size());
+                auto n = static_cast<std::uint32_t>(prog.symbols[slot]->size());
                 groups.push_back({term.slot, n, static_cast<std::uint32_t>(coefs.size())});
                 coefs.resize(coefs.size() + n + 1, -0.0);  // the last entry: every other index
                 has_term.resize(coefs.size(), false);

@@ -634,7 +634,7 @@ void TreeModelImpl::seal(const Program& prog) {
         id_table.reset();
     auto symbol_count = [&](int slot) -> std::size_t {
         auto i = static_cast<std::size_t>(slot);
-        return i < prog.symbols.size() && prog.symbols[i] ? prog.symbols[i]->texts.size() : 0;
+        return i < prog.symbols.size() && prog.symbols[i] ? prog.symbols[i]->size() : 0;
     };
     std::vector<std::uint8_t> strict(nodes.size(), 0);
     std::vector<std::uint64_t> left_out(nodes.size(), 0);  // per strict pair: indexes neither set lists

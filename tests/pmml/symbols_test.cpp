@@ -330,3 +330,21 @@ TEST_CASE("symbols: lookups read only the text's own bytes, at a page's start an
     munmap(mem, 3 * page);
 }
 #endif
+
+TEST_CASE("symbols: a text interned after the tables are built is found, and so are the others",
+          "[pmml][symbols]") {
+    // The tables point into the texts' buffer, which an intern() may move: they are built again.
+    std::vector<std::string> texts = {"Private", "a text of more than sixteen bytes", "x"};
+    Symbols s;
+    for (const auto& t : texts) s.intern(t);
+    s.finish();
+    check_all(s, texts);
+    for (int i = 0; i < 40; ++i) {
+        texts.push_back("late value number " + std::to_string(i));
+        CHECK(s.intern(texts.back()) == static_cast<int>(texts.size()) - 1);
+    }
+    CHECK(s.intern("Private") == 0);  // present already: the same index, nothing added
+    CHECK(s.size() == texts.size());
+    check_all(s, texts);
+    for (std::size_t i = 0; i < texts.size(); ++i) CHECK(s.text(i) == texts[i]);
+}
