@@ -8,6 +8,7 @@
 // nodes are dropped once the flat form is built.
 
 #include "compiler.hpp"
+#include "packed_arrays.hpp"
 #include "predicate.hpp"
 
 #include <algorithm>
@@ -49,27 +50,46 @@ public:
     /// direct/numeric: the test is "comparison or the input is missing" (true for a missing input).
     static constexpr std::uint8_t true_if_missing = 0x08;
     FlatTree flat;  ///< no nodes unless every split is binary (and the root is <True/>)
+    /// The per-node arrays, written when the tree is sealed (Build holds them while it compiles) and
+    /// packed into one allocation: a tree that needs none of them (most trees of a forest) holds a
+    /// null pointer where a vector apiece cost 24 bytes each.
+    enum Array : std::size_t {
+        a_nodes,          ///< the general nodes; none once the flat form replaces them
+        a_scores,         ///< regression scores
+        a_inner_payload,  ///< see inner_payload()
+        a_missing_child,  ///< see missing_child()
+        a_uncovered,      ///< see uncovered()
+        a_default_child,  ///< per node (defaultChild strategy only)
+        a_dist,           ///< per node: row in probs/counts/confidences, or -1
+        a_probs,          ///< rows of `stride` probabilities
+        a_counts,         ///< rows of `stride` record counts (aggregateNodes)
+        a_confidences,    ///< rows of `stride`; empty when none is given
+        a_record_count    ///< per node (weightedConfidence only)
+    };
+    PackedArrays<Node, double, std::int32_t, std::int8_t, std::uint64_t, std::int32_t, std::int32_t, double,
+                 double, double, double>
+        arrays;
+    ArrayView<Node> nodes() const noexcept { return arrays.get<a_nodes>(); }
+    ArrayView<double> scores() const noexcept { return arrays.get<a_scores>(); }
     /// Flat trees only: per node, the payload of internal nodes, kept only when a strategy can stop
     /// at an internal node (lastPrediction, defaultChild, returnLastPrediction); leaves hold
     /// theirs.
-    std::vector<std::int32_t> inner_payload;
+    ArrayView<std::int32_t> inner_payload() const noexcept { return arrays.get<a_inner_payload>(); }
     /// Flat trees only: per node, the child a missing input goes to: 0 or 1 when that child tests
     /// "... or the input is missing", 2 for a third child testing isMissing; else_child when the
     /// second child is <True/>; -1: none. Empty when no split has one.
-    std::vector<std::int8_t> missing_child;
+    ArrayView<std::int8_t> missing_child() const noexcept { return arrays.get<a_missing_child>(); }
     /// missing_child: the second child is <True/>, so it is true for every record the first child
     /// cannot decide (a missing input, or an invalid one taken as is), not only for missing inputs.
     static constexpr std::int8_t else_child = 3;
     /// Flat trees only: per node, the category indexes a strict pair of sets sends to neither child
     /// (listed values neither set names); empty when every strict pair names every value. Records
     /// with such a value never reach the walk (Symbols::divert): select_flat stops at that node.
-    std::vector<std::uint64_t> uncovered;
+    ArrayView<std::uint64_t> uncovered() const noexcept { return arrays.get<a_uncovered>(); }
     static_assert(sizeof(Node) == 24, "Node is meant to stay 24 bytes");
 
     /// Only the predicates that are not numeric comparisons (none in most trees).
     std::unique_ptr<Predicates> preds;
-    std::vector<Node> nodes;
-    std::vector<double> scores;  ///< regression scores
     /// Node ids, read only by entityId outputs: seal() drops them when the document has none (and
     /// finish() when every id is empty; id_of gives "" then).
     struct Ids {
@@ -77,23 +97,6 @@ public:
         std::vector<std::uint32_t> end;  ///< per node: end of its id in chars
     };
     std::unique_ptr<Ids> id_table;
-    /// Score distributions and what the missing-value strategies need: allocated only for trees
-    /// that have some (many ensembles' trees have none, and every byte of a tree counts there).
-    struct Extra {
-        std::vector<std::int32_t> default_child;  ///< per node (defaultChild strategy only)
-        std::vector<std::int32_t> dist;           ///< per node: row in probs_/counts_, or -1
-        std::vector<double> probs_;               ///< rows of `stride` probabilities
-        std::vector<double> counts_;              ///< rows of `stride` record counts (aggregateNodes)
-        std::vector<double> confidences_;         ///< rows of `stride`; empty when none is given
-        std::vector<double> record_count;         ///< per node (weightedConfidence only)
-        bool empty() const noexcept {
-            return default_child.empty() && dist.empty() && probs_.empty() && counts_.empty() &&
-                   confidences_.empty() && record_count.empty();
-        }
-    };
-    std::unique_ptr<Extra> extra;
-    static const Extra no_extra;
-    const Extra& x() const noexcept { return extra ? *extra : no_extra; }
     double penalty = 1.0;
     std::size_t stride = 0;
     int work = -1;
@@ -115,7 +118,20 @@ public:
         /// Per node, the slot its predicate tests with isMissing (-1: another test). A binary split
         /// may have a third child testing that its input is missing (R's gbm writes these).
         std::vector<std::int32_t> missing_test;
+        // The arrays (see Array) until seal() packs them.
+        std::vector<Node> nodes;
+        std::vector<double> scores;
+        std::vector<std::int32_t> default_child, dist;
+        std::vector<double> probs, counts, confidences, record_count;
     };
+    /// Packs the arrays (seal()'s last step): the flat form's and Build's.
+    void pack(const std::vector<std::int32_t>& inner_payload, const std::vector<std::int8_t>& missing_child,
+              const std::vector<std::uint64_t>& uncovered) {
+        Build& bd = *build;
+        arrays.assign(bd.nodes, bd.scores, inner_payload, missing_child, uncovered, bd.default_child, bd.dist,
+                      bd.probs, bd.counts, bd.confidences, bd.record_count);
+        flat.scores = scores().data();
+    }
     std::unique_ptr<Build> build;
 
     void compile_node(ModelContext& mc, pugi::xml_node xn, int index, int depth);
@@ -128,18 +144,9 @@ public:
     }
 
     std::size_t memory_bytes() const override {
-        std::size_t n = own_bytes(*this) + nodes.capacity() * sizeof(Node) +
-                        scores.capacity() * sizeof(double) + flat.nodes.capacity() * sizeof(FlatNode) +
-                        inner_payload.capacity() * 4 + missing_child.capacity() + uncovered.capacity() * 8;
+        std::size_t n = own_bytes(*this) + flat.nodes.capacity() * sizeof(FlatNode) + arrays.memory_bytes();
         if (id_table) n += sizeof(Ids) + heap_bytes(id_table->chars) + id_table->end.capacity() * 4;
         if (preds) n += sizeof(Predicates) + preds->memory_bytes();
-        if (extra) {
-            const Extra& e = *extra;
-            n += sizeof(Extra) + (e.default_child.capacity() + e.dist.capacity()) * 4 +
-                 (e.probs_.capacity() + e.counts_.capacity() + e.confidences_.capacity() +
-                  e.record_count.capacity()) *
-                     sizeof(double);
-        }
         return n;
     }
 
@@ -156,7 +163,7 @@ public:
             if (classification())
                 category = payload;
             else
-                value = scores[static_cast<std::size_t>(payload)];
+                value = scores()[static_cast<std::size_t>(payload)];
             return 1;
         }
         int penalties = 0;
@@ -169,7 +176,7 @@ public:
         if (classification())
             category = payload;
         else
-            value = scores[static_cast<std::size_t>(payload)];
+            value = scores()[static_cast<std::size_t>(payload)];
         return 1;
     }
 
@@ -183,7 +190,7 @@ protected:
 
 public:
     std::size_t direct_nodes() const override {
-        return flat.nodes.empty() ? nodes.size() : flat.nodes.size();
+        return flat.nodes.empty() ? nodes().size() : flat.nodes.size();
     }
     int direct_node(Ctx& ctx) const override {
         int penalties = 0;
@@ -233,9 +240,10 @@ private:
     }
     /// Class or score index of node k (-1: none).
     int payload_of(int k) const {
-        if (flat.nodes.empty()) return nodes[static_cast<std::size_t>(k)].payload;
+        if (flat.nodes.empty()) return nodes()[static_cast<std::size_t>(k)].payload;
         if (flat.nodes[static_cast<std::size_t>(k)].slot_flags & FlatNode::leaf) return flat.payload(k);
-        return inner_payload.empty() ? -1 : inner_payload[static_cast<std::size_t>(k)];
+        const auto inner = inner_payload();
+        return inner.empty() ? -1 : inner[static_cast<std::size_t>(k)];
     }
     /// Where internal flat node k sends this record: its first or second child, or neither because
     /// the input is missing (unknown), or because it is a string no set of a strict split lists.
@@ -248,7 +256,8 @@ private:
             if (c == -2) return unknown_way;
             if (f.slot_flags & FlatNode::strict) {
                 if (c == -1) return no_child;
-                if (!uncovered.empty() && c < 63 && ((uncovered[static_cast<std::size_t>(k)] >> c) & 1u))
+                const auto left_out = uncovered();
+                if (!left_out.empty() && c < 63 && ((left_out[static_cast<std::size_t>(k)] >> c) & 1u))
                     return no_child;
             }
         } else if (!(xs[slot] == xs[slot])) {
@@ -260,8 +269,9 @@ private:
     /// (see missing_child) when the input is missing, or the second child when it is <True/>, else
     /// -1.
     int missing_goes(Ctx& ctx, int k) const {
-        if (missing_child.empty()) return -1;
-        int to = missing_child[static_cast<std::size_t>(k)];
+        const auto takes = missing_child();
+        if (takes.empty()) return -1;
+        int to = takes[static_cast<std::size_t>(k)];
         if (to == else_child) return 1;
         if (to < 0 || !ctx.get(flat.nodes[static_cast<std::size_t>(k)].slot_flags >> 4).is_missing())
             return -1;
@@ -272,12 +282,13 @@ private:
     bool split_shape(const Node& n) const {
         if (n.n_children == 2) return true;
         if (n.n_children != 3) return false;
-        int slot = nodes[static_cast<std::size_t>(n.first_child)].arg;
+        int slot = build->nodes[static_cast<std::size_t>(n.first_child)].arg;
         return slot >= 0 && build->missing_test[static_cast<std::size_t>(n.first_child) + 2] == slot;
     }
     /// n has exactly two children and the second is <True/>: a catch-all "else" for the first.
     bool true_else(const Node& n) const {
-        return n.n_children == 2 && nodes[static_cast<std::size_t>(n.first_child) + 1].kind == Node::always;
+        return n.n_children == 2 &&
+               build->nodes[static_cast<std::size_t>(n.first_child) + 1].kind == Node::always;
     }
     int select(Ctx& ctx, int& penalties, bool& aggregate) const;
     int select_flat(Ctx& ctx, int& penalties, bool& aggregate) const;
@@ -294,8 +305,6 @@ private:
         return std::string_view(id_table->chars).substr(begin, id_table->end[i] - begin);
     }
 };
-
-const TreeModelImpl::Extra TreeModelImpl::no_extra{};
 
 std::uint8_t mask_of(Predicates::Op op) {
     switch (op) {
@@ -468,8 +477,8 @@ void TreeModelImpl::compile_node(ModelContext& mc, pugi::xml_node xn, int index,
         } else {
             double v;
             if (!parse_double(s, v)) c.invalid(xn, "score '" + std::string(s) + "' is not a number");
-            n.payload = static_cast<std::int32_t>(scores.size());
-            scores.push_back(float_math ? static_cast<double>(static_cast<float>(v)) : v);
+            n.payload = static_cast<std::int32_t>(bd.scores.size());
+            bd.scores.push_back(float_math ? static_cast<double>(static_cast<float>(v)) : v);
         }
     }
     if (!dists.empty() && classification()) {
@@ -494,16 +503,16 @@ void TreeModelImpl::compile_node(ModelContext& mc, pugi::xml_node xn, int index,
         bd.raw.push_back(std::move(rd));
     }
     if (kids.size() > 65535) c.invalid(xn, "more than 65535 child nodes");
-    if (nodes.size() + kids.size() > c.limits.max_elements) c.invalid(xn, "tree too large");
-    auto first = static_cast<std::int32_t>(nodes.size());
+    if (bd.nodes.size() + kids.size() > c.limits.max_elements) c.invalid(xn, "tree too large");
+    auto first = static_cast<std::int32_t>(bd.nodes.size());
     n.first_child = first;
     n.n_children = static_cast<std::uint16_t>(kids.size());
-    nodes[static_cast<std::size_t>(index)] = n;
-    nodes.resize(nodes.size() + kids.size());
-    bd.ids.resize(nodes.size());
-    bd.default_ids.resize(nodes.size());
-    bd.counts_tmp.resize(nodes.size(), nan_v);
-    bd.missing_test.resize(nodes.size(), -1);
+    bd.nodes[static_cast<std::size_t>(index)] = n;
+    bd.nodes.resize(bd.nodes.size() + kids.size());
+    bd.ids.resize(bd.nodes.size());
+    bd.default_ids.resize(bd.nodes.size());
+    bd.counts_tmp.resize(bd.nodes.size(), nan_v);
+    bd.missing_test.resize(bd.nodes.size(), -1);
     for (std::size_t i = 0; i < kids.size(); ++i)
         compile_node(mc, kids[i], first + static_cast<int>(i), depth + 1);
 }
@@ -511,13 +520,13 @@ void TreeModelImpl::compile_node(ModelContext& mc, pugi::xml_node xn, int index,
 void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
     std::size_t nc = categories.size();
     stride = nc;
-    std::size_t total_nodes = nodes.size();
     Build& bd = *build;
-    extra = std::make_unique<Extra>();
-    auto& dist = extra->dist;
-    auto& probs_ = extra->probs_;
-    auto& counts_ = extra->counts_;
-    auto& confidences_ = extra->confidences_;
+    auto& nodes = bd.nodes;
+    std::size_t total_nodes = nodes.size();
+    auto& dist = bd.dist;
+    auto& probs_ = bd.probs;
+    auto& counts_ = bd.counts;
+    auto& confidences_ = bd.confidences;
     auto& has_conf_ = bd.has_conf;
     auto& ids = bd.ids;
     auto& default_ids = bd.default_ids;
@@ -584,7 +593,7 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
         id_table->end[i] = static_cast<std::uint32_t>(id_table->chars.size());
     }
     if (missing == Missing::default_child) {
-        auto& default_child = extra->default_child;
+        auto& default_child = bd.default_child;
         default_child.assign(total_nodes, -1);
         for (std::size_t i = 0; i < total_nodes; ++i) {
             if (default_ids[i].empty()) continue;
@@ -596,12 +605,7 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
                                     "' is not one of its children");
         }
     }
-    if (missing == Missing::weighted_confidence) extra->record_count = bd.counts_tmp;
-    if (extra->empty()) {
-        extra.reset();
-    } else {  // the rows grew one distribution at a time
-        for (auto* v : {&probs_, &counts_, &confidences_}) v->shrink_to_fit();
-    }
+    if (missing == Missing::weighted_confidence) bd.record_count = bd.counts_tmp;
     // Ids that are all empty need no table (id_of gives "" then).
     if (id_table->chars.empty()) {
         id_table.reset();
@@ -620,13 +624,14 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
         bool otherwise = true_else(n) && !(a.mask & true_if_missing);
         if (a.kind == Node::direct && (complementary || otherwise)) n.mask |= binary_split;
     }
-    nodes.shrink_to_fit();
 }
 
 /// Runs once the whole document is compiled, when every string input's interned strings are known:
 /// marks category splits that send every value to exactly one child and builds the flat form.
 void TreeModelImpl::seal(const Program& prog) {
     if (!build) return;  // sealed already
+    auto& nodes = build->nodes;
+    std::vector<std::int8_t> missing_child;
     // Node ids reach a record's result only for entityId outputs (of this tree or of a segmentation
     // passing its segment's id on): without one in the document nobody reads them.
     if (std::none_of(prog.outputs.begin(), prog.outputs.end(),
@@ -745,17 +750,15 @@ void TreeModelImpl::seal(const Program& prog) {
                 break;
         }
     }
-    build.reset();
-    scores.shrink_to_fit();  // pushed one by one while compiling (a forest holds one per tree)
     if (!ok) {
         flat = FlatTree{};
-        missing_child = {};
+        pack({}, {}, {});
+        build.reset();
         return;
     }
     flat.nodes = std::move(out);
-    flat.scores = scores.data();
     // Indexes a strict pair leaves out divert records from the walk (as unlisted strings do).
-    uncovered.clear();
+    std::vector<std::uint64_t> uncovered;
     if (std::any_of(left_out.begin(), left_out.end(), [](std::uint64_t b) { return b != 0; })) {
         uncovered = std::move(left_out);
         for (std::size_t i = 0; i < nodes.size(); ++i) {
@@ -769,12 +772,14 @@ void TreeModelImpl::seal(const Program& prog) {
             return (f.slot_flags & (FlatNode::category | FlatNode::leaf)) == FlatNode::category;
         });
     // The general nodes are no longer read: select_flat applies the strategies on the flat form.
+    std::vector<std::int32_t> inner_payload;
     if (missing == Missing::last_prediction || missing == Missing::default_child || no_true_child_last) {
         inner_payload.resize(nodes.size());
         for (std::size_t i = 0; i < nodes.size(); ++i) inner_payload[i] = nodes[i].payload;
     }
     nodes.clear();
-    nodes.shrink_to_fit();
+    pack(inner_payload, missing_child, uncovered);
+    build.reset();
     preds.reset();  // only isMissing tests of third children can be left: missing_child stands for them
 }
 
@@ -785,6 +790,7 @@ int TreeModelImpl::select(Ctx& ctx, int& penalties, bool& aggregate) const {
         if (flat.applies(*ctx.s)) return flat.walk(ctx.s->xs.data(), ctx.s->cats.data());
         return select_flat(ctx, penalties, aggregate);
     }
+    const auto nodes = this->nodes();
     if (nodes.empty()) return -1;
     if (test(ctx, nodes[0]) != Truth::yes) return -1;
     int cur = 0;
@@ -859,7 +865,7 @@ int TreeModelImpl::select_flat(Ctx& ctx, int& penalties, bool& aggregate) const 
 bool TreeModelImpl::unknown_at(int cur, int& next, int& penalties, bool& aggregate, int& answer) const {
     switch (missing) {
         case Missing::default_child: {
-            int d = x().default_child[static_cast<std::size_t>(cur)];
+            int d = arrays.get<a_default_child>()[static_cast<std::size_t>(cur)];
             if (d < 0) break;
             next = d;
             ++penalties;
@@ -882,12 +888,13 @@ bool TreeModelImpl::unknown_at(int cur, int& next, int& penalties, bool& aggrega
 
 /// Adds leaf k's record counts (aggregateNodes) or probabilities (weightedConfidence), weighted.
 void TreeModelImpl::add_leaf(int k, double weight, double* acc) const {
-    const Extra& e = x();
-    int row = e.dist.empty() ? -1 : e.dist[static_cast<std::size_t>(k)];
+    const auto dist = arrays.get<a_dist>();
+    int row = dist.empty() ? -1 : dist[static_cast<std::size_t>(k)];
     if (row < 0) return;
     std::size_t nc = stride;
-    const double* src = (missing == Missing::aggregate_nodes ? e.counts_.data() : e.probs_.data()) +
-                        static_cast<std::size_t>(row) * nc;
+    const double* src =
+        (missing == Missing::aggregate_nodes ? arrays.get<a_counts>() : arrays.get<a_probs>()).data() +
+        static_cast<std::size_t>(row) * nc;
     for (std::size_t i = 0; i < nc; ++i) acc[i] += weight * src[i];
 }
 
@@ -895,7 +902,7 @@ void TreeModelImpl::add_leaf(int k, double weight, double* acc) const {
 /// under weightedConfidence its own recordCount's share, otherwise all of it.
 double TreeModelImpl::child_weight(double weight, double parent, int kid) const {
     if (missing != Missing::weighted_confidence) return weight;
-    double cnt = x().record_count[static_cast<std::size_t>(kid)];
+    double cnt = arrays.get<a_record_count>()[static_cast<std::size_t>(kid)];
     if (!(parent > 0) || std::isnan(cnt)) fail("weightedConfidence needs recordCount on every node");
     return weight * (cnt / parent);
 }
@@ -919,7 +926,7 @@ void TreeModelImpl::collect_flat(Ctx& ctx, int k, double weight, double* acc) co
         collect_flat(ctx, k + f.next + to, weight, acc);
         return;
     }
-    const auto& record_count = x().record_count;
+    const auto record_count = arrays.get<a_record_count>();
     double parent = record_count.empty() ? nan_v : record_count[static_cast<std::size_t>(k)];
     for (int kid = k + f.next; kid <= k + f.next + 1; ++kid) {
         double w = child_weight(weight, parent, kid);
@@ -934,6 +941,7 @@ void TreeModelImpl::collect(Ctx& ctx, int k, double weight, double* acc) const {
         collect_flat(ctx, k, weight, acc);
         return;
     }
+    const auto nodes = this->nodes();
     const Node& n = nodes[static_cast<std::size_t>(k)];
     if (n.n_children == 0) {
         add_leaf(k, weight, acc);
@@ -950,7 +958,7 @@ void TreeModelImpl::collect(Ctx& ctx, int k, double weight, double* acc) const {
         if (t == Truth::unknown) any = true;
     }
     if (!any) return;
-    const auto& record_count = x().record_count;
+    const auto record_count = arrays.get<a_record_count>();
     double parent = record_count.empty() ? nan_v : record_count[static_cast<std::size_t>(k)];
     for (int i = 0; i < n.n_children; ++i) {
         int kid = n.first_child + i;
@@ -989,20 +997,20 @@ void TreeModelImpl::fill_leaf(int k, int penalties, ModelResult& r) const {
     r.entity_id = id_of(k);
     if (payload < 0) return;
     if (!classification()) {
-        r.value = Value::number(scores[static_cast<std::size_t>(payload)]);
+        r.value = Value::number(scores()[static_cast<std::size_t>(payload)]);
         return;
     }
     r.category = payload;
     r.value = category_value(payload);
-    const Extra& e = x();
-    int row = e.dist.empty() ? -1 : e.dist[static_cast<std::size_t>(k)];
+    const auto dist = arrays.get<a_dist>();
+    int row = dist.empty() ? -1 : dist[static_cast<std::size_t>(k)];
     if (row < 0) return;
     std::size_t nc = stride;
-    const double* p = e.probs_.data() + static_cast<std::size_t>(row) * nc;
+    const double* p = arrays.get<a_probs>().data() + static_cast<std::size_t>(row) * nc;
     std::copy(p, p + nc, r.probs.begin());
     r.has_probs = true;
-    const double* cf =
-        e.confidences_.empty() ? p : e.confidences_.data() + static_cast<std::size_t>(row) * nc;
+    const auto confidences = arrays.get<a_confidences>();
+    const double* cf = confidences.empty() ? p : confidences.data() + static_cast<std::size_t>(row) * nc;
     if (penalties) {
         double factor = std::pow(penalty, penalties);
         for (std::size_t i = 0; i < nc; ++i) r.confidences[i] = cf[i] * factor;
@@ -1047,8 +1055,8 @@ std::unique_ptr<CompiledModel> compile_tree_model(ModelContext& mc) {
     m->penalty = c.number(n, "missingValuePenalty", 1.0);
     auto root = Compiler::child(n, "Node");
     if (!root) c.parse_fail(n, "TreeModel without a Node");
-    m->nodes.resize(1);
     m->build = std::make_unique<TreeModelImpl::Build>();
+    m->build->nodes.resize(1);
     m->build->ids.resize(1);
     m->build->default_ids.resize(1);
     m->build->counts_tmp.resize(1, nan_v);
