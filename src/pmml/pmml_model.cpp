@@ -67,14 +67,18 @@ struct PmmlModel::Impl {
     /// same for a walk that selects no node (none_row); the values are the prediction and then every
     /// output, as the general path computes them for a record whose walk ends there (equal rows are
     /// stored once).
-    std::vector<std::int32_t> node_row;
-    std::int32_t none_row = -1;
-    std::vector<Value> node_values;
-    std::set<std::string> node_texts;       ///< the texts of node_values (stable addresses)
-    const FlatTree* direct_tree = nullptr;  ///< the tree's flat form, walked inline when it applies
-    /// A small direct_tree's splits tested all at once (QuickTree) in place of the walk; empty for
-    /// larger trees.
-    QuickTree direct_quick;
+    /// Held apart (allocated for that plan only): a document of any other plan holds one pointer.
+    struct TreePlan {
+        std::vector<std::int32_t> node_row;
+        std::int32_t none_row = -1;
+        std::vector<Value> node_values;
+        std::set<std::string> node_texts;       ///< the texts of node_values (stable addresses)
+        const FlatTree* direct_tree = nullptr;  ///< the tree's flat form, walked inline when it applies
+        /// A small direct_tree's splits tested all at once (QuickTree) in place of the walk; empty
+        /// for larger trees.
+        QuickTree direct_quick;
+    };
+    std::unique_ptr<TreePlan> tree;
     /// classes: per output, the category whose probability it is, or predicted_class (the predicted
     /// value) or predicted_probability (the probability of the predicted category).
     static constexpr int predicted_class = -1, predicted_probability = -2;
@@ -199,14 +203,15 @@ void PmmlModel::score(const FeatureRow& row, Prediction& out) const {
         m.prog.load_inputs(ctx);
         using Direct = Impl::Direct;
         if (m.direct == Direct::tree) {
-            const FlatTree* tree = m.direct_tree;
-            int k = !tree || !tree->applies(s) ? m.top->direct_node(ctx)
-                    : !m.direct_quick.empty()  ? m.direct_quick.leaf(s.xs.data(), s.cats.data())
-                                               : tree->walk(s.xs.data(), s.cats.data());
+            const Impl::TreePlan& plan = *m.tree;
+            const FlatTree* tree = plan.direct_tree;
+            int k = !tree || !tree->applies(s)   ? m.top->direct_node(ctx)
+                    : !plan.direct_quick.empty() ? plan.direct_quick.leaf(s.xs.data(), s.cats.data())
+                                                 : tree->walk(s.xs.data(), s.cats.data());
             if (k != CompiledModel::general_path) {
-                std::int32_t at = k >= 0 ? m.node_row[static_cast<std::size_t>(k)] : m.none_row;
+                std::int32_t at = k >= 0 ? plan.node_row[static_cast<std::size_t>(k)] : plan.none_row;
                 if (at >= 0) {
-                    const Value* v = m.node_values.data() + at;
+                    const Value* v = plan.node_values.data() + at;
                     out.value = v[0];
                     // Up to four outputs (the usual tree: a prediction and its probabilities) by
                     // plain copies: std::copy calls memmove, which costs more than the copies.
@@ -376,7 +381,8 @@ void plan_direct(PmmlModel::Impl& m) {
         p.outputs.assign(n, Value::missing());
         std::map<std::string, std::int32_t> rows;
         std::string key;
-        m.node_row.assign(nodes, -1);
+        auto plan = std::make_unique<Impl::TreePlan>();
+        plan->node_row.assign(nodes, -1);
         for (int k = CompiledModel::no_node; k < static_cast<int>(nodes); ++k) {
             ++s.epoch;
             ModelResult& r = s.results[static_cast<std::size_t>(top->result)];
@@ -390,15 +396,18 @@ void plan_direct(PmmlModel::Impl& m) {
             key.clear();
             append_key(key, r.value);
             for (const Value& v : p.outputs) append_key(key, v);
-            auto [it, added] = rows.emplace(key, static_cast<std::int32_t>(m.node_values.size()));
+            auto [it, added] = rows.emplace(key, static_cast<std::int32_t>(plan->node_values.size()));
             if (added) {
-                m.node_values.push_back(owned(r.value, m.node_texts));
-                for (const Value& v : p.outputs) m.node_values.push_back(owned(v, m.node_texts));
+                plan->node_values.push_back(owned(r.value, plan->node_texts));
+                for (const Value& v : p.outputs) plan->node_values.push_back(owned(v, plan->node_texts));
             }
-            (k >= 0 ? m.node_row[static_cast<std::size_t>(k)] : m.none_row) = it->second;
+            (k >= 0 ? plan->node_row[static_cast<std::size_t>(k)] : plan->none_row) = it->second;
         }
-        m.direct_tree = top->flat_tree();
-        if (m.direct_tree) m.direct_quick = QuickTree::of(*m.direct_tree);
+        plan->direct_tree = top->flat_tree();
+        if (plan->direct_tree) plan->direct_quick = QuickTree::of(*plan->direct_tree);
+        plan->node_row.shrink_to_fit();
+        plan->node_values.shrink_to_fit();
+        m.tree = std::move(plan);
         m.direct = Impl::Direct::tree;
         return;
     }
@@ -460,8 +469,8 @@ void trim(PmmlModel::Impl& impl) {
     fit(prog.layout.slots, prog.layout.result_sizes, prog.domains, prog.treatments, prog.exprs, prog.outputs,
         prog.symbols, prog.input_slots, prog.plan, prog.number_inputs, prog.string_inputs, prog.direct);
     for (auto& def : prog.layout.slots) def.name.shrink_to_fit();
-    fit(impl.models, impl.input_slots, impl.output_slots, impl.output_plan, impl.node_row, impl.node_values,
-        impl.class_outputs, impl.class_values);
+    fit(impl.models, impl.input_slots, impl.output_slots, impl.output_plan, impl.class_outputs,
+        impl.class_values);
     fit(impl.schema.inputs, impl.schema.outputs);
 }
 
@@ -498,10 +507,12 @@ std::size_t compiled_bytes(const PmmlModel::Impl& impl) {
          vector_bytes(prog.string_inputs) + vector_bytes(prog.direct);
     // What score() reads: slots of inputs and outputs, the output plan, the direct plan's rows.
     n += vector_bytes(impl.input_slots) + vector_bytes(impl.output_slots) + vector_bytes(impl.output_plan);
-    n += impl.direct_quick.memory_bytes();
-    n += vector_bytes(impl.node_row) + vector_bytes(impl.node_values) + vector_bytes(impl.class_values) +
-         vector_bytes(impl.class_outputs);
-    for (const auto& t : impl.node_texts) n += sizeof(t) + 32 /* tree node */ + text_bytes(t);
+    if (const PmmlModel::Impl::TreePlan* t = impl.tree.get()) {
+        n += sizeof(*t) + t->direct_quick.memory_bytes() + vector_bytes(t->node_row) +
+             vector_bytes(t->node_values);
+        for (const auto& text : t->node_texts) n += sizeof(text) + 32 /* tree node */ + text_bytes(text);
+    }
+    n += vector_bytes(impl.class_values) + vector_bytes(impl.class_outputs);
     // Names: the schema, the identity and what describe() reads besides the compiled form.
     n += texts_bytes(impl.schema.inputs) + text_bytes(impl.schema.target) + texts_bytes(impl.schema.outputs);
     const ModelIdentity& id = impl.identity;
@@ -554,10 +565,11 @@ Description describe_document(const PmmlModel::Impl& impl) {
              : impl.direct == PmmlModel::Impl::Direct::classes ? "direct (class probabilities)"
                                                                : "general";
     if (std::string walk = top.walk_summary(); !walk.empty()) d.plan += "; " + walk;
-    if (!impl.direct_quick.empty())
-        d.plan += ", its " +
-                  std::to_string(impl.direct_quick.numeric.size() + impl.direct_quick.category.size()) +
-                  " splits tested at once";
+    if (impl.tree && !impl.tree->direct_quick.empty())
+        d.plan +=
+            ", its " +
+            std::to_string(impl.tree->direct_quick.numeric.size() + impl.tree->direct_quick.category.size()) +
+            " splits tested at once";
     d.text_bytes = a.text_bytes;
     d.compiled_bytes = a.compiled_bytes;
     return d;
