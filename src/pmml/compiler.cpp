@@ -189,15 +189,18 @@ void Compiler::read_data_dictionary(pugi::xml_node dd) {
         d->type = data_type(f, DataType::unknown);
         if (d->type == DataType::unknown) parse_fail(f, "DataField without dataType");
         d->optype = op_type(f, d->type == DataType::string ? OpType::categorical : OpType::continuous);
+        std::vector<std::string> valid_text, display;
+        std::vector<double> valid_num;
+        std::vector<FieldDomain::Interval> intervals;
         for (auto v : children(f, "Value")) {
             std::string val(required(v, "value"));
             auto prop = attr(v, "property");
             double x = nan_v;
             bool num = is_numeric(d->type) && parse_double(val, x);
             if (prop.empty() || prop == "valid") {
-                if (num) d->valid_num.push_back(x);
-                d->valid_text.push_back(val);
-                d->display.emplace_back(attr(v, "displayValue"));
+                if (num) valid_num.push_back(x);
+                valid_text.push_back(val);
+                display.emplace_back(attr(v, "displayValue"));
             } else if (prop == "invalid") {
                 if (num) d->own_markers().invalid_num.push_back(x);
                 d->own_markers().invalid_text.push_back(val);
@@ -208,8 +211,6 @@ void Compiler::read_data_dictionary(pugi::xml_node dd) {
                 invalid(v, "unknown Value property '" + std::string(prop) + "'");
             }
         }
-        if (std::all_of(d->display.begin(), d->display.end(), [](const auto& t) { return t.empty(); }))
-            std::vector<std::string>().swap(d->display);  // no displayValue: nothing to hold
         for (auto iv : children(f, "Interval")) {
             FieldDomain::Interval i;
             i.lo = number(iv, "leftMargin", -HUGE_VAL);
@@ -219,10 +220,10 @@ void Compiler::read_data_dictionary(pugi::xml_node dd) {
                 invalid(iv, "unknown closure '" + std::string(cl) + "'");
             i.lo_closed = cl == "closedOpen" || cl == "closedClosed";
             i.hi_closed = cl == "openClosed" || cl == "closedClosed";
-            d->intervals.push_back(i);
+            intervals.push_back(i);
         }
-        d->shrink();
-        d->build_index();
+        d->set_lists(valid_text, std::move(valid_num), display, std::move(intervals));
+        d->shrink_markers();
         if (domains.count(d->name)) invalid(f, "DataField '" + d->name + "' is defined twice");
         domains[d->name] = d.get();
         prog.domains.push_back(std::move(d));
@@ -460,9 +461,10 @@ void Compiler::init_model(CompiledModel& m, ModelContext& mc) {
     }
     if (m.classification() && mc.target_domain) {
         const auto* d = mc.target_domain;
-        for (std::size_t i = 0; i < d->valid_text.size(); ++i) {
-            int c = m.intern_category(d->valid_text[i]);
-            if (!d->display.empty()) m.categories[static_cast<std::size_t>(c)].display = d->display[i];
+        for (std::size_t i = 0; i < d->valid_text().size(); ++i) {
+            int c = m.intern_category(d->valid_text()[i]);
+            if (!d->display().empty())
+                m.categories[static_cast<std::size_t>(c)].display = std::string(d->display()[i]);
         }
     }
     read_targets(m, mc);
@@ -560,7 +562,7 @@ void Compiler::read_mining_schema(CompiledModel& m, ModelContext& mc, bool top_l
                         (type == DataType::double_ || type == DataType::float_ || type == DataType::integer ||
                          type == DataType::string) &&
                         (!d || (!d->markers && (type == DataType::string ? d->optype != OpType::continuous
-                                                                         : d->valid_text.empty())));
+                                                                         : d->valid_text().empty())));
             def.source = next_input++;
             input_names.push_back(name);
             input_domains.push_back(d);
@@ -691,7 +693,7 @@ void Compiler::read_output(CompiledModel& m, ModelContext& mc) {
             // A target that lists its values has no others: a probability of one it does not list
             // (a misspelt class) would be 0 on every record.
             if (m.find_category(attr(of, "value")) < 0 && mc.target_domain &&
-                !mc.target_domain->valid_text.empty())
+                !mc.target_domain->valid_text().empty())
                 invalid(of, "value '" + std::string(attr(of, "value")) +
                                 "' is not a category of the target '" + m.target_name + "'");
             d->category = m.intern_category(attr(of, "value"));

@@ -138,7 +138,7 @@ public:
         if (!prog.symbols[i]) {
             prog.symbols[i] = std::make_unique<Symbols>();
             if (d.treat && d.treat->domain)
-                for (const auto& v : d.treat->domain->valid_text) prog.symbols[i]->intern(v);
+                for (std::string_view v : d.treat->domain->valid_text()) prog.symbols[i]->intern(v);
         }
         return prog.symbols[i].get();
     }

@@ -112,7 +112,10 @@ std::size_t format_double(double x, char* buf, std::size_t size) noexcept {
     return static_cast<std::size_t>(r.ptr - buf);
 }
 
+const FieldDomain::Lists FieldDomain::no_lists{};
+
 bool FieldDomain::is_valid(const Value& v) const noexcept {
+    const Lists& ls = l();
     if (v.is_missing()) return true;
     if (v.is_number()) {
         double x = v.as_number();
@@ -120,12 +123,12 @@ bool FieldDomain::is_valid(const Value& v) const noexcept {
             for (double b : markers->invalid_num)
                 if (b == x) return false;
         bool listed = false;
-        for (double a : valid_num)
+        for (double a : ls.valid_num)
             if (a == x) listed = true;
-        if (optype != OpType::continuous && !valid_num.empty()) return listed;
-        if (!intervals.empty()) {
+        if (optype != OpType::continuous && !ls.valid_num.empty()) return listed;
+        if (!ls.intervals.empty()) {
             if (listed) return true;
-            for (const auto& iv : intervals) {
+            for (const auto& iv : ls.intervals) {
                 bool lo_ok = iv.lo_closed ? x >= iv.lo : x > iv.lo;
                 bool hi_ok = iv.hi_closed ? x <= iv.hi : x < iv.hi;
                 if (lo_ok && hi_ok) return true;
@@ -138,12 +141,7 @@ bool FieldDomain::is_valid(const Value& v) const noexcept {
     if (markers)
         for (const auto& b : markers->invalid_text)
             if (b == t) return false;
-    if (!valid_text.empty() && optype != OpType::continuous) {
-        if (!sorted.empty()) return index_of(t) >= 0;
-        for (const auto& a : valid_text)
-            if (a == t) return true;
-        return false;
-    }
+    if (!ls.valid_text.empty() && optype != OpType::continuous) return index_of(t) >= 0;
     return true;
 }
 
@@ -335,13 +333,13 @@ void Program::build_plan() {
         p.slot = static_cast<std::uint32_t>(slot);
         p.source = static_cast<std::uint32_t>(def.source);
         const FieldDomain* dom = def.treat ? def.treat->domain : nullptr;
-        if (def.plain && def.type != DataType::string && (!dom || dom->intervals.size() <= 1)) {
+        if (def.plain && def.type != DataType::string && (!dom || dom->intervals().size() <= 1)) {
             p.kind = def.type == DataType::integer ? InputPlan::integer : InputPlan::number;
-            if (dom && dom->intervals.size() == 1) {
+            if (dom && dom->intervals().size() == 1) {
                 // x > lo is x >= the next double above lo (and x < hi is x <= the one below hi) for
                 // every number; an open infinite bound on the far side admits nothing: NaN, so that
                 // every value takes the general path.
-                const auto& iv = dom->intervals[0];
+                const auto& iv = dom->intervals()[0];
                 p.lo = iv.lo;
                 p.hi = iv.hi;
                 if (!iv.lo_closed) p.lo = iv.lo == HUGE_VAL ? nan_v : std::nextafter(iv.lo, HUGE_VAL);
@@ -350,7 +348,7 @@ void Program::build_plan() {
         } else if (def.plain && def.type == DataType::string && i < symbols.size() && symbols[i]) {
             p.kind = InputPlan::string;
             p.symbols = symbols[i].get();
-            p.listed = dom ? static_cast<std::uint32_t>(dom->valid_text.size()) : 0;
+            p.listed = dom ? static_cast<std::uint32_t>(dom->valid_text().size()) : 0;
         }
         plan.push_back(p);
     }

@@ -157,6 +157,69 @@ public:
 };
 using ExprPtr = std::unique_ptr<Expr>;
 
+/// A list of texts fixed once written, in one allocation: the count, an end offset per text, then
+/// the texts end to end. Eight bytes when empty, and four plus its bytes a text (a std::string costs
+/// 32 each, and its bytes too beyond 15).
+class TextList {
+public:
+    TextList() = default;
+    /// Throws std::length_error past 4 GiB of texts (at load).
+    explicit TextList(const std::vector<std::string>& texts) {
+        if (texts.empty()) return;
+        std::size_t chars = 0;
+        for (const auto& t : texts) chars += t.size();
+        if (chars > UINT32_MAX || texts.size() > UINT32_MAX / 8)
+            throw std::length_error("text list over 4 GiB");
+        block_ = std::make_unique<std::uint32_t[]>(words(texts.size(), chars));
+        block_[0] = static_cast<std::uint32_t>(texts.size());
+        char* out = reinterpret_cast<char*>(block_.get() + 1 + texts.size());
+        std::uint32_t end = 0;
+        for (std::size_t i = 0; i < texts.size(); ++i) {
+            std::memcpy(out + end, texts[i].data(), texts[i].size());
+            end += static_cast<std::uint32_t>(texts[i].size());
+            block_[1 + i] = end;
+        }
+    }
+    std::size_t size() const noexcept { return block_ ? block_[0] : 0; }
+    bool empty() const noexcept { return !block_; }
+    std::string_view operator[](std::size_t i) const noexcept {
+        const std::uint32_t* ends = block_.get() + 1;
+        const std::uint32_t begin = i ? ends[i - 1] : 0;
+        return {reinterpret_cast<const char*>(ends + block_[0]) + begin, ends[i] - begin};
+    }
+    /// The texts one by one, as string_views.
+    class Iterator {
+    public:
+        Iterator(const TextList* list, std::size_t i) noexcept : list_(list), i_(i) {}
+        std::string_view operator*() const noexcept { return (*list_)[i_]; }
+        Iterator& operator++() noexcept {
+            ++i_;
+            return *this;
+        }
+        bool operator!=(const Iterator& o) const noexcept { return i_ != o.i_; }
+
+    private:
+        const TextList* list_;
+        std::size_t i_;
+    };
+    Iterator begin() const noexcept { return {this, 0}; }
+    Iterator end() const noexcept { return {this, size()}; }
+    std::vector<std::string> to_vector() const {
+        std::vector<std::string> out;
+        for (std::string_view t : *this) out.emplace_back(t);
+        return out;
+    }
+    /// Bytes of the allocation.
+    std::size_t heap_bytes() const noexcept {
+        return block_ ? words(block_[0], block_[block_[0]]) * sizeof(std::uint32_t) : 0;
+    }
+
+private:
+    /// The allocation's words for n texts of `chars` bytes in all.
+    static std::size_t words(std::size_t n, std::size_t chars) noexcept { return 1 + n + (chars + 3) / 4; }
+    std::unique_ptr<std::uint32_t[]> block_;
+};
+
 /// Validity information from a DataField.
 struct FieldDomain {
     std::string name;
@@ -166,32 +229,47 @@ struct FieldDomain {
         double lo, hi;
         bool lo_closed, hi_closed;
     };
-    std::vector<std::string> valid_text;  ///< Value property="valid" (strings as written)
-    std::vector<double> valid_num;        ///< same, parsed when the type is numeric
-    /// displayValue per valid value ("" when none); empty when no valid value has one.
-    std::vector<std::string> display;
-    std::vector<std::uint32_t> sorted;  ///< positions in valid_text, in the order of their texts
+    /// The listed valid values and the intervals, held apart: most numeric fields have neither.
+    struct Lists {
+        TextList valid_text;                ///< Value property="valid" (strings as written)
+        std::vector<double> valid_num;      ///< same, parsed when the type is numeric
+        TextList display;                   ///< displayValue per valid value; empty when none has one
+        std::vector<std::uint32_t> sorted;  ///< positions in valid_text, in the order of their texts
+        std::vector<Interval> intervals;
+    };
+    std::unique_ptr<const Lists> lists;  ///< nullptr when the field lists no valid value and no interval
+    /// Sets the lists (the DataField's Values and Intervals, read once): none when all are empty.
+    void set_lists(const std::vector<std::string>& valid_text, std::vector<double> valid_num,
+                   const std::vector<std::string>& display, std::vector<Interval> intervals) {
+        lists.reset();
+        if (valid_text.empty() && intervals.empty()) return;
+        auto l = std::make_unique<Lists>();
+        l->valid_text = TextList(valid_text);
+        l->valid_num = std::move(valid_num);
+        l->valid_num.shrink_to_fit();
+        // No displayValue at all: nothing to hold.
+        if (std::any_of(display.begin(), display.end(), [](const auto& t) { return !t.empty(); }))
+            l->display = TextList(display);
+        l->sorted.resize(valid_text.size());
+        for (std::size_t i = 0; i < l->sorted.size(); ++i) l->sorted[i] = static_cast<std::uint32_t>(i);
+        std::sort(l->sorted.begin(), l->sorted.end(),
+                  [&](std::uint32_t a, std::uint32_t b) { return valid_text[a] < valid_text[b]; });
+        l->intervals = std::move(intervals);
+        l->intervals.shrink_to_fit();
+        lists = std::move(l);
+    }
+    static const Lists no_lists;
+    const Lists& l() const noexcept { return lists ? *lists : no_lists; }
+    const TextList& valid_text() const noexcept { return l().valid_text; }
+    const std::vector<double>& valid_num() const noexcept { return l().valid_num; }
+    const TextList& display() const noexcept { return l().display; }
+    const std::vector<Interval>& intervals() const noexcept { return l().intervals; }
     /// Position of `text` in valid_text (binary search), or -1.
     int index_of(std::string_view text) const noexcept {
-        auto it = std::lower_bound(sorted.begin(), sorted.end(), text,
-                                   [&](std::uint32_t k, std::string_view t) { return valid_text[k] < t; });
-        return it != sorted.end() && valid_text[*it] == text ? static_cast<int>(*it) : -1;
-    }
-    /// Releases what the lists' growth left unused (they are read-only once the DataField is read).
-    void shrink() {
-        for (auto* v : {&valid_text, &display}) v->shrink_to_fit();
-        valid_num.shrink_to_fit();
-        intervals.shrink_to_fit();
-        if (markers) {
-            for (auto* v : {&markers->invalid_text, &markers->missing_text}) v->shrink_to_fit();
-            for (auto* v : {&markers->invalid_num, &markers->missing_num}) v->shrink_to_fit();
-        }
-    }
-    void build_index() {
-        sorted.resize(valid_text.size());
-        for (std::size_t i = 0; i < sorted.size(); ++i) sorted[i] = static_cast<std::uint32_t>(i);
-        std::sort(sorted.begin(), sorted.end(),
-                  [&](std::uint32_t a, std::uint32_t b) { return valid_text[a] < valid_text[b]; });
+        const Lists& x = l();
+        auto it = std::lower_bound(x.sorted.begin(), x.sorted.end(), text,
+                                   [&](std::uint32_t k, std::string_view t) { return x.valid_text[k] < t; });
+        return it != x.sorted.end() && x.valid_text[*it] == text ? static_cast<int>(*it) : -1;
     }
     /// Value property="invalid" and property="missing" (few fields list any: held apart).
     struct Markers {
@@ -205,10 +283,15 @@ struct FieldDomain {
         if (!markers) markers = std::make_unique<Markers>();
         return *markers;
     }
-    std::vector<Interval> intervals;
+    /// Releases what the markers' growth left unused (read-only once the DataField is read).
+    void shrink_markers() {
+        if (!markers) return;
+        for (auto* v : {&markers->invalid_text, &markers->missing_text}) v->shrink_to_fit();
+        for (auto* v : {&markers->invalid_num, &markers->missing_num}) v->shrink_to_fit();
+    }
 
     bool constrained() const noexcept {
-        return !valid_text.empty() || (markers && !markers->invalid_text.empty()) || !intervals.empty();
+        return !valid_text().empty() || (markers && !markers->invalid_text.empty()) || !intervals().empty();
     }
     /// Bytes held: the object, its texts and its tables.
     std::size_t memory_bytes() const noexcept {
@@ -218,9 +301,12 @@ struct FieldDomain {
             for (const auto& t : v) n += text(t);
             return n;
         };
-        std::size_t n = sizeof(*this) + text(name) + texts(valid_text) + texts(display) +
-                        valid_num.capacity() * sizeof(double) + sorted.capacity() * sizeof(sorted[0]) +
-                        intervals.capacity() * sizeof(Interval);
+        std::size_t n = sizeof(*this) + text(name);
+        if (lists)
+            n += sizeof(Lists) + lists->valid_text.heap_bytes() + lists->display.heap_bytes() +
+                 lists->valid_num.capacity() * sizeof(double) +
+                 lists->sorted.capacity() * sizeof(std::uint32_t) +
+                 lists->intervals.capacity() * sizeof(Interval);
         if (markers)
             n += sizeof(Markers) + texts(markers->invalid_text) + texts(markers->missing_text) +
                  (markers->invalid_num.capacity() + markers->missing_num.capacity()) * sizeof(double);
@@ -228,13 +314,12 @@ struct FieldDomain {
     }
     /// For numbers of a domain with intervals only: inside one of them (or no intervals).
     bool in_intervals(double x) const noexcept {
-        if (intervals.empty()) return true;
-        for (const auto& iv : intervals) {
+        for (const auto& iv : intervals()) {
             bool lo_ok = iv.lo_closed ? x >= iv.lo : x > iv.lo;
             bool hi_ok = iv.hi_closed ? x <= iv.hi : x < iv.hi;
             if (lo_ok && hi_ok) return true;
         }
-        return false;
+        return intervals().empty();
     }
     /// True when v (already converted to `type`) is a valid value.
     bool is_valid(const Value& v) const noexcept;

@@ -276,9 +276,9 @@ std::unique_ptr<CompiledModel> compile_clustering_model(ModelContext& mc) {
             auto mat = comps ? Compiler::child(comps, "Matrix") : pugi::xml_node{};
             if (!mat) c.parse_fail(cf, "compareFunction=\"table\" needs a Comparisons Matrix");
             const FieldDomain* d = c.domain(name);
-            if (!d || d->valid_text.empty())
+            if (!d || d->valid_text().empty())
                 c.invalid(cf, "compareFunction=\"table\" needs a field with listed values");
-            f.table_values = d->valid_text;
+            f.table_values = d->valid_text().to_vector();
             f.table = read_matrix(c, mat, f.table_values.size());
             f.text = true;
         }

@@ -545,7 +545,7 @@ Description describe_document(const PmmlModel::Impl& impl) {
         const auto& def = slots[static_cast<std::size_t>(impl.input_slots[i])];
         f.data_type = to_string(def.type);
         f.optype = to_string(def.optype);
-        if (const FieldDomain* dom = a.input_domains[i]) f.values = dom->valid_text;
+        if (const FieldDomain* dom = a.input_domains[i]) f.values = dom->valid_text().to_vector();
         d.inputs.push_back(std::move(f));
     }
     d.target = top.target_name;

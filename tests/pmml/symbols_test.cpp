@@ -348,3 +348,35 @@ TEST_CASE("symbols: a text interned after the tables are built is found, and so 
     check_all(s, texts);
     for (std::size_t i = 0; i < texts.size(); ++i) CHECK(s.text(i) == texts[i]);
 }
+
+TEST_CASE("text lists: each text reads back as written, empty ones and long ones too", "[pmml][symbols]") {
+    using scorestream::pmml::detail::TextList;
+    const TextList none;
+    CHECK(none.empty());
+    CHECK(none.size() == 0);
+    CHECK(none.heap_bytes() == 0);
+    CHECK(none.to_vector().empty());
+    CHECK(TextList(std::vector<std::string>{}).empty());
+    const std::vector<std::string> texts = {"",
+                                            "a",
+                                            "",
+                                            std::string(300, 'z'),
+                                            "Married-spouse-absent",
+                                            std::string("nul\0inside", 10),
+                                            "\xc3\xa9t\xc3\xa9"};
+    const TextList list(texts);
+    REQUIRE(list.size() == texts.size());
+    CHECK_FALSE(list.empty());
+    for (std::size_t i = 0; i < texts.size(); ++i) CHECK(list[i] == texts[i]);
+    CHECK(list.to_vector() == texts);
+    std::size_t n = 0;
+    for (std::string_view t : list) CHECK(t == texts[n++]);
+    CHECK(n == texts.size());
+    std::size_t chars = 0;
+    for (const auto& t : texts) chars += t.size();
+    // The count, an end per text and the bytes, in 4-byte words.
+    CHECK(list.heap_bytes() == 4 * (1 + texts.size() + (chars + 3) / 4));
+    const TextList blanks(std::vector<std::string>(3));  // texts, all empty: still three of them
+    CHECK(blanks.size() == 3);
+    CHECK(blanks[2].empty());
+}
