@@ -25,7 +25,11 @@ struct PmmlModel::Impl {
     /// What describe() reports that scoring does not keep, read at load. The Description itself is
     /// built by the first describe() call: a process that only scores holds none of it.
     struct About {
-        std::string pmml_version, producer, model_kind, model_name, group_field;
+        /// The PMML version, the producer, the model element, modelName and the group field (of
+        /// a transactional model), in one TextList (describe() alone reads them).
+        enum Text : std::size_t { pmml_version, producer, model_kind, model_name, group_field };
+        TextList texts;
+        std::string text(Text t) const { return std::string(texts[t]); }
         std::vector<const FieldDomain*> input_domains;  ///< per input: its DataField's (nullptr: none)
         std::size_t text_bytes = 0, compiled_bytes = 0;
     } about;
@@ -519,8 +523,7 @@ std::size_t compiled_bytes(const PmmlModel::Impl& impl) {
     n += text_bytes(id.name) + text_bytes(id.version) + text_bytes(id.description) + text_bytes(id.type) +
          text_bytes(id.data_type);
     const PmmlModel::Impl::About& a = impl.about;
-    n += text_bytes(a.pmml_version) + text_bytes(a.producer) + text_bytes(a.model_kind) +
-         text_bytes(a.model_name) + text_bytes(a.group_field) + vector_bytes(a.input_domains);
+    n += a.texts.heap_bytes() + vector_bytes(a.input_domains);
     return n;
 }
 
@@ -530,12 +533,13 @@ Description describe_document(const PmmlModel::Impl& impl) {
     const auto& slots = impl.prog.layout.slots;
     const PmmlModel::Impl::About& a = impl.about;
     Description d;
-    d.pmml_version = a.pmml_version;
-    d.producer = a.producer;
-    d.model_kind = a.model_kind;
-    d.model_name = a.model_name;
+    using About = PmmlModel::Impl::About;
+    d.pmml_version = a.text(About::pmml_version);
+    d.producer = a.text(About::producer);
+    d.model_kind = a.text(About::model_kind);
+    d.model_name = a.text(About::model_name);
     d.function = to_string(top.function);
-    d.group_field = a.group_field;
+    d.group_field = a.text(About::group_field);
     d.details = top.summary();
     if (top.float_math)  // x-mathContext="float": said in the structure line, results differ from double
         d.details += std::string(d.details.empty() ? "" : "; ") + "float32 arithmetic (x-mathContext)";
@@ -626,11 +630,7 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
     plan_direct(*impl);
 
     PmmlModel::Impl::About& a = impl->about;
-    a.pmml_version = c.pmml_version;
-    a.producer = c.producer;
-    a.model_kind = c.top_kind;
-    a.model_name = c.top_name;
-    a.group_field = c.group_field;
+    a.texts = TextList({c.pmml_version, c.producer, c.top_kind, c.top_name, c.group_field});
     a.input_domains = c.input_domains;
     if (c.verification) {
         std::ostringstream os;
