@@ -593,17 +593,33 @@ struct Symbols {
         }
     }
     /// Searches multiply-shift seeds (a fixed sequence, so the result is the same every load) for
-    /// one that sends every key to its own home, in tables of 2 to 8 entries per key (at least 2
-    /// entries); up to 4,096 entries. On success sets `seed` and `bits` (the table has 2^bits
-    /// entries, key k's home is (k * seed) >> (64 - bits)); false when none is found.
+    /// one that sends every key to its own home, in the smallest table it finds one for: from one
+    /// entry per key up to 8 (at least 2 entries, at most 4,096). On success sets `seed` and `bits`
+    /// (the table has 2^bits entries, key k's home is (k * seed) >> (64 - bits)); false when none
+    /// is found. Tables of two entries a key or more get 256 seeds each. A smaller one (an entry is
+    /// 32 bytes: a field of 14 values takes 16 rather than 32) gets up to tight_attempts seeds, and
+    /// only when they are likely to hold one: a random seed separates n keys in m entries with
+    /// probability p = (1 - 1/m)(1 - 2/m)...(1 - (n-1)/m), and the search skips the size when p
+    /// times tight_attempts is below 3. A seed that fails mostly fails within the first few keys,
+    /// and about 1/p seeds are tried before one separates them.
+    static constexpr int tight_attempts = 1 << 15;
     static bool separate(const std::vector<std::uint64_t>& keys, std::uint64_t& seed, unsigned& bits) {
-        unsigned least = 1;
-        while ((std::size_t{1} << least) < 2 * keys.size()) ++least;
+        unsigned least = 1, roomy = 1;
+        while ((std::size_t{1} << least) < keys.size()) ++least;
+        while ((std::size_t{1} << roomy) < 2 * keys.size()) ++roomy;
         std::uint64_t state = 0x2545F4914F6CDD1Dull;
         std::vector<std::uint8_t> used;
-        for (unsigned b = least; b <= least + 2 && b <= 12; ++b) {
+        for (unsigned b = least; b <= roomy + 2 && b <= 12; ++b) {
             std::size_t size = std::size_t{1} << b;
-            for (int attempt = 0; attempt < 256; ++attempt) {
+            int attempts = 256;
+            if (b < roomy) {
+                double p = 1.0;
+                for (std::size_t i = 1; i < keys.size(); ++i)
+                    p *= 1.0 - static_cast<double>(i) / static_cast<double>(size);
+                if (p * tight_attempts < 3.0) continue;
+                attempts = tight_attempts;
+            }
+            for (int attempt = 0; attempt < attempts; ++attempt) {
                 state = state * 6364136223846793005ull + 1442695040888963407ull;
                 std::uint64_t s = (state ^ (state >> 31)) | 1;
                 used.assign(size, 0);

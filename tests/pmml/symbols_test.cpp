@@ -380,3 +380,22 @@ TEST_CASE("text lists: each text reads back as written, empty ones and long ones
     CHECK(blanks.size() == 3);
     CHECK(blanks[2].empty());
 }
+
+TEST_CASE("symbols: the perfect table is the smallest one a seed is likely found for", "[pmml][symbols]") {
+    // n values in m entries: one entry a value where a seed is likely (p * 2^15 >= 3), else two.
+    const std::vector<std::string> values = {
+        "Consultant", "Private", "PSFederal", "PSLocal", "PSState",  "SelfEmp", "Volunteer", "Unemployed",
+        "Retired",    "Student", "Military",  "Farming", "Clerical", "Sales",   "Service",   "Transport"};
+    const std::pair<std::size_t, std::size_t> cases[] = {{1, 2}, {2, 2},   {3, 4},   {5, 8},  {7, 8},
+                                                         {8, 8}, {13, 16}, {14, 16}, {16, 32}};
+    for (const auto& [n, entries] : cases) {
+        INFO(n << " values");
+        const std::vector<std::string> texts(values.begin(), values.begin() + static_cast<long>(n));
+        Symbols s;
+        for (const auto& t : texts) s.intern(t);
+        s.finish();
+        REQUIRE(s.perfect);
+        CHECK(s.homes.size() == entries);
+        check_all(s, texts);
+    }
+}
