@@ -269,9 +269,8 @@ void Compiler::compile_derived(Scope::Entry& e, Scope& home, const std::string& 
     def.optype = op_type(node, OpType::unknown);
     def.expr = x.get();
     def.buffer = prog.layout.add_buffer();
-    def.name = name;
     prog.exprs.push_back(std::move(x));
-    e.slot = prog.layout.add_slot(std::move(def));
+    e.slot = prog.layout.add_slot(std::move(def), name);
     e.busy = false;
 }
 
@@ -300,12 +299,11 @@ FieldRefTarget Compiler::resolve(Scope& scope, std::string_view name, pugi::xml_
             def.source = next_input++;
             def.treat = t.get();
             def.buffer = prog.layout.add_buffer();
-            def.name = key;
             prog.treatments.push_back(std::move(t));
             input_names.push_back(key);
             input_domains.push_back(d);
             Scope::Entry e;
-            e.slot = prog.layout.add_slot(std::move(def));
+            e.slot = prog.layout.add_slot(std::move(def), key);
             global.names[key] = e;
             return {e.slot, -1, d->type};
         }
@@ -554,7 +552,6 @@ void Compiler::read_mining_schema(CompiledModel& m, ModelContext& mc, bool top_l
         def.type = type;
         def.optype = op_type(mf, d ? d->optype : OpType::unknown);
         def.buffer = prog.layout.add_buffer();
-        def.name = name;
         def.treat = t.get();
         if (top_level) {
             def.kind = SlotDef::Kind::input;
@@ -567,7 +564,7 @@ void Compiler::read_mining_schema(CompiledModel& m, ModelContext& mc, bool top_l
             input_names.push_back(name);
             input_domains.push_back(d);
             Scope::Entry e;
-            e.slot = prog.layout.add_slot(std::move(def));
+            e.slot = prog.layout.add_slot(std::move(def), name);
             if (global.names.count(name)) invalid(mf, "MiningField '" + name + "' is listed twice");
             global.names[name] = e;
         } else {
@@ -583,7 +580,7 @@ void Compiler::read_mining_schema(CompiledModel& m, ModelContext& mc, bool top_l
             def.kind = SlotDef::Kind::treated;
             def.source = source;
             Scope::Entry e;
-            e.slot = prog.layout.add_slot(std::move(def));
+            e.slot = prog.layout.add_slot(std::move(def), name);
             mc.scope.names[name] = e;
         }
         prog.treatments.push_back(std::move(t));
@@ -709,10 +706,9 @@ void Compiler::read_output(CompiledModel& m, ModelContext& mc) {
         def.optype = op_type(of, OpType::unknown);
         def.output = d.get();
         def.buffer = prog.layout.add_buffer();
-        def.name = name;
         d->type = def.type;
         d->buffer = def.buffer;
-        int slot = prog.layout.add_slot(std::move(def));
+        int slot = prog.layout.add_slot(std::move(def), name);
         prog.outputs.push_back(std::move(d));
         Scope::Entry e;
         e.slot = slot;

@@ -219,7 +219,8 @@ void Program::compute_treated(Ctx& ctx, const SlotDef& def, Value& v, int slot) 
         InvalidTreatment how = t ? t->invalid : InvalidTreatment::as_is;
         switch (how) {
             case InvalidTreatment::return_invalid:
-                fail_field("invalid value '" + scorestream::to_string(v) + "' for field '" + def.name + "'");
+                fail_field("invalid value '" + scorestream::to_string(v) + "' for field '" +
+                           std::string(layout.name(slot)) + "'");
             case InvalidTreatment::as_is:
                 break;
             case InvalidTreatment::as_missing:
@@ -242,7 +243,8 @@ void Program::compute_treated(Ctx& ctx, const SlotDef& def, Value& v, int slot) 
         }
     }
     if (v.is_missing() && t) {
-        if (t->missing_is_invalid) fail_field("missing value for field '" + def.name + "'");
+        if (t->missing_is_invalid)
+            fail_field("missing value for field '" + std::string(layout.name(slot)) + "'");
         if (t->replacement) v = t->replacement->value;
     }
     ctx.s->invalid[static_cast<std::size_t>(slot)] = invalid ? 1 : 0;
@@ -274,8 +276,9 @@ void Program::compute(Ctx& ctx, int slot) const {
             ctx.s->stamps[i] = ctx.s->epoch;
             ctx.s->values[i] = Value::missing();
             if (++ctx.derived_depth > Ctx::max_derived_depth)
-                fail_field("derived field '" + def.name + "' needs derived fields more than " +
-                           std::to_string(Ctx::max_derived_depth) + " deep");
+                fail_field("derived field '" + std::string(layout.name(slot)) +
+                           "' needs derived fields more than " + std::to_string(Ctx::max_derived_depth) +
+                           " deep");
             v = def.expr->eval(ctx);
             --ctx.derived_depth;  // (a failure ends the record, and its Ctx with it)
             if (!convert(ctx, v, def.type, def.buffer)) v = Value::missing();
@@ -292,9 +295,9 @@ void Program::compute(Ctx& ctx, int slot) const {
                 // A value the output's dataType cannot hold (12.5 as an integer, "abc" as a double)
                 // fails the record rather than leaving the cell empty without a word.
                 if (!convert(ctx, v, def.type, def.buffer))
-                    fail_field("output field '" + def.name + "': '" + scorestream::to_string(before) +
-                               "' is not a" + (def.type == DataType::integer ? "n " : " ") +
-                               to_string(def.type));
+                    fail_field("output field '" + std::string(layout.name(slot)) + "': '" +
+                               scorestream::to_string(before) + "' is not a" +
+                               (def.type == DataType::integer ? "n " : " ") + to_string(def.type));
             }
             ctx.s->invalid[i] = 0;
             break;

@@ -374,7 +374,6 @@ struct SlotDef {
     const OutputDef* output = nullptr;
     int buffer = -1;     ///< string storage for derived/converted values
     bool plain = false;  ///< input: a number needs no conversion, check or treatment
-    std::string name;
 };
 
 /// Allocation counters a compiler hands out (slots, buffers, results, numeric work).
@@ -385,8 +384,22 @@ struct Layout {
     int work = 0;
     std::vector<std::pair<int, int>> result_sizes;  ///< (result index, category count)
 
-    int add_slot(SlotDef def) {
-        slots.push_back(std::move(def));
+    /// The slots' names (messages and describe()): a vector while the document compiles, then one
+    /// TextList (seal_names(), at the end of loading).
+    std::vector<std::string> building_names;
+    TextList names;
+    std::string_view name(int slot) const noexcept {
+        const auto i = static_cast<std::size_t>(slot);
+        return i < building_names.size() ? std::string_view(building_names[i]) : names[i];
+    }
+    void seal_names() {
+        names = TextList(building_names);
+        building_names = std::vector<std::string>();
+    }
+
+    int add_slot(SlotDef def, std::string name) {
+        slots.push_back(def);
+        building_names.push_back(std::move(name));
         return static_cast<int>(slots.size()) - 1;
     }
     int add_buffer() { return buffers++; }

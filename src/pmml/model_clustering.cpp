@@ -174,9 +174,7 @@ protected:
     }
 
 private:
-    std::string name_of_slot(Ctx& ctx, int slot) const {
-        return ctx.prog->layout.slots[static_cast<std::size_t>(slot)].name;
-    }
+    std::string name_of_slot(Ctx& ctx, int slot) const { return std::string(ctx.prog->layout.name(slot)); }
 };
 
 /// The rows of a Matrix element (Array rows or MatCell cells; kind any, symmetric or diagonal) as a

@@ -153,9 +153,7 @@ protected:
                 }
                 x[j] = static_cast<double>(idx);  // -1: a value no instance holds
             } else if (!as_double(v, x[j])) {
-                fail("KNN input '" +
-                     std::string(ctx.prog->layout.slots[static_cast<std::size_t>(in.slot)].name) +
-                     "' is not a number");
+                fail("KNN input '" + std::string(ctx.prog->layout.name(in.slot)) + "' is not a number");
             } else {
                 x[j] = static_cast<double>(fm::num<T>(x[j]));
             }

@@ -128,8 +128,7 @@ public:
                 bool eq = v.is_number() && f.has_num ? v.as_number() == f.num : v.text() == f.value;
                 x[i] = eq ? 1.0 : 0.0;
             } else if (!as_double(v, x[i])) {
-                fail("SVM input '" + ctx.prog->layout.slots[static_cast<std::size_t>(f.slot)].name +
-                     "' is not a number");
+                fail("SVM input '" + std::string(ctx.prog->layout.name(f.slot)) + "' is not a number");
             }
         }
         return true;

@@ -472,7 +472,7 @@ void trim(PmmlModel::Impl& impl) {
     Program& prog = impl.prog;
     fit(prog.layout.slots, prog.layout.result_sizes, prog.domains, prog.treatments, prog.exprs, prog.outputs,
         prog.symbols, prog.input_slots, prog.plan, prog.number_inputs, prog.string_inputs, prog.direct);
-    for (auto& def : prog.layout.slots) def.name.shrink_to_fit();
+    prog.layout.seal_names();
     fit(impl.models, impl.input_slots, impl.output_slots, impl.output_plan, impl.class_outputs,
         impl.class_values);
     fit(impl.schema.inputs, impl.schema.outputs);
@@ -499,7 +499,7 @@ std::size_t compiled_bytes(const PmmlModel::Impl& impl) {
     }
     // The document's tables: slots, validity, treatments, outputs, string inputs, input plans.
     n += vector_bytes(prog.layout.slots) + vector_bytes(prog.layout.result_sizes);
-    for (const auto& def : prog.layout.slots) n += text_bytes(def.name);
+    n += prog.layout.names.heap_bytes() + texts_bytes(prog.layout.building_names);
     n += vector_bytes(prog.domains) + vector_bytes(prog.treatments) + vector_bytes(prog.exprs) +
          vector_bytes(prog.outputs) + vector_bytes(prog.symbols);
     for (const auto& dom : prog.domains) n += dom->memory_bytes();
@@ -557,7 +557,7 @@ Description describe_document(const PmmlModel::Impl& impl) {
     for (int slot : impl.output_slots) {
         const auto& def = slots[static_cast<std::size_t>(slot)];
         OutputDescription o;
-        o.name = def.name;
+        o.name = std::string(impl.prog.layout.name(slot));
         o.feature = def.output->feature == OutputDef::Feature::family ? std::string(def.output->feature_name)
                                                                       : feature_name(def.output->feature);
         if (def.type != DataType::unknown) o.data_type = to_string(def.type);
