@@ -413,6 +413,11 @@ struct Layout {
 /// The strings a string input is compared with anywhere in the document (its listed values
 /// first), numbered; scoring looks an input up once and compares numbers afterwards.
 struct Symbols {
+    /// The lookup tables point into `chars`, which may sit inside this object (a short string's
+    /// bytes): a Symbols never moves once made (the program holds each behind a unique_ptr).
+    Symbols() = default;
+    Symbols(const Symbols&) = delete;
+    Symbols& operator=(const Symbols&) = delete;
     /// The texts end to end (no per-text object: a field of a few hundred short values costs their
     /// bytes and four bytes each); the lookup tables point into it, so finish() builds them once
     /// interning is done, and an intern() after finish() builds them again.
