@@ -893,7 +893,7 @@ private:
     std::vector<int> pending_looks_;
 };
 
-bool Regex::compile(std::string_view pattern, bool icase, RegexError& error) {
+void Regex::clear_program() {
     prog_.clear();
     sets_.clear();
     looks_.clear();
@@ -903,21 +903,17 @@ bool Regex::compile(std::string_view pattern, bool icase, RegexError& error) {
     part_of_.clear();
     pred_begin_.clear();
     preds_.clear();
+}
+
+bool Regex::compile(std::string_view pattern, bool icase, RegexError& error) {
+    clear_program();
     slots_ = 2;
     first_ = ByteSet{};
     has_first_ = start_anchored_ = bol_path_ = false;
     error = RegexError{};
     RegexCompiler c(pattern, icase, *this, error);
     if (c.compile()) return true;
-    prog_.clear();
-    sets_.clear();
-    looks_.clear();
-    parts_.clear();
-    part_order_.clear();
-    part_entries_.clear();
-    part_of_.clear();
-    pred_begin_.clear();
-    preds_.clear();
+    clear_program();
     return false;
 }
 

@@ -165,6 +165,8 @@ private:
     /// search() on the text given to begin(), keeping the lookahead tables computed so far.
     bool next(std::string_view text, std::size_t from, RegexScratch& scratch, RegexSpan* spans,
               std::size_t n) const;
+    /// Empties the program and its tables (before a compile, and after one that fails).
+    void clear_program();
 
     std::vector<Inst> prog_;
     std::vector<ByteSet> sets_;
