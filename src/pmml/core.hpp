@@ -413,20 +413,14 @@ struct Layout {
 /// The strings a string input is compared with anywhere in the document (its listed values
 /// first), numbered; scoring looks an input up once and compares numbers afterwards.
 struct Symbols {
-    /// The lookup tables point into `chars`, which may sit inside this object (a short string's
-    /// bytes): a Symbols never moves once made (the program holds each behind a unique_ptr).
-    Symbols() = default;
-    Symbols(const Symbols&) = delete;
-    Symbols& operator=(const Symbols&) = delete;
-    /// The texts end to end (no per-text object: a field of a few hundred short values costs their
-    /// bytes and four bytes each); the lookup tables point into it, so finish() builds them once
-    /// interning is done, and an intern() after finish() builds them again.
-    std::string chars;
-    std::vector<std::uint32_t> text_ends;  ///< per text: where it ends in chars
-    std::size_t size() const noexcept { return text_ends.size(); }
+    /// The texts: a vector while interning, then one TextList (finish()), into whose allocation
+    /// the lookup tables point; an intern() after finish() goes back to the vector and builds the
+    /// tables again.
+    std::vector<std::string> building;
+    TextList texts;
+    std::size_t size() const noexcept { return building.empty() ? texts.size() : building.size(); }
     std::string_view text(std::size_t i) const noexcept {
-        const std::uint32_t begin = i ? text_ends[i - 1] : 0;
-        return {chars.data() + begin, text_ends[i] - begin};
+        return building.empty() ? texts[i] : std::string_view(building[i]);
     }
     /// Open-addressing hash table, built by finish() when no perfect table is found (released
     /// otherwise): the hash and the text's bytes and length next to the index, so a lookup reads
@@ -452,21 +446,20 @@ struct Symbols {
 
     /// Bytes held: the interned texts and both lookup tables.
     std::size_t memory_bytes() const noexcept {
-        return sizeof(*this) + (chars.capacity() > 15 ? chars.capacity() + 1 : 0) +
-               text_ends.capacity() * sizeof(std::uint32_t) + table.capacity() * sizeof(Entry) +
-               homes.capacity() * sizeof(Home);
+        std::size_t n = sizeof(*this) + texts.heap_bytes() + building.capacity() * sizeof(std::string) +
+                        table.capacity() * sizeof(Entry) + homes.capacity() * sizeof(Home);
+        for (const auto& t : building) n += t.capacity() > 15 ? t.capacity() + 1 : 0;
+        return n;
     }
 
-    /// The index of t, added at the end when absent (at load; throws std::length_error past 4 GiB
-    /// of texts).
+    /// The index of t, added at the end when absent (at load).
     int intern(std::string_view t) {
         for (std::size_t i = 0; i < size(); ++i)
             if (text(i) == t) return static_cast<int>(i);
-        if (t.size() > UINT32_MAX - chars.size()) throw std::length_error("interned strings over 4 GiB");
         const bool built = perfect || !table.empty();
-        chars.append(t);
-        text_ends.push_back(static_cast<std::uint32_t>(chars.size()));
-        if (built) finish();  // the tables pointed into the old buffer
+        if (building.empty()) building = texts.to_vector();
+        building.emplace_back(t);
+        if (built) finish();  // the tables pointed into the list being replaced
         return static_cast<int>(size()) - 1;
     }
     /// Eight bytes per step, the tail read as overlapping words (category values are short):
@@ -587,8 +580,10 @@ struct Symbols {
     }
     /// Builds the lookup: the perfect table when find_seed() finds one, else the probed table.
     void finish() {
-        chars.shrink_to_fit();
-        text_ends.shrink_to_fit();
+        if (!building.empty()) {
+            texts = TextList(building);  // throws std::length_error past 4 GiB of texts
+            building = std::vector<std::string>();
+        }
         build_probed();
         find_seed();
         if (perfect) {
