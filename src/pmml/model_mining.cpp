@@ -3,6 +3,7 @@
 // missingPredictionTreatment.
 
 #include "compiler.hpp"
+#include "packed_arrays.hpp"
 #include "predicate.hpp"
 #include "ranked_forest.hpp"
 
@@ -33,15 +34,32 @@ enum class Method : std::uint8_t {
 class MiningModelImpl final : public CompiledModel {
 public:
     struct Segment {
-        int pred = -1;
         const CompiledModel* model = nullptr;
         double weight = 1.0;
-        std::vector<int> cat_map;  ///< segment category -> this model's category
+        int pred = -1;
+        std::int32_t cat_at = -1;  ///< where cat_map(*this) starts in cat_maps; -1: none
+        std::uint32_t cat_n = 0;   ///< its length: the segment model's categories
         bool always = false;       ///< the predicate is <True/>
         bool quick = false;        ///< nobody reads this segment's ModelResult: try its fast path
     };
     Predicates preds;
     std::vector<Segment> segs;
+    /// The segments' category maps (segment category -> this model's category), each distinct map
+    /// once: the trees of a forest share their category table, so they share one map.
+    std::vector<int> cat_maps;
+    ArrayView<int> cat_map(const Segment& s) const noexcept {
+        if (s.cat_at < 0) return {};
+        return {cat_maps.data() + s.cat_at, s.cat_n};
+    }
+    /// Stores `map` as a segment's map (once) and returns where it starts (-1 for an empty map).
+    std::int32_t add_cat_map(const std::vector<int>& map) {
+        if (map.empty()) return -1;
+        for (std::size_t at = 0; at + map.size() <= cat_maps.size(); ++at)
+            if (std::equal(map.begin(), map.end(), cat_maps.begin() + static_cast<std::ptrdiff_t>(at)))
+                return static_cast<std::int32_t>(at);
+        cat_maps.insert(cat_maps.end(), map.begin(), map.end());
+        return static_cast<std::int32_t>(cat_maps.size() - map.size());
+    }
     Method method = Method::majority_vote;
     enum class MissingPrediction : std::uint8_t {
         continue_,
@@ -168,7 +186,7 @@ public:
                 ok = false;
                 break;
             }
-            flat.push_back({tree, s.cat_map.empty() ? nullptr : s.cat_map.data(), s.weight, -1});
+            flat.push_back({tree, cat_map(s).data(), s.weight, -1});
             flat_used |= tree->used;
             flat_strict |= tree->strict;
         }
@@ -429,15 +447,13 @@ public:
     }
 
     std::size_t memory_bytes() const override {
-        std::size_t n = own_bytes(*this) + preds.memory_bytes() + segs.capacity() * sizeof(Segment) +
-                        flat.capacity() * sizeof(Flat) + packed.capacity() * sizeof(Split) +
-                        (fixed.capacity() + share.capacity()) * sizeof(double) +
-                        (fixed_slots.capacity() + fixed_next.capacity()) * sizeof(std::uint32_t) +
-                        groups.capacity() * sizeof(Group) + numeric_levels.capacity() * sizeof(Split) +
-                        mask_slots.capacity() * sizeof(std::uint32_t) +
-                        (ranked ? sizeof(RankedForest) + ranked->memory_bytes() : 0);
-        for (const auto& s : segs) n += s.cat_map.capacity() * sizeof(int);
-        return n;
+        return own_bytes(*this) + preds.memory_bytes() + segs.capacity() * sizeof(Segment) +
+               cat_maps.capacity() * sizeof(int) + flat.capacity() * sizeof(Flat) +
+               packed.capacity() * sizeof(Split) + (fixed.capacity() + share.capacity()) * sizeof(double) +
+               (fixed_slots.capacity() + fixed_next.capacity()) * sizeof(std::uint32_t) +
+               groups.capacity() * sizeof(Group) + numeric_levels.capacity() * sizeof(Split) +
+               mask_slots.capacity() * sizeof(std::uint32_t) +
+               (ranked ? sizeof(RankedForest) + ranked->memory_bytes() : 0);
     }
 
     /// Returns false when some input is missing or a tree gives no prediction (the general loop then
@@ -570,14 +586,14 @@ private:
             r.value = sr.value;
             return;
         }
-        if (sr.category < 0 || s.cat_map.empty()) {
+        const ArrayView<int> map = cat_map(s);
+        if (sr.category < 0 || map.empty()) {
             r.value = sr.value;
             return;
         }
-        for (std::size_t i = 0; i < s.cat_map.size(); ++i)
-            r.probs[static_cast<std::size_t>(s.cat_map[i])] = sr.probs[i];
+        for (std::size_t i = 0; i < map.size(); ++i) r.probs[static_cast<std::size_t>(map[i])] = sr.probs[i];
         r.has_probs = sr.has_probs;
-        r.category = s.cat_map[static_cast<std::size_t>(sr.category)];
+        r.category = map[static_cast<std::size_t>(sr.category)];
         r.value = category_value(r.category);
     }
 };
@@ -1002,7 +1018,7 @@ void MiningModelImpl::evaluate(Ctx& ctx, ModelResult& r) const {
             if (q == 1) {
                 ++evaluated;
                 if (categorical()) {
-                    int c = s.cat_map[static_cast<std::size_t>(cat)];
+                    int c = cat_map(s)[static_cast<std::size_t>(cat)];
                     double w = method == Method::weighted_majority_vote ? s.weight : 1.0;
                     acc[c] += w;
                     total_weight += w;
@@ -1035,9 +1051,8 @@ void MiningModelImpl::evaluate(Ctx& ctx, ModelResult& r) const {
             continue;
         }
         if (categorical()) {
-            int cat = sr.category >= 0 && !s.cat_map.empty()
-                          ? s.cat_map[static_cast<std::size_t>(sr.category)]
-                          : -1;
+            const ArrayView<int> map = cat_map(s);
+            int cat = sr.category >= 0 && !map.empty() ? map[static_cast<std::size_t>(sr.category)] : -1;
             if (cat < 0) {
                 // a segment that predicts a number: take it as a category label
                 continue;
@@ -1056,13 +1071,13 @@ void MiningModelImpl::evaluate(Ctx& ctx, ModelResult& r) const {
                 case Method::max:
                 case Method::median: {
                     double w = method == Method::weighted_average ? s.weight : 1.0;
-                    for (std::size_t i = 0; i < s.cat_map.size(); ++i) {
+                    for (std::size_t i = 0; i < map.size(); ++i) {
                         double p =
                             sr.has_probs ? sr.probs[i] : (static_cast<int>(i) == sr.category ? 1.0 : 0.0);
                         if (method == Method::max) {
-                            acc[s.cat_map[i]] = std::max(acc[s.cat_map[i]], p);
+                            acc[map[i]] = std::max(acc[map[i]], p);
                         } else {
-                            acc[s.cat_map[i]] += w * p;
+                            acc[map[i]] += w * p;
                         }
                     }
                     total_weight += w;
@@ -1181,8 +1196,12 @@ std::unique_ptr<CompiledModel> compile_mining_model(ModelContext& mc) {
         CompiledModel* sm = c.model(model_node, mc.scope, mc.depth + 1, false);
         segment.model = sm;
         c.expose_outputs(*sm, mc.scope);
-        if (cls && sm->categorical())
-            for (const auto& cat : sm->categories) segment.cat_map.push_back(m->intern_category(cat.text));
+        if (cls && sm->categorical()) {
+            std::vector<int> map;
+            for (const auto& cat : sm->categories) map.push_back(m->intern_category(cat.text));
+            segment.cat_at = m->add_cat_map(map);
+            segment.cat_n = static_cast<std::uint32_t>(map.size());
+        }
         // The fast path skips the segment's ModelResult: only when nothing reads it (no output
         // fields) and the method needs just the predicted class or value.
         bool votes = m->method == Method::majority_vote || m->method == Method::weighted_majority_vote;
@@ -1192,12 +1211,13 @@ std::unique_ptr<CompiledModel> compile_mining_model(ModelContext& mc) {
                                 m->method == Method::max);
         segment.quick =
             c.outputs(*sm).slots.empty() && !sm->post &&
-            ((votes && sm->categorical() && !segment.cat_map.empty()) || (numeric && !sm->classification()));
+            ((votes && sm->categorical() && segment.cat_at >= 0) || (numeric && !sm->classification()));
         m->segments += 1 + sm->segments;
         m->segs.push_back(std::move(segment));
     }
     if (m->segs.empty()) c.parse_fail(seg, "Segmentation without a Segment");
     m->segs.shrink_to_fit();
+    m->cat_maps.shrink_to_fit();
 
     m->work = c.prog.layout.add_work(2 * static_cast<int>(m->segs.size()));
     return m;
