@@ -136,9 +136,16 @@ public:
         auto i = static_cast<std::size_t>(slot);
         if (prog.symbols.size() <= i) prog.symbols.resize(prog.layout.slots.size());
         if (!prog.symbols[i]) {
-            prog.symbols[i] = std::make_unique<Symbols>();
-            if (d.treat && d.treat->domain)
-                for (std::string_view v : d.treat->domain->valid_text()) prog.symbols[i]->intern(v);
+            // The listed values are read from the DataField's list when they are distinct (as they
+            // should be), else interned (a repeated value keeps its first index).
+            const FieldDomain* dom = d.treat ? d.treat->domain : nullptr;
+            if (dom && dom->distinct_texts() == dom->valid_text().size()) {
+                prog.symbols[i] = std::make_unique<Symbols>(dom->valid_text());
+            } else {
+                prog.symbols[i] = std::make_unique<Symbols>();
+                if (dom)
+                    for (std::string_view v : dom->valid_text()) prog.symbols[i]->intern(v);
+            }
         }
         return prog.symbols[i].get();
     }

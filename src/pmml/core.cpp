@@ -351,7 +351,8 @@ void Program::build_plan() {
         } else if (def.plain && def.type == DataType::string && i < symbols.size() && symbols[i]) {
             p.kind = InputPlan::string;
             p.symbols = symbols[i].get();
-            p.listed = dom ? static_cast<std::uint32_t>(dom->valid_text().size()) : 0;
+            // The symbols hold each listed value once, first.
+            p.listed = dom ? static_cast<std::uint32_t>(dom->distinct_texts()) : 0;
         }
         plan.push_back(p);
     }

@@ -271,6 +271,14 @@ struct FieldDomain {
                                    [&](std::uint32_t k, std::string_view t) { return x.valid_text[k] < t; });
         return it != x.sorted.end() && x.valid_text[*it] == text ? static_cast<int>(*it) : -1;
     }
+    /// How many distinct texts valid_text lists (a value listed twice counts once).
+    std::size_t distinct_texts() const noexcept {
+        const Lists& x = l();
+        std::size_t n = x.sorted.empty() ? 0 : 1;
+        for (std::size_t i = 1; i < x.sorted.size(); ++i)
+            n += x.valid_text[x.sorted[i - 1]] != x.valid_text[x.sorted[i]] ? 1 : 0;
+        return n;
+    }
     /// Value property="invalid" and property="missing" (few fields list any: held apart).
     struct Markers {
         std::vector<std::string> invalid_text;
@@ -413,14 +421,25 @@ struct Layout {
 /// The strings a string input is compared with anywhere in the document (its listed values
 /// first), numbered; scoring looks an input up once and compares numbers afterwards.
 struct Symbols {
-    /// The texts: a vector while interning, then one TextList (finish()), into whose allocation
-    /// the lookup tables point; an intern() after finish() goes back to the vector and builds the
-    /// tables again.
+    Symbols() = default;
+    /// Symbols whose first texts are `listed` (a DataField's valid values, all distinct): they are
+    /// read from that list, which must outlive these symbols, rather than copied.
+    explicit Symbols(const TextList& listed) : shared(&listed) {}
+
+    /// The texts: those of `shared` (none when null), then the others, a vector while interning and
+    /// one TextList once finished (finish()). The lookup tables point into both lists' allocations;
+    /// an intern() after finish() goes back to the vector and builds the tables again.
+    const TextList* shared = nullptr;
     std::vector<std::string> building;
     TextList texts;
-    std::size_t size() const noexcept { return building.empty() ? texts.size() : building.size(); }
+    std::size_t shared_size() const noexcept { return shared ? shared->size() : 0; }
+    std::size_t size() const noexcept {
+        return shared_size() + (building.empty() ? texts.size() : building.size());
+    }
     std::string_view text(std::size_t i) const noexcept {
-        return building.empty() ? texts[i] : std::string_view(building[i]);
+        const std::size_t n = shared_size();
+        if (i < n) return (*shared)[i];
+        return building.empty() ? texts[i - n] : std::string_view(building[i - n]);
     }
     /// Open-addressing hash table, built by finish() when no perfect table is found (released
     /// otherwise): the hash and the text's bytes and length next to the index, so a lookup reads
@@ -431,8 +450,13 @@ struct Symbols {
         std::size_t size;
         std::int32_t index;  ///< -1: empty
     };
-    std::vector<Entry> table;
-    std::uint64_t mask = 0;
+    /// The probed table and its mask (the size less one), held apart: most inputs take the perfect
+    /// table.
+    struct Probed {
+        std::vector<Entry> table;
+        std::uint64_t mask = 0;
+    };
+    std::unique_ptr<Probed> probed;
     /// The category indexes a record must not take to a flat tree's walk: bit c (c < 63) for index
     /// c, which a strict pair of category sets sends to neither child (trees set these bits when they
     /// are sealed, before the input plan is built); bit 63, always set, for unlisted strings (-1) and
@@ -447,7 +471,8 @@ struct Symbols {
     /// Bytes held: the interned texts and both lookup tables.
     std::size_t memory_bytes() const noexcept {
         std::size_t n = sizeof(*this) + texts.heap_bytes() + building.capacity() * sizeof(std::string) +
-                        table.capacity() * sizeof(Entry) + homes.capacity() * sizeof(Home);
+                        homes.capacity() * sizeof(Home);
+        if (probed) n += sizeof(Probed) + probed->table.capacity() * sizeof(Entry);
         for (const auto& t : building) n += t.capacity() > 15 ? t.capacity() + 1 : 0;
         return n;
     }
@@ -456,7 +481,7 @@ struct Symbols {
     int intern(std::string_view t) {
         for (std::size_t i = 0; i < size(); ++i)
             if (text(i) == t) return static_cast<int>(i);
-        const bool built = perfect || !table.empty();
+        const bool built = perfect || probed;
         if (building.empty()) building = texts.to_vector();
         building.emplace_back(t);
         if (built) finish();  // the tables pointed into the list being replaced
@@ -586,17 +611,16 @@ struct Symbols {
         }
         build_probed();
         find_seed();
-        if (perfect) {
-            table = std::vector<Entry>();  // index_of reads only the perfect table
-            mask = 0;
-        }
+        if (perfect) probed.reset();  // index_of reads only the perfect table
     }
     /// The probed table alone (index_of uses it while `perfect` is false).
     void build_probed() {
         std::size_t size = 8;
         while (size < 2 * this->size()) size *= 2;
+        probed = std::make_unique<Probed>();
+        std::vector<Entry>& table = probed->table;
         table.assign(size, Entry{0, nullptr, 0, -1});
-        mask = size - 1;
+        const std::uint64_t mask = probed->mask = size - 1;
         for (std::size_t i = 0; i < this->size(); ++i) {
             const std::string_view t = text(i);
             std::uint64_t h = hash(t);
@@ -690,9 +714,9 @@ struct Symbols {
                 same = std::memcmp(reinterpret_cast<const char*>(e.tail), text.data(), n) == 0;
             return same ? e.index : -1;
         }
-        if (table.empty()) return -1;
-        std::uint64_t h = hash(text);
-        const Entry* all = table.data();
+        if (!probed) return -1;
+        const std::uint64_t h = hash(text), mask = probed->mask;
+        const Entry* all = probed->table.data();
         for (std::uint64_t at = h & mask;; at = (at + 1) & mask) {
             const Entry& e = all[at];
             if (e.index < 0) return -1;

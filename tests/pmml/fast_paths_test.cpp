@@ -437,3 +437,40 @@ TEST_CASE("input plan: a number given for a string input is looked up by its tex
         }
     }
 }
+
+TEST_CASE("input plan: a value the DataField lists twice counts once among the listed ones", "[pmml]") {
+    // s lists A twice; the tree also compares s with C, which the field does not list, so C is
+    // invalid (returnInvalid) whichever path the record takes. `general` keeps s off the plan.
+    auto model = [](bool general) {
+        const std::string d =
+            "<DataField name=\"s\" optype=\"categorical\" dataType=\"string\"><Value value=\"A\"/><Value "
+            "value=\"B\"/><Value value=\"A\"/></DataField>\n"
+            "<DataField name=\"y\" optype=\"categorical\" dataType=\"string\"><Value value=\"yes\"/><Value "
+            "value=\"no\"/></DataField>\n";
+        const std::string s_field =
+            general ? "<MiningField name=\"s\" missingValueReplacement=\"B\"/>" : "<MiningField name=\"s\"/>";
+        return pmml::load(document(
+            d,
+            "<TreeModel functionName=\"classification\"><MiningSchema>" + s_field +
+                "<MiningField name=\"y\" usageType=\"predicted\"/></MiningSchema><Node score=\"no\"><True/>"
+                "<Node score=\"yes\"><SimpleSetPredicate field=\"s\" booleanOperator=\"isIn\"><Array "
+                "type=\"string\">A C</Array></SimpleSetPredicate></Node>"
+                "<Node score=\"no\"><True/></Node></Node></TreeModel>\n"));
+    };
+    auto planned = model(false), general = model(true);
+    auto run = [](const pmml::PmmlModel& m, const char* s) {
+        Value v = Value::string(s);
+        Prediction p;
+        m.score(FeatureRow(&v, 1), p);
+        return p;
+    };
+    for (const char* s : {"A", "B", "C", "D"}) {
+        INFO("s = " << s);
+        const Prediction a = run(*planned, s), b = run(*general, s);
+        CHECK(a.error == b.error);
+        CHECK(to_string(a.value) == to_string(b.value));
+        const bool listed = std::string(s) != "C" && std::string(s) != "D";
+        CHECK(a.error.empty() == listed);
+        if (listed) CHECK(to_string(a.value) == (std::string(s) == "A" ? "yes" : "no"));
+    }
+}

@@ -58,7 +58,7 @@ TEST_CASE("symbols: every length from 0 to 40, found through the perfect table",
     for (const auto& t : texts) s.intern(t);
     s.finish();
     CHECK(s.perfect);
-    CHECK(s.table.capacity() == 0);  // released: only the perfect table is read
+    CHECK_FALSE(s.probed);  // released: only the perfect table is read
     check_all(s, texts);
     Symbols probed;  // the probed table answers the same
     for (const auto& t : texts) probed.intern(t);
@@ -345,6 +345,37 @@ TEST_CASE("symbols: a text interned after the tables are built is found, and so 
     }
     CHECK(s.intern("Private") == 0);  // present already: the same index, nothing added
     CHECK(s.size() == texts.size());
+    check_all(s, texts);
+    for (std::size_t i = 0; i < texts.size(); ++i) CHECK(s.text(i) == texts[i]);
+}
+
+TEST_CASE("symbols over a field's list: its values are read from it, the others added after them",
+          "[pmml][symbols]") {
+    using scorestream::pmml::detail::TextList;
+    const std::vector<std::string> listed = {"Private", "a listed value of more than sixteen bytes", "", "x"};
+    const TextList list(listed);
+    Symbols s(list);
+    CHECK(s.size() == listed.size());
+    for (std::size_t i = 0; i < listed.size(); ++i) CHECK(s.intern(listed[i]) == static_cast<int>(i));
+    CHECK(s.size() == listed.size());  // nothing copied, nothing added
+    std::vector<std::string> texts = listed;
+    texts.push_back("compared elsewhere");
+    CHECK(s.intern(texts.back()) == 4);
+    s.finish();
+    CHECK(s.perfect);
+    check_all(s, texts);
+    // The tables point into the field's list for its values (a long one's bytes, too).
+    const char* first = list[0].data();
+    const char* past = list[list.size() - 1].data() + list[list.size() - 1].size();
+    CHECK((s.text(1).data() >= first && s.text(1).data() < past));
+    CHECK(s.texts.size() == 1);     // only the text the field does not list is held here
+    for (int i = 0; i < 20; ++i) {  // after finish(): the tables are built again
+        texts.push_back("late value " + std::to_string(i));
+        CHECK(s.intern(texts.back()) == static_cast<int>(texts.size()) - 1);
+    }
+    check_all(s, texts);
+    s.build_probed();  // and the probed table finds the field's values as well
+    s.perfect = false;
     check_all(s, texts);
     for (std::size_t i = 0; i < texts.size(); ++i) CHECK(s.text(i) == texts[i]);
 }
