@@ -185,7 +185,7 @@ void Compiler::read_data_dictionary(pugi::xml_node dd) {
         if (has_attr(f, "taxonomy")) unsupported(f, "DataField taxonomy is not supported");
         if (attr(f, "isCyclic") == "1") unsupported(f, "DataField isCyclic=\"1\" is not supported");
         auto d = std::make_unique<FieldDomain>();
-        d->name = std::string(required(f, "name"));
+        const std::string name(required(f, "name"));
         d->type = data_type(f, DataType::unknown);
         if (d->type == DataType::unknown) parse_fail(f, "DataField without dataType");
         d->optype = op_type(f, d->type == DataType::string ? OpType::categorical : OpType::continuous);
@@ -222,10 +222,10 @@ void Compiler::read_data_dictionary(pugi::xml_node dd) {
             i.hi_closed = cl == "openClosed" || cl == "closedClosed";
             intervals.push_back(i);
         }
-        d->set_lists(valid_text, std::move(valid_num), display, std::move(intervals));
+        d->set_lists(valid_text, valid_num, display, intervals);
         d->shrink_markers();
-        if (domains.count(d->name)) invalid(f, "DataField '" + d->name + "' is defined twice");
-        domains[d->name] = d.get();
+        if (domains.count(name)) invalid(f, "DataField '" + name + "' is defined twice");
+        domains[name] = d.get();
         prog.domains.push_back(std::move(d));
     }
 }

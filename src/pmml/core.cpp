@@ -123,12 +123,12 @@ bool FieldDomain::is_valid(const Value& v) const noexcept {
             for (double b : markers->invalid_num)
                 if (b == x) return false;
         bool listed = false;
-        for (double a : ls.valid_num)
+        for (double a : ls.valid_num())
             if (a == x) listed = true;
-        if (optype != OpType::continuous && !ls.valid_num.empty()) return listed;
-        if (!ls.intervals.empty()) {
+        if (optype != OpType::continuous && !ls.valid_num().empty()) return listed;
+        if (const ArrayView<Interval> intervals = ls.intervals(); !intervals.empty()) {
             if (listed) return true;
-            for (const auto& iv : ls.intervals) {
+            for (const auto& iv : intervals) {
                 bool lo_ok = iv.lo_closed ? x >= iv.lo : x > iv.lo;
                 bool hi_ok = iv.hi_closed ? x <= iv.hi : x < iv.hi;
                 if (lo_ok && hi_ok) return true;

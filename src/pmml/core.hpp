@@ -11,6 +11,7 @@
 #include <scorestream/model/model.hpp>
 #include <scorestream/model/value.hpp>
 
+#include "packed_arrays.hpp"
 #include "regex.hpp"
 
 #include <algorithm>
@@ -222,7 +223,6 @@ private:
 
 /// Validity information from a DataField.
 struct FieldDomain {
-    std::string name;
     DataType type = DataType::string;
     OpType optype = OpType::categorical;
     struct Interval {
@@ -230,53 +230,56 @@ struct FieldDomain {
         bool lo_closed, hi_closed;
     };
     /// The listed valid values and the intervals, held apart: most numeric fields have neither.
+    /// Three allocations: the texts, the display texts (when any is given) and the arrays.
     struct Lists {
-        TextList valid_text;                ///< Value property="valid" (strings as written)
-        std::vector<double> valid_num;      ///< same, parsed when the type is numeric
-        TextList display;                   ///< displayValue per valid value; empty when none has one
-        std::vector<std::uint32_t> sorted;  ///< positions in valid_text, in the order of their texts
-        std::vector<Interval> intervals;
+        TextList valid_text;  ///< Value property="valid" (strings as written)
+        TextList display;     ///< displayValue per valid value; empty when none has one
+        /// valid_num: valid_text parsed when the type is numeric; sorted: positions in valid_text,
+        /// in the order of their texts; then the intervals.
+        PackedArrays<double, std::uint32_t, Interval> arrays;
+        ArrayView<double> valid_num() const noexcept { return arrays.get<0>(); }
+        ArrayView<std::uint32_t> sorted() const noexcept { return arrays.get<1>(); }
+        ArrayView<Interval> intervals() const noexcept { return arrays.get<2>(); }
     };
     std::unique_ptr<const Lists> lists;  ///< nullptr when the field lists no valid value and no interval
     /// Sets the lists (the DataField's Values and Intervals, read once): none when all are empty.
-    void set_lists(const std::vector<std::string>& valid_text, std::vector<double> valid_num,
-                   const std::vector<std::string>& display, std::vector<Interval> intervals) {
+    void set_lists(const std::vector<std::string>& valid_text, const std::vector<double>& valid_num,
+                   const std::vector<std::string>& display, const std::vector<Interval>& intervals) {
         lists.reset();
         if (valid_text.empty() && intervals.empty()) return;
         auto l = std::make_unique<Lists>();
         l->valid_text = TextList(valid_text);
-        l->valid_num = std::move(valid_num);
-        l->valid_num.shrink_to_fit();
         // No displayValue at all: nothing to hold.
         if (std::any_of(display.begin(), display.end(), [](const auto& t) { return !t.empty(); }))
             l->display = TextList(display);
-        l->sorted.resize(valid_text.size());
-        for (std::size_t i = 0; i < l->sorted.size(); ++i) l->sorted[i] = static_cast<std::uint32_t>(i);
-        std::sort(l->sorted.begin(), l->sorted.end(),
+        std::vector<std::uint32_t> sorted(valid_text.size());
+        for (std::size_t i = 0; i < sorted.size(); ++i) sorted[i] = static_cast<std::uint32_t>(i);
+        std::sort(sorted.begin(), sorted.end(),
                   [&](std::uint32_t a, std::uint32_t b) { return valid_text[a] < valid_text[b]; });
-        l->intervals = std::move(intervals);
-        l->intervals.shrink_to_fit();
+        l->arrays.assign(valid_num, sorted, intervals);
         lists = std::move(l);
     }
     static const Lists no_lists;
     const Lists& l() const noexcept { return lists ? *lists : no_lists; }
     const TextList& valid_text() const noexcept { return l().valid_text; }
-    const std::vector<double>& valid_num() const noexcept { return l().valid_num; }
+    ArrayView<double> valid_num() const noexcept { return l().valid_num(); }
     const TextList& display() const noexcept { return l().display; }
-    const std::vector<Interval>& intervals() const noexcept { return l().intervals; }
+    ArrayView<Interval> intervals() const noexcept { return l().intervals(); }
     /// Position of `text` in valid_text (binary search), or -1.
     int index_of(std::string_view text) const noexcept {
         const Lists& x = l();
-        auto it = std::lower_bound(x.sorted.begin(), x.sorted.end(), text,
+        const ArrayView<std::uint32_t> sorted = x.sorted();
+        auto it = std::lower_bound(sorted.begin(), sorted.end(), text,
                                    [&](std::uint32_t k, std::string_view t) { return x.valid_text[k] < t; });
-        return it != x.sorted.end() && x.valid_text[*it] == text ? static_cast<int>(*it) : -1;
+        return it != sorted.end() && x.valid_text[*it] == text ? static_cast<int>(*it) : -1;
     }
     /// How many distinct texts valid_text lists (a value listed twice counts once).
     std::size_t distinct_texts() const noexcept {
         const Lists& x = l();
-        std::size_t n = x.sorted.empty() ? 0 : 1;
-        for (std::size_t i = 1; i < x.sorted.size(); ++i)
-            n += x.valid_text[x.sorted[i - 1]] != x.valid_text[x.sorted[i]] ? 1 : 0;
+        const ArrayView<std::uint32_t> sorted = x.sorted();
+        std::size_t n = sorted.empty() ? 0 : 1;
+        for (std::size_t i = 1; i < sorted.size(); ++i)
+            n += x.valid_text[sorted[i - 1]] != x.valid_text[sorted[i]] ? 1 : 0;
         return n;
     }
     /// Value property="invalid" and property="missing" (few fields list any: held apart).
@@ -309,12 +312,10 @@ struct FieldDomain {
             for (const auto& t : v) n += text(t);
             return n;
         };
-        std::size_t n = sizeof(*this) + text(name);
+        std::size_t n = sizeof(*this);
         if (lists)
             n += sizeof(Lists) + lists->valid_text.heap_bytes() + lists->display.heap_bytes() +
-                 lists->valid_num.capacity() * sizeof(double) +
-                 lists->sorted.capacity() * sizeof(std::uint32_t) +
-                 lists->intervals.capacity() * sizeof(Interval);
+                 lists->arrays.memory_bytes();
         if (markers)
             n += sizeof(Markers) + texts(markers->invalid_text) + texts(markers->missing_text) +
                  (markers->invalid_num.capacity() + markers->missing_num.capacity()) * sizeof(double);
