@@ -382,7 +382,7 @@ CompiledModel* Compiler::model(pugi::xml_node n, Scope& parent, int depth, bool 
     }
     Scope& scope = scopes_.emplace_back();
     scope.parent = &parent;
-    ModelContext mc{*this, n, scope, nullptr, depth};
+    ModelContext mc{*this, n, scope, nullptr, depth, {}};
     if (has_attr(n, "isScorable") && attr(n, "isScorable") == "false")
         unsupported(n, "model is marked isScorable=\"false\"");
     read_mining_schema_top_ = top_level;
@@ -417,6 +417,7 @@ CompiledModel* Compiler::model(pugi::xml_node n, Scope& parent, int depth, bool 
         unsupported(n, "model element <" + std::string(kind) + "> is not supported");
     if (!m) unsupported(n, "model element <" + std::string(kind) + "> is not supported");
     read_output(*m, mc);
+    if (top_level) top_target = mc.target_name;
     m->finalize(prog.layout);
     if (m->categorical())
         prog.layout.result_sizes.emplace_back(m->result, static_cast<int>(m->categories.size()));
@@ -450,11 +451,11 @@ void Compiler::init_model(CompiledModel& m, ModelContext& mc) {
     else if (!math.empty() && math != "double")
         invalid(n, "unknown x-mathContext '" + std::string(math) + "' (float or double)");
     m.result = prog.layout.results++;
-    read_mining_schema(m, mc, read_mining_schema_top_);
+    read_mining_schema(mc, read_mining_schema_top_);
     read_mining_schema_top_ = false;
     if (auto lt = child(n, "LocalTransformations")) declare_derived(lt, mc.scope);
-    if (!m.target_name.empty()) {
-        mc.target_domain = domain(m.target_name);
+    if (!mc.target_name.empty()) {
+        mc.target_domain = domain(mc.target_name);
         if (mc.target_domain) m.target_type = mc.target_domain->type;
     }
     if (m.classification() && mc.target_domain) {
@@ -468,7 +469,7 @@ void Compiler::init_model(CompiledModel& m, ModelContext& mc) {
     read_targets(m, mc);
 }
 
-void Compiler::read_mining_schema(CompiledModel& m, ModelContext& mc, bool top_level) {
+void Compiler::read_mining_schema(ModelContext& mc, bool top_level) {
     auto ms = child(mc.node, "MiningSchema");
     if (!ms) parse_fail(mc.node, "model without a MiningSchema");
     for (auto mf : children(ms, "MiningField")) {
@@ -480,7 +481,7 @@ void Compiler::read_mining_schema(CompiledModel& m, ModelContext& mc, bool top_l
         if (top_level && !domain(name))
             invalid(mf, "MiningField '" + name + "' is not in the DataDictionary");
         if (usage == "predicted" || usage == "target") {
-            if (m.target_name.empty()) m.target_name = name;
+            if (mc.target_name.empty()) mc.target_name = name;
             continue;
         }
         if (usage == "group" && top_level && group_field.empty()) group_field = name;
@@ -594,14 +595,14 @@ void Compiler::read_targets(CompiledModel& m, ModelContext& mc) {
     pugi::xml_node target;
     for (auto t : list) {
         auto f = attr(t, "field");
-        if (f.empty() || f == m.target_name || list.size() == 1) {
+        if (f.empty() || f == mc.target_name || list.size() == 1) {
             target = t;
             break;
         }
     }
     if (!target) return;
-    if (m.target_name.empty() && has_attr(target, "field"))
-        m.target_name = std::string(attr(target, "field"));
+    if (mc.target_name.empty() && has_attr(target, "field"))
+        mc.target_name = std::string(attr(target, "field"));
     auto built = std::make_unique<TargetPost>();
     TargetPost& post = *built;
     m.post = std::move(built);  // the model owns it from here; its fields are set below
@@ -657,7 +658,7 @@ void Compiler::read_output(CompiledModel& m, ModelContext& mc) {
         names.push_back(attr(of, "name"));
         if (has_attr(of, "targetField")) {
             const auto target = attr(of, "targetField");
-            if (target != m.target_name && !domain(target))
+            if (target != mc.target_name && !domain(target))
                 invalid(of, "targetField '" + std::string(target) + "' is not a field of the DataDictionary");
         }
         auto d = std::make_unique<OutputDef>();
@@ -692,7 +693,7 @@ void Compiler::read_output(CompiledModel& m, ModelContext& mc) {
             if (m.find_category(attr(of, "value")) < 0 && mc.target_domain &&
                 !mc.target_domain->valid_text().empty())
                 invalid(of, "value '" + std::string(attr(of, "value")) +
-                                "' is not a category of the target '" + m.target_name + "'");
+                                "' is not a category of the target '" + mc.target_name + "'");
             d->category = m.intern_category(attr(of, "value"));
         }
         if ((d->feature == OutputDef::Feature::probability || d->feature == OutputDef::Feature::confidence) &&

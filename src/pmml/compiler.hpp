@@ -75,6 +75,8 @@ struct ModelContext {
     Scope& scope;
     const FieldDomain* target_domain = nullptr;
     int depth = 0;
+    /// The model's target field ("" when it names none): only loading reads it.
+    std::string target_name;
 };
 
 class Compiler {
@@ -189,12 +191,13 @@ public:
     std::string top_kind;
     std::string top_name;         ///< the top model's modelName
     std::string group_field;      ///< the top model's MiningField with usageType="group", if any
+    std::string top_target;       ///< the top model's target field ("" when it names none)
     pugi::xml_node verification;  ///< ModelVerification of the top model, if any
 
 private:
     void read_data_dictionary(pugi::xml_node dd);
     void read_transformation_dictionary(pugi::xml_node td);
-    void read_mining_schema(CompiledModel& m, ModelContext& mc, bool top);
+    void read_mining_schema(ModelContext& mc, bool top);
     void read_targets(CompiledModel& m, ModelContext& mc);
     void read_output(CompiledModel& m, ModelContext& mc);
     void compile_derived(Scope::Entry& e, Scope& home, const std::string& name);

@@ -219,7 +219,6 @@ public:
 
     // Members ordered to leave no padding: a forest holds one such object per tree. What only
     // compiling reads (the element's name, modelName, the Output's fields) stays in the Compiler.
-    std::string target_name;
     MiningFunction function = MiningFunction::regression;
     DataType target_type = DataType::unknown;
     /// x-mathContext="float" (JPMML's extension, as XGBoost and LightGBM converters emit): the model's
@@ -311,7 +310,7 @@ public:
     /// Estimated heap and object bytes of this model's compiled form (not counting nested models,
     /// nor its category table, which load() counts once per table: see CategoryTable).
     virtual std::size_t memory_bytes() const {
-        std::size_t n = sizeof(*this) + heap_bytes(target_name);
+        std::size_t n = sizeof(*this);
         if (post) n += sizeof(TargetPost) + post->priors.capacity() * sizeof(double);
         return n;
     }

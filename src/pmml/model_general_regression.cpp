@@ -315,8 +315,8 @@ std::unique_ptr<CompiledModel> compile_general_regression_model(ModelContext& mc
     auto& c = mc.c;
     c.init_model(*m, mc);
     auto n = mc.node;
-    if (m->target_name.empty() && c.has_attr(n, "targetVariableName"))
-        m->target_name = std::string(c.attr(n, "targetVariableName"));
+    if (mc.target_name.empty() && c.has_attr(n, "targetVariableName"))
+        mc.target_name = std::string(c.attr(n, "targetVariableName"));
     auto mt = c.required(n, "modelType");
     if (mt == "regression")
         m->type = GrType::regression;

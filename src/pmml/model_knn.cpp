@@ -355,11 +355,11 @@ std::unique_ptr<CompiledModel> compile_nearest_neighbor_model(ModelContext& mc) 
     }
     if (m->inputs.empty()) c.parse_fail(ki, "KNNInputs without a KNNInput");
 
-    m->has_target = !m->target_name.empty();
+    m->has_target = !mc.target_name.empty();
     std::string target_column, id_column;
     if (m->has_target) {
-        auto col = column_of.find(m->target_name);
-        if (col == column_of.end()) c.invalid(n, "the target '" + m->target_name + "' has no InstanceField");
+        auto col = column_of.find(mc.target_name);
+        if (col == column_of.end()) c.invalid(n, "the target '" + mc.target_name + "' has no InstanceField");
         target_column = col->second;
     }
     if (c.has_attr(n, "instanceIdVariable")) {

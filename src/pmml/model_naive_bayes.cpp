@@ -204,7 +204,7 @@ std::unique_ptr<CompiledModel> compile_naive_bayes_model(ModelContext& mc) {
     if (!out) c.parse_fail(n, "NaiveBayesModel without a BayesOutput");
     auto out_field = c.attr(out, "fieldName");
     if (out_field.empty()) out_field = c.attr(out, "field");
-    if (m->target_name.empty()) m->target_name = std::string(out_field);
+    if (mc.target_name.empty()) mc.target_name = std::string(out_field);
     auto out_counts = Compiler::child(out, "TargetValueCounts");
     if (!out_counts) c.parse_fail(out, "BayesOutput without TargetValueCounts");
     auto priors = read_counts(c, *m, out_counts, true);

@@ -590,8 +590,8 @@ std::unique_ptr<CompiledModel> compile_regression_model(ModelContext& mc) {
     auto& c = mc.c;
     c.init_model(*m, mc);
     auto n = mc.node;
-    if (m->target_name.empty() && c.has_attr(n, "targetFieldName"))
-        m->target_name = std::string(c.attr(n, "targetFieldName"));
+    if (mc.target_name.empty() && c.has_attr(n, "targetFieldName"))
+        mc.target_name = std::string(c.attr(n, "targetFieldName"));
     m->norm = parse_normalization(c, n, c.attr(n, "normalizationMethod"));
     auto tables = Compiler::children(n, "RegressionTable");
     if (tables.empty()) c.parse_fail(n, "RegressionModel without a RegressionTable");
@@ -643,7 +643,7 @@ std::unique_ptr<CompiledModel> compile_regression_model(ModelContext& mc) {
         OpType op = mc.target_domain ? mc.target_domain->optype : OpType::categorical;
         if (auto ms = Compiler::child(n, "MiningSchema"))
             for (auto mf : Compiler::children(ms, "MiningField"))
-                if (c.attr(mf, "name") == m->target_name && c.has_attr(mf, "optype")) op = c.op_type(mf, op);
+                if (c.attr(mf, "name") == mc.target_name && c.has_attr(mf, "optype")) op = c.op_type(mf, op);
         const std::string method(c.attr(n, "normalizationMethod").empty() ? "none"
                                                                           : c.attr(n, "normalizationMethod"));
         const bool one_score = m->norm != Normalization::none && m->norm != Normalization::softmax &&
@@ -653,11 +653,11 @@ std::unique_ptr<CompiledModel> compile_regression_model(ModelContext& mc) {
         if (op == OpType::ordinal) {
             if (m->norm == Normalization::softmax || m->norm == Normalization::simplemax)
                 c.invalid(n, "normalizationMethod '" + method + "' does not apply to the ordinal target '" +
-                                 m->target_name + "' (none, logit, probit, cloglog, loglog and cauchit do)");
+                                 mc.target_name + "' (none, logit, probit, cloglog, loglog and cauchit do)");
             m->ordinal = true;
         } else if (one_score && m->tables.size() > 2) {
             c.invalid(n, "normalizationMethod '" + method +
-                             "' needs two target categories or an ordinal target ('" + m->target_name +
+                             "' needs two target categories or an ordinal target ('" + mc.target_name +
                              "' is categorical, with " + std::to_string(m->tables.size()) +
                              " RegressionTables)");
         }

@@ -552,7 +552,7 @@ Description describe_document(const PmmlModel::Impl& impl) {
         if (const FieldDomain* dom = a.input_domains[i]) f.values = dom->valid_text().to_vector();
         d.inputs.push_back(std::move(f));
     }
-    d.target = top.target_name;
+    d.target = impl.schema.target;
     for (const auto& cat : top.categories) d.target_categories.push_back(cat.text);
     for (int slot : impl.output_slots) {
         const auto& def = slots[static_cast<std::size_t>(slot)];
@@ -596,7 +596,7 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
     impl->top = c.top;
     for (std::size_t i = 0; i < c.input_names.size(); ++i) impl->schema.inputs.push_back(c.input_names[i]);
     impl->input_slots = impl->prog.input_slots;
-    impl->schema.target = c.top->target_name;
+    impl->schema.target = c.top_target;
     impl->schema.outputs = c.top_output_names;
     impl->output_slots = c.top_outputs;
     impl->input_count = impl->input_slots.size();
