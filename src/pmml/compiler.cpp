@@ -570,7 +570,8 @@ void Compiler::read_mining_schema(ModelContext& mc, bool top_level) {
             global.names[name] = e;
         } else {
             const SlotDef& parent_def = prog.layout.slots[static_cast<std::size_t>(source)];
-            bool same = parent_def.treat && parent_def.treat->invalid == t->invalid;
+            const Treatment* parent_treat = parent_def.treatment();
+            bool same = parent_treat && parent_treat->invalid == t->invalid;
             if (t->trivial() || (same && !t->replacement && t->outliers == OutlierTreatment::as_is &&
                                  !t->missing_is_invalid)) {
                 Scope::Entry e;

@@ -140,7 +140,7 @@ public:
         if (!prog.symbols[i]) {
             // The listed values are read from the DataField's list when they are distinct (as they
             // should be), else interned (a repeated value keeps its first index).
-            const FieldDomain* dom = d.treat ? d.treat->domain : nullptr;
+            const FieldDomain* dom = d.treatment() ? d.treatment()->domain : nullptr;
             if (dom && dom->distinct_texts() == dom->valid_text().size()) {
                 prog.symbols[i] = std::make_unique<Symbols>(dom->valid_text());
             } else {

@@ -202,7 +202,7 @@ bool convert(Ctx& ctx, Value& v, DataType type, int buf) {
 void Program::compute_treated(Ctx& ctx, const SlotDef& def, Value& v, int slot) const {
     bool invalid = false;
     if (def.kind == SlotDef::Kind::treated) invalid = ctx.is_invalid(def.source);
-    const Treatment* t = def.treat;
+    const Treatment* t = def.treatment();
     const FieldDomain* dom = t ? t->domain : nullptr;
     if (!v.is_missing()) {
         Value original = v;
@@ -335,7 +335,7 @@ void Program::build_plan() {
         InputPlan p;
         p.slot = static_cast<std::uint32_t>(slot);
         p.source = static_cast<std::uint32_t>(def.source);
-        const FieldDomain* dom = def.treat ? def.treat->domain : nullptr;
+        const FieldDomain* dom = def.treatment() ? def.treatment()->domain : nullptr;
         if (def.plain && def.type != DataType::string && (!dom || dom->intervals().size() <= 1)) {
             p.kind = def.type == DataType::integer ? InputPlan::integer : InputPlan::number;
             if (dom && dom->intervals().size() == 1) {
