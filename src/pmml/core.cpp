@@ -310,14 +310,16 @@ const Symbols::Home Symbols::no_home[1] = {Home{1, 0, 0, slow, -1}};
 
 namespace {
 
-/// A string input of the plan as load_fast's string loop reads it; marks the entries of its perfect
-/// table (the symbols are this input's own).
-Program::StringInput string_input(const Program::InputPlan& p, Symbols& sym) {
-    std::uint64_t limit = p.listed ? std::uint64_t{p.listed} : std::uint64_t{1} << 32;
-    Program::StringInput in{
-        p.slot, Program::offset_of(p.source), Symbols::no_home, 0, 63, p.symbols, limit, sym.divert};
+/// A string input as load_fast's string loop reads it, `listed` of its symbols being the DataField's
+/// valid values (0: it lists none); marks the entries of its perfect table (the symbols are this
+/// input's own).
+Program::StringInput string_input(std::uint32_t slot, std::uint32_t source, std::uint32_t listed,
+                                  Symbols& sym) {
+    std::uint64_t limit = listed ? std::uint64_t{listed} : std::uint64_t{1} << 32;
+    Program::StringInput in{slot,      Program::offset_of(source), Symbols::no_home, 0, 63, &sym, limit,
+                            sym.divert};
     if (sym.perfect) {
-        sym.set_quick(limit, p.slot);
+        sym.set_quick(limit, slot);
         in.homes = sym.homes.data();
         in.seed = sym.seed;
         in.shift = sym.shift;
@@ -329,6 +331,9 @@ Program::StringInput string_input(const Program::InputPlan& p, Symbols& sym) {
 
 void Program::build_plan() {
     plan.clear();
+    number_inputs.clear();
+    string_inputs.clear();
+    bool bounded = false;
     for (int slot : input_slots) {
         auto i = static_cast<std::size_t>(slot);
         const SlotDef& def = layout.slots[i];
@@ -349,27 +354,23 @@ void Program::build_plan() {
                 if (!iv.hi_closed) p.hi = iv.hi == -HUGE_VAL ? nan_v : std::nextafter(iv.hi, -HUGE_VAL);
             }
         } else if (def.plain && def.type == DataType::string && i < symbols.size() && symbols[i]) {
-            p.kind = InputPlan::string;
-            p.symbols = symbols[i].get();
             // The symbols hold each listed value once, first.
-            p.listed = dom ? static_cast<std::uint32_t>(dom->distinct_texts()) : 0;
+            const auto listed = dom ? static_cast<std::uint32_t>(dom->distinct_texts()) : 0;
+            string_inputs.push_back(string_input(p.slot, p.source, listed, *symbols[i]));
+            continue;
         }
-        plan.push_back(p);
-    }
-    number_inputs.clear();
-    string_inputs.clear();
-    fast = !plan.empty();
-    bool bounded = false;
-    for (const InputPlan& p : plan) {
         if (p.kind == InputPlan::number) {
             number_inputs.push_back(NumberInput{p.slot, offset_of(p.source), p.lo, p.hi});
             // An empty interval has a NaN bound, which is not -inf or +inf either.
             bounded = bounded || !(p.lo == -HUGE_VAL && p.hi == HUGE_VAL);
-        } else if (p.kind == InputPlan::string)
-            string_inputs.push_back(string_input(p, *symbols[p.slot]));
-        else
-            fast = false;
+            continue;
+        }
+        plan.push_back(p);
     }
+    plan.shrink_to_fit();
+    number_inputs.shrink_to_fit();
+    string_inputs.shrink_to_fit();
+    fast = plan.empty() && !(number_inputs.empty() && string_inputs.empty());
     number_case = static_cast<unsigned>(std::min<std::size_t>(number_inputs.size(), 9)) + (bounded ? 0 : 10);
 }
 
@@ -507,34 +508,8 @@ void Program::load_all_inputs(Ctx& ctx) const {
     double* xs = s.xs.data();
     std::int32_t* cats = s.cats.data();
     std::uint64_t missing = 0, outside = 0;
-    char tmp[40];
-    for (const InputPlan& p : plan) {
-        const Value& v = row[p.source];
-        std::size_t i = p.slot;
-        if (p.kind == InputPlan::number) {
-            double x = v.as_number();
-            if ((v.is_number() || (v.is_string() && read_decimal(v.text(), x))) && x >= p.lo &&
-                x <= p.hi) {  // false for NaN
-                xs[i] = x;
-                continue;
-            }
-        } else if (p.kind == InputPlan::integer) {
-            double x = v.as_number();
-            if ((v.is_number() || (v.is_string() && read_decimal(v.text(), x))) && x >= p.lo && x <= p.hi &&
-                x == std::floor(x)) {
-                xs[i] = x;
-                continue;
-            }
-        } else if (std::string_view text; p.kind == InputPlan::string && string_text(v, tmp, text)) {
-            // One lookup gives both validity (listed values come first among the symbols) and the
-            // category index the models compare (a number's by its text, as convert() gives it).
-            int k = p.symbols->index_of(text);
-            if (p.listed == 0 || static_cast<std::uint32_t>(k) < p.listed) {  // -1 is not below
-                cats[i] = k;
-                if (Symbols::diverts(p.symbols->divert, k)) outside |= std::uint64_t{1} << (i & 63);
-                continue;
-            }
-        }
+    // Each input by its own plan when its value passes as it is; else through its slot (general()).
+    auto general = [&](std::size_t i) {
         std::uint64_t bit = std::uint64_t{1} << (i & 63);
         const Value& t = ctx.get(static_cast<int>(i));
         if (direct[i]) {
@@ -548,6 +523,40 @@ void Program::load_all_inputs(Ctx& ctx) const {
             else if (Symbols::diverts(sym->divert, cats[i]))
                 outside |= bit;
         }
+    };
+    for (const NumberInput& p : number_inputs) {
+        const Value& v = value(row, p.at);
+        double x = v.as_number();
+        if ((v.is_number() || (v.is_string() && read_decimal(v.text(), x))) && x >= p.lo && x <= p.hi)
+            xs[p.slot] = x;  // (false for NaN)
+        else
+            general(p.slot);
+    }
+    char tmp[40];
+    for (const StringInput& p : string_inputs) {
+        // One lookup gives both validity (listed values come first among the symbols) and the
+        // category index the models compare (a number's by its text, as convert() gives it).
+        if (std::string_view text; string_text(value(row, p.at), tmp, text)) {
+            const int k = p.symbols->index_of(text);
+            if (static_cast<std::uint32_t>(k) < p.limit) {  // -1 passes only when none are listed
+                cats[p.slot] = k;
+                if (Symbols::diverts(p.divert, k)) outside |= std::uint64_t{1} << (p.slot & 63);
+                continue;
+            }
+        }
+        general(p.slot);
+    }
+    for (const InputPlan& p : plan) {
+        const Value& v = row[p.source];
+        if (p.kind == InputPlan::integer) {
+            double x = v.as_number();
+            if ((v.is_number() || (v.is_string() && read_decimal(v.text(), x))) && x >= p.lo && x <= p.hi &&
+                x == std::floor(x)) {
+                xs[p.slot] = x;
+                continue;
+            }
+        }
+        general(p.slot);
     }
     s.missing_bits = missing;
     s.outside_bits = outside;

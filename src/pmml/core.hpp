@@ -750,21 +750,21 @@ public:
     std::vector<std::unique_ptr<OutputDef>> outputs;
 
     std::vector<int> input_slots;  ///< by FeatureRow index
-    /// Per input, what load_inputs needs without chasing the slot definition (built once).
+    /// Per input, what load_inputs needs without chasing the slot definition (built once): the
+    /// inputs of the two kinds load_fast reads in two short loops, numbers and strings, each in
+    /// its own list (number_inputs, string_inputs), and the others in `plan`; `fast` when `plan` is
+    /// empty.
     struct InputPlan {
         std::uint32_t slot;
         std::uint32_t source;
         /// number: a double or float input; integer: the same with dataType integer (whole numbers).
         enum Kind : std::uint8_t { general, number, integer, string } kind = general;
-        std::uint32_t listed = 0;  ///< string: how many of the symbols are listed valid values
-        /// number: the one valid interval as closed bounds (an open bound is stored as the next
-        /// double inward, which is exact; NaN when no number can pass, so the general path decides)
+        /// number and integer: the one valid interval as closed bounds (an open bound is stored as
+        /// the next double inward, which is exact; NaN when no number can pass, so the general path
+        /// decides)
         double lo = -HUGE_VAL, hi = HUGE_VAL;
-        const Symbols* symbols = nullptr;  ///< string: interned strings
     };
     std::vector<InputPlan> plan;
-    /// The plan again, split by kind for load_fast's two short loops (numbers, then strings);
-    /// `fast` when every entry is of one of these two kinds.
     /// `at` is the byte offset of the input's value in the row (its FeatureRow index times
     /// sizeof(Value)), so that reading it takes no multiply (value()).
     struct NumberInput {
