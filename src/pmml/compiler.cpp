@@ -514,12 +514,16 @@ void Compiler::read_mining_schema(ModelContext& mc, bool top_level) {
             t->outliers = OutlierTreatment::as_extreme;
         else
             invalid(mf, "unknown outliers '" + std::string(out) + "'");
-        t->low = number(mf, "lowValue", -HUGE_VAL);
-        t->high = number(mf, "highValue", HUGE_VAL);
+        const double low = number(mf, "lowValue", -HUGE_VAL), high = number(mf, "highValue", HUGE_VAL);
         if (t->outliers == OutlierTreatment::as_extreme &&
             (!has_attr(mf, "lowValue") || !has_attr(mf, "highValue")))
             invalid(mf, "outliers=\"asExtremeValues\" needs lowValue and highValue");
-        if (t->low > t->high) invalid(mf, "lowValue is above highValue");
+        if (low > high) invalid(mf, "lowValue is above highValue");
+        // The bounds are read only when the outliers are treated (KNIME writes them on every field).
+        if (t->outliers != OutlierTreatment::as_is && (low != -HUGE_VAL || high != HUGE_VAL)) {
+            t->own_rare().low = low;
+            t->own_rare().high = high;
+        }
         if (attr(mf, "missingValueTreatment") == "returnInvalid") t->missing_is_invalid = true;
 
         int source = -1;
@@ -543,11 +547,12 @@ void Compiler::read_mining_schema(ModelContext& mc, bool top_level) {
             }
             return std::unique_ptr<const Treatment::Replacement>(std::move(r));
         };
-        if (has_attr(mf, "missingValueReplacement")) t->replacement = make_value("missingValueReplacement");
+        if (has_attr(mf, "missingValueReplacement"))
+            t->own_rare().replacement = make_value("missingValueReplacement");
         if (t->invalid == InvalidTreatment::as_value) {
             if (!has_attr(mf, "invalidValueReplacement"))
                 invalid(mf, "invalidValueTreatment=\"asValue\" needs invalidValueReplacement");
-            t->invalid_replacement = make_value("invalidValueReplacement");
+            t->own_rare().invalid_replacement = make_value("invalidValueReplacement");
         }
         SlotDef def;
         def.type = type;
@@ -556,7 +561,8 @@ void Compiler::read_mining_schema(ModelContext& mc, bool top_level) {
         def.treat = t.get();
         if (top_level) {
             def.kind = SlotDef::Kind::input;
-            def.plain = !t->replacement && t->outliers == OutlierTreatment::as_is && !t->missing_is_invalid &&
+            def.plain = !t->replacement() && t->outliers == OutlierTreatment::as_is &&
+                        !t->missing_is_invalid &&
                         (type == DataType::double_ || type == DataType::float_ || type == DataType::integer ||
                          type == DataType::string) &&
                         (!d || (!d->markers && (type == DataType::string ? d->optype != OpType::continuous
@@ -572,7 +578,7 @@ void Compiler::read_mining_schema(ModelContext& mc, bool top_level) {
             const SlotDef& parent_def = prog.layout.slots[static_cast<std::size_t>(source)];
             const Treatment* parent_treat = parent_def.treatment();
             bool same = parent_treat && parent_treat->invalid == t->invalid;
-            if (t->trivial() || (same && !t->replacement && t->outliers == OutlierTreatment::as_is &&
+            if (t->trivial() || (same && !t->replacement() && t->outliers == OutlierTreatment::as_is &&
                                  !t->missing_is_invalid)) {
                 Scope::Entry e;
                 e.slot = source;

@@ -228,24 +228,25 @@ void Program::compute_treated(Ctx& ctx, const SlotDef& def, Value& v, int slot) 
                 invalid = false;
                 break;
             case InvalidTreatment::as_value:
-                v = t->invalid_replacement->value;
+                v = t->invalid_replacement()->value;
                 invalid = false;
                 break;
         }
     }
     if (t && !invalid && v.is_number() && t->outliers != OutlierTreatment::as_is) {
         double x = v.as_number();
-        if (x < t->low || x > t->high) {
+        const double low = t->low(), high = t->high();
+        if (x < low || x > high) {
             if (t->outliers == OutlierTreatment::as_missing)
                 v = Value::missing();
             else
-                v = Value::number(x < t->low ? t->low : t->high);
+                v = Value::number(x < low ? low : high);
         }
     }
     if (v.is_missing() && t) {
         if (t->missing_is_invalid)
             fail_field("missing value for field '" + std::string(layout.name(slot)) + "'");
-        if (t->replacement) v = t->replacement->value;
+        if (const Treatment::Replacement* r = t->replacement()) v = r->value;
     }
     ctx.s->invalid[static_cast<std::size_t>(slot)] = invalid ? 1 : 0;
 }

@@ -349,20 +349,34 @@ struct Treatment {
         Value value;
         std::string text;
     };
-    std::unique_ptr<const Replacement> replacement;          ///< missingValueReplacement, if any
-    std::unique_ptr<const Replacement> invalid_replacement;  ///< invalidValueReplacement (as_value)
-    double low = -HUGE_VAL, high = HUGE_VAL;
+    /// What few MiningFields give, held apart: the replacements and the outlier bounds.
+    struct Rare {
+        std::unique_ptr<const Replacement> replacement;          ///< missingValueReplacement, if any
+        std::unique_ptr<const Replacement> invalid_replacement;  ///< invalidValueReplacement (as_value)
+        double low = -HUGE_VAL, high = HUGE_VAL;                 ///< lowValue, highValue
+    };
+    std::unique_ptr<Rare> rare;  ///< nullptr when the MiningField gives none of them
+    Rare& own_rare() {
+        if (!rare) rare = std::make_unique<Rare>();
+        return *rare;
+    }
+    const Replacement* replacement() const noexcept { return rare ? rare->replacement.get() : nullptr; }
+    const Replacement* invalid_replacement() const noexcept {
+        return rare ? rare->invalid_replacement.get() : nullptr;
+    }
+    double low() const noexcept { return rare ? rare->low : -HUGE_VAL; }
+    double high() const noexcept { return rare ? rare->high : HUGE_VAL; }
 
     /// Bytes held: the object and its replacements.
     std::size_t memory_bytes() const noexcept {
-        auto held = [](const std::unique_ptr<const Replacement>& r) -> std::size_t {
+        auto held = [](const Replacement* r) -> std::size_t {
             if (!r) return 0;
             return sizeof(Replacement) + (r->text.capacity() > 15 ? r->text.capacity() + 1 : 0);
         };
-        return sizeof(*this) + held(replacement) + held(invalid_replacement);
+        return sizeof(*this) + (rare ? sizeof(Rare) : 0) + held(replacement()) + held(invalid_replacement());
     }
     bool trivial() const noexcept {
-        return !replacement && outliers == OutlierTreatment::as_is && !missing_is_invalid &&
+        return !replacement() && outliers == OutlierTreatment::as_is && !missing_is_invalid &&
                (invalid == InvalidTreatment::as_is || domain == nullptr || !domain->constrained());
     }
 };
