@@ -224,6 +224,10 @@ public:
     /// x-mathContext="float" (JPMML's extension, as XGBoost and LightGBM converters emit): the model's
     /// constants, inputs and every sum, product and function value are rounded to float32.
     bool float_math = false;
+    /// Set by an enclosing model that reads only this model's predicted category or value (a
+    /// segment of a vote, or of a sum or average of scores, whose outputs nobody reads): what the
+    /// result carries besides (a tree's probabilities and confidences) may be dropped at seal.
+    bool prediction_only = false;
     int result = -1;  ///< index into EvalScratch::results
     CategoryTable categories;
     std::unique_ptr<const TargetPost> post;  ///< the Targets' post-processing; nullptr when none

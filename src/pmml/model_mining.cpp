@@ -1212,6 +1212,9 @@ std::unique_ptr<CompiledModel> compile_mining_model(ModelContext& mc) {
         segment.quick =
             c.outputs(*sm).slots.empty() && !sm->post &&
             ((votes && sm->categorical() && segment.cat_at >= 0) || (numeric && !sm->classification()));
+        // The quick path or run(): either way the vote reads the category, a sum or an average the
+        // value (see the general loop).
+        if (segment.quick) sm->prediction_only = true;
         m->segments += 1 + sm->segments;
         m->segs.push_back(std::move(segment));
     }

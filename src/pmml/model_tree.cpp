@@ -630,6 +630,14 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
 /// marks category splits that send every value to exactly one child and builds the flat form.
 void TreeModelImpl::seal(const Program& prog) {
     if (!build) return;  // sealed already
+    // Nobody reads the distributions of a tree whose prediction alone is read, unless its
+    // missing-value strategy weighs them to choose the prediction.
+    if (prediction_only && missing != Missing::weighted_confidence && missing != Missing::aggregate_nodes) {
+        build->dist = {};
+        build->probs = {};
+        build->counts = {};
+        build->confidences = {};
+    }
     auto& nodes = build->nodes;
     std::vector<std::int8_t> missing_child;
     // Node ids reach a record's result only for entityId outputs (of this tree or of a segmentation

@@ -91,6 +91,74 @@ TEST_CASE("compiled size: node ids are kept only for an entityId output", "[pmml
 
 namespace {
 
+/// A classification forest of three trees over x, each split three ways (so no flat form), its
+/// nodes with ScoreDistributions when `dists`, combined by `method`, with lastPrediction for missing
+/// inputs and the ensemble's probability of A as its output.
+std::string distribution_forest(const std::string& method, bool dists) {
+    auto dist = [&](double a) {
+        if (!dists) return std::string();
+        return "<ScoreDistribution value=\"A\" recordCount=\"" + std::to_string(a * 10) +
+               "\"/><ScoreDistribution value=\"B\" recordCount=\"" + std::to_string(10 - a * 10) + "\"/>";
+    };
+    auto leaf = [&](const char* op, int t, double a) {
+        return std::string("<Node score=\"") + (a > 0.5 ? "A" : "B") +
+               "\"><SimplePredicate field=\"x\" operator=\"" + op + "\" value=\"" + std::to_string(t) +
+               "\"/>" + dist(a) + "</Node>";
+    };
+    std::string segs;
+    for (int i = 0; i < 3; ++i) {
+        segs +=
+            "<Segment><True/><TreeModel functionName=\"classification\" "
+            "missingValueStrategy=\"lastPrediction\">"
+            "<MiningSchema><MiningField name=\"x\"/><MiningField name=\"y\" usageType=\"predicted\"/>"
+            "</MiningSchema><Node score=\"" +
+            std::string(i == 1 ? "B" : "A") + "\"><True/>" + dist(i == 1 ? 0.4 : 0.7) +
+            leaf("lessThan", i, 0.9) + leaf("equal", i, 0.2) + leaf("greaterThan", i, i == 2 ? 0.6 : 0.3) +
+            "</Node></TreeModel></Segment>";
+    }
+    return document(
+        "<DataField name=\"x\" optype=\"continuous\" dataType=\"double\"/>\n"
+        "<DataField name=\"y\" optype=\"categorical\" dataType=\"string\"><Value value=\"A\"/><Value "
+        "value=\"B\"/></DataField>\n",
+        "<MiningModel functionName=\"classification\"><MiningSchema><MiningField name=\"x\"/><MiningField "
+        "name=\"y\" usageType=\"predicted\"/></MiningSchema><Output><OutputField name=\"pA\" "
+        "feature=\"probability\" value=\"A\"/></Output><Segmentation multipleModelMethod=\"" +
+            method + "\">" + segs + "</Segmentation></MiningModel>\n");
+}
+
+}  // namespace
+
+TEST_CASE("compiled size: a segment's distributions are dropped when only its prediction is read",
+          "[pmml][size]") {
+    // A vote reads each tree's predicted class alone: the trees with distributions compile to as
+    // many bytes as the same trees without, and score the same. An average reads the probabilities,
+    // which it keeps.
+    auto vote = pmml::load(distribution_forest("majorityVote", true));
+    auto vote_bare = pmml::load(distribution_forest("majorityVote", false));
+    auto average = pmml::load(distribution_forest("average", true));
+    auto average_bare = pmml::load(distribution_forest("average", false));
+    CHECK(vote->describe().compiled_bytes == vote_bare->describe().compiled_bytes);
+    CHECK(average->describe().compiled_bytes > average_bare->describe().compiled_bytes + 3 * 4 * 2 * 8);
+    const Value rows[] = {Value::number(-1), Value::number(0), Value::number(1), Value::number(1.5),
+                          Value::number(2),  Value::number(3), Value::missing()};
+    int differ = 0;
+    for (const Value& x : rows) {
+        INFO("x = " << to_string(x));
+        Prediction p, q, r;
+        vote->score(FeatureRow(&x, 1), p);
+        vote_bare->score(FeatureRow(&x, 1), q);
+        average->score(FeatureRow(&x, 1), r);
+        REQUIRE(p.error.empty());
+        CHECK(to_string(p.value) == to_string(q.value));
+        REQUIRE(p.outputs.size() == 1);
+        CHECK(to_string(p.outputs[0]) == to_string(q.outputs[0]));
+        differ += to_string(p.outputs[0]) != to_string(r.outputs[0]) ? 1 : 0;
+    }
+    CHECK(differ > 0);  // the average did read the distributions
+}
+
+namespace {
+
 /// A regression over x and c (400 listed values, each `width` characters long) with `terms`
 /// NumericPredictors on x and `terms` CategoricalPredictors on c: documents that differ only in
 /// their terms.
