@@ -56,10 +56,12 @@ TEST_CASE("packed arrays: each array reads back as given, between neighbours of 
         check_array<2>(p, pairs);
         check_array<3>(p, ints);
         check_array<4>(p, words);
-        // The header and every array from an 8-byte boundary, nothing more.
+        // The header (a byte per array type, then an offset per array held and one more) and every
+        // array from an 8-byte boundary, nothing more.
         auto up = [](std::size_t b) { return (b + 7) / 8 * 8; };
-        CHECK(p.memory_bytes() ==
-              up(5 * 4) + up(n) + up(8 * (n + 2)) + up(sizeof(Pair) * n) + up(4 * n) + 8 * (n + 2));
+        const std::size_t held = n > 0 ? 5 : 2;
+        CHECK(p.memory_bytes() == up(8 + 4 * (held + 1)) + up(n) + up(8 * (n + 2)) + up(sizeof(Pair) * n) +
+                                      up(4 * n) + 8 * (n + 2));
     }
 }
 
@@ -78,4 +80,30 @@ TEST_CASE("packed arrays: all empty holds nothing; assigning again replaces", "[
     CHECK(p.get<3>().empty());
     p.assign({}, {}, {}, {}, {});
     CHECK(p.memory_bytes() == 0);
+}
+
+TEST_CASE("packed arrays: the header names only the arrays held", "[pmml][packed]") {
+    // Eleven array types, as a tree has, of which one or two are held: a byte per type, then the
+    // offsets of those held.
+    using Many = PackedArrays<double, double, std::int32_t, std::int8_t, std::uint64_t, std::int32_t,
+                              std::int32_t, double, double, double, double>;
+    Many one;
+    one.assign({}, {1.5, 2.5, 3.5}, {}, {}, {}, {}, {}, {}, {}, {}, {});
+    CHECK(one.memory_bytes() == 24 + 3 * 8);  // 12 bytes of positions, 2 offsets, padded to 24
+    CHECK(one.get<0>().empty());
+    CHECK(one.get<2>().empty());
+    const auto got = one.get<1>();
+    REQUIRE(got.size() == 3);
+    CHECK(got[0] == 1.5);
+    CHECK(got[2] == 3.5);
+    Many two;
+    two.assign({}, {}, {}, {-1, 2}, {}, {}, {}, {}, {}, {}, {4.0});
+    CHECK(two.memory_bytes() == 24 + 8 + 8);
+    const auto bytes = two.get<3>();
+    REQUIRE(bytes.size() == 2);
+    CHECK(bytes[0] == -1);
+    CHECK(bytes[1] == 2);
+    REQUIRE(two.get<10>().size() == 1);
+    CHECK(two.get<10>()[0] == 4.0);
+    CHECK(two.get<7>().empty());
 }
