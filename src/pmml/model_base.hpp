@@ -145,12 +145,46 @@ static_assert(sizeof(FlatNode) == 16, "FlatNode is meant to stay 16 bytes");
 /// strings and strings neither set of a pair lists need the general path) none is such a string:
 /// see EvalScratch::missing_bits and Symbols::divert.
 struct FlatTree {
-    std::vector<FlatNode> nodes;     ///< node 0 is the root
+    FlatTree() = default;
+    FlatTree(const FlatTree& o) : FlatTree() { *this = o; }
+    FlatTree(FlatTree&&) noexcept = default;
+    FlatTree& operator=(FlatTree&&) noexcept = default;
+    FlatTree& operator=(const FlatTree& o) {
+        if (this != &o) {
+            set_nodes(o.nodes().begin(), o.nodes().end());
+            scores = o.scores;
+            used = o.used;
+            strict = o.strict;
+            numeric = o.numeric;
+            narrow = o.narrow;
+        }
+        return *this;
+    }
+
+    /// The nodes; node 0 is the root.
+    ArrayView<FlatNode> nodes() const noexcept { return {node_block.get(), node_count}; }
+    /// Holds copies of [first, last) as the nodes.
+    void set_nodes(const FlatNode* first, const FlatNode* last) {
+        const auto n = static_cast<std::size_t>(last - first);
+        if (n > UINT32_MAX) throw std::length_error("a flat tree of more than 2^32 nodes");
+        node_block.reset(n ? new FlatNode[n] : nullptr);
+        if (n) std::memcpy(node_block.get(), first, n * sizeof(FlatNode));
+        node_count = static_cast<std::uint32_t>(n);
+    }
+    void set_nodes(const std::vector<FlatNode>& v) { set_nodes(v.data(), v.data() + v.size()); }
+
+private:
+    // One allocation and a 32-bit count (with the two flags below in the same word): 40 bytes a
+    // tree where a vector made it 56.
+    std::unique_ptr<FlatNode[]> node_block;
+    std::uint32_t node_count = 0;
+
+public:
+    bool numeric = false;  ///< no category split: walk() compares numbers only
+    bool narrow = false;   ///< no category split reads an input of more than FlatNode::set_bits strings
     const double* scores = nullptr;  ///< regression: leaf payload -> score
     std::uint64_t used = 0;          ///< inputs read, as bits (slot & 63)
     std::uint64_t strict = 0;        ///< inputs whose unlisted strings need the general path
-    bool numeric = false;            ///< no category split: walk() compares numbers only
-    bool narrow = false;  ///< no category split reads an input of more than FlatNode::set_bits strings
 
     bool applies(const EvalScratch& s) const noexcept {
         return ((s.missing_bits & used) | (s.outside_bits & strict)) == 0;
@@ -192,7 +226,7 @@ struct FlatTree {
     }
     /// The leaf this record reaches (only when applies()).
     int walk(const double* xs, const std::int32_t* cats) const noexcept {
-        const FlatNode* all = nodes.data();
+        const FlatNode* all = node_block.get();
         int i = 0;
         if (numeric) {
             while (!(all[i].slot_flags & FlatNode::leaf)) i += step_numeric(all[i], xs, cats);
@@ -204,7 +238,7 @@ struct FlatTree {
         return i;
     }
     /// The leaf's payload: class index or score index (-1: none).
-    int payload(int leaf) const noexcept { return payload_of(nodes[static_cast<std::size_t>(leaf)]); }
+    int payload(int leaf) const noexcept { return payload_of(node_block[static_cast<std::size_t>(leaf)]); }
     /// The payload of a leaf node.
     static int payload_of(const FlatNode& leaf) noexcept {
         std::uint64_t bits;
@@ -231,7 +265,7 @@ public:
     int result = -1;  ///< index into EvalScratch::results
     CategoryTable categories;
     std::unique_ptr<const TargetPost> post;  ///< the Targets' post-processing; nullptr when none
-    std::size_t segments = 0;                ///< number of nested models (for describe)
+    std::uint32_t segments = 0;              ///< number of nested models (for describe)
 
     bool classification() const noexcept { return function == MiningFunction::classification; }
     /// Classification or clustering: the model predicts one of its categories (clusters are the

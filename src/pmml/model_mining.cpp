@@ -194,7 +194,7 @@ public:
         std::size_t total = 0;
         numeric = narrow = !flat.empty();
         for (const auto& f : flat) {
-            total += f.tree->nodes.size();
+            total += f.tree->nodes().size();
             numeric = numeric && f.tree->numeric;
             narrow = narrow && f.tree->narrow;
         }
@@ -327,7 +327,7 @@ public:
         while (!todo.empty()) {
             auto [i, d] = todo.back();
             todo.pop_back();
-            const FlatNode& n = t.nodes[static_cast<std::size_t>(i)];
+            const FlatNode& n = t.nodes()[static_cast<std::size_t>(i)];
             if (n.slot_flags & FlatNode::leaf) {
                 ++leaves;
                 depths += d;
@@ -359,7 +359,7 @@ public:
         while (!todo.empty()) {
             auto [i, j] = todo.back();
             todo.pop_back();
-            const FlatNode& n = f.tree->nodes[static_cast<std::size_t>(i)];
+            const FlatNode& n = f.tree->nodes()[static_cast<std::size_t>(i)];
             if (n.slot_flags & FlatNode::leaf) {
                 int payload = f.tree->payload(i);
                 out[static_cast<std::size_t>(j)] = leaf(j, payload < 0 ? -1
@@ -393,7 +393,7 @@ public:
         if (!lockstep || numeric) return;
         std::uint64_t numbers = 0, sets = 0;
         for (const Flat& f : flat)
-            for (const FlatNode& n : f.tree->nodes) {
+            for (const FlatNode& n : f.tree->nodes()) {
                 if (n.slot_flags & FlatNode::leaf) continue;
                 const auto slot = static_cast<std::uint32_t>(n.slot_flags) >> 4;
                 const bool set = (n.slot_flags & FlatNode::category) != 0;
@@ -833,7 +833,7 @@ bool MiningModelImpl::walk_own(const double* xs, const std::int32_t* cats, Take 
     for (std::size_t base = 0; base < flat.size(); base += lanes_n) {
         const std::size_t n = std::min(lanes_n, flat.size() - base);
         for (std::size_t k = 0; k < lanes_n; ++k)
-            trees[k] = k < n ? flat[base + k].tree->nodes.data() : &idle;
+            trees[k] = k < n ? flat[base + k].tree->nodes().data() : &idle;
         if (m || narrow)  // (the masked step reads no category index: `narrow` does not matter to it)
             walk_trees<lanes_i, true>(trees, at, xs, cats, m);
         else

@@ -49,6 +49,9 @@ public:
     static constexpr std::uint8_t category_split = 0x40;
     /// direct/numeric: the test is "comparison or the input is missing" (true for a missing input).
     static constexpr std::uint8_t true_if_missing = 0x08;
+    /// aggregateNodes / weightedConfidence: the work area of a double per category and one more.
+    /// First, so that it takes the four bytes after CompiledModel's members rather than padding.
+    int work = -1;
     FlatTree flat;  ///< no nodes unless every split is binary (and the root is <True/>)
     /// The per-node arrays, written when the tree is sealed (Build holds them while it compiles) and
     /// packed into one allocation: a tree that needs none of them (most trees of a forest) holds a
@@ -98,8 +101,7 @@ public:
     };
     std::unique_ptr<Ids> id_table;
     double penalty = 1.0;
-    std::size_t stride = 0;
-    int work = -1;
+    std::uint32_t stride = 0;  ///< categories per distribution row
     Missing missing = Missing::none;
     bool no_true_child_last = false;
 
@@ -144,20 +146,20 @@ public:
     }
 
     std::size_t memory_bytes() const override {
-        std::size_t n = own_bytes(*this) + flat.nodes.capacity() * sizeof(FlatNode) + arrays.memory_bytes();
+        std::size_t n = own_bytes(*this) + flat.nodes().size() * sizeof(FlatNode) + arrays.memory_bytes();
         if (id_table) n += sizeof(Ids) + heap_bytes(id_table->chars) + id_table->end.capacity() * 4;
         if (preds) n += sizeof(Predicates) + preds->memory_bytes();
         return n;
     }
 
-    const FlatTree* flat_tree() const override { return flat.nodes.empty() ? nullptr : &flat; }
+    const FlatTree* flat_tree() const override { return flat.nodes().empty() ? nullptr : &flat; }
     std::string walk_summary() const override {
-        return flat.nodes.empty() ? "general nodes"
-                                  : "flat form (" + std::to_string(flat.nodes.size()) + " nodes)";
+        return flat.nodes().empty() ? "general nodes"
+                                    : "flat form (" + std::to_string(flat.nodes().size()) + " nodes)";
     }
 
     int quick(Ctx& ctx, int& category, double& value) const override {
-        if (!flat.nodes.empty() && flat.applies(*ctx.s)) {
+        if (!flat.nodes().empty() && flat.applies(*ctx.s)) {
             int payload = flat.payload(flat.walk(ctx.s->xs.data(), ctx.s->cats.data()));
             if (payload < 0) return 0;
             if (classification())
@@ -190,7 +192,7 @@ protected:
 
 public:
     std::size_t direct_nodes() const override {
-        return flat.nodes.empty() ? nodes().size() : flat.nodes.size();
+        return flat.nodes().empty() ? nodes().size() : flat.nodes().size();
     }
     int direct_node(Ctx& ctx) const override {
         int penalties = 0;
@@ -240,8 +242,8 @@ private:
     }
     /// Class or score index of node k (-1: none).
     int payload_of(int k) const {
-        if (flat.nodes.empty()) return nodes()[static_cast<std::size_t>(k)].payload;
-        if (flat.nodes[static_cast<std::size_t>(k)].slot_flags & FlatNode::leaf) return flat.payload(k);
+        if (flat.nodes().empty()) return nodes()[static_cast<std::size_t>(k)].payload;
+        if (flat.nodes()[static_cast<std::size_t>(k)].slot_flags & FlatNode::leaf) return flat.payload(k);
         const auto inner = inner_payload();
         return inner.empty() ? -1 : inner[static_cast<std::size_t>(k)];
     }
@@ -249,7 +251,7 @@ private:
     /// the input is missing (unknown), or because it is a string no set of a strict split lists.
     enum Way : int { first_child = 0, second_child = 1, unknown_way = 2, no_child = 3 };
     int decide(int k, const double* xs, const std::int32_t* cats) const {
-        const FlatNode& f = flat.nodes[static_cast<std::size_t>(k)];
+        const FlatNode& f = flat.nodes()[static_cast<std::size_t>(k)];
         auto slot = static_cast<std::size_t>(f.slot_flags >> 4);
         if (f.slot_flags & FlatNode::category) {
             std::int32_t c = cats[slot];
@@ -273,7 +275,7 @@ private:
         if (takes.empty()) return -1;
         int to = takes[static_cast<std::size_t>(k)];
         if (to == else_child) return 1;
-        if (to < 0 || !ctx.get(flat.nodes[static_cast<std::size_t>(k)].slot_flags >> 4).is_missing())
+        if (to < 0 || !ctx.get(flat.nodes()[static_cast<std::size_t>(k)].slot_flags >> 4).is_missing())
             return -1;
         return to;
     }
@@ -519,7 +521,7 @@ void TreeModelImpl::compile_node(ModelContext& mc, pugi::xml_node xn, int index,
 
 void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
     std::size_t nc = categories.size();
-    stride = nc;
+    stride = static_cast<std::uint32_t>(nc);
     Build& bd = *build;
     auto& nodes = bd.nodes;
     std::size_t total_nodes = nodes.size();
@@ -764,7 +766,7 @@ void TreeModelImpl::seal(const Program& prog) {
         build.reset();
         return;
     }
-    flat.nodes = std::move(out);
+    flat.set_nodes(out);
     // Indexes a strict pair leaves out divert records from the walk (as unlisted strings do).
     std::vector<std::uint64_t> uncovered;
     if (std::any_of(left_out.begin(), left_out.end(), [](std::uint64_t b) { return b != 0; })) {
@@ -776,7 +778,7 @@ void TreeModelImpl::seal(const Program& prog) {
         }
     }
     flat.numeric =
-        flat.strict == 0 && std::none_of(flat.nodes.begin(), flat.nodes.end(), [](const FlatNode& f) {
+        flat.strict == 0 && std::none_of(flat.nodes().begin(), flat.nodes().end(), [](const FlatNode& f) {
             return (f.slot_flags & (FlatNode::category | FlatNode::leaf)) == FlatNode::category;
         });
     // The general nodes are no longer read: select_flat applies the strategies on the flat form.
@@ -794,7 +796,7 @@ void TreeModelImpl::seal(const Program& prog) {
 /// Returns the selected node (-1: no prediction); sets `aggregate` when a missing value under the
 /// aggregateNodes/weightedConfidence strategies requires visiting several leaves.
 int TreeModelImpl::select(Ctx& ctx, int& penalties, bool& aggregate) const {
-    if (!flat.nodes.empty()) {
+    if (!flat.nodes().empty()) {
         if (flat.applies(*ctx.s)) return flat.walk(ctx.s->xs.data(), ctx.s->cats.data());
         return select_flat(ctx, penalties, aggregate);
     }
@@ -841,7 +843,7 @@ int TreeModelImpl::select(Ctx& ctx, int& penalties, bool& aggregate) const {
 int TreeModelImpl::select_flat(Ctx& ctx, int& penalties, bool& aggregate) const {
     const double* xs = ctx.s->xs.data();
     const std::int32_t* cats = ctx.s->cats.data();
-    const FlatNode* all = flat.nodes.data();
+    const FlatNode* all = flat.nodes().data();
     int cur = 0;
     for (;;) {
         const FlatNode& f = all[cur];
@@ -918,7 +920,7 @@ double TreeModelImpl::child_weight(double weight, double parent, int kid) const 
 /// collect() on the flat form: a missing input makes both children unknown, unless a child takes
 /// missing values or the second is <True/> (missing_child).
 void TreeModelImpl::collect_flat(Ctx& ctx, int k, double weight, double* acc) const {
-    const FlatNode& f = flat.nodes[static_cast<std::size_t>(k)];
+    const FlatNode& f = flat.nodes()[static_cast<std::size_t>(k)];
     if (f.slot_flags & FlatNode::leaf) {
         add_leaf(k, weight, acc);
         return;
@@ -945,7 +947,7 @@ void TreeModelImpl::collect_flat(Ctx& ctx, int k, double weight, double* acc) co
 /// aggregateNodes / weightedConfidence: visit every child that is true or unknown and accumulate
 /// the leaves' record counts (aggregateNodes) or weighted probabilities (weightedConfidence).
 void TreeModelImpl::collect(Ctx& ctx, int k, double weight, double* acc) const {
-    if (!flat.nodes.empty()) {
+    if (!flat.nodes().empty()) {
         collect_flat(ctx, k, weight, acc);
         return;
     }

@@ -42,7 +42,7 @@ struct QuickTree {
     /// walk visits) are not counted.
     static QuickTree of(const FlatTree& t) {
         QuickTree q;
-        const std::vector<FlatNode>& nodes = t.nodes;
+        const ArrayView<FlatNode> nodes = t.nodes();
         if (nodes.empty() || reachable_splits(nodes, 0, max_splits + 1) > max_splits) return q;
         q.add(nodes, 0);
         q.narrow = t.narrow;
@@ -77,8 +77,7 @@ struct QuickTree {
 private:
     /// The splits reachable from node i, counted up to `limit` (so the recursion is at most
     /// limit deep whatever the tree).
-    static std::size_t reachable_splits(const std::vector<FlatNode>& nodes, std::int32_t i,
-                                        std::size_t limit) {
+    static std::size_t reachable_splits(const ArrayView<FlatNode>& nodes, std::int32_t i, std::size_t limit) {
         const FlatNode& n = nodes[static_cast<std::size_t>(i)];
         if ((n.slot_flags & FlatNode::leaf) || limit == 0) return 0;
         std::size_t first = 1 + reachable_splits(nodes, i + n.next, limit - 1);
@@ -87,7 +86,7 @@ private:
     }
     /// Adds the subtree of node i (depth first, first child first; the depth is at most
     /// max_splits) and returns the bits of its leaves.
-    std::uint64_t add(const std::vector<FlatNode>& nodes, std::int32_t i) {
+    std::uint64_t add(const ArrayView<FlatNode>& nodes, std::int32_t i) {
         const FlatNode& n = nodes[static_cast<std::size_t>(i)];
         if (n.slot_flags & FlatNode::leaf) {
             std::uint64_t bit = std::uint64_t{1} << leaf_node.size();

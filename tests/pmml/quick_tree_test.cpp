@@ -24,16 +24,16 @@ constexpr int inputs = 4;
 /// compiler lays them out), each split numeric or a category set as `mix` allows.
 FlatTree random_tree(std::mt19937_64& rng, int splits, bool categories, bool narrow) {
     FlatTree t;
-    t.nodes.push_back(FlatNode::make_leaf(0));
+    std::vector<FlatNode> nodes{FlatNode::make_leaf(0)};
     std::vector<std::int32_t> leaves{0};
     for (int s = 0; s < splits; ++s) {
         // Split a random leaf: it becomes a split whose two children are new leaves.
         std::size_t pick = rng() % leaves.size();
         std::int32_t at = leaves[pick];
         leaves.erase(leaves.begin() + static_cast<std::ptrdiff_t>(pick));
-        auto first = static_cast<std::int32_t>(t.nodes.size());
-        t.nodes.push_back(FlatNode::make_leaf(static_cast<std::int32_t>(rng() % 5) - 1));
-        t.nodes.push_back(FlatNode::make_leaf(static_cast<std::int32_t>(rng() % 5) - 1));
+        auto first = static_cast<std::int32_t>(nodes.size());
+        nodes.push_back(FlatNode::make_leaf(static_cast<std::int32_t>(rng() % 5) - 1));
+        nodes.push_back(FlatNode::make_leaf(static_cast<std::int32_t>(rng() % 5) - 1));
         leaves.push_back(first);
         leaves.push_back(first + 1);
         const std::int32_t slot = static_cast<std::int32_t>(rng() % inputs);
@@ -49,8 +49,9 @@ FlatTree random_tree(std::mt19937_64& rng, int splits, bool categories, bool nar
             n.value = static_cast<double>(static_cast<int>(rng() % 21) - 10) / 2;
             n.slot_flags = (slot << 4) | (rng() % 2 ? FlatNode::flip : 0);  // flip or not
         }
-        t.nodes[static_cast<std::size_t>(at)] = n;
+        nodes[static_cast<std::size_t>(at)] = n;
     }
+    t.set_nodes(nodes);
     t.numeric = !categories;
     t.narrow = narrow;
     return t;
@@ -96,12 +97,15 @@ TEST_CASE("QuickTree: trees past its limits have no quick form", "[pmml]") {
     CHECK(!QuickTree::of(at_limit).empty());
     CHECK(QuickTree::of(FlatTree{}).empty());
     // Nodes no walk reaches (as the subtrees of isMissing third children are) do not count.
-    FlatTree unreachable = at_limit;
+    FlatTree unreachable = at_limit;  // a copy, with nodes of its own
+    std::vector<FlatNode> more(at_limit.nodes().begin(), at_limit.nodes().end());
     for (int k = 0; k < 8; ++k) {
-        unreachable.nodes.push_back(FlatNode{1.0, 0, 1});
-        unreachable.nodes.push_back(FlatNode::make_leaf(0));
-        unreachable.nodes.push_back(FlatNode::make_leaf(1));
+        more.push_back(FlatNode{1.0, 0, 1});
+        more.push_back(FlatNode::make_leaf(0));
+        more.push_back(FlatNode::make_leaf(1));
     }
+    REQUIRE(unreachable.nodes().data() != at_limit.nodes().data());
+    unreachable.set_nodes(more);
     QuickTree reached = QuickTree::of(unreachable);
     REQUIRE(!reached.empty());
     CHECK(reached.numeric.size() + reached.category.size() == QuickTree::max_splits);
@@ -110,7 +114,7 @@ TEST_CASE("QuickTree: trees past its limits have no quick form", "[pmml]") {
     CHECK(reached.leaf(some_xs, some_cats) == unreachable.walk(some_xs, some_cats));
     // A single leaf: no split, the root is the leaf.
     FlatTree leaf;
-    leaf.nodes.push_back(FlatNode::make_leaf(2));
+    leaf.set_nodes(std::vector<FlatNode>{FlatNode::make_leaf(2)});
     leaf.numeric = true;
     QuickTree q = QuickTree::of(leaf);
     REQUIRE(!q.empty());
