@@ -463,7 +463,7 @@ void Compiler::init_model(CompiledModel& m, ModelContext& mc) {
         for (std::size_t i = 0; i < d->valid_text().size(); ++i) {
             int c = m.intern_category(d->valid_text()[i]);
             if (!d->display().empty())
-                m.categories[static_cast<std::size_t>(c)].display = std::string(d->display()[i]);
+                m.categories.set_display(static_cast<std::size_t>(c), std::string(d->display()[i]));
         }
     }
     read_targets(m, mc);
@@ -641,7 +641,7 @@ void Compiler::read_targets(CompiledModel& m, ModelContext& mc) {
         if (!has_attr(tv, "value")) continue;
         int c = m.intern_category(attr(tv, "value"));
         if (has_attr(tv, "displayValue"))
-            m.categories[static_cast<std::size_t>(c)].display = std::string(attr(tv, "displayValue"));
+            m.categories.set_display(static_cast<std::size_t>(c), std::string(attr(tv, "displayValue")));
         if (has_attr(tv, "priorProbability")) priors = true;
     }
     if (priors) {

@@ -721,9 +721,9 @@ Value OutputDef::eval(Ctx& ctx) const {
             return r.value;
         case Feature::predicted_display_value:
             if (r.category >= 0) {
-                const auto& cat = model->categories[static_cast<std::size_t>(r.category)];
-                return Value::string(cat.display.empty() ? std::string_view(cat.text)
-                                                         : std::string_view(cat.display));
+                const auto c = static_cast<std::size_t>(r.category);
+                const std::string_view display = model->categories.display(c);
+                return Value::string(display.empty() ? std::string_view(model->categories[c].text) : display);
             }
             return r.value;
         case Feature::probability: {

@@ -29,7 +29,6 @@ struct Category {
     std::string text;
     double number = 0.0;
     bool numeric = false;  ///< the target's dataType is numeric and the text parses as a number
-    std::string display;   ///< displayValue from Targets or DataField (empty when none)
 };
 
 /// A model's class labels. Models of one document with equal labels (the trees of a forest) share
@@ -43,9 +42,28 @@ public:
     const Category& operator[](std::size_t i) const noexcept { return data_[i]; }
     const Category* begin() const noexcept { return data_; }
     const Category* end() const noexcept { return data_ + size_; }
-    Category& operator[](std::size_t i) { return own()[i]; }
+    Category& operator[](std::size_t i) { return own().list[i]; }
     void push_back(Category c) {
-        own().push_back(std::move(c));
+        own().list.push_back(std::move(c));
+        sync();
+    }
+    /// Label i's displayValue (from Targets, or a cluster's name), "" when it has none: held apart,
+    /// as few labels have one.
+    std::string_view display(std::size_t i) const noexcept {
+        if (!table_ || i >= table_->display.size()) return {};
+        return table_->display[i];
+    }
+    void set_display(std::size_t i, std::string text) {
+        auto& d = own().display;
+        if (d.size() <= i) d.resize(i + 1);
+        d[i] = std::move(text);
+    }
+    /// Releases what the table's growth left unused (once the document is compiled, before
+    /// anything points at a label).
+    void shrink() {
+        if (!table_ || table_.use_count() > 1) return;
+        table_->list.shrink_to_fit();
+        table_->display.shrink_to_fit();
         sync();
     }
     /// Shares `other`'s labels (equal to these: the caller checks).
@@ -58,18 +76,17 @@ public:
     /// Heap bytes of the table: the labels and their texts (counted once per table by load()).
     std::size_t memory_bytes() const noexcept {
         if (!table_) return 0;
-        std::size_t n = sizeof(*table_) + 16 /* shared count */ + table_->capacity() * sizeof(Category);
-        for (const auto& c : *table_) {
-            n += c.text.capacity() > 15 ? c.text.capacity() + 1 : 0;
-            n += c.display.capacity() > 15 ? c.display.capacity() + 1 : 0;
-        }
+        std::size_t n = sizeof(*table_) + 16 /* shared count */ + table_->list.capacity() * sizeof(Category) +
+                        table_->display.capacity() * sizeof(std::string);
+        for (const auto& c : table_->list) n += c.text.capacity() > 15 ? c.text.capacity() + 1 : 0;
+        for (const auto& t : table_->display) n += t.capacity() > 15 ? t.capacity() + 1 : 0;
         return n;
     }
     bool operator==(const CategoryTable& other) const {
         if (size_ != other.size_) return false;
         for (std::size_t i = 0; i < size_; ++i) {
             const Category &a = data_[i], &b = other.data_[i];
-            if (a.text != b.text || a.numeric != b.numeric || a.display != b.display ||
+            if (a.text != b.text || a.numeric != b.numeric || display(i) != other.display(i) ||
                 !(a.number == b.number || (a.number != a.number && b.number != b.number)))
                 return false;
         }
@@ -77,19 +94,23 @@ public:
     }
 
 private:
-    std::vector<Category>& own() {
+    struct Labels {
+        std::vector<Category> list;
+        std::vector<std::string> display;  ///< by label, up to the last one that has one
+    };
+    Labels& own() {
         if (!table_)
-            table_ = std::make_shared<std::vector<Category>>();
+            table_ = std::make_shared<Labels>();
         else if (table_.use_count() > 1)
-            table_ = std::make_shared<std::vector<Category>>(*table_);
+            table_ = std::make_shared<Labels>(*table_);
         sync();
         return *table_;
     }
     void sync() noexcept {
-        data_ = table_ ? table_->data() : nullptr;
-        size_ = table_ ? table_->size() : 0;
+        data_ = table_ ? table_->list.data() : nullptr;
+        size_ = table_ ? table_->list.size() : 0;
     }
-    std::shared_ptr<std::vector<Category>> table_;
+    std::shared_ptr<Labels> table_;
     Category* data_ = nullptr;
     std::size_t size_ = 0;
 };

@@ -323,8 +323,9 @@ std::unique_ptr<CompiledModel> compile_clustering_model(ModelContext& mc) {
             if (other == id) c.invalid(cl, "cluster id '" + id + "' is used twice");
         Category cat;
         cat.text = id;
-        cat.display = c.has_attr(cl, "name") ? std::string(c.attr(cl, "name")) : std::string();
         m->categories.push_back(std::move(cat));
+        if (c.has_attr(cl, "name"))
+            m->categories.set_display(m->categories.size() - 1, std::string(c.attr(cl, "name")));
         m->ids.push_back(id);
     }
     m->k = clusters.size();

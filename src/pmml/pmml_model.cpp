@@ -349,6 +349,7 @@ void share_categories(const std::vector<std::unique_ptr<CompiledModel>>& models)
     std::vector<const CompiledModel*> distinct;
     for (const auto& m : models) {
         if (m->categories.empty()) continue;
+        m->categories.shrink();  // its own until shared below
         auto same = std::find_if(distinct.begin(), distinct.end(),
                                  [&](const CompiledModel* d) { return d->categories == m->categories; });
         if (same == distinct.end())
