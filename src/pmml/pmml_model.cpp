@@ -38,9 +38,8 @@ struct PmmlModel::Impl {
     std::string text;
     Program prog;
     std::vector<std::unique_ptr<CompiledModel>> models;
-    std::map<std::string, std::unique_ptr<FunctionDef>, std::less<>> functions;  ///< called by expressions
+    std::vector<std::unique_ptr<FunctionDef>> functions;  ///< called by expressions (held, never looked up)
     const CompiledModel* top = nullptr;
-    std::vector<int> input_slots;
     std::vector<int> output_slots;
     /// Per output: how score() computes it. `slot`: through its slot (conversions, expressions);
     /// `eval`: OutputDef::eval without the slot; `probability`: read straight from the model's
@@ -93,12 +92,13 @@ struct PmmlModel::Impl {
     /// value when class_first is 1 (the usual classifier): written without reading class_outputs.
     /// -1: any other list of outputs.
     std::int8_t class_first = -1;
-    /// input_slots.size() and output_slots.size(), read by every record.
+    /// prog.input_slots.size() and output_slots.size(), read by every record.
     std::size_t input_count = 0, output_count = 0;
 
     /// The outputs of the general path, from the results in ctx's scratch.
     void write_outputs(Ctx& ctx, Prediction& out) const;
-    std::string verification_xml;  ///< the ModelVerification element, re-parsed by verify()
+    /// The ModelVerification element, re-parsed by verify(); nullptr when the document has none.
+    std::unique_ptr<const std::string> verification_xml;
 };
 
 namespace {
@@ -379,7 +379,7 @@ void plan_direct(PmmlModel::Impl& m) {
         if ((nodes + 1) * (n + 1) > max_values) return;
         auto scratch = m.prog.make_scratch();
         EvalScratch& s = *scratch;
-        std::vector<Value> none(m.input_slots.size());  // outputs of a result read no input
+        std::vector<Value> none(m.prog.input_slots.size());  // outputs of a result read no input
         FeatureRow row(none.data(), none.size());
         Ctx ctx{&m.prog, &s, &row};
         Prediction p;
@@ -474,8 +474,7 @@ void trim(PmmlModel::Impl& impl) {
     fit(prog.layout.slots, prog.layout.result_sizes, prog.domains, prog.treatments, prog.exprs, prog.outputs,
         prog.symbols, prog.input_slots, prog.plan, prog.number_inputs, prog.string_inputs, prog.direct);
     prog.layout.seal_names();
-    fit(impl.models, impl.input_slots, impl.output_slots, impl.output_plan, impl.class_outputs,
-        impl.class_values);
+    fit(impl.models, impl.output_slots, impl.output_plan, impl.class_outputs, impl.class_values);
     fit(impl.schema.inputs, impl.schema.outputs);
 }
 
@@ -511,7 +510,7 @@ std::size_t compiled_bytes(const PmmlModel::Impl& impl) {
     n += vector_bytes(prog.input_slots) + vector_bytes(prog.plan) + vector_bytes(prog.number_inputs) +
          vector_bytes(prog.string_inputs) + vector_bytes(prog.direct);
     // What score() reads: slots of inputs and outputs, the output plan, the direct plan's rows.
-    n += vector_bytes(impl.input_slots) + vector_bytes(impl.output_slots) + vector_bytes(impl.output_plan);
+    n += vector_bytes(impl.output_slots) + vector_bytes(impl.output_plan);
     if (const PmmlModel::Impl::TreePlan* t = impl.tree.get()) {
         n += sizeof(*t) + t->direct_quick.memory_bytes() + vector_bytes(t->node_row) +
              vector_bytes(t->node_values);
@@ -547,7 +546,7 @@ Description describe_document(const PmmlModel::Impl& impl) {
     for (std::size_t i = 0; i < impl.schema.inputs.size(); ++i) {
         FieldDescription f;
         f.name = impl.schema.inputs[i];
-        const auto& def = slots[static_cast<std::size_t>(impl.input_slots[i])];
+        const auto& def = slots[static_cast<std::size_t>(impl.prog.input_slots[i])];
         f.data_type = to_string(def.type);
         f.optype = to_string(def.optype);
         if (const FieldDomain* dom = a.input_domains[i]) f.values = dom->valid_text().to_vector();
@@ -565,7 +564,7 @@ Description describe_document(const PmmlModel::Impl& impl) {
         d.outputs.push_back(std::move(o));
     }
     d.nested_models = top.segments;
-    d.has_verification = !impl.verification_xml.empty();
+    d.has_verification = impl.verification_xml != nullptr;
     d.plan = impl.direct == PmmlModel::Impl::Direct::tree      ? "direct (tree)"
              : impl.direct == PmmlModel::Impl::Direct::classes ? "direct (class probabilities)"
                                                                : "general";
@@ -593,14 +592,13 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
     impl->identity.type = "pmml";
     if (options.keep_text) impl->text = std::string(pmml_text);
     impl->models = std::move(c.models);
-    impl->functions = std::move(c.functions);
+    for (auto& [name, f] : c.functions) impl->functions.push_back(std::move(f));
     impl->top = c.top;
     for (std::size_t i = 0; i < c.input_names.size(); ++i) impl->schema.inputs.push_back(c.input_names[i]);
-    impl->input_slots = impl->prog.input_slots;
     impl->schema.target = c.top_target;
     impl->schema.outputs = c.top_output_names;
     impl->output_slots = c.top_outputs;
-    impl->input_count = impl->input_slots.size();
+    impl->input_count = impl->prog.input_slots.size();
     impl->output_count = impl->output_slots.size();
     for (int slot : c.top_outputs) {
         // Probabilities and untyped predicted values need no conversion: skip the slot machinery.
@@ -636,7 +634,7 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
     if (c.verification) {
         std::ostringstream os;
         c.verification.print(os, "", pugi::format_raw);
-        impl->verification_xml = os.str();
+        impl->verification_xml = std::make_unique<const std::string>(os.str());
     }
     a.text_bytes = pmml_text.size();
     trim(*impl);
@@ -681,10 +679,10 @@ std::string item_list(const std::vector<std::string>& items) {
 VerificationReport PmmlModel::verify() const {
     VerificationReport rep;
     const Impl& m = *impl_;
-    if (m.verification_xml.empty()) return rep;
+    if (!m.verification_xml) return rep;
     rep.present = true;
     pugi::xml_document doc;
-    if (!doc.load_buffer(m.verification_xml.data(), m.verification_xml.size())) {
+    if (!doc.load_buffer(m.verification_xml->data(), m.verification_xml->size())) {
         rep.failures.push_back("cannot re-read the ModelVerification block");
         return rep;
     }
