@@ -147,6 +147,9 @@ public:
     /// integer (count_votes): a vote without weights (majorityVote, or every weight 1), at most four
     /// categories, fewer than 4096 trees.
     bool counted = false;
+    /// The trees of the flat walk (0: the segments take the general loop). Kept apart from `flat`,
+    /// which a ranked forest releases at seal: it reads none of it.
+    std::uint32_t flat_trees = 0;
     /// A counted vote's shares: share[k] = k / flat.size(), the total weight (rounded to float for
     /// x-mathContext="float"), k from 0 to flat.size(), computed once as the general path computes
     /// each record's.
@@ -157,8 +160,8 @@ public:
                                                   std::uint64_t{1} << 24, std::uint64_t{1} << 36};
 
     std::string walk_summary() const override {
-        if (flat.empty()) return {};
-        std::string n = std::to_string(flat.size()) + " flat trees, ";
+        if (flat_trees == 0) return {};
+        std::string n = std::to_string(flat_trees) + " flat trees, ";
         std::string group = std::to_string(lanes) + " in lockstep";
         if (!packed.empty()) return n + "one after another over a packed copy";
         if (ranked)
@@ -260,7 +263,11 @@ public:
             if (float_math) round_to_float(share.data(), share.size());
         }
         share.shrink_to_fit();
-        flat.shrink_to_fit();
+        flat_trees = static_cast<std::uint32_t>(flat.size());
+        if (ranked)
+            flat = std::vector<Flat>();
+        else
+            flat.shrink_to_fit();
     }
 
     /// The deepest leaf `fixed` takes (deeper shallow trees keep the packed walk).
@@ -466,10 +473,10 @@ public:
     }
     /// The direct plan of a classification whose segments all take the flat walk: the vote shares
     /// evaluate_flat() puts into the result, without the result.
-    bool gives_class_probabilities() const override { return classification() && !flat.empty(); }
+    bool gives_class_probabilities() const override { return classification() && flat_trees != 0; }
     const double* class_probabilities(Ctx& ctx) const override {
         const EvalScratch& s = *ctx.s;
-        if (flat.empty() || !flat_applies(s)) return nullptr;
+        if (flat_trees == 0 || !flat_applies(s)) return nullptr;
         double* acc = ctx.work(class_work);
         return counted ? count_votes(s, acc) : add_votes(s, acc);
     }
@@ -958,8 +965,8 @@ bool MiningModelImpl::walk_flat(const EvalScratch& s, double* acc, double& total
 bool MiningModelImpl::evaluate_flat(Ctx& ctx, ModelResult& r) const {
     const EvalScratch& s = *ctx.s;
     if (!flat_applies(s)) return false;
-    if (!fixed.empty()) {
-        // The fixed copy stands in for the packed one here too: the count of the trees' votes
+    if (ranked || !fixed.empty()) {
+        // The ranked or fixed copy stands in for the packed one here too: the count of the trees' votes
         // (each an exact 1.0, as walk_flat adds them; a tree without a vote sends the record to
         // the segments). count_votes writes four shares whatever the number of categories.
         double acc[4];
@@ -989,7 +996,7 @@ bool MiningModelImpl::evaluate_flat(Ctx& ctx, ModelResult& r) const {
 }
 
 void MiningModelImpl::evaluate(Ctx& ctx, ModelResult& r) const {
-    if (!flat.empty()) {
+    if (flat_trees != 0) {
         if (evaluate_flat(ctx, r)) return;
         std::fill(r.probs.begin(), r.probs.end(), 0.0);  // start over on the general path
     }
