@@ -301,7 +301,6 @@ FieldRefTarget Compiler::resolve(Scope& scope, std::string_view name, pugi::xml_
             def.buffer = prog.layout.add_buffer();
             prog.treatments.push_back(std::move(t));
             input_names.push_back(key);
-            input_domains.push_back(d);
             Scope::Entry e;
             e.slot = prog.layout.add_slot(std::move(def), key);
             global.names[key] = e;
@@ -569,7 +568,6 @@ void Compiler::read_mining_schema(ModelContext& mc, bool top_level) {
                                                                          : d->valid_text().empty())));
             def.source = next_input++;
             input_names.push_back(name);
-            input_domains.push_back(d);
             Scope::Entry e;
             e.slot = prog.layout.add_slot(std::move(def), name);
             if (global.names.count(name)) invalid(mf, "MiningField '" + name + "' is listed twice");

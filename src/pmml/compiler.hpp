@@ -91,7 +91,6 @@ public:
     std::string producer;
     int next_input = 0;
     std::vector<std::string> input_names;
-    std::vector<const FieldDomain*> input_domains;
 
     // ---- diagnostics ---------------------------------------------------------------------------
     int line_of(pugi::xml_node n) const;

@@ -30,7 +30,6 @@ struct PmmlModel::Impl {
         enum Text : std::size_t { pmml_version, producer, model_kind, model_name, group_field };
         TextList texts;
         std::string text(Text t) const { return std::string(texts[t]); }
-        std::vector<const FieldDomain*> input_domains;  ///< per input: its DataField's (nullptr: none)
         std::size_t text_bytes = 0, compiled_bytes = 0;
     } about;
     mutable std::once_flag described;
@@ -525,7 +524,7 @@ std::size_t compiled_bytes(const PmmlModel::Impl& impl) {
     n += text_bytes(id.name) + text_bytes(id.version) + text_bytes(id.description) + text_bytes(id.type) +
          text_bytes(id.data_type);
     const PmmlModel::Impl::About& a = impl.about;
-    n += a.texts.heap_bytes() + vector_bytes(a.input_domains);
+    n += a.texts.heap_bytes();
     return n;
 }
 
@@ -551,7 +550,9 @@ Description describe_document(const PmmlModel::Impl& impl) {
         const auto& def = slots[static_cast<std::size_t>(impl.prog.input_slots[i])];
         f.data_type = to_string(def.type);
         f.optype = to_string(def.optype);
-        if (const FieldDomain* dom = a.input_domains[i]) f.values = dom->valid_text().to_vector();
+        // An input's treatment names its DataField.
+        if (const Treatment* t = def.treatment(); t && t->domain)
+            f.values = t->domain->valid_text().to_vector();
         d.inputs.push_back(std::move(f));
     }
     d.target = impl.schema.target;
@@ -632,7 +633,6 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
 
     PmmlModel::Impl::About& a = impl->about;
     a.texts = TextList({c.pmml_version, c.producer, c.top_kind, c.top_name, c.group_field});
-    a.input_domains = c.input_domains;
     if (c.verification) {
         std::ostringstream os;
         c.verification.print(os, "", pugi::format_raw);
