@@ -88,7 +88,7 @@ public:
         std::int32_t slot;
         std::int32_t next;
     };
-    std::vector<Split> packed;
+    // (packed: in Walks)
     /// Deep trees with category splits (lockstep walks) walk their own flat forms, lane by lane
     /// from node to node by the nodes' offsets, with no copy. When no input is tested both by a
     /// number and by a set, no set's node is flipped and every input's slot is below 64
@@ -101,15 +101,14 @@ public:
     /// kind and no flip to extract. Otherwise a level is FlatTree::step().
     /// The inputs of masked(): those compared with numbers first (mask_numbers of them), then those
     /// tested by sets; empty otherwise.
-    std::vector<std::uint32_t> mask_slots;
-    std::uint32_t mask_numbers = 0;
-    bool masked() const noexcept { return !mask_slots.empty(); }
+    // (mask_slots, mask_numbers: in Walks)
+    bool masked() const noexcept { return !wk().mask_slots.empty(); }
     /// Entries of the per-record arrays of masked(): four per slot.
     static constexpr std::size_t max_masks = 256;
     /// Deep trees without category splits (lockstep walks): all trees copied into one array of
     /// Split, whose leaves step to themselves (a NaN value holding the vote or payload, slot 0, next
     /// one below the leaf's own index); index 0 is the idle lanes' leaf.
-    std::vector<Split> numeric_levels;
+    // (numeric_levels: in Walks)
     /// Shallow numeric trees with a counted vote: all trees copied into three arrays, a node's
     /// threshold in `fixed`, its input slot in `fixed_slots` and its first child in `fixed_next`
     /// (so that a step reads each with the index as it is), walked in groups of one to five lanes
@@ -119,14 +118,32 @@ public:
     /// (vote_inc) in its low bits, so the count is the sum of the leaves' bits less `vote_bias`,
     /// one NaN's high bits per tree. The trees are sorted by depth (an unweighted vote adds exact
     /// integers in any order), so a group's trees are alike.
-    std::vector<double> fixed;
-    std::vector<std::uint32_t> fixed_slots, fixed_next;
+    // (fixed, fixed_slots, fixed_next: in Walks)
     struct Group {
         std::int32_t first;   ///< the group's first tree in `flat`
         std::uint8_t lanes;   ///< trees in the group, 1 to 5
         std::uint8_t levels;  ///< the depth of its deepest tree: the steps every lane takes
     };
-    std::vector<Group> groups;
+    // (groups: in Walks)
+    /// The copies above, held apart (null when the forest walks none of them: a ranked forest, the
+    /// trees' own flat forms, or the general loop).
+    struct Walks {
+        std::vector<Split> packed;
+        std::vector<std::uint32_t> mask_slots;
+        std::uint32_t mask_numbers = 0;
+        std::vector<Split> numeric_levels;
+        std::vector<double> fixed;
+        std::vector<std::uint32_t> fixed_slots, fixed_next;
+        std::vector<Group> groups;
+        bool empty() const noexcept {
+            return packed.empty() && mask_slots.empty() && numeric_levels.empty() && fixed.empty() &&
+                   groups.empty();
+        }
+    };
+    std::unique_ptr<Walks> walks;
+    static const Walks no_walks;
+    const Walks& wk() const noexcept { return walks ? *walks : no_walks; }
+    Walks& wk() noexcept { return *walks; }  ///< (seal only: the copies are being built)
     /// The same forest by the ranks of its inputs among its thresholds (RankedForest), built from the
     /// fixed copy at seal and kept in its place when its estimated instructions per record are fewer
     /// than the fixed walk's (then `fixed` and `groups` are released). Behind a pointer, so that the
@@ -163,20 +180,22 @@ public:
         if (flat_trees == 0) return {};
         std::string n = std::to_string(flat_trees) + " flat trees, ";
         std::string group = std::to_string(lanes) + " in lockstep";
-        if (!packed.empty()) return n + "one after another over a packed copy";
+        if (!wk().packed.empty()) return n + "one after another over a packed copy";
         if (ranked)
             return n + "by the ranks of " + std::to_string(ranked->inputs()) +
                    " inputs among their thresholds (" + std::to_string(ranked->words()) +
                    (ranked->words() == 1 ? " word" : " words") + " of leaves) over a counted copy";
-        if (!fixed.empty())
-            return n + "in " + std::to_string(groups.size()) + (groups.size() == 1 ? " group" : " groups") +
+        if (!wk().fixed.empty())
+            return n + "in " + std::to_string(wk().groups.size()) +
+                   (wk().groups.size() == 1 ? " group" : " groups") +
                    " of a fixed number of levels over a counted copy";
-        if (!numeric_levels.empty()) return n + group + " over a numeric copy";
+        if (!wk().numeric_levels.empty()) return n + group + " over a numeric copy";
         if (lockstep) return n + group + " over their own flat forms" + (masked() ? "" : " (by kind)");
         return n + "one after another over their own flat forms";
     }
 
     void seal(const Program& /*prog*/) override {
+        walks = std::make_unique<Walks>();
         flat.clear();
         flat_used = flat_strict = 0;
         bool ok = method == Method::majority_vote || method == Method::weighted_majority_vote ||
@@ -223,39 +242,39 @@ public:
                              [](const auto& a, const auto& b) { return a.first < b.first; });
             for (std::size_t i = 0; i < flat.size(); ++i) flat[i] = by_depth[i].second;
         }
-        fixed.clear();
-        fixed_slots.clear();
-        fixed_next.clear();
-        groups.clear();
+        wk().fixed.clear();
+        wk().fixed_slots.clear();
+        wk().fixed_next.clear();
+        wk().groups.clear();
         ranked.reset();
         if (fixed_walk) {
             for (auto& f : flat) pack_fixed(f);
             plan_groups();
             choose_ranked();
         }
-        fixed.shrink_to_fit();
-        fixed_slots.shrink_to_fit();
-        fixed_next.shrink_to_fit();
-        groups.shrink_to_fit();
+        wk().fixed.shrink_to_fit();
+        wk().fixed_slots.shrink_to_fit();
+        wk().fixed_next.shrink_to_fit();
+        wk().groups.shrink_to_fit();
         vote_bias = static_cast<std::uint64_t>(flat.size()) * nan_bits;
         // Five lanes where they leave fewer idle lanes in the last group than four (15 trees: three
         // groups of five rather than four of four with one idle lane).
         auto idle = [&](std::size_t k) { return (flat.size() + k - 1) / k * k - flat.size(); };
         lanes = !flat.empty() && idle(5) < idle(4) ? std::uint8_t{5} : std::uint8_t{4};
-        packed.clear();
+        wk().packed.clear();
         if (numeric && !lockstep && !fixed_walk)
             for (auto& f : flat) pack(f);
-        packed.shrink_to_fit();
+        wk().packed.shrink_to_fit();
         // Deep forests walk in lockstep: over a copy (`numeric_levels`) when no split tests a
         // category, else over the trees' own forms.
         choose_masked();
-        numeric_levels.clear();
+        wk().numeric_levels.clear();
         if (lockstep && numeric) {
-            numeric_levels.push_back(leaf_split(0, -1));
+            wk().numeric_levels.push_back(leaf_split(0, -1));
             for (auto& f : flat) pack_numeric_levels(f);
         }
-        numeric_levels.shrink_to_fit();
-        counted = (!packed.empty() || !fixed.empty() || ranked || lockstep) && counts;
+        wk().numeric_levels.shrink_to_fit();
+        counted = (!wk().packed.empty() || !wk().fixed.empty() || ranked || lockstep) && counts;
         share.clear();
         if (counted) {
             const auto trees = static_cast<double>(flat.size());
@@ -268,6 +287,7 @@ public:
             flat = std::vector<Flat>();
         else
             flat.shrink_to_fit();
+        if (walks->empty()) walks.reset();
     }
 
     /// The deepest leaf `fixed` takes (deeper shallow trees keep the packed walk).
@@ -298,25 +318,25 @@ public:
             }
         }
         for (std::size_t j = n; j > 0; j -= take[j])
-            groups.push_back({static_cast<std::int32_t>(j - take[j]), static_cast<std::uint8_t>(take[j]),
-                              static_cast<std::uint8_t>(depth[j - 1])});
-        std::reverse(groups.begin(), groups.end());
+            wk().groups.push_back({static_cast<std::int32_t>(j - take[j]), static_cast<std::uint8_t>(take[j]),
+                                   static_cast<std::uint8_t>(depth[j - 1])});
+        std::reverse(wk().groups.begin(), wk().groups.end());
     }
 
     /// Builds `ranked` from the fixed copy and keeps it when it costs fewer instructions per record
     /// than the fixed walk's groups (group_cost()); then releases the fixed copy.
     void choose_ranked() {
         std::size_t walk = 0;
-        for (const Group& g : groups) walk += group_cost(g.lanes, g.levels);
+        for (const Group& g : wk().groups) walk += group_cost(g.lanes, g.levels);
         std::vector<std::uint32_t> roots;
         for (const Flat& f : flat) roots.push_back(static_cast<std::uint32_t>(f.root));
-        RankedForest r = RankedForest::of(fixed, fixed_slots, fixed_next, roots);
+        RankedForest r = RankedForest::of(wk().fixed, wk().fixed_slots, wk().fixed_next, roots);
         if (r.empty() || r.cost() >= walk) return;
         ranked = std::make_unique<const RankedForest>(std::move(r));
-        fixed = std::vector<double>();
-        fixed_slots = std::vector<std::uint32_t>();
-        fixed_next = std::vector<std::uint32_t>();
-        groups = std::vector<Group>();
+        wk().fixed = std::vector<double>();
+        wk().fixed_slots = std::vector<std::uint32_t>();
+        wk().fixed_next = std::vector<std::uint32_t>();
+        wk().groups = std::vector<Group>();
     }
 
     /// The trees' votes are all 1 (majorityVote, or every weight 1) in a classification.
@@ -387,7 +407,7 @@ public:
 
     /// Appends f's tree to `numeric_levels` (a leaf steps to itself).
     void pack_numeric_levels(Flat& f) {
-        copy_tree(f, numeric_levels, leaf_split, [](const FlatNode& n, std::int32_t at) {
+        copy_tree(f, wk().numeric_levels, leaf_split, [](const FlatNode& n, std::int32_t at) {
             return Split{n.value, n.slot_flags >> 4, at};
         });
     }
@@ -395,8 +415,8 @@ public:
     /// Lists the inputs of a lockstep walk over the trees' own forms in mask_slots when it can be
     /// masked().
     void choose_masked() {
-        mask_slots.clear();
-        mask_numbers = 0;
+        wk().mask_slots.clear();
+        wk().mask_numbers = 0;
         if (!lockstep || numeric) return;
         std::uint64_t numbers = 0, sets = 0;
         for (const Flat& f : flat)
@@ -410,11 +430,11 @@ public:
             }
         if (numbers & sets) return;
         for (std::uint32_t slot = 0; slot < 64; ++slot)
-            if ((numbers >> slot) & 1u) mask_slots.push_back(slot);
-        mask_numbers = static_cast<std::uint32_t>(mask_slots.size());
+            if ((numbers >> slot) & 1u) wk().mask_slots.push_back(slot);
+        wk().mask_numbers = static_cast<std::uint32_t>(wk().mask_slots.size());
         for (std::uint32_t slot = 0; slot < 64; ++slot)
-            if ((sets >> slot) & 1u) mask_slots.push_back(slot);
-        mask_slots.shrink_to_fit();
+            if ((sets >> slot) & 1u) wk().mask_slots.push_back(slot);
+        wk().mask_slots.shrink_to_fit();
     }
 
     /// Appends f's tree to `fixed`, `fixed_slots` and `fixed_next` (a leaf steps to itself, its NaN
@@ -432,19 +452,19 @@ public:
             [](const FlatNode& n, std::int32_t at) {
                 return Split{n.value, n.slot_flags >> 4, at};
             });
-        const auto base = static_cast<std::uint32_t>(fixed.size());
+        const auto base = static_cast<std::uint32_t>(wk().fixed.size());
         f.root = static_cast<std::int32_t>(base);
         for (const Split& n : nodes) {
-            fixed.push_back(n.value);
-            fixed_slots.push_back(static_cast<std::uint32_t>(n.slot));
-            fixed_next.push_back(base + static_cast<std::uint32_t>(n.next));
+            wk().fixed.push_back(n.value);
+            wk().fixed_slots.push_back(static_cast<std::uint32_t>(n.slot));
+            wk().fixed_next.push_back(base + static_cast<std::uint32_t>(n.next));
         }
     }
 
     /// Appends f's tree to `packed` (see Split): a leaf's slot is -2 - its vote.
     void pack(Flat& f) {
         copy_tree(
-            f, packed,
+            f, wk().packed,
             [](std::int32_t /*j*/, std::int32_t v) {
                 return Split{0.0, -2 - v, -1};
             },
@@ -456,10 +476,11 @@ public:
     std::size_t memory_bytes() const override {
         return own_bytes(*this) + preds.memory_bytes() + segs.capacity() * sizeof(Segment) +
                cat_maps.capacity() * sizeof(int) + flat.capacity() * sizeof(Flat) +
-               packed.capacity() * sizeof(Split) + (fixed.capacity() + share.capacity()) * sizeof(double) +
-               (fixed_slots.capacity() + fixed_next.capacity()) * sizeof(std::uint32_t) +
-               groups.capacity() * sizeof(Group) + numeric_levels.capacity() * sizeof(Split) +
-               mask_slots.capacity() * sizeof(std::uint32_t) +
+               wk().packed.capacity() * sizeof(Split) +
+               (wk().fixed.capacity() + share.capacity()) * sizeof(double) +
+               (wk().fixed_slots.capacity() + wk().fixed_next.capacity()) * sizeof(std::uint32_t) +
+               wk().groups.capacity() * sizeof(Group) + wk().numeric_levels.capacity() * sizeof(Split) +
+               wk().mask_slots.capacity() * sizeof(std::uint32_t) + (walks ? sizeof(Walks) : 0) +
                (ranked ? sizeof(RankedForest) + ranked->memory_bytes() : 0);
     }
 
@@ -491,7 +512,7 @@ private:
             std::fill(acc, acc + categories.size(), 0.0);
         double total = 0;
         std::size_t count = 0;
-        bool ok = packed.empty() ? walk_flat(s, acc, total, nullptr, nullptr, count)
+        bool ok = wk().packed.empty() ? walk_flat(s, acc, total, nullptr, nullptr, count)
                   : method == Method::weighted_majority_vote ? vote_packed<true>(s.xs.data(), acc, total)
                                                              : vote_packed<false>(s.xs.data(), acc, total);
         if (!ok) return nullptr;
@@ -539,7 +560,7 @@ private:
     /// walk_flat's vote over `packed` (classification), inline in class_probabilities.
     template <bool weighted>
     bool vote_packed(const double* xs, double* acc, double& total) const {
-        const Split* all = packed.data();
+        const Split* all = wk().packed.data();
         for (const Flat& t : flat) {
             const Split* n = all + t.root;
             while (n->slot >= 0)
@@ -564,10 +585,10 @@ private:
             votes = lanes == 5 ? count_lockstep<5>(xs, s.cats.data()) : count_lockstep<4>(xs, s.cats.data());
         } else if (ranked) {
             votes = count_ranked(xs);
-        } else if (!fixed.empty()) {
+        } else if (!wk().fixed.empty()) {
             votes = count_fixed(xs);
         } else {
-            const Split* all = packed.data();
+            const Split* all = wk().packed.data();
             for (const Flat& t : flat) {
                 const Split* n = all + t.root;
                 while (n->slot >= 0)
@@ -604,6 +625,8 @@ private:
         r.value = category_value(r.category);
     }
 };
+
+const MiningModelImpl::Walks MiningModelImpl::no_walks{};
 
 double weighted_median(double* v, double* w, std::size_t n) {
     // Insertion sort by value, carrying weights (segment counts are small).
@@ -781,12 +804,12 @@ inline std::uint64_t walk_fixed(const double* value, const std::uint32_t* slot, 
 }
 
 std::uint64_t MiningModelImpl::count_fixed(const double* xs) const {
-    const double* value = fixed.data();
-    const std::uint32_t* slot = fixed_slots.data();
-    const std::uint32_t* next = fixed_next.data();
+    const double* value = wk().fixed.data();
+    const std::uint32_t* slot = wk().fixed_slots.data();
+    const std::uint32_t* next = wk().fixed_next.data();
     const Flat* trees = flat.data();
     std::uint64_t sum = 0;
-    for (const Group& g : groups) {
+    for (const Group& g : wk().groups) {
         const Flat* t = trees + g.first;
         const int levels = g.levels;
         if (g.lanes == 5)
@@ -814,8 +837,8 @@ bool MiningModelImpl::walk_own(const double* xs, const std::int32_t* cats, Take 
     // masked bits equal 0 for the second child, or 1 (never) when flipped; a category's mask,
     // whose masked bits equal 0 for the second child, and 0 (no number is <= a set's NaN).
     // Without masked() the loops do nothing and the walk reads xs and cats.
-    const std::uint32_t* slots = mask_slots.data();
-    const std::size_t numbers = mask_numbers, inputs = mask_slots.size();
+    const std::uint32_t* slots = wk().mask_slots.data();
+    const std::size_t numbers = wk().mask_numbers, inputs = wk().mask_slots.size();
     values[3] = 0.0;  // the leaves' entry (slot 0, leaf | flip): never the second child
     masks[3] = 0;
     second[3] = 1;
@@ -854,7 +877,7 @@ bool MiningModelImpl::walk_own(const double* xs, const std::int32_t* cats, Take 
 template <std::size_t lanes_n>
 std::uint64_t MiningModelImpl::count_lockstep(const double* xs, const std::int32_t* cats) const {
     std::uint64_t votes = 0;
-    if (numeric_levels.empty()) {
+    if (wk().numeric_levels.empty()) {
         walk_own<lanes_n>(xs, cats, [&](const Flat& t, int payload) {
             votes += vote_inc[payload < 0 ? 0 : t.cat_map[payload] + 1];
             return true;
@@ -862,7 +885,7 @@ std::uint64_t MiningModelImpl::count_lockstep(const double* xs, const std::int32
         return votes;
     }
     constexpr int lanes_i = static_cast<int>(lanes_n);
-    const Split* all = numeric_levels.data();
+    const Split* all = wk().numeric_levels.data();
     std::int32_t roots[lanes_n];
     int at[lanes_n];
     for (std::size_t base = 0; base < flat.size(); base += lanes_n) {
@@ -899,8 +922,8 @@ bool MiningModelImpl::walk_flat(const EvalScratch& s, double* acc, double& total
         }
         return true;
     };
-    if (!packed.empty()) {
-        const Split* all = packed.data();
+    if (!wk().packed.empty()) {
+        const Split* all = wk().packed.data();
         for (const Flat& t : flat) {
             const Split* n = all + t.root;
             while (n->slot >= 0)
@@ -919,12 +942,12 @@ bool MiningModelImpl::walk_flat(const EvalScratch& s, double* acc, double& total
         }
         return true;
     }
-    if (lockstep && numeric_levels.empty())
+    if (lockstep && wk().numeric_levels.empty())
         return lanes == 5 ? walk_own<5>(xs, cats, take) : walk_own<4>(xs, cats, take);
     if (lockstep) {
         // The group size is a compile-time constant in each form, so the loops over lanes unroll.
-        const Split* all = numeric_levels.data();
-        auto groups = [&](auto lanes_c) {
+        const Split* all = wk().numeric_levels.data();
+        auto walk_groups = [&](auto lanes_c) {
             constexpr std::size_t lanes_n = decltype(lanes_c)::value;
             constexpr int lanes_i = static_cast<int>(lanes_n);
             std::int32_t roots[lanes_n];
@@ -952,8 +975,8 @@ bool MiningModelImpl::walk_flat(const EvalScratch& s, double* acc, double& total
             }
             return true;
         };
-        return lanes == 5 ? groups(std::integral_constant<std::size_t, 5>{})
-                          : groups(std::integral_constant<std::size_t, 4>{});
+        return lanes == 5 ? walk_groups(std::integral_constant<std::size_t, 5>{})
+                          : walk_groups(std::integral_constant<std::size_t, 4>{});
     }
     // Shallow trees (deep ones walk in lockstep above; a forest with the fixed copy never
     // comes here, its votes are counted), one after another.
@@ -965,7 +988,7 @@ bool MiningModelImpl::walk_flat(const EvalScratch& s, double* acc, double& total
 bool MiningModelImpl::evaluate_flat(Ctx& ctx, ModelResult& r) const {
     const EvalScratch& s = *ctx.s;
     if (!flat_applies(s)) return false;
-    if (ranked || !fixed.empty()) {
+    if (ranked || !wk().fixed.empty()) {
         // The ranked or fixed copy stands in for the packed one here too: the count of the trees' votes
         // (each an exact 1.0, as walk_flat adds them; a tree without a vote sends the record to
         // the segments). count_votes writes four shares whatever the number of categories.
