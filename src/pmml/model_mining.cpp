@@ -77,61 +77,55 @@ public:
         std::int32_t root;  ///< index of the tree's root in `packed` (when packed is used)
     };
     std::vector<Flat> flat;
-    /// Shallow trees without category splits (walked one after the other): all trees copied into
-    /// one array in a form that needs fewer instructions per level. An internal node sends the
-    /// record to `next` when x <= value and to next + 1 otherwise (the children are stored in the
-    /// order the test picks them, so no flip). A leaf has slot -2 - v, v being its vote as this
-    /// model's category (classification) or its payload (regression), -1 for none (so count_votes
-    /// finds its increment by the slot alone).
+    /// An entry of the copies below: an internal node sends the record to `next` when
+    /// x <= value and to next + 1 otherwise (the children are stored in the order the test picks
+    /// them, so no flip). A leaf has slot -2 - v, v being its vote as this model's category
+    /// (classification) or its payload (regression), -1 for none (so count_votes finds its
+    /// increment by the slot alone).
     struct Split {
         double value;
         std::int32_t slot;
         std::int32_t next;
     };
-    // (packed: in Walks)
-    /// Deep trees with category splits (lockstep walks) walk their own flat forms, lane by lane
-    /// from node to node by the nodes' offsets, with no copy. When no input is tested both by a
-    /// number and by a set, no set's node is flipped and every input's slot is below 64
-    /// (masked()), a level is masked_step(), which reads three entries made per record at the
-    /// node's slot_flags >> 2 (slot << 2 | flip << 1 | leaf): the input's value, a mask (1 << the
-    /// category index for a set's input, bit 63 for unlisted strings and indexes from set_bits up;
-    /// 0 for a number) and what the masked bits of the node equal when the record goes second
-    /// (0; 1, which never happens, for a flipped number's node and for a leaf). The record goes
-    /// second when that holds, XOR value <= the node's value (never for a set's NaN): no choice by
-    /// kind and no flip to extract. Otherwise a level is FlatTree::step().
-    /// The inputs of masked(): those compared with numbers first (mask_numbers of them), then those
-    /// tested by sets; empty otherwise.
-    // (mask_slots, mask_numbers: in Walks)
-    bool masked() const noexcept { return !wk().mask_slots.empty(); }
-    /// Entries of the per-record arrays of masked(): four per slot.
-    static constexpr std::size_t max_masks = 256;
-    /// Deep trees without category splits (lockstep walks): all trees copied into one array of
-    /// Split, whose leaves step to themselves (a NaN value holding the vote or payload, slot 0, next
-    /// one below the leaf's own index); index 0 is the idle lanes' leaf.
-    // (numeric_levels: in Walks)
-    /// Shallow numeric trees with a counted vote: all trees copied into three arrays, a node's
-    /// threshold in `fixed`, its input slot in `fixed_slots` and its first child in `fixed_next`
-    /// (so that a step reads each with the index as it is), walked in groups of one to five lanes
-    /// (`groups`), each group a fixed number of levels with no test for the leaves: a leaf steps to
-    /// itself (its value is a NaN, slot 0, next one below its own index), so every walk of a group
-    /// takes the same steps whatever the record. A leaf's NaN carries count_votes' increment
-    /// (vote_inc) in its low bits, so the count is the sum of the leaves' bits less `vote_bias`,
-    /// one NaN's high bits per tree. The trees are sorted by depth (an unweighted vote adds exact
-    /// integers in any order), so a group's trees are alike.
-    // (fixed, fixed_slots, fixed_next: in Walks)
     struct Group {
         std::int32_t first;   ///< the group's first tree in `flat`
         std::uint8_t lanes;   ///< trees in the group, 1 to 5
         std::uint8_t levels;  ///< the depth of its deepest tree: the steps every lane takes
     };
-    // (groups: in Walks)
-    /// The copies above, held apart (null when the forest walks none of them: a ranked forest, the
-    /// trees' own flat forms, or the general loop).
+    /// The copies of the trees some walks take, held apart: null when the forest walks none of
+    /// them (a ranked forest, the trees' own flat forms, or the general loop).
     struct Walks {
+        /// Shallow trees without category splits (walked one after the other): all trees copied
+        /// into one array of Split, a form that needs fewer instructions per level.
         std::vector<Split> packed;
+        /// Deep trees with category splits (lockstep walks) walk their own flat forms, lane by
+        /// lane from node to node by the nodes' offsets, with no copy. When no input is tested
+        /// both by a number and by a set, no set's node is flipped and every input's slot is below
+        /// 64 (masked()), a level is masked_step(), which reads three entries made per record at
+        /// the node's slot_flags >> 2 (slot << 2 | flip << 1 | leaf): the input's value, a mask (1
+        /// << the category index for a set's input, bit 63 for unlisted strings and indexes from
+        /// set_bits up; 0 for a number) and what the masked bits of the node equal when the record
+        /// goes second (0; 1, which never happens, for a flipped number's node and for a leaf). The
+        /// record goes second when that holds, XOR value <= the node's value (never for a set's
+        /// NaN): no choice by kind and no flip to extract. Otherwise a level is FlatTree::step().
+        /// The inputs of masked(): those compared with numbers first (mask_numbers of them), then
+        /// those tested by sets; empty otherwise.
         std::vector<std::uint32_t> mask_slots;
         std::uint32_t mask_numbers = 0;
+        /// Deep trees without category splits (lockstep walks): all trees copied into one array of
+        /// Split, whose leaves step to themselves (a NaN value holding the vote or payload, slot 0,
+        /// next one below the leaf's own index); index 0 is the idle lanes' leaf.
         std::vector<Split> numeric_levels;
+        /// Shallow numeric trees with a counted vote: all trees copied into three arrays, a node's
+        /// threshold in `fixed`, its input slot in `fixed_slots` and its first child in
+        /// `fixed_next` (so that a step reads each with the index as it is), walked in groups of
+        /// one to five lanes (`groups`), each group a fixed number of levels with no test for the
+        /// leaves: a leaf steps to itself (its value is a NaN, slot 0, next one below its own
+        /// index), so every walk of a group takes the same steps whatever the record. A leaf's NaN
+        /// carries count_votes' increment (vote_inc) in its low bits, so the count is the sum of
+        /// the leaves' bits less `vote_bias`, one NaN's high bits per tree. The trees are sorted by
+        /// depth (an unweighted vote adds exact integers in any order), so a group's trees are
+        /// alike.
         std::vector<double> fixed;
         std::vector<std::uint32_t> fixed_slots, fixed_next;
         std::vector<Group> groups;
@@ -144,6 +138,9 @@ public:
     static const Walks no_walks;
     const Walks& wk() const noexcept { return walks ? *walks : no_walks; }
     Walks& wk() noexcept { return *walks; }  ///< (seal only: the copies are being built)
+    bool masked() const noexcept { return !wk().mask_slots.empty(); }
+    /// Entries of the per-record arrays of masked(): four per slot.
+    static constexpr std::size_t max_masks = 256;
     /// The same forest by the ranks of its inputs among its thresholds (RankedForest), built from the
     /// fixed copy at seal and kept in its place when its estimated instructions per record are fewer
     /// than the fixed walk's (then `fixed` and `groups` are released). Behind a pointer, so that the
