@@ -67,10 +67,11 @@ public:
         a_probs,          ///< rows of `stride` probabilities
         a_counts,         ///< rows of `stride` record counts (aggregateNodes)
         a_confidences,    ///< rows of `stride`; empty when none is given
-        a_record_count    ///< per node (weightedConfidence only)
+        a_record_count,   ///< per node (weightedConfidence only)
+        a_penalty         ///< missingValuePenalty, when it is not 1
     };
     PackedArrays<Node, double, std::int32_t, std::int8_t, std::uint64_t, std::int32_t, std::int32_t, double,
-                 double, double, double>
+                 double, double, double, double>
         arrays;
     ArrayView<Node> nodes() const noexcept { return arrays.get<a_nodes>(); }
     ArrayView<double> scores() const noexcept { return arrays.get<a_scores>(); }
@@ -91,16 +92,15 @@ public:
     ArrayView<std::uint64_t> uncovered() const noexcept { return arrays.get<a_uncovered>(); }
     static_assert(sizeof(Node) == 24, "Node is meant to stay 24 bytes");
 
-    /// Only the predicates that are not numeric comparisons (none in most trees).
-    std::unique_ptr<Predicates> preds;
     /// Node ids, read only by entityId outputs: seal() drops them when the document has none (and
     /// finish() when every id is empty; id_of gives "" then).
     struct Ids {
         std::string chars;               ///< node ids, concatenated
         std::vector<std::uint32_t> end;  ///< per node: end of its id in chars
     };
-    std::unique_ptr<Ids> id_table;
-    double penalty = 1.0;
+    /// Only the predicates that are not numeric comparisons (none in most trees; the general walk
+    /// reads them, so they are not in `rare`).
+    std::unique_ptr<Predicates> preds;
     std::uint32_t stride = 0;  ///< categories per distribution row
     Missing missing = Missing::none;
     bool no_true_child_last = false;
@@ -125,16 +125,37 @@ public:
         std::vector<double> scores;
         std::vector<std::int32_t> default_child, dist;
         std::vector<double> probs, counts, confidences, record_count;
+        double penalty = 1.0;  ///< missingValuePenalty (kept in `arrays` when it is not 1)
     };
+    /// What few trees keep once sealed (node ids), and what every tree holds while it compiles:
+    /// one pointer, null for a sealed tree that keeps neither (most trees of a forest).
+    struct Rare {
+        std::unique_ptr<Ids> id_table;
+        std::unique_ptr<Build> build;  ///< until seal()
+    };
+    std::unique_ptr<Rare> rare;
+    Rare& own_rare() {
+        if (!rare) rare = std::make_unique<Rare>();
+        return *rare;
+    }
+    const Ids* id_table() const noexcept { return rare ? rare->id_table.get() : nullptr; }
+    /// Drops `rare` once it holds nothing (seal()'s last step).
+    void release_rare() {
+        if (rare && !rare->id_table && !rare->build) rare.reset();
+    }
+    double penalty() const noexcept {
+        const auto p = arrays.get<a_penalty>();
+        return p.empty() ? 1.0 : p[0];
+    }
     /// Packs the arrays (seal()'s last step): the flat form's and Build's.
     void pack(const std::vector<std::int32_t>& inner_payload, const std::vector<std::int8_t>& missing_child,
               const std::vector<std::uint64_t>& uncovered) {
-        Build& bd = *build;
+        Build& bd = *rare->build;
         arrays.assign(bd.nodes, bd.scores, inner_payload, missing_child, uncovered, bd.default_child, bd.dist,
-                      bd.probs, bd.counts, bd.confidences, bd.record_count);
+                      bd.probs, bd.counts, bd.confidences, bd.record_count,
+                      bd.penalty == 1.0 ? std::vector<double>() : std::vector<double>{bd.penalty});
         flat.scores = scores().data();
     }
-    std::unique_ptr<Build> build;
 
     void compile_node(ModelContext& mc, pugi::xml_node xn, int index, int depth);
     void finish(Compiler& c, pugi::xml_node n);
@@ -147,7 +168,8 @@ public:
 
     std::size_t memory_bytes() const override {
         std::size_t n = own_bytes(*this) + flat.nodes().size() * sizeof(FlatNode) + arrays.memory_bytes();
-        if (id_table) n += sizeof(Ids) + heap_bytes(id_table->chars) + id_table->end.capacity() * 4;
+        if (rare) n += sizeof(Rare);
+        if (const Ids* ids = id_table()) n += sizeof(Ids) + heap_bytes(ids->chars) + ids->end.capacity() * 4;
         if (preds) n += sizeof(Predicates) + preds->memory_bytes();
         return n;
     }
@@ -284,13 +306,14 @@ private:
     bool split_shape(const Node& n) const {
         if (n.n_children == 2) return true;
         if (n.n_children != 3) return false;
-        int slot = build->nodes[static_cast<std::size_t>(n.first_child)].arg;
-        return slot >= 0 && build->missing_test[static_cast<std::size_t>(n.first_child) + 2] == slot;
+        const Build& bd = *rare->build;
+        int slot = bd.nodes[static_cast<std::size_t>(n.first_child)].arg;
+        return slot >= 0 && bd.missing_test[static_cast<std::size_t>(n.first_child) + 2] == slot;
     }
     /// n has exactly two children and the second is <True/>: a catch-all "else" for the first.
     bool true_else(const Node& n) const {
         return n.n_children == 2 &&
-               build->nodes[static_cast<std::size_t>(n.first_child) + 1].kind == Node::always;
+               rare->build->nodes[static_cast<std::size_t>(n.first_child) + 1].kind == Node::always;
     }
     int select(Ctx& ctx, int& penalties, bool& aggregate) const;
     int select_flat(Ctx& ctx, int& penalties, bool& aggregate) const;
@@ -301,10 +324,11 @@ private:
     void add_leaf(int k, double weight, double* acc) const;
     void fill_leaf(int k, int penalties, ModelResult& r) const;
     std::string_view id_of(int k) const {
-        if (!id_table) return {};
+        const Ids* ids = id_table();
+        if (!ids) return {};
         auto i = static_cast<std::size_t>(k);
-        std::uint32_t begin = i ? id_table->end[i - 1] : 0;
-        return std::string_view(id_table->chars).substr(begin, id_table->end[i] - begin);
+        std::uint32_t begin = i ? ids->end[i - 1] : 0;
+        return std::string_view(ids->chars).substr(begin, ids->end[i] - begin);
     }
 };
 
@@ -457,7 +481,7 @@ void TreeModelImpl::compile_node(ModelContext& mc, pugi::xml_node xn, int index,
         if (!preds) preds = std::make_unique<Predicates>();
         n.arg = preds->compile(c, pred_node, mc.scope, 0);
     }
-    Build& bd = *build;
+    Build& bd = *rare->build;
     if (pn == "SimplePredicate" && c.attr(pred_node, "operator") == "isMissing")
         bd.missing_test[static_cast<std::size_t>(index)] =
             c.resolve_slot(mc.scope, c.required(pred_node, "field"), pred_node);
@@ -522,7 +546,7 @@ void TreeModelImpl::compile_node(ModelContext& mc, pugi::xml_node xn, int index,
 void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
     std::size_t nc = categories.size();
     stride = static_cast<std::uint32_t>(nc);
-    Build& bd = *build;
+    Build& bd = *rare->build;
     auto& nodes = bd.nodes;
     std::size_t total_nodes = nodes.size();
     auto& dist = bd.dist;
@@ -588,6 +612,7 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
         for (double& p : confidences_) p = static_cast<double>(static_cast<float>(p));
     }
     // ids, packed
+    auto& id_table = rare->id_table;
     id_table = std::make_unique<Ids>();
     id_table->end.resize(total_nodes);
     for (std::size_t i = 0; i < total_nodes; ++i) {
@@ -631,22 +656,23 @@ void TreeModelImpl::finish(Compiler& c, pugi::xml_node tree) {
 /// Runs once the whole document is compiled, when every string input's interned strings are known:
 /// marks category splits that send every value to exactly one child and builds the flat form.
 void TreeModelImpl::seal(const Program& prog) {
-    if (!build) return;  // sealed already
+    if (!rare || !rare->build) return;  // sealed already
+    Build& build = *rare->build;
     // Nobody reads the distributions of a tree whose prediction alone is read, unless its
     // missing-value strategy weighs them to choose the prediction.
     if (prediction_only && missing != Missing::weighted_confidence && missing != Missing::aggregate_nodes) {
-        build->dist = {};
-        build->probs = {};
-        build->counts = {};
-        build->confidences = {};
+        build.dist = {};
+        build.probs = {};
+        build.counts = {};
+        build.confidences = {};
     }
-    auto& nodes = build->nodes;
+    auto& nodes = build.nodes;
     std::vector<std::int8_t> missing_child;
     // Node ids reach a record's result only for entityId outputs (of this tree or of a segmentation
     // passing its segment's id on): without one in the document nobody reads them.
     if (std::none_of(prog.outputs.begin(), prog.outputs.end(),
                      [](const auto& o) { return o->feature == OutputDef::Feature::entity_id; }))
-        id_table.reset();
+        rare->id_table.reset();
     auto symbol_count = [&](int slot) -> std::size_t {
         auto i = static_cast<std::size_t>(slot);
         return i < prog.symbols.size() && prog.symbols[i] ? prog.symbols[i]->size() : 0;
@@ -763,7 +789,8 @@ void TreeModelImpl::seal(const Program& prog) {
     if (!ok) {
         flat = FlatTree{};
         pack({}, {}, {});
-        build.reset();
+        rare->build.reset();
+        release_rare();
         return;
     }
     flat.set_nodes(out);
@@ -789,8 +816,9 @@ void TreeModelImpl::seal(const Program& prog) {
     }
     nodes.clear();
     pack(inner_payload, missing_child, uncovered);
-    build.reset();
+    rare->build.reset();
     preds.reset();  // only isMissing tests of third children can be left: missing_child stands for them
+    release_rare();
 }
 
 /// Returns the selected node (-1: no prediction); sets `aggregate` when a missing value under the
@@ -1022,7 +1050,7 @@ void TreeModelImpl::fill_leaf(int k, int penalties, ModelResult& r) const {
     const auto confidences = arrays.get<a_confidences>();
     const double* cf = confidences.empty() ? p : confidences.data() + static_cast<std::size_t>(row) * nc;
     if (penalties) {
-        double factor = std::pow(penalty, penalties);
+        double factor = std::pow(penalty(), penalties);
         for (std::size_t i = 0; i < nc; ++i) r.confidences[i] = cf[i] * factor;
     } else {
         std::copy(cf, cf + nc, r.confidences.begin());
@@ -1062,15 +1090,17 @@ std::unique_ptr<CompiledModel> compile_tree_model(ModelContext& mc) {
         m->no_true_child_last = true;
     else
         c.invalid(n, "unknown noTrueChildStrategy '" + std::string(ntc) + "'");
-    m->penalty = c.number(n, "missingValuePenalty", 1.0);
+    const double penalty = c.number(n, "missingValuePenalty", 1.0);
     auto root = Compiler::child(n, "Node");
     if (!root) c.parse_fail(n, "TreeModel without a Node");
-    m->build = std::make_unique<TreeModelImpl::Build>();
-    m->build->nodes.resize(1);
-    m->build->ids.resize(1);
-    m->build->default_ids.resize(1);
-    m->build->counts_tmp.resize(1, nan_v);
-    m->build->missing_test.resize(1, -1);
+    auto& build = m->own_rare().build;
+    build = std::make_unique<TreeModelImpl::Build>();
+    build->nodes.resize(1);
+    build->ids.resize(1);
+    build->default_ids.resize(1);
+    build->counts_tmp.resize(1, nan_v);
+    build->missing_test.resize(1, -1);
+    build->penalty = penalty;
     m->compile_node(mc, root, 0, 0);
     m->finish(c, n);
     return m;
