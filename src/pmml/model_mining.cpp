@@ -42,7 +42,8 @@ public:
         bool always = false;       ///< the predicate is <True/>
         bool quick = false;        ///< nobody reads this segment's ModelResult: try its fast path
     };
-    Predicates preds;
+    /// The segments' predicates; null when every one is <True/> (a forest), as none is read then.
+    std::unique_ptr<Predicates> preds;
     std::vector<Segment> segs;
     /// The segments' category maps (segment category -> this model's category), each distinct map
     /// once: the trees of a forest share their category table, so they share one map.
@@ -471,9 +472,9 @@ public:
     }
 
     std::size_t memory_bytes() const override {
-        return own_bytes(*this) + preds.memory_bytes() + segs.capacity() * sizeof(Segment) +
-               cat_maps.capacity() * sizeof(int) + flat.capacity() * sizeof(Flat) +
-               wk().packed.capacity() * sizeof(Split) +
+        return own_bytes(*this) + (preds ? sizeof(Predicates) + preds->memory_bytes() : 0) +
+               segs.capacity() * sizeof(Segment) + cat_maps.capacity() * sizeof(int) +
+               flat.capacity() * sizeof(Flat) + wk().packed.capacity() * sizeof(Split) +
                (wk().fixed.capacity() + share.capacity()) * sizeof(double) +
                (wk().fixed_slots.capacity() + wk().fixed_next.capacity()) * sizeof(std::uint32_t) +
                wk().groups.capacity() * sizeof(Group) + wk().numeric_levels.capacity() * sizeof(Split) +
@@ -1030,7 +1031,7 @@ void MiningModelImpl::evaluate(Ctx& ctx, ModelResult& r) const {
     double* acc = r.probs.data();
     double total_weight = 0;
     for (const auto& s : segs) {
-        if (!s.always && preds.eval(ctx, s.pred) != Truth::yes) continue;
+        if (!s.always && preds->eval(ctx, s.pred) != Truth::yes) continue;
         if (s.quick) {
             int cat = -1;
             double x = 0;
@@ -1217,8 +1218,9 @@ std::unique_ptr<CompiledModel> compile_mining_model(ModelContext& mc) {
         }
         if (!pred_node) c.parse_fail(s, "Segment without a predicate");
         if (!model_node) c.parse_fail(s, "Segment without a model");
-        segment.pred = m->preds.compile(c, pred_node, mc.scope, 0);
-        segment.always = m->preds.always_true(segment.pred);
+        if (!m->preds) m->preds = std::make_unique<Predicates>();
+        segment.pred = m->preds->compile(c, pred_node, mc.scope, 0);
+        segment.always = m->preds->always_true(segment.pred);
         segment.weight = c.number(s, "weight", 1.0);
         CompiledModel* sm = c.model(model_node, mc.scope, mc.depth + 1, false);
         segment.model = sm;
@@ -1247,6 +1249,7 @@ std::unique_ptr<CompiledModel> compile_mining_model(ModelContext& mc) {
     }
     if (m->segs.empty()) c.parse_fail(seg, "Segmentation without a Segment");
     m->segs.shrink_to_fit();
+    if (std::all_of(m->segs.begin(), m->segs.end(), [](const auto& s) { return s.always; })) m->preds.reset();
     m->cat_maps.shrink_to_fit();
 
     m->work = c.prog.layout.add_work(2 * static_cast<int>(m->segs.size()));
