@@ -791,7 +791,8 @@ void Compiler::compile_document() {
     // the category index with one hash lookup, whether or not a model compares the input.
     for (std::size_t i = 0; i < prog.layout.slots.size(); ++i)
         if (prog.layout.slots[i].plain) symbols(static_cast<int>(i));
-    prog.symbols.resize(prog.layout.slots.size());
+    // Up to the last slot that has symbols (none for a document of numbers): readers check the size.
+    while (!prog.symbols.empty() && !prog.symbols.back()) prog.symbols.pop_back();
     for (auto& sym : prog.symbols)
         if (sym) sym->finish();
     prog.direct.assign(prog.layout.slots.size(), 0);

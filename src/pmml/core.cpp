@@ -517,7 +517,7 @@ void Program::load_all_inputs(Ctx& ctx) const {
             xs[i] = t.is_number() ? t.as_number() : nan_v;
             if (!(xs[i] == xs[i])) missing |= bit;
         }
-        if (const Symbols* sym = symbols[i].get()) {
+        if (const Symbols* sym = i < symbols.size() ? symbols[i].get() : nullptr) {
             cats[i] = t.is_missing() ? -2 : (t.is_string() ? sym->index_of(t.text()) : -1);
             if (cats[i] == -2)
                 missing |= bit;

@@ -812,8 +812,9 @@ public:
     /// not NaN, one test rather than two.
     unsigned number_case = 0;
     void build_plan();
-    std::vector<std::uint8_t> direct;               ///< per slot: a numeric input mirrored in EvalScratch::xs
-    std::vector<std::unique_ptr<Symbols>> symbols;  ///< per slot: string inputs' interned strings
+    std::vector<std::uint8_t> direct;  ///< per slot: a numeric input mirrored in EvalScratch::xs
+    /// Per slot up to the last string input: its interned strings (null for other slots).
+    std::vector<std::unique_ptr<Symbols>> symbols;
 
     /// True when load_inputs mirrors this slot into EvalScratch::xs (numeric) or cats (string):
     /// a top-level input that every reader sees without conversion.
