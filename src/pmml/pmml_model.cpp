@@ -32,7 +32,6 @@ struct PmmlModel::Impl {
         std::string text(Text t) const { return std::string(texts[t]); }
         std::size_t text_bytes = 0, compiled_bytes = 0;
     } about;
-    mutable std::once_flag described;
     mutable std::unique_ptr<const Description> description;
     std::string text;
     Program prog;
@@ -65,6 +64,12 @@ struct PmmlModel::Impl {
     /// and takes the general path for the records the plan does not cover.
     enum class Direct : std::uint8_t { none, tree, classes };
     Direct direct = Direct::none;
+    /// classes: the outputs are the probability of every category in order, after the predicted
+    /// value when class_first is 1 (the usual classifier): written without reading class_outputs.
+    /// -1: any other list of outputs.
+    std::int8_t class_first = -1;
+    /// describe()'s Description is built once (here beside the bytes above rather than padded).
+    mutable std::once_flag described;
     /// tree: per node, where its values start in node_values (-1: take the general path), and the
     /// same for a walk that selects no node (none_row); the values are the prediction and then every
     /// output, as the general path computes them for a record whose walk ends there (equal rows are
@@ -87,12 +92,8 @@ struct PmmlModel::Impl {
     std::vector<int> class_outputs;
     std::vector<Value> class_values;  ///< per category: the predicted value
     std::size_t class_count = 0;      ///< class_values.size(), read by every record
-    /// classes: the outputs are the probability of every category in order, after the predicted
-    /// value when class_first is 1 (the usual classifier): written without reading class_outputs.
-    /// -1: any other list of outputs.
-    std::int8_t class_first = -1;
     /// prog.input_slots.size() and output_slots.size(), read by every record.
-    std::size_t input_count = 0, output_count = 0;
+    std::uint32_t input_count = 0, output_count = 0;
 
     /// The outputs of the general path, from the results in ctx's scratch.
     void write_outputs(Ctx& ctx, Prediction& out) const;
@@ -601,8 +602,8 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
     impl->schema.target = c.top_target;
     impl->schema.outputs = c.top_output_names;
     impl->output_slots = c.top_outputs;
-    impl->input_count = impl->prog.input_slots.size();
-    impl->output_count = impl->output_slots.size();
+    impl->input_count = static_cast<std::uint32_t>(impl->prog.input_slots.size());
+    impl->output_count = static_cast<std::uint32_t>(impl->output_slots.size());
     for (int slot : c.top_outputs) {
         // Probabilities and untyped predicted values need no conversion: skip the slot machinery.
         const auto& def = impl->prog.layout.slots[static_cast<std::size_t>(slot)];
