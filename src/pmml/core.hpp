@@ -419,20 +419,26 @@ struct Layout {
 
     /// The slots' names (messages and describe()): a vector while the document compiles, then one
     /// TextList (seal_names(), at the end of loading).
-    std::vector<std::string> building_names;
+    std::unique_ptr<std::vector<std::string>> building_names = std::make_unique<std::vector<std::string>>();
     TextList names;
     std::string_view name(int slot) const noexcept {
         const auto i = static_cast<std::size_t>(slot);
-        return i < building_names.size() ? std::string_view(building_names[i]) : names[i];
+        return building_names && i < building_names->size() ? std::string_view((*building_names)[i])
+                                                            : names[i];
     }
     void seal_names() {
-        names = TextList(building_names);
-        building_names = std::vector<std::string>();
+        if (!building_names) return;
+        names = TextList(*building_names);
+        building_names.reset();
     }
 
     int add_slot(SlotDef def, std::string name) {
         slots.push_back(def);
-        building_names.push_back(std::move(name));
+        if (!building_names) {  // after seal_names(): back to a vector
+            building_names = std::make_unique<std::vector<std::string>>(names.to_vector());
+            names = TextList();
+        }
+        building_names->push_back(std::move(name));
         return static_cast<int>(slots.size()) - 1;
     }
     int add_buffer() { return buffers++; }

@@ -50,20 +50,24 @@ public:
     /// Label i's displayValue (from Targets, or a cluster's name), "" when it has none: held apart,
     /// as few labels have one.
     std::string_view display(std::size_t i) const noexcept {
-        if (!table_ || i >= table_->display.size()) return {};
-        return table_->display[i];
+        if (!table_ || !table_->display || i >= table_->display->size()) return {};
+        return (*table_->display)[i];
     }
     void set_display(std::size_t i, std::string text) {
         auto& d = own().display;
-        if (d.size() <= i) d.resize(i + 1);
-        d[i] = std::move(text);
+        if (!d)
+            d = std::make_shared<std::vector<std::string>>();
+        else if (d.use_count() > 1)  // copied with the labels: this table's own from here on
+            d = std::make_shared<std::vector<std::string>>(*d);
+        if (d->size() <= i) d->resize(i + 1);
+        (*d)[i] = std::move(text);
     }
     /// Releases what the table's growth left unused (once the document is compiled, before
     /// anything points at a label).
     void shrink() {
         if (!table_ || table_.use_count() > 1) return;
         table_->list.shrink_to_fit();
-        table_->display.shrink_to_fit();
+        if (table_->display) table_->display->shrink_to_fit();
         sync();
     }
     /// Shares `other`'s labels (equal to these: the caller checks).
@@ -76,10 +80,12 @@ public:
     /// Heap bytes of the table: the labels and their texts (counted once per table by load()).
     std::size_t memory_bytes() const noexcept {
         if (!table_) return 0;
-        std::size_t n = sizeof(*table_) + 16 /* shared count */ + table_->list.capacity() * sizeof(Category) +
-                        table_->display.capacity() * sizeof(std::string);
+        std::size_t n = sizeof(*table_) + 16 /* shared count */ + table_->list.capacity() * sizeof(Category);
         for (const auto& c : table_->list) n += c.text.capacity() > 15 ? c.text.capacity() + 1 : 0;
-        for (const auto& t : table_->display) n += t.capacity() > 15 ? t.capacity() + 1 : 0;
+        if (const auto& d = table_->display) {
+            n += sizeof(*d) + 16 + d->capacity() * sizeof(std::string);
+            for (const auto& t : *d) n += t.capacity() > 15 ? t.capacity() + 1 : 0;
+        }
         return n;
     }
     bool operator==(const CategoryTable& other) const {
@@ -96,7 +102,9 @@ public:
 private:
     struct Labels {
         std::vector<Category> list;
-        std::vector<std::string> display;  ///< by label, up to the last one that has one
+        /// By label, up to the last one that has one; null when none has. Copied on write, as the
+        /// labels are.
+        std::shared_ptr<std::vector<std::string>> display;
     };
     Labels& own() {
         if (!table_)

@@ -33,7 +33,7 @@ struct PmmlModel::Impl {
         std::size_t text_bytes = 0, compiled_bytes = 0;
     } about;
     mutable std::unique_ptr<const Description> description;
-    std::string text;
+    std::unique_ptr<const std::string> text;  ///< the document as given (keep_text), for to_bytes()
     Program prog;
     std::vector<std::unique_ptr<CompiledModel>> models;
     std::vector<std::unique_ptr<FunctionDef>> functions;  ///< called by expressions (held, never looked up)
@@ -160,7 +160,7 @@ const Description& PmmlModel::describe() const {
     });
     return *impl_->description;
 }
-std::string PmmlModel::to_bytes() const { return impl_->text; }
+std::string PmmlModel::to_bytes() const { return impl_->text ? *impl_->text : std::string(); }
 
 // Inlined into score(): a call there costs the ensembles about 25 instructions per record.
 [[gnu::always_inline]] inline void PmmlModel::Impl::write_outputs(Ctx& ctx, Prediction& out) const {
@@ -501,7 +501,9 @@ std::size_t compiled_bytes(const PmmlModel::Impl& impl) {
     }
     // The document's tables: slots, validity, treatments, outputs, string inputs, input plans.
     n += vector_bytes(prog.layout.slots) + vector_bytes(prog.layout.result_sizes);
-    n += prog.layout.names.heap_bytes() + texts_bytes(prog.layout.building_names);
+    n += prog.layout.names.heap_bytes();
+    if (prog.layout.building_names)
+        n += sizeof(std::vector<std::string>) + texts_bytes(*prog.layout.building_names);
     n += vector_bytes(prog.domains) + vector_bytes(prog.treatments) + vector_bytes(prog.exprs) +
          vector_bytes(prog.outputs) + vector_bytes(prog.symbols);
     for (const auto& dom : prog.domains) n += dom->memory_bytes();
@@ -594,7 +596,7 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
 
     impl->identity = options.identity;
     impl->identity.type = "pmml";
-    if (options.keep_text) impl->text = std::string(pmml_text);
+    if (options.keep_text) impl->text = std::make_unique<const std::string>(pmml_text);
     impl->models = std::move(c.models);
     for (auto& [name, f] : c.functions) impl->functions.push_back(std::move(f));
     impl->top = c.top;
