@@ -33,6 +33,13 @@ enum class Method : std::uint8_t {
 
 class MiningModelImpl final : public CompiledModel {
 public:
+    // The 4-byte members first (the first takes the four bytes after CompiledModel's members) and
+    // the 1-byte ones together near the end: no padding between members.
+    int work = -1;        ///< 2 * segments doubles: values and weights
+    int class_work = -1;  ///< classification: a double per category, at least four (class_probabilities)
+    /// The trees of the flat walk (0: the segments take the general loop). Kept apart from `flat`,
+    /// which a ranked forest releases at seal: it reads none of it.
+    std::uint32_t flat_trees = 0;
     struct Segment {
         const CompiledModel* model = nullptr;
         double weight = 1.0;
@@ -61,15 +68,7 @@ public:
         cat_maps.insert(cat_maps.end(), map.begin(), map.end());
         return static_cast<std::int32_t>(cat_maps.size() - map.size());
     }
-    Method method = Method::majority_vote;
-    enum class MissingPrediction : std::uint8_t {
-        continue_,
-        return_missing,
-        skip_segment
-    } mpt = MissingPrediction::continue_;
     double missing_threshold = 1.0;
-    int work = -1;        ///< 2 * segments doubles: values and weights
-    int class_work = -1;  ///< classification: a double per category, at least four (class_probabilities)
     /// All segments are always-true flat trees feeding a vote or a sum/average: walked in one loop.
     struct Flat {
         const FlatTree* tree;
@@ -162,9 +161,12 @@ public:
     /// integer (count_votes): a vote without weights (majorityVote, or every weight 1), at most four
     /// categories, fewer than 4096 trees.
     bool counted = false;
-    /// The trees of the flat walk (0: the segments take the general loop). Kept apart from `flat`,
-    /// which a ranked forest releases at seal: it reads none of it.
-    std::uint32_t flat_trees = 0;
+    Method method = Method::majority_vote;
+    enum class MissingPrediction : std::uint8_t {
+        continue_,
+        return_missing,
+        skip_segment
+    } mpt = MissingPrediction::continue_;
     /// A counted vote's shares: share[k] = k / flat.size(), the total weight (rounded to float for
     /// x-mathContext="float"), k from 0 to flat.size(), computed once as the general path computes
     /// each record's.
