@@ -36,9 +36,9 @@ struct PmmlModel::Impl {
     std::unique_ptr<const std::string> text;  ///< the document as given (keep_text), for to_bytes()
     Program prog;
     std::vector<std::unique_ptr<CompiledModel>> models;
-    std::vector<std::unique_ptr<FunctionDef>> functions;  ///< called by expressions (held, never looked up)
+    /// The DefineFunctions expressions call (held, never looked up); null when there are none.
+    std::unique_ptr<std::vector<std::unique_ptr<FunctionDef>>> functions;
     const CompiledModel* top = nullptr;
-    std::vector<int> output_slots;
     /// Per output: how score() computes it. `slot`: through its slot (conversions, expressions);
     /// `eval`: OutputDef::eval without the slot; `probability`: read straight from the model's
     /// probabilities when it has them; `number` / `string`: the predicted value as is when it already
@@ -92,7 +92,7 @@ struct PmmlModel::Impl {
     std::vector<int> class_outputs;
     std::vector<Value> class_values;  ///< per category: the predicted value
     std::size_t class_count = 0;      ///< class_values.size(), read by every record
-    /// prog.input_slots.size() and output_slots.size(), read by every record.
+    /// prog.input_slots.size() and output_plan.size(), read by every record.
     std::uint32_t input_count = 0, output_count = 0;
 
     /// The outputs of the general path, from the results in ctx's scratch.
@@ -476,7 +476,7 @@ void trim(PmmlModel::Impl& impl) {
     fit(prog.layout.slots, prog.layout.result_sizes, prog.domains, prog.treatments, prog.exprs, prog.outputs,
         prog.symbols, prog.input_slots, prog.plan, prog.number_inputs, prog.string_inputs, prog.direct);
     prog.layout.seal_names();
-    fit(impl.models, impl.output_slots, impl.output_plan, impl.class_outputs, impl.class_values);
+    fit(impl.models, impl.output_plan, impl.class_outputs, impl.class_values);
     fit(impl.schema.inputs, impl.schema.outputs);
 }
 
@@ -514,7 +514,7 @@ std::size_t compiled_bytes(const PmmlModel::Impl& impl) {
     n += vector_bytes(prog.input_slots) + vector_bytes(prog.plan) + vector_bytes(prog.number_inputs) +
          vector_bytes(prog.string_inputs) + vector_bytes(prog.direct);
     // What score() reads: slots of inputs and outputs, the output plan, the direct plan's rows.
-    n += vector_bytes(impl.output_slots) + vector_bytes(impl.output_plan);
+    n += vector_bytes(impl.output_plan);
     if (const PmmlModel::Impl::TreePlan* t = impl.tree.get()) {
         n += sizeof(*t) + t->direct_quick.memory_bytes() + vector_bytes(t->node_row) +
              vector_bytes(t->node_values);
@@ -560,7 +560,8 @@ Description describe_document(const PmmlModel::Impl& impl) {
     }
     d.target = impl.schema.target;
     for (const auto& cat : top.categories) d.target_categories.push_back(cat.text);
-    for (int slot : impl.output_slots) {
+    for (const PmmlModel::Impl::OutputPlan& op : impl.output_plan) {
+        const int slot = op.slot;
         const auto& def = slots[static_cast<std::size_t>(slot)];
         OutputDescription o;
         o.name = std::string(impl.prog.layout.name(slot));
@@ -598,14 +599,15 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
     impl->identity.type = "pmml";
     if (options.keep_text) impl->text = std::make_unique<const std::string>(pmml_text);
     impl->models = std::move(c.models);
-    for (auto& [name, f] : c.functions) impl->functions.push_back(std::move(f));
+    if (!c.functions.empty()) {
+        impl->functions = std::make_unique<std::vector<std::unique_ptr<FunctionDef>>>();
+        for (auto& [name, f] : c.functions) impl->functions->push_back(std::move(f));
+    }
     impl->top = c.top;
     for (std::size_t i = 0; i < c.input_names.size(); ++i) impl->schema.inputs.push_back(c.input_names[i]);
     impl->schema.target = c.top_target;
     impl->schema.outputs = c.top_output_names;
-    impl->output_slots = c.top_outputs;
     impl->input_count = static_cast<std::uint32_t>(impl->prog.input_slots.size());
-    impl->output_count = static_cast<std::uint32_t>(impl->output_slots.size());
     for (int slot : c.top_outputs) {
         // Probabilities and untyped predicted values need no conversion: skip the slot machinery.
         const auto& def = impl->prog.layout.slots[static_cast<std::size_t>(slot)];
@@ -625,6 +627,7 @@ PmmlModelPtr load(std::string_view pmml_text, const LoadOptions& options) {
         auto result = static_cast<std::uint32_t>(def.output->model ? def.output->model->result : 0);
         impl->output_plan.push_back({path, def.output->category, result, slot, def.output});
     }
+    impl->output_count = static_cast<std::uint32_t>(impl->output_plan.size());
     impl->top_outputs_only = true;
     for (const auto& op : impl->output_plan)
         if ((op.path != PmmlModel::Impl::Path::probability && op.path != PmmlModel::Impl::Path::number &&
