@@ -98,7 +98,6 @@ std::unique_ptr<CompiledModel> compile_anomaly_detection_model(ModelContext& mc)
     m->inner = im;
     // The inner model's output fields are visible to this model's Output, as a segment's are.
     c.expose_outputs(*im, mc.scope);
-    m->segments = 1 + im->segments;
     return m;
 }
 

@@ -294,7 +294,6 @@ public:
     int result = -1;  ///< index into EvalScratch::results
     CategoryTable categories;
     std::unique_ptr<const TargetPost> post;  ///< the Targets' post-processing; nullptr when none
-    std::uint32_t segments = 0;              ///< number of nested models (for describe)
 
     bool classification() const noexcept { return function == MiningFunction::classification; }
     /// Classification or clustering: the model predicts one of its categories (clusters are the

@@ -1246,7 +1246,6 @@ std::unique_ptr<CompiledModel> compile_mining_model(ModelContext& mc) {
         // The quick path or run(): either way the vote reads the category, a sum or an average the
         // value (see the general loop).
         if (segment.quick) sm->prediction_only = true;
-        m->segments += 1 + sm->segments;
         m->segs.push_back(std::move(segment));
     }
     if (m->segs.empty()) c.parse_fail(seg, "Segmentation without a Segment");

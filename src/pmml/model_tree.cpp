@@ -49,9 +49,10 @@ public:
     static constexpr std::uint8_t category_split = 0x40;
     /// direct/numeric: the test is "comparison or the input is missing" (true for a missing input).
     static constexpr std::uint8_t true_if_missing = 0x08;
-    /// aggregateNodes / weightedConfidence: the work area of a double per category and one more.
-    /// First, so that it takes the four bytes after CompiledModel's members rather than padding.
-    int work = -1;
+    // The small members first: they take the eight bytes after CompiledModel's members.
+    std::uint32_t stride = 0;  ///< categories per distribution row
+    Missing missing = Missing::none;
+    bool no_true_child_last = false;
     FlatTree flat;  ///< no nodes unless every split is binary (and the root is <True/>)
     /// The per-node arrays, written when the tree is sealed (Build holds them while it compiles) and
     /// packed into one allocation: a tree that needs none of them (most trees of a forest) holds a
@@ -101,9 +102,6 @@ public:
     /// Only the predicates that are not numeric comparisons (none in most trees; the general walk
     /// reads them, so they are not in `rare`).
     std::unique_ptr<Predicates> preds;
-    std::uint32_t stride = 0;  ///< categories per distribution row
-    Missing missing = Missing::none;
-    bool no_true_child_last = false;
 
     // Compile-time data, released once the tree is sealed.
     struct RawDist {
@@ -132,6 +130,8 @@ public:
     struct Rare {
         std::unique_ptr<Ids> id_table;
         std::unique_ptr<Build> build;  ///< until seal()
+        /// aggregateNodes / weightedConfidence: the work area of a double per category and one more.
+        int work = -1;
     };
     std::unique_ptr<Rare> rare;
     Rare& own_rare() {
@@ -141,7 +141,7 @@ public:
     const Ids* id_table() const noexcept { return rare ? rare->id_table.get() : nullptr; }
     /// Drops `rare` once it holds nothing (seal()'s last step).
     void release_rare() {
-        if (rare && !rare->id_table && !rare->build) rare.reset();
+        if (rare && !rare->id_table && !rare->build && rare->work < 0) rare.reset();
     }
     double penalty() const noexcept {
         const auto p = arrays.get<a_penalty>();
@@ -163,7 +163,7 @@ public:
 
     void finalize(Layout& layout) override {
         if (missing == Missing::aggregate_nodes || missing == Missing::weighted_confidence)
-            work = layout.add_work(static_cast<int>(categories.size()) + 1);
+            own_rare().work = layout.add_work(static_cast<int>(categories.size()) + 1);
     }
 
     std::size_t memory_bytes() const override {
@@ -225,7 +225,9 @@ public:
     }
 
 private:
-    Truth test(Ctx& ctx, const Node& n) const {
+    /// A node's own test. Inlined into the walks: GCC's heuristics called it after unrelated
+    /// changes to the class (64 more instructions a record on DecisionTreeEnsembleAudit).
+    [[gnu::always_inline]] Truth test(Ctx& ctx, const Node& n) const {
         switch (n.kind) {
             case Node::direct: {
                 double x = ctx.s->xs[static_cast<std::size_t>(n.arg)];
@@ -1013,7 +1015,7 @@ void TreeModelImpl::evaluate(Ctx& ctx, ModelResult& r) const {
     if (k < 0) return;
     if (aggregate) {
         std::size_t nc = stride;
-        double* acc = ctx.work(work);
+        double* acc = ctx.work(rare->work);
         std::fill(acc, acc + nc, 0.0);
         collect(ctx, k, 1.0, acc);
         double total = 0;

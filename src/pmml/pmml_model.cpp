@@ -570,7 +570,7 @@ Description describe_document(const PmmlModel::Impl& impl) {
         if (def.type != DataType::unknown) o.data_type = to_string(def.type);
         d.outputs.push_back(std::move(o));
     }
-    d.nested_models = top.segments;
+    d.nested_models = impl.models.size() - 1;  // every model but the top one is nested in it
     d.has_verification = impl.verification_xml != nullptr;
     d.plan = impl.direct == PmmlModel::Impl::Direct::tree      ? "direct (tree)"
              : impl.direct == PmmlModel::Impl::Direct::classes ? "direct (class probabilities)"
