@@ -435,16 +435,17 @@ struct OutputDef {
         entity_id,
         family,  ///< claimed by the model's parse_output; evaluated by its family_output
     };
-    Feature feature = Feature::predicted_value;
+    // Members by size, so that none is padded.
     const CompiledModel* model = nullptr;
-    int category = -1;  ///< probability/confidence of this category; -1 = of the predicted one
-    ExprPtr expr;       ///< transformedValue / decision
-    DataType type = DataType::unknown;
-    int buffer = -1;
-    int rank = 1;                   ///< family outputs: the rank the OutputField asks for
-    int param = 0, param2 = 0;      ///< family outputs: what the model's parse_output recorded
-    int work = -1;                  ///< family outputs: a numeric work area the model reserved
+    ExprPtr expr;                   ///< transformedValue / decision
     std::string_view feature_name;  ///< family outputs: the feature as describe() reports it
+    int category = -1;              ///< probability/confidence of this category; -1 = of the predicted one
+    int buffer = -1;
+    int rank = 1;               ///< family outputs: the rank the OutputField asks for
+    int param = 0, param2 = 0;  ///< family outputs: what the model's parse_output recorded
+    int work = -1;              ///< family outputs: a numeric work area the model reserved
+    Feature feature = Feature::predicted_value;
+    DataType type = DataType::unknown;
 
     Value eval(Ctx& ctx) const;
 };
