@@ -1,6 +1,6 @@
 // describe().compiled_bytes of tree ensembles: the corpus's ensembles stay within bounds taken from
-// the measured figures (the quarter-of-the-text aim where it is met), and node ids are kept only
-// when an entityId output can read them.
+// the measured figures (the quarter-of-the-text aim where it is met), node ids are kept only when
+// an entityId output can read them, and a segment's distributions only when they are read.
 
 #include "pmml_test_util.hpp"
 
@@ -48,16 +48,16 @@ std::string id_forest(int trees, const std::string& output) {
 TEST_CASE("compiled size: the corpus's tree ensembles stay within their bounds", "[pmml][size]") {
     const std::string dir = SCORESTREAM_PMML_CONFORMANCE_DIR;
     if (!pmml_test::have_corpus(dir)) return;
-    // Compiled bytes at most this share of the text. 0.25 is the aim; the small ensembles are far
-    // from it (fixed per-document and per-tree costs), their bounds keep them from growing.
+    // Compiled bytes at most this share of the text. 0.25 is the aim, met but for two small
+    // ensembles (fixed per-document and per-tree costs), whose bounds keep them from growing.
     const std::pair<const char*, double> cases[] = {
         {"rattle-RandomForestAudit", 0.25},
         {"knime-GBTAuto", 0.25},
         {"rattle-RandomForestAuto", 0.25},
-        {"rattle-RandomForestIris", 0.46},
-        {"knime-DecisionTreeEnsembleIris", 0.43},
-        {"knime-DecisionTreeEnsembleAudit", 0.36},
-        {"rattle-GBMAuto", 0.41},
+        {"knime-DecisionTreeEnsembleIris", 0.25},
+        {"knime-DecisionTreeEnsembleAudit", 0.25},
+        {"rattle-RandomForestIris", 0.34},
+        {"rattle-GBMAuto", 0.31},
     };
     for (const auto& [name, bound] : cases) {
         INFO("case " << name);
